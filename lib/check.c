@@ -1,0 +1,346 @@
+/*
+ * The password rules of IAM (§4.1-4.3): length in UTF-8 characters,
+ * control characters, character types, and "not the user/full/host
+ * name".  Every failing rule is recorded; nothing stops at the first.
+ *
+ * The password is only read, never copied, so there is nothing to wipe.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Marks user-visible text for gettext; a no-op until the project has NLS. */
+#define N_(s) s
+
+const char iampw_symbols[] = "!@#$%^&*()_+-=[]{}|'";
+
+/*
+ * All user-visible text of the checker, in IAMPW_R_* order.  "%u" is
+ * replaced by the minimum length, "%s" by the number of types required
+ * (see put_clause); nothing else is interpreted.  INPUT_TOO_LONG and
+ * TOO_LONG share one clause so the user sees the 128-character limit
+ * whichever way the input was too long.
+ */
+#define MSG_PREFIX N_("Password does not conform to the account password policy")
+#define MSG_SYMBOLS "(! @ # $ % ^ & * ( ) _ + - = [ ] { } | ')"
+#define MSG_TOO_LONG N_("it must be at most 128 characters long")
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+	const char *text;
+} reasons[IAMPW_R_COUNT] = {
+	{ IAMPW_R_INPUT_TOO_LONG, "input_too_long", MSG_TOO_LONG },
+	{ IAMPW_R_TOO_SHORT, "too_short",
+	  N_("it must be at least %u characters long") },
+	{ IAMPW_R_TOO_LONG, "too_long", MSG_TOO_LONG },
+	{ IAMPW_R_CONTROL, "control_character",
+	  N_("it must not contain control characters") },
+	{ IAMPW_R_NO_UPPERCASE, "no_uppercase",
+	  N_("it must contain at least one uppercase letter (A-Z)") },
+	{ IAMPW_R_NO_LOWERCASE, "no_lowercase",
+	  N_("it must contain at least one lowercase letter (a-z)") },
+	{ IAMPW_R_NO_NUMBER, "no_number",
+	  N_("it must contain at least one number (0-9)") },
+	{ IAMPW_R_NO_SYMBOL, "no_symbol",
+	  N_("it must contain at least one symbol " MSG_SYMBOLS) },
+	{ IAMPW_R_FEW_CLASSES, "too_few_types",
+	  N_("it must contain at least %s of these four types: uppercase "
+	     "letters, lowercase letters, numbers and symbols " MSG_SYMBOLS) },
+	{ IAMPW_R_IS_USER_NAME, "is_user_name",
+	  N_("it must not be the same as the user name") },
+	{ IAMPW_R_IS_FULL_NAME, "is_full_name",
+	  N_("it must not be the same as the user's full name") },
+	{ IAMPW_R_IS_HOST_NAME, "is_host_name",
+	  N_("it must not be the same as the host name") },
+};
+
+static const char *const class_words[] = {
+	N_("zero"), N_("one"), N_("two"), N_("three"), N_("four"),
+};
+
+enum char_class {
+	CLASS_UPPER = 1u << 0,
+	CLASS_LOWER = 1u << 1,
+	CLASS_NUMBER = 1u << 2,
+	CLASS_SYMBOL = 1u << 3,
+};
+
+/*
+ * Length of the strictly valid UTF-8 sequence at s (1..4), or 0 when the
+ * byte at s does not start one.  Overlongs (C0, C1, E0 80-9F, F0 80-8F),
+ * UTF-16 surrogates (ED A0-BF) and code points past U+10FFFF (F4 90+,
+ * F5-FF) are invalid, so every code point has exactly one accepted form.
+ */
+static size_t utf8_seq_len(const unsigned char *s, size_t left)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+		len = 2;
+	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		len = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		else if (s[0] == 0xED)
+			hi = 0x9F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		len = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		else if (s[0] == 0xF4)
+			hi = 0x8F;
+	} else {
+		return 0;
+	}
+	if (left < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	}
+	return len;
+}
+
+/* TAB, LF and CR are allowed: IAM accepts them (§4.3). */
+static bool is_ascii_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F;
+}
+
+/* Only ASCII counts for the types: IAM's "uppercase" is A-Z, not É. */
+static unsigned ascii_class(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return CLASS_UPPER;
+	if (c >= 'a' && c <= 'z')
+		return CLASS_LOWER;
+	if (c >= '0' && c <= '9')
+		return CLASS_NUMBER;
+	if (c != '\0' && memchr(iampw_symbols, c, sizeof iampw_symbols - 1))
+		return CLASS_SYMBOL;
+	return 0;
+}
+
+/*
+ * One pass over the bytes: count characters, collect the types seen and
+ * note control characters.  A byte that starts no valid sequence counts
+ * as one character on its own (invalid UTF-8 is not itself an error).
+ */
+static size_t scan(const unsigned char *s, size_t len, unsigned *classes,
+		   bool *control)
+{
+	size_t chars = 0, i = 0, k;
+
+	*classes = 0;
+	*control = false;
+	while (i < len) {
+		k = utf8_seq_len(s + i, len - i);
+		if (k == 0) {
+			k = 1;
+		} else if (k == 1) {
+			*classes |= ascii_class(s[i]);
+			if (is_ascii_control(s[i]))
+				*control = true;
+		} else if (k == 2 && s[i] == 0xC2 && s[i + 1] <= 0x9F) {
+			/* U+0080..U+009F, the C1 controls. */
+			*control = true;
+		}
+		i += k;
+		chars++;
+	}
+	return chars;
+}
+
+static unsigned popcount4(unsigned v)
+{
+	return (v & 1u) + (v >> 1 & 1u) + (v >> 2 & 1u) + (v >> 3 & 1u);
+}
+
+static uint32_t class_failures(const struct iampw_policy *p, unsigned classes)
+{
+	uint32_t f = 0;
+
+	if (p->require_uppercase && !(classes & CLASS_UPPER))
+		f |= IAMPW_R_NO_UPPERCASE;
+	if (p->require_lowercase && !(classes & CLASS_LOWER))
+		f |= IAMPW_R_NO_LOWERCASE;
+	if (p->require_numbers && !(classes & CLASS_NUMBER))
+		f |= IAMPW_R_NO_NUMBER;
+	if (p->require_symbols && !(classes & CLASS_SYMBOL))
+		f |= IAMPW_R_NO_SYMBOL;
+	if (p->min_classes > 0 && popcount4(classes) < p->min_classes)
+		f |= IAMPW_R_FEW_CLASSES;
+	return f;
+}
+
+/*
+ * Our own fold: strcasecmp follows the host process's locale (a Turkish
+ * locale folds 'I' to dotless i), and the module must not depend on it.
+ */
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+/* Is pw (pwlen bytes) equal to name (namelen bytes), ASCII case ignored? */
+static bool same_nocase(const char *pw, size_t pwlen, const char *name,
+			size_t namelen)
+{
+	if (namelen == 0 || pwlen != namelen)
+		return false;
+	for (size_t i = 0; i < pwlen; i++) {
+		if (ascii_lower((unsigned char)pw[i]) !=
+		    ascii_lower((unsigned char)name[i]))
+			return false;
+	}
+	return true;
+}
+
+static uint32_t identity_failures(const struct iampw_identity *id,
+				  const char *pw, size_t len)
+{
+	uint32_t f = 0;
+
+	if (id == NULL)
+		return 0;
+	if (id->user != NULL && same_nocase(pw, len, id->user, strlen(id->user)))
+		f |= IAMPW_R_IS_USER_NAME;
+	/* The full name is the first GECOS field; the rest is room, phones... */
+	if (id->gecos != NULL &&
+	    same_nocase(pw, len, id->gecos, strcspn(id->gecos, ",")))
+		f |= IAMPW_R_IS_FULL_NAME;
+	/* "web01" is as guessable as "web01.example.com". */
+	if (id->host != NULL &&
+	    (same_nocase(pw, len, id->host, strlen(id->host)) ||
+	     same_nocase(pw, len, id->host, strcspn(id->host, "."))))
+		f |= IAMPW_R_IS_HOST_NAME;
+	return f;
+}
+
+void iampw_check_password(const struct iampw_policy *p,
+			  const struct iampw_identity *id, const char *pw,
+			  struct iampw_check *r)
+{
+	size_t len;
+	unsigned classes;
+	bool control;
+
+	/* IAM's minimum is at least 1 character whatever the policy says. */
+	r->min_length = p->min_length > 0 ? p->min_length : 1;
+	r->min_classes = p->min_classes;
+	r->chars = 0;
+	r->failed = 0;
+
+	/* Bounded: a huge input costs at most 513 bytes of reading. */
+	len = strnlen(pw, IAMPW_PASSWORD_BYTES_MAX + 1);
+	if (len > IAMPW_PASSWORD_BYTES_MAX) {
+		r->failed = IAMPW_R_INPUT_TOO_LONG;
+		return;
+	}
+
+	r->chars = scan((const unsigned char *)pw, len, &classes, &control);
+	if (r->chars < r->min_length)
+		r->failed |= IAMPW_R_TOO_SHORT;
+	if (r->chars > IAMPW_PASSWORD_CHARS_MAX)
+		r->failed |= IAMPW_R_TOO_LONG;
+	if (control)
+		r->failed |= IAMPW_R_CONTROL;
+	r->failed |= class_failures(p, classes);
+	r->failed |= identity_failures(id, pw, len);
+}
+
+const char *iampw_reason_name(enum iampw_reason reason)
+{
+	for (size_t i = 0; i < IAMPW_R_COUNT; i++) {
+		if (reasons[i].bit == (uint32_t)reason)
+			return reasons[i].name;
+	}
+	return NULL;
+}
+
+/*
+ * An snprintf-like sink: `len` counts what the whole text needs, the
+ * buffer gets what fits, and finish() always NUL-terminates (when n > 0).
+ */
+struct sink {
+	char *buf;
+	size_t n;
+	size_t len;
+};
+
+static void put(struct sink *s, const char *text, size_t k)
+{
+	if (s->n > 0 && s->len < s->n - 1) {
+		size_t room = s->n - 1 - s->len;
+
+		memcpy(s->buf + s->len, text, k < room ? k : room);
+	}
+	s->len += k;
+}
+
+static void put_str(struct sink *s, const char *text)
+{
+	put(s, text, strlen(text));
+}
+
+static void finish(struct sink *s)
+{
+	if (s->n > 0)
+		s->buf[s->len < s->n ? s->len : s->n - 1] = '\0';
+}
+
+/* Copy a clause, filling in its only placeholders, "%u" and "%s". */
+static void put_clause(struct sink *s, const char *text,
+		       const struct iampw_check *r)
+{
+	char num[24];
+	const char *mark;
+
+	while ((mark = strchr(text, '%')) != NULL) {
+		put(s, text, (size_t)(mark - text));
+		if (mark[1] == 'u') {
+			snprintf(num, sizeof num, "%u", r->min_length);
+			put_str(s, num);
+		} else if (mark[1] == 's') {
+			put_str(s, class_words[r->min_classes <= 4 ? r->min_classes : 4]);
+		} else {
+			/* A literal '%' (there is one in the symbol list). */
+			put(s, mark, 1);
+			text = mark + 1;
+			continue;
+		}
+		text = mark + 2;
+	}
+	put_str(s, text);
+}
+
+int iampw_check_message(const struct iampw_check *r, char *buf, size_t n)
+{
+	struct sink s = { .buf = buf, .n = n, .len = 0 };
+	uint32_t failed = r->failed;
+	unsigned clauses = 0;
+
+	/* Both bits mean "over 128 characters": say it once. */
+	if (failed & IAMPW_R_INPUT_TOO_LONG)
+		failed &= ~(uint32_t)IAMPW_R_TOO_LONG;
+	if (failed != 0) {
+		put_str(&s, MSG_PREFIX);
+		for (size_t i = 0; i < IAMPW_R_COUNT; i++) {
+			if (!(failed & reasons[i].bit))
+				continue;
+			put_str(&s, clauses++ == 0 ? ": " : "; ");
+			put_clause(&s, reasons[i].text, r);
+		}
+		put_str(&s, ".");
+	}
+	finish(&s);
+	return s.len > INT_MAX ? -1 : (int)s.len;
+}

@@ -1,0 +1,446 @@
+/*
+ * libiampw: the PAM-free core of pam_iampw and iampw-admin.
+ *
+ * Every decision and every file format lives here; the PAM module and the
+ * admin tool are thin front ends.  Nothing in this library includes a
+ * <security/...> header, reads the clock, or asks who the user is: time,
+ * paths and identity are passed in, so each rule can be tested at any
+ * instant without a real user.
+ *
+ * Conventions:
+ *  - functions return IAMPW_OK (0) or a negative IAMPW_E_* code, and on
+ *    failure append a human-readable line to a struct iampw_err;
+ *  - file problems are reported as "file:line: what" (line omitted when
+ *    the problem is the file itself);
+ *  - every buffer that held a password or a hash is wiped with
+ *    iampw_wipe() before it is released, on every path.
+ */
+#ifndef IAMPW_H
+#define IAMPW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <crypt.h>
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                  */
+
+enum {
+	IAMPW_OK = 0,
+	IAMPW_E_NOMEM = -1,   /* allocation failed */
+	IAMPW_E_IO = -2,      /* a system call failed (errno in the text) */
+	IAMPW_E_NOENT = -3,   /* the file or profile does not exist */
+	IAMPW_E_UNSAFE = -4,  /* symlink, not regular, bad owner or mode, too big */
+	IAMPW_E_PARSE = -5,   /* the content is malformed or out of range */
+	IAMPW_E_INVAL = -6,   /* a bad argument (e.g. an invalid user name) */
+	IAMPW_E_BUSY = -7,    /* the per-user lock was not obtained in time */
+	IAMPW_E_CRYPT = -8,   /* libxcrypt failed or a stored hash is malformed */
+};
+
+#define IAMPW_ERR_TEXT 4096
+
+/*
+ * An error collector.  Loaders report every problem they find, one per
+ * line; `code` keeps the first error code, `count` the number of lines.
+ * Text that does not fit is cut and the last line says so.
+ */
+struct iampw_err {
+	int code;
+	unsigned count;
+	size_t len;
+	char text[IAMPW_ERR_TEXT];
+};
+
+void iampw_err_init(struct iampw_err *e);
+/* Append one line (printf format, no trailing newline); returns `code`. */
+int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A short English name of an IAMPW_E_* code, for logs. */
+const char *iampw_strerror(int code);
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers                                                           */
+
+/* Wipe a secret; never optimised away. */
+void iampw_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated secret (its whole length) and free it. NULL is ok. */
+void iampw_wipe_free(char *s);
+/* Constant-time comparison of two n-byte buffers: true when equal. */
+bool iampw_ct_equal(const void *a, const void *b, size_t n);
+
+enum iampw_num {
+	IAMPW_NUM_OK = 0,
+	IAMPW_NUM_SYNTAX,    /* empty, junk, leading zero, '+', hex, spaces */
+	IAMPW_NUM_NEGATIVE,  /* '-' followed by plain digits */
+	IAMPW_NUM_OVERFLOW,  /* more than fits in 64 bits */
+};
+/*
+ * Strict base-10: "0" or [1-9][0-9]*, nothing else.  On IAMPW_NUM_OK the
+ * value is in *out; a range check is the caller's.
+ */
+enum iampw_num iampw_parse_u64(const char *s, uint64_t *out);
+/* true/false/yes/no/1/0 exactly (lowercase).  Returns false on anything else. */
+bool iampw_parse_bool(const char *s, bool *out);
+
+/* Saturating 64-bit arithmetic for dates. */
+int64_t iampw_sat_sub(int64_t a, int64_t b);
+int64_t iampw_sat_add(int64_t a, int64_t b);
+
+/* Format `t` (seconds since the epoch) as "2026-11-22T10:00:00Z" (21 bytes incl. NUL). */
+#define IAMPW_ISO8601_SIZE 32
+int iampw_iso8601(int64_t t, char out[IAMPW_ISO8601_SIZE]);
+
+/* ---------------------------------------------------------------------- */
+/* Host settings: iampw.conf                                               */
+
+enum iampw_hash {
+	IAMPW_HASH_YESCRYPT,
+	IAMPW_HASH_SHA512CRYPT,
+	IAMPW_HASH_DEFAULT,  /* whatever libxcrypt's default prefix is */
+};
+
+#define IAMPW_GROUP_MAX 64
+
+/* Ceilings for stored history costs (§5.4) and for the `cost` key. */
+#define IAMPW_YESCRYPT_COST_MAX 11UL
+#define IAMPW_SHA512_ROUNDS_MIN 1000UL
+#define IAMPW_SHA512_ROUNDS_MAX 1000000UL
+
+struct iampw_config {
+	uint32_t min_uid;            /* [scope] min_uid, default 1000 */
+	uint32_t max_uid;            /* [scope] max_uid, default 60000 */
+	char group[IAMPW_GROUP_MAX]; /* [scope] group, "" = everybody */
+	unsigned warn_days;          /* [account] warn_days, 0..365, default 15 */
+	enum iampw_hash hash;        /* [history] hash, default yescrypt */
+	unsigned long cost;          /* [history] cost, 0 = method default */
+};
+
+void iampw_config_defaults(struct iampw_config *c);
+
+/*
+ * Load iampw.conf at `path` strictly (§3).  A missing file gives the
+ * defaults and IAMPW_OK (the host has not been configured yet); any
+ * other problem is an error and *c is left at the defaults, which the
+ * caller must not use (fail closed).  Files must be regular, owned by
+ * root or by `owner`, and not writable by group or other.
+ */
+int iampw_config_load(const char *path, uid_t owner, struct iampw_config *c,
+		      struct iampw_err *e);
+/* The same for text in memory; `name` is used in messages. */
+int iampw_config_parse(const char *name, const char *text, size_t len,
+		       struct iampw_config *c, struct iampw_err *e);
+
+/*
+ * Is an account in scope (§3)?  Never root; uid within min_uid..max_uid;
+ * and, when c->group is set, a member of that group (as its primary group
+ * or listed in it).  A configured group that does not exist is an error
+ * (IAMPW_E_PARSE), never "everybody" or "nobody".
+ */
+int iampw_in_scope(const struct iampw_config *c, const char *user, uid_t uid,
+		   gid_t gid, bool *in, struct iampw_err *e);
+
+/* ---------------------------------------------------------------------- */
+/* The account password policy: policy.conf                                */
+
+#define IAMPW_MIN_LENGTH_MIN 6
+#define IAMPW_MIN_LENGTH_MAX 128
+#define IAMPW_MAX_AGE_MAX 1095
+#define IAMPW_REUSE_MAX 24
+#define IAMPW_PASSWORD_CHARS_MAX 128   /* every password, §4.3 */
+#define IAMPW_PASSWORD_BYTES_MAX 512   /* checked before anything else */
+
+struct iampw_policy {
+	bool custom;              /* false: no custom policy, IAM's default applies */
+	unsigned min_length;      /* custom: 6..128; default policy: 8 */
+	bool require_symbols;
+	bool require_numbers;
+	bool require_uppercase;
+	bool require_lowercase;
+	unsigned min_classes;     /* default policy: 3 (of 4); custom: 0 */
+	bool allow_users_to_change;
+	unsigned max_age;         /* days, 0 = never expires */
+	unsigned reuse_prevention;/* 0 = no reuse check, else 1..24 */
+	bool hard_expiry;
+};
+
+/* IAM's default policy (§4.2): custom = false. */
+void iampw_policy_default(struct iampw_policy *p);
+/* The values an update starts from before its flags apply (§4.1 "when omitted"). */
+void iampw_policy_custom_defaults(struct iampw_policy *p);
+
+/*
+ * A full-replace request (update-account-password-policy): the integers
+ * are as given, possibly out of range (int64 lets a CLI pass -1), and are
+ * checked with IAM's ValidationError wording ("1 validation error
+ * detected: Value '1096' at 'maxPasswordAge' failed to satisfy
+ * constraint: Member must have value less than or equal to 1095").
+ */
+struct iampw_policy_request {
+	bool has_min_length;     int64_t min_length;
+	bool has_max_age;        int64_t max_age;
+	bool has_reuse;          int64_t reuse_prevention;
+	bool require_symbols, require_numbers, require_uppercase, require_lowercase;
+	bool allow_users_to_change, hard_expiry;
+};
+/* Build a custom policy from a full-replace request; IAMPW_E_INVAL with IAM's text. */
+int iampw_policy_from_request(const struct iampw_policy_request *r,
+			      struct iampw_policy *p, struct iampw_err *e);
+
+/*
+ * Load policy.conf.  No file, or a file without a [policy] section, is
+ * "no custom policy": *p becomes IAM's default and IAMPW_OK is returned.
+ */
+int iampw_policy_load(const char *path, uid_t owner, struct iampw_policy *p,
+		      struct iampw_err *e);
+/* The same for text in memory; `name` is used in messages. */
+int iampw_policy_parse(const char *name, const char *text, size_t len,
+		       struct iampw_policy *p, struct iampw_err *e);
+
+/*
+ * Serialise a custom policy as policy.conf text (header comment saying it
+ * is managed by iampw-admin, then [policy]).  Returns the length written,
+ * or a negative code if `n` is too small.
+ */
+int iampw_policy_format(const struct iampw_policy *p, char *buf, size_t n);
+
+/* ---------------------------------------------------------------------- */
+/* Password rules (§4.1-4.3)                                              */
+
+/* Stable reason codes, one bit each; their order is the message order. */
+enum iampw_reason {
+	IAMPW_R_INPUT_TOO_LONG  = 1u << 0,  /* over 512 bytes: nothing else checked */
+	IAMPW_R_TOO_SHORT       = 1u << 1,
+	IAMPW_R_TOO_LONG        = 1u << 2,  /* over 128 characters */
+	IAMPW_R_CONTROL         = 1u << 3,  /* control character other than TAB/LF/CR */
+	IAMPW_R_NO_UPPERCASE    = 1u << 4,
+	IAMPW_R_NO_LOWERCASE    = 1u << 5,
+	IAMPW_R_NO_NUMBER       = 1u << 6,
+	IAMPW_R_NO_SYMBOL       = 1u << 7,
+	IAMPW_R_FEW_CLASSES     = 1u << 8,  /* default policy: fewer than 3 of 4 types */
+	IAMPW_R_IS_USER_NAME    = 1u << 9,
+	IAMPW_R_IS_FULL_NAME    = 1u << 10,
+	IAMPW_R_IS_HOST_NAME    = 1u << 11,
+};
+#define IAMPW_R_COUNT 12
+
+/* Who the password is for; any field may be NULL or "" (then not compared). */
+struct iampw_identity {
+	const char *user;
+	const char *gecos;   /* the whole pw_gecos; the full name is its first field */
+	const char *host;
+};
+
+struct iampw_check {
+	uint32_t failed;         /* IAMPW_R_* bits, 0 = acceptable */
+	unsigned min_length;     /* the length the message quotes */
+	unsigned min_classes;    /* the number of types the message quotes */
+	size_t chars;            /* characters counted; 0 after INPUT_TOO_LONG */
+};
+
+/* The 20 symbols IAM counts, in IAM's order. */
+extern const char iampw_symbols[];
+
+/*
+ * Check `pw` (NUL-terminated) against `p` and the rules of §4.3.  Every
+ * failing rule is recorded.  Never copies the password.  `id` may be NULL
+ * (no identity rule).
+ */
+void iampw_check_password(const struct iampw_policy *p,
+			  const struct iampw_identity *id, const char *pw,
+			  struct iampw_check *r);
+
+/* A stable token for logs and tests, e.g. "too_short". */
+const char *iampw_reason_name(enum iampw_reason reason);
+
+/*
+ * The whole user message: "Password does not conform to the account
+ * password policy: <clause>; <clause>." with one clause per failed rule
+ * in IAMPW_R_* order, e.g. "it must be at least 12 characters long".
+ * Returns snprintf's count.
+ */
+int iampw_check_message(const struct iampw_check *r, char *buf, size_t n);
+
+/* ---------------------------------------------------------------------- */
+/* Profiles (§3) and the profile store                                    */
+
+#define IAMPW_USER_MAX 32
+
+struct iampw_profile {
+	uint32_t uid;
+	char user[IAMPW_USER_MAX + 1];
+	int64_t create_date;        /* seconds since the epoch, UTC */
+	int64_t last_changed;
+	int64_t last_used;          /* 0 = never */
+	bool reset_required;
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];   /* history setting, "" when no history */
+	unsigned nhistory;
+	char history[IAMPW_REUSE_MAX][CRYPT_OUTPUT_SIZE];  /* newest first */
+};
+
+/* Upper bound accepted for stored dates: 9999-12-31T23:59:59Z. */
+#define IAMPW_TIME_MAX INT64_C(253402300799)
+
+/*
+ * A user name safe to use as a file name under the state dir:
+ * 1..32 bytes of [A-Za-z0-9_.-], optionally ending in '$', not starting
+ * with '.' or '-'.  Anything else is refused (never a path).
+ */
+bool iampw_user_name_valid(const char *name);
+
+/* Zero a profile (wipes its hashes). */
+void iampw_profile_clear(struct iampw_profile *p);
+
+/*
+ * Profile text <-> struct.  `name` is used in "name:line: what" messages.
+ * iampw_profile_parse is strict (§3) and validates every stored hash
+ * against the salt (§5.4); on error *p is cleared.  iampw_profile_format
+ * writes our own format and returns its length, or a negative code when
+ * `n` is too small.
+ */
+int iampw_profile_parse(const char *name, const char *text, size_t len,
+			struct iampw_profile *p, struct iampw_err *e);
+int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n);
+
+/*
+ * The store: <statedir>/profiles/<user>.  Files must be regular, owned by
+ * root or the owner the store was opened with, and not group/other
+ * writable; the directories likewise.
+ */
+struct iampw_store {
+	int dirfd;           /* <statedir>/profiles, O_DIRECTORY|O_CLOEXEC, -1 when absent */
+	uid_t uid;           /* owner of what we write; root in production */
+	gid_t gid;
+	char path[4096];     /* <statedir>/profiles, for messages */
+};
+
+/*
+ * Open the store.  With `create`, a missing state dir and profiles dir are
+ * created with mode 0700 (§7); without it a missing dir gives IAMPW_OK with
+ * dirfd = -1 (every profile is then "absent").  `owner` is the uid whose
+ * files are trusted besides root's, and becomes the owner of new files.
+ */
+int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
+		     uid_t owner, gid_t group, struct iampw_err *e);
+void iampw_store_close(struct iampw_store *s);
+
+/* Load a profile.  IAMPW_E_NOENT when the user has none. */
+int iampw_profile_load(const struct iampw_store *s, const char *user,
+		       struct iampw_profile *p, struct iampw_err *e);
+
+/*
+ * The per-user lock (<dir>/.<user>.lock, flock).  Waits at most
+ * `timeout_ms`, then IAMPW_E_BUSY.  The lock dies with its holder, so a
+ * killed writer never leaves a stale lock.
+ */
+#define IAMPW_LOCK_TIMEOUT_MS 5000
+int iampw_store_lock(const struct iampw_store *s, const char *user,
+		     unsigned timeout_ms, int *lockfd, struct iampw_err *e);
+void iampw_store_unlock(int lockfd);
+
+/*
+ * Replace p->user's profile atomically (temp file in the same dir, fchown,
+ * fchmod 0600, write, fsync, close, rename, fsync dir).  The caller holds
+ * the lock.  On any failure the old file is untouched and no temp remains.
+ */
+int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *p,
+		       struct iampw_err *e);
+/* Remove a profile (caller holds the lock).  IAMPW_E_NOENT when absent. */
+int iampw_profile_remove(const struct iampw_store *s, const char *user,
+			 struct iampw_err *e);
+
+/* ---------------------------------------------------------------------- */
+/* History (§5.4): one hash per check, whatever N is                       */
+
+/*
+ * The result of a history check, handed from the checking instance to the
+ * commit instance.  It holds a hash: wipe it (iampw_wipe) when done.
+ */
+struct iampw_pending {
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];   /* the profile's salt, or a new one */
+	char hash[CRYPT_OUTPUT_SIZE];           /* crypt_rn(candidate, salt) */
+};
+
+/*
+ * Hash `pw` once with the profile's history salt (a new salt is drawn with
+ * crypt_gensalt_rn from c->hash/c->cost when the profile has none) and
+ * compare the result in constant time with every one of the newest
+ * `reuse` stored entries (entry 1 is the current password), without
+ * stopping at a match.  *reused is set when any matches.  Any crypt
+ * failure, a malformed salt or a malformed entry is IAMPW_E_CRYPT: never
+ * "not reused".  `prof` may be NULL
+ * (no profile yet: nothing can be reused, a salt is drawn).
+ */
+int iampw_history_check(const struct iampw_config *c,
+			const struct iampw_profile *prof, unsigned reuse,
+			const char *pw, struct iampw_pending *out, bool *reused,
+			struct iampw_err *e);
+
+/*
+ * Record a pending hash as the newest entry and keep the newest `keep`
+ * entries (keep 0 empties the history and clears the salt).  If the
+ * profile's salt changed since the check, the history restarts with the
+ * pending entry alone.
+ */
+void iampw_history_record(struct iampw_profile *prof,
+			  const struct iampw_pending *pend, unsigned keep);
+
+/*
+ * Is `setting` (e.g. "$y$j9T$<salt>") a history salt we accept: yescrypt
+ * or sha512crypt, a well-formed salt, a cost within the ceilings above?
+ */
+bool iampw_history_salt_valid(const char *setting);
+/* Is `entry` a well-formed hash made with `setting`? */
+bool iampw_history_entry_valid(const char *setting, const char *entry);
+
+/* ---------------------------------------------------------------------- */
+/* Account state at an instant (§5.1)                                     */
+
+enum iampw_state {
+	IAMPW_STATE_OK,
+	IAMPW_STATE_WARN,            /* days_left is 1..warn_days */
+	IAMPW_STATE_RESET_REQUIRED,
+	IAMPW_STATE_EXPIRED,
+	IAMPW_STATE_HARD_EXPIRED,
+};
+
+struct iampw_account {
+	enum iampw_state state;
+	int64_t elapsed_days;   /* whole days since the last change */
+	int64_t days_left;      /* max_age - elapsed; meaningless without max_age */
+	bool clock_behind;      /* now is earlier than the last change */
+};
+
+/*
+ * Decide the account state of a profile at `now`, in §5.1's order:
+ * reset required, then expired (hard or not), then warning.  A clock
+ * behind the last change never expires anything (clock_behind is set so
+ * the caller can log it).
+ */
+void iampw_account_state(const struct iampw_policy *p, unsigned warn_days,
+			 const struct iampw_profile *prof, int64_t now,
+			 struct iampw_account *a);
+/* Is the password expired at `now` (ignoring the reset flag)? */
+bool iampw_password_expired(const struct iampw_policy *p,
+			    const struct iampw_profile *prof, int64_t now);
+
+/* ---------------------------------------------------------------------- */
+/* Password generator (--generate-password)                               */
+
+#define IAMPW_GENERATED_MIN 20
+
+/*
+ * Fill `out` (size n) with a random password from getrandom(): at least
+ * 20 characters and at least the policy's minimum, every one of the four
+ * types present, uniform choices (rejection sampling), and passing
+ * iampw_check_password for `id`.  Wipe it after use.  IAMPW_E_INVAL when
+ * `n` cannot hold the password or the policy cannot be met (min_length
+ * over 128); `out` is wiped on every failure.
+ */
+int iampw_generate_password(const struct iampw_policy *p,
+			    const struct iampw_identity *id, char *out,
+			    size_t n, struct iampw_err *e);
+
+#endif /* IAMPW_H */

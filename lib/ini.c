@@ -1,0 +1,683 @@
+/*
+ * Strict INI loading: the only file that includes iniparser.
+ *
+ * iniparser 4.1 is lenient in ways a security tool cannot be: it merges
+ * "[Policy]" into "[policy]", lets a repeated key silently replace the
+ * first, drops keys that come before any section, treats a trailing
+ * backslash as a continuation, and reports no line numbers.  So each file
+ * first goes through a line-by-line scan of our own that accepts a small
+ * grammar (see internal.h), reports every problem as "file:line: what",
+ * and records where each key is.  iniparser then parses the same bytes,
+ * and the two results must agree exactly, key for key and value for
+ * value; any difference is an error, never a guess.
+ *
+ * iniparser 4.1 can only load by path, so the already opened and checked
+ * fd is handed over as /proc/self/fd/N: the same open file, no second
+ * lookup of the name.  Text held in memory goes through a memfd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef HAVE_INIPARSER_INIPARSER_H
+#include <iniparser/iniparser.h>
+#else
+#include <iniparser.h>
+#endif
+
+#include "internal.h"
+
+/* Longest section or key name. */
+#define NAME_MAX_LEN 64
+
+struct ini_key {
+	char section[NAME_MAX_LEN + 1];
+	char key[NAME_MAX_LEN + 1];
+	char *value;          /* our own reading, compared with iniparser's */
+	unsigned line;
+};
+
+struct ini_section {
+	char name[NAME_MAX_LEN + 1];
+	unsigned line;
+};
+
+struct iampw_ini {
+	dictionary *dict;
+	char *display;
+	struct ini_key *keys;
+	size_t nkeys, keys_cap;
+	struct ini_section *sections;
+	size_t nsections, sections_cap;
+};
+
+/* State of one scan. */
+struct scan {
+	struct iampw_ini *ini;
+	iampw_ini_known_fn known;
+	struct iampw_err *e;
+	const char *current;      /* current section name, NULL before the first */
+	bool current_known;
+	int status;
+};
+
+static int scan_error(struct scan *sc, int code, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int scan_error(struct scan *sc, int code, unsigned line, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (sc->status == IAMPW_OK)
+		sc->status = code;
+	return iampw_err_add(sc->e, code, "%s:%u: %s", sc->ini->display, line, what);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Trim blanks from both ends of [*s, *end). */
+static void trim(const char **s, const char **end)
+{
+	while (*s < *end && is_blank(**s))
+		(*s)++;
+	while (*end > *s && is_blank((*end)[-1]))
+		(*end)--;
+}
+
+/* Copy a name of [a-z0-9_] into out; false if empty, too long or other chars. */
+static bool take_name(const char *s, const char *end, char out[NAME_MAX_LEN + 1])
+{
+	size_t n = (size_t)(end - s);
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_name_char(s[i]))
+			return false;
+	}
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+static int add_section(struct scan *sc, const char *name, unsigned line)
+{
+	struct iampw_ini *ini = sc->ini;
+
+	for (size_t i = 0; i < ini->nsections; i++) {
+		if (strcmp(ini->sections[i].name, name) == 0)
+			return scan_error(sc, IAMPW_E_PARSE, line,
+					  "section [%s] repeated (first on line %u)",
+					  name, ini->sections[i].line);
+	}
+	if (ini->nsections == ini->sections_cap) {
+		size_t cap = ini->sections_cap ? ini->sections_cap * 2 : 8;
+		struct ini_section *n = reallocarray(ini->sections, cap, sizeof *n);
+
+		if (n == NULL)
+			return scan_error(sc, IAMPW_E_NOMEM, line, "out of memory");
+		ini->sections = n;
+		ini->sections_cap = cap;
+	}
+	strcpy(ini->sections[ini->nsections].name, name);
+	ini->sections[ini->nsections].line = line;
+	ini->nsections++;
+	return IAMPW_OK;
+}
+
+static int add_key(struct scan *sc, const char *key, const char *v,
+		   const char *vend, unsigned line)
+{
+	struct iampw_ini *ini = sc->ini;
+	struct ini_key *k;
+
+	for (size_t i = 0; i < ini->nkeys; i++) {
+		if (strcmp(ini->keys[i].section, sc->current) == 0 &&
+		    strcmp(ini->keys[i].key, key) == 0)
+			return scan_error(sc, IAMPW_E_PARSE, line,
+					  "key '%s' repeated (first on line %u)",
+					  key, ini->keys[i].line);
+	}
+	if (ini->nkeys == ini->keys_cap) {
+		size_t cap = ini->keys_cap ? ini->keys_cap * 2 : 16;
+		struct ini_key *n = reallocarray(ini->keys, cap, sizeof *n);
+
+		if (n == NULL)
+			return scan_error(sc, IAMPW_E_NOMEM, line, "out of memory");
+		ini->keys = n;
+		ini->keys_cap = cap;
+	}
+	k = &ini->keys[ini->nkeys];
+	k->value = strndup(v, (size_t)(vend - v));
+	if (k->value == NULL)
+		return scan_error(sc, IAMPW_E_NOMEM, line, "out of memory");
+	strcpy(k->section, sc->current);
+	strcpy(k->key, key);
+	k->line = line;
+	ini->nkeys++;
+	return IAMPW_OK;
+}
+
+static void scan_section(struct scan *sc, const char *s, const char *end,
+			 unsigned line)
+{
+	const char *close = memchr(s, ']', (size_t)(end - s));
+	const char *rest;
+	char name[NAME_MAX_LEN + 1];
+
+	if (close == NULL) {
+		scan_error(sc, IAMPW_E_PARSE, line, "section header without ']'");
+		sc->current = NULL;	/* its keys belong to no valid section */
+		return;
+	}
+	rest = close + 1;
+	while (rest < end && is_blank(*rest))
+		rest++;
+	/*
+	 * Not even a comment: iniparser 4.1 takes a header only when the
+	 * line ends with ']', and fails the whole file otherwise.
+	 */
+	if (rest < end) {
+		scan_error(sc, IAMPW_E_PARSE, line, "text after the section header");
+		sc->current = NULL;
+		return;
+	}
+	if (!take_name(s + 1, close, name)) {
+		scan_error(sc, IAMPW_E_PARSE, line,
+			   "section names are 1 to %d characters of a-z, 0-9 and _",
+			   NAME_MAX_LEN);
+		sc->current = NULL;
+		return;
+	}
+	if (add_section(sc, name, line) != IAMPW_OK) {
+		sc->current = NULL;
+		return;
+	}
+	sc->current = sc->ini->sections[sc->ini->nsections - 1].name;
+	sc->current_known = sc->known == NULL || sc->known(name, NULL);
+	if (!sc->current_known)
+		scan_error(sc, IAMPW_E_PARSE, line, "unknown section [%s]", name);
+}
+
+static void scan_key(struct scan *sc, const char *s, const char *end, unsigned line)
+{
+	const char *eq = memchr(s, '=', (size_t)(end - s));
+	const char *k = s, *kend, *v, *vend;
+	char key[NAME_MAX_LEN + 1];
+
+	if (eq == NULL) {
+		scan_error(sc, IAMPW_E_PARSE, line, "expected 'key = value'");
+		return;
+	}
+	kend = eq;
+	trim(&k, &kend);
+	if (!take_name(k, kend, key)) {
+		scan_error(sc, IAMPW_E_PARSE, line,
+			   "key names are 1 to %d characters of a-z, 0-9 and _",
+			   NAME_MAX_LEN);
+		return;
+	}
+	/* The value ends at a comment, as iniparser reads it. */
+	v = eq + 1;
+	vend = v;
+	while (vend < end && *vend != ';' && *vend != '#')
+		vend++;
+	trim(&v, &vend);
+	/*
+	 * '=' is allowed: the key ends at the first one for iniparser too,
+	 * and sha512crypt history settings hold one ("$6$rounds=N$...").
+	 */
+	for (const char *p = v; p < vend; p++) {
+		if (*p == '"' || *p == '\'' || (unsigned char)*p >= 0x80) {
+			scan_error(sc, IAMPW_E_PARSE, line,
+				   "key '%s': values are plain ASCII without quotes",
+				   key);
+			return;
+		}
+	}
+	if (sc->current == NULL) {
+		/* Either no section yet, or the last header was invalid. */
+		scan_error(sc, IAMPW_E_PARSE, line, "key '%s' outside a valid section", key);
+		return;
+	}
+	if (sc->current_known && sc->known != NULL && !sc->known(sc->current, key)) {
+		scan_error(sc, IAMPW_E_PARSE, line, "unknown key '%s' in [%s]",
+			   key, sc->current);
+		return;
+	}
+	add_key(sc, key, v, vend, line);
+}
+
+/* Check the bytes of one line: NUL, control characters, length. */
+static bool scan_line_bytes(struct scan *sc, const char *s, size_t n, unsigned line)
+{
+	if (n > IAMPW_LINE_MAX) {
+		scan_error(sc, IAMPW_E_PARSE, line, "line longer than %d bytes",
+			   IAMPW_LINE_MAX);
+		return false;
+	}
+	if (memchr(s, '\0', n) != NULL) {
+		scan_error(sc, IAMPW_E_PARSE, line, "NUL byte");
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			scan_error(sc, IAMPW_E_PARSE, line,
+				   "control character 0x%02x", c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void scan_line(struct scan *sc, const char *s, size_t n, unsigned line)
+{
+	const char *end = s + n;
+
+	if (!scan_line_bytes(sc, s, n, line))
+		return;
+	trim(&s, &end);
+	if (s == end)
+		return;
+	/*
+	 * iniparser joins a line ending in '\' with the next one, and does
+	 * so before it looks for a comment: a comment line can swallow the
+	 * key below it.
+	 */
+	if (end[-1] == '\\') {
+		scan_error(sc, IAMPW_E_PARSE, line, "line continuation ('\\') not allowed");
+		return;
+	}
+	if (*s == ';' || *s == '#')
+		return;
+	if (*s == '[')
+		scan_section(sc, s, end, line);
+	else
+		scan_key(sc, s, end, line);
+}
+
+/* Keys named like a section make iniparser 4.1 misbehave: refuse them. */
+static void scan_key_section_clash(struct scan *sc)
+{
+	const struct iampw_ini *ini = sc->ini;
+
+	for (size_t i = 0; i < ini->nkeys; i++) {
+		for (size_t j = 0; j < ini->nsections; j++) {
+			if (strcmp(ini->keys[i].key, ini->sections[j].name) == 0)
+				scan_error(sc, IAMPW_E_PARSE, ini->keys[i].line,
+					   "key '%s' has the name of a section",
+					   ini->keys[i].key);
+		}
+	}
+}
+
+static int scan_buffer(struct scan *sc, const char *buf, size_t len)
+{
+	unsigned line = 1;
+	size_t pos = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		return scan_error(sc, IAMPW_E_PARSE, 1, "byte-order mark at the start of the file");
+	while (pos < len) {
+		const char *s = buf + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl != NULL ? (size_t)(nl - s) : len - pos;
+
+		pos += n + (nl != NULL);
+		/* A CRLF line end is accepted; a lone CR is a control character. */
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		scan_line(sc, s, n, line);
+		if (sc->status == IAMPW_E_NOMEM)
+			return sc->status;
+		line++;
+	}
+	scan_key_section_clash(sc);
+	return sc->status;
+}
+
+static int silent_error(const char *fmt, ...)
+{
+	(void)fmt;
+	return 0;
+}
+
+/* Let iniparser read the same open file and compare its result with ours. */
+static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
+{
+	char path[64];
+	size_t total = 0;
+	int nsec;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	/*
+	 * The callback is process-wide; our scan has already refused what
+	 * iniparser would complain about, and it must never print to the
+	 * host process's stderr.
+	 */
+	iniparser_set_error_callback(silent_error);
+	ini->dict = iniparser_load(path);
+	iniparser_set_error_callback(NULL);
+	if (ini->dict == NULL)
+		return iampw_err_add(e, IAMPW_E_IO,
+				     "%s: iniparser could not read it through %s (is /proc mounted?)",
+				     ini->display, path);
+	nsec = iniparser_getnsec(ini->dict);
+	if (nsec < 0 || (size_t)nsec != ini->nsections)
+		goto disagree;
+	for (int i = 0; i < nsec; i++) {
+		const char *name = iniparser_getsecname(ini->dict, i);
+		int n = name != NULL ? iniparser_getsecnkeys(ini->dict, name) : -1;
+
+		if (n < 0)
+			goto disagree;
+		total += (size_t)n;
+	}
+	if (total != ini->nkeys)
+		goto disagree;
+	for (size_t i = 0; i < ini->nkeys; i++) {
+		const char *theirs = iampw_ini_get(ini, ini->keys[i].section,
+						   ini->keys[i].key, NULL);
+
+		if (theirs == NULL || strcmp(theirs, ini->keys[i].value) != 0)
+			goto disagree;
+	}
+	return IAMPW_OK;
+disagree:
+	return iampw_err_add(e, IAMPW_E_PARSE,
+			     "%s: the file changed while it was read, or cannot be parsed unambiguously",
+			     ini->display);
+}
+
+/* Read all of fd from offset 0; more than `cap` bytes is an error. */
+static int read_all(int fd, const char *display, size_t cap, char **bufp,
+		    size_t *lenp, struct iampw_err *e)
+{
+	char *buf = malloc(cap + 1);
+	size_t len = 0;
+
+	if (buf == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+	for (;;) {
+		ssize_t r = pread(fd, buf + len, cap + 1 - len, (off_t)len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
+				      iampw_errstr(errno));
+			iampw_wipe(buf, len);
+			free(buf);
+			return IAMPW_E_IO;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > cap) {
+			iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %zu bytes",
+				      display, cap);
+			iampw_wipe(buf, len);
+			free(buf);
+			return IAMPW_E_UNSAFE;
+		}
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return IAMPW_OK;
+}
+
+int iampw_ini_load_fd(int fd, const char *display, size_t cap,
+		      iampw_ini_known_fn known, struct iampw_ini **out,
+		      struct iampw_err *e)
+{
+	struct iampw_ini *ini;
+	struct scan sc = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	ini = calloc(1, sizeof *ini);
+	if (ini == NULL || (ini->display = strdup(display)) == NULL) {
+		free(ini);
+		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+	}
+	rc = read_all(fd, display, cap, &buf, &len, e);
+	if (rc != IAMPW_OK)
+		goto out;
+	sc.ini = ini;
+	sc.known = known;
+	sc.e = e;
+	rc = scan_buffer(&sc, buf, len);
+	if (rc == IAMPW_OK)
+		rc = cross_check(ini, fd, e);
+out:
+	if (buf != NULL) {
+		iampw_wipe(buf, len);
+		free(buf);
+	}
+	if (rc != IAMPW_OK) {
+		iampw_ini_free(ini);
+		return rc;
+	}
+	*out = ini;
+	return IAMPW_OK;
+}
+
+int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
+			  iampw_ini_known_fn known, struct iampw_ini **out,
+			  struct iampw_err *e)
+{
+	size_t done = 0;
+	int fd, rc;
+
+	*out = NULL;
+	if (len > IAMPW_CONF_SIZE_MAX)
+		return iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %d bytes",
+				     display, IAMPW_CONF_SIZE_MAX);
+	fd = memfd_create("iampw-ini", MFD_CLOEXEC);
+	if (fd < 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: memfd_create: %s",
+				     display, iampw_errstr(errno));
+	while (done < len) {
+		ssize_t w = write(fd, buf + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = iampw_err_add(e, IAMPW_E_IO, "%s: memfd write: %s",
+					   display, iampw_errstr(errno));
+			goto out;
+		}
+		done += (size_t)w;
+	}
+	rc = iampw_ini_load_fd(fd, display, IAMPW_CONF_SIZE_MAX, known, out, e);
+out:
+	/* The memfd may hold hashes: empty it before it goes away. */
+	if (ftruncate(fd, 0) != 0) {
+		/* Nothing more can be done; the pages are freed with the fd. */
+	}
+	close(fd);
+	return rc;
+}
+
+int iampw_ini_parse_with(const char *name, const char *text, size_t len,
+			 iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			 void *out, struct iampw_err *e)
+{
+	struct iampw_ini *ini;
+	int rc;
+
+	rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = apply(ini, out, e);
+	iampw_ini_free(ini);
+	return rc;
+}
+
+int iampw_ini_load_fd_with(int fd, const char *display, size_t cap,
+			   iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			   void *out, struct iampw_err *e)
+{
+	struct iampw_ini *ini;
+	int rc;
+
+	rc = iampw_ini_load_fd(fd, display, cap, known, &ini, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = apply(ini, out, e);
+	iampw_ini_free(ini);
+	return rc;
+}
+
+int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
+			     iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			     void *out, struct iampw_err *e)
+{
+	int fd, rc;
+
+	rc = iampw_open_safe(AT_FDCWD, path, path, owner, cap, &fd, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = iampw_ini_load_fd_with(fd, path, cap, known, apply, out, e);
+	close(fd);
+	return rc;
+}
+
+const char *iampw_ini_get(const struct iampw_ini *ini, const char *section,
+			  const char *key, unsigned *line)
+{
+	char full[2 * NAME_MAX_LEN + 2];
+	const char *v;
+
+	if (ini == NULL || ini->dict == NULL)
+		return NULL;
+	if (snprintf(full, sizeof full, "%s:%s", section, key) >= (int)sizeof full)
+		return NULL;
+	v = iniparser_getstring(ini->dict, full, NULL);
+	if (v != NULL && line != NULL) {
+		*line = 0;
+		for (size_t i = 0; i < ini->nkeys; i++) {
+			if (strcmp(ini->keys[i].section, section) == 0 &&
+			    strcmp(ini->keys[i].key, key) == 0)
+				*line = ini->keys[i].line;
+		}
+	}
+	return v;
+}
+
+bool iampw_ini_has_section(const struct iampw_ini *ini, const char *section)
+{
+	for (size_t i = 0; ini != NULL && i < ini->nsections; i++) {
+		if (strcmp(ini->sections[i].name, section) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *iampw_ini_display(const struct iampw_ini *ini)
+{
+	return ini->display;
+}
+
+void iampw_ini_free(struct iampw_ini *ini)
+{
+	if (ini == NULL)
+		return;
+	for (size_t i = 0; i < ini->nkeys; i++) {
+		/*
+		 * iniparser frees its strings without wiping them; a profile's
+		 * values include password hashes, so wipe them in place first.
+		 */
+		char *theirs = (char *)(uintptr_t)iampw_ini_get(ini, ini->keys[i].section,
+								ini->keys[i].key, NULL);
+		if (theirs != NULL)
+			iampw_wipe(theirs, strlen(theirs));
+		iampw_wipe_free(ini->keys[i].value);
+	}
+	if (ini->dict != NULL)
+		iniparser_freedict(ini->dict);
+	free(ini->keys);
+	free(ini->sections);
+	free(ini->display);
+	free(ini);
+}
+
+static int value_error(const struct iampw_ini *ini, unsigned line,
+		       const char *key, const char *what, const char *v,
+		       struct iampw_err *e)
+{
+	return iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: %s '%.40s'",
+			     ini->display, line, key, what, v);
+}
+
+int iampw_ini_get_u64(const struct iampw_ini *ini, const char *section,
+		      const char *key, uint64_t min, uint64_t max,
+		      uint64_t *out, struct iampw_err *e)
+{
+	unsigned line = 0;
+	const char *v = iampw_ini_get(ini, section, key, &line);
+	uint64_t n;
+
+	if (v == NULL)
+		return IAMPW_OK;
+	switch (iampw_parse_u64(v, &n)) {
+	case IAMPW_NUM_OK:
+		if (n < min || n > max)
+			return iampw_err_add(e, IAMPW_E_PARSE,
+					     "%s:%u: %s: %llu is out of range (%llu to %llu)",
+					     ini->display, line, key,
+					     (unsigned long long)n,
+					     (unsigned long long)min,
+					     (unsigned long long)max);
+		*out = n;
+		return IAMPW_OK;
+	case IAMPW_NUM_NEGATIVE:
+	case IAMPW_NUM_OVERFLOW:
+		return iampw_err_add(e, IAMPW_E_PARSE,
+				     "%s:%u: %s: '%.40s' is out of range (%llu to %llu)",
+				     ini->display, line, key, v,
+				     (unsigned long long)min,
+				     (unsigned long long)max);
+	case IAMPW_NUM_SYNTAX:
+		break;
+	}
+	return value_error(ini, line, key, "not a plain base-10 number:", v, e);
+}
+
+int iampw_ini_get_bool(const struct iampw_ini *ini, const char *section,
+		       const char *key, bool *out, struct iampw_err *e)
+{
+	unsigned line = 0;
+	const char *v = iampw_ini_get(ini, section, key, &line);
+
+	if (v == NULL)
+		return IAMPW_OK;
+	if (!iampw_parse_bool(v, out))
+		return value_error(ini, line, key,
+				   "not one of true/false/yes/no/1/0:", v, e);
+	return IAMPW_OK;
+}

@@ -1,0 +1,128 @@
+/*
+ * Internal interfaces of libiampw, shared between its source files and
+ * its unit tests.  Not installed.
+ */
+#ifndef IAMPW_INTERNAL_H
+#define IAMPW_INTERNAL_H
+
+#include "iampw.h"
+
+/*
+ * strerror() is not thread-safe, and the module runs inside threaded
+ * hosts: a per-call buffer for GNU strerror_r instead.
+ */
+#define iampw_errstr(err) strerror_r((err), (char[128]){ 0 }, 128)
+
+/* Longest line accepted in any of our files, in bytes (§3). */
+#define IAMPW_LINE_MAX 1000
+/* Size caps of the files we read. */
+#define IAMPW_CONF_SIZE_MAX (64 * 1024)
+#define IAMPW_PROFILE_SIZE_MAX (64 * 1024)
+
+/*
+ * Open `name` under `dirfd` (AT_FDCWD and an absolute or relative path are
+ * fine) for reading with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC, then fstat the
+ * fd: it must be a regular file, owned by root or by `owner`, not writable
+ * by group or other, at most `cap` bytes.  `display` names the file in
+ * messages.  IAMPW_E_NOENT (no message added) when it does not exist.
+ * A FIFO or device is refused without blocking.
+ */
+int iampw_open_safe(int dirfd, const char *name, const char *display,
+		    uid_t owner, size_t cap, int *fd, struct iampw_err *e);
+
+/*
+ * Check an already opened directory the same way: a directory, owned by
+ * root or `owner`, not writable by group or other.
+ */
+int iampw_check_dir(int dirfd, const char *display, uid_t owner,
+		    struct iampw_err *e);
+
+/*
+ * A strictly parsed INI file.  The grammar is a subset of what iniparser
+ * accepts, and iniparser's result is cross-checked against it:
+ *   blank lines; comments starting with ';' or '#';
+ *   [section] with a lowercase name of [a-z0-9_];
+ *   key = value, key of [a-z0-9_], inside a section, value up to an
+ *   optional ';' or '#' comment, surrounding blanks trimmed, no quotes.
+ * Refused, each reported as "display:line: what": a byte-order mark, NUL
+ * bytes, lines over IAMPW_LINE_MAX bytes, anything else on a line, keys
+ * before the first section, a repeated section or key, a key named like
+ * a section, and keys the `known` callback does not accept.
+ */
+struct iampw_ini;
+
+/*
+ * Return true when `key` is allowed in `section`; called with key NULL to
+ * ask whether the section itself is allowed.
+ */
+typedef bool (*iampw_ini_known_fn)(const char *section, const char *key);
+
+/*
+ * Parse the open regular file `fd` (read from its start, at most `cap`
+ * bytes).  Every problem is reported; IAMPW_E_PARSE when there is any.
+ */
+int iampw_ini_load_fd(int fd, const char *display, size_t cap,
+		      iampw_ini_known_fn known, struct iampw_ini **out,
+		      struct iampw_err *e);
+/* The same for text in memory (used by the fuzz targets and tests). */
+int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
+			  iampw_ini_known_fn known, struct iampw_ini **out,
+			  struct iampw_err *e);
+
+/*
+ * Apply a parsed file to a caller's struct (config, policy, profile):
+ * report every problem, and return IAMPW_OK or IAMPW_E_PARSE.
+ */
+typedef int (*iampw_ini_apply_fn)(const struct iampw_ini *ini, void *out,
+				  struct iampw_err *e);
+
+/* Parse text in memory and apply it: the *_parse functions. */
+int iampw_ini_parse_with(const char *name, const char *text, size_t len,
+			 iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			 void *out, struct iampw_err *e);
+/*
+ * Open `path` with iampw_open_safe, parse and apply it: the *_load
+ * functions.  IAMPW_E_NOENT (no message) when the file does not exist.
+ */
+int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
+			     iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			     void *out, struct iampw_err *e);
+/* The same for an already opened and checked file. */
+int iampw_ini_load_fd_with(int fd, const char *display, size_t cap,
+			   iampw_ini_known_fn known, iampw_ini_apply_fn apply,
+			   void *out, struct iampw_err *e);
+
+/* The value of section:key, or NULL; *line gets its line number. */
+const char *iampw_ini_get(const struct iampw_ini *ini, const char *section,
+			  const char *key, unsigned *line);
+bool iampw_ini_has_section(const struct iampw_ini *ini, const char *section);
+const char *iampw_ini_display(const struct iampw_ini *ini);
+/* Free the parse, wiping every copy of the file's text (profiles hold hashes). */
+void iampw_ini_free(struct iampw_ini *ini);
+
+/*
+ * Typed getters shared by every loader.  Each reports a problem as
+ * "display:line: key: what" and returns IAMPW_E_PARSE; a missing key
+ * leaves *out untouched and returns IAMPW_OK.
+ */
+int iampw_ini_get_u64(const struct iampw_ini *ini, const char *section,
+		      const char *key, uint64_t min, uint64_t max,
+		      uint64_t *out, struct iampw_err *e);
+int iampw_ini_get_bool(const struct iampw_ini *ini, const char *section,
+		       const char *key, bool *out, struct iampw_err *e);
+
+/*
+ * Parse the profile in the open, already checked file `fd` (see
+ * iampw_profile_parse); used by the store.
+ */
+int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
+			   struct iampw_err *e);
+
+/*
+ * iampw_history_entry_valid for a setting already accepted by
+ * iampw_history_salt_valid: a profile checks its salt once, not once per
+ * entry (each salt check costs up to 11 gensalt calls).
+ */
+bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
+
+#endif /* IAMPW_INTERNAL_H */

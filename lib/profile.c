@@ -1,0 +1,248 @@
+/*
+ * Login profile files (SPEC §3): our own writer, and a strict reader that
+ * checks every stored hash before anything may compare against it.
+ *
+ *   [profile]
+ *   user = alice
+ *   uid = 1000
+ *   create_date = 1763805600
+ *   password_last_changed = 1763805600
+ *   password_last_used = 1763809200      (absent: never used)
+ *   password_reset_required = false
+ *   [history]                            (absent: no history)
+ *   salt = $y$j9T$...
+ *   h1 = $y$j9T$...$...                  (newest first, up to h24)
+ *
+ * Messages never quote a salt or a hash.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+void iampw_profile_clear(struct iampw_profile *p)
+{
+	iampw_wipe(p, sizeof *p);
+}
+
+/* "h1".."h24" -> 1..24, else 0. */
+static unsigned history_index(const char *key)
+{
+	uint64_t n;
+
+	if (key[0] != 'h' || iampw_parse_u64(key + 1, &n) != IAMPW_NUM_OK ||
+	    n < 1 || n > IAMPW_REUSE_MAX)
+		return 0;
+	return (unsigned)n;
+}
+
+static bool profile_known(const char *section, const char *key)
+{
+	static const char *const profile_keys[] = {
+		"user", "uid", "create_date", "password_last_changed",
+		"password_last_used", "password_reset_required",
+	};
+
+	if (strcmp(section, "profile") == 0) {
+		if (key == NULL)
+			return true;
+		for (size_t i = 0; i < sizeof profile_keys / sizeof profile_keys[0]; i++) {
+			if (strcmp(key, profile_keys[i]) == 0)
+				return true;
+		}
+		return false;
+	}
+	if (strcmp(section, "history") == 0)
+		return key == NULL || strcmp(key, "salt") == 0 || history_index(key) > 0;
+	return false;
+}
+
+/* A required [profile] key: report its absence. */
+static bool require_key(const struct iampw_ini *ini, const char *key,
+			struct iampw_err *e)
+{
+	if (iampw_ini_get(ini, "profile", key, NULL) != NULL)
+		return true;
+	iampw_err_add(e, IAMPW_E_PARSE, "%s: [profile] lacks '%s'",
+		      iampw_ini_display(ini), key);
+	return false;
+}
+
+static void get_time(const struct iampw_ini *ini, const char *key, int64_t *out,
+		     struct iampw_err *e)
+{
+	uint64_t v = 0;
+
+	if (iampw_ini_get_u64(ini, "profile", key, 0, (uint64_t)IAMPW_TIME_MAX,
+			      &v, e) == IAMPW_OK)
+		*out = (int64_t)v;
+}
+
+static void apply_identity(const struct iampw_ini *ini, struct iampw_profile *p,
+			   struct iampw_err *e)
+{
+	unsigned line = 0;
+	const char *user;
+	uint64_t uid = 0;
+
+	if (require_key(ini, "user", e)) {
+		user = iampw_ini_get(ini, "profile", "user", &line);
+		if (!iampw_user_name_valid(user))
+			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
+				      iampw_ini_display(ini), line);
+		else
+			strcpy(p->user, user);
+	}
+	if (require_key(ini, "uid", e) &&
+	    iampw_ini_get_u64(ini, "profile", "uid", 0, UINT32_MAX - 1, &uid, e) == IAMPW_OK)
+		p->uid = (uint32_t)uid;
+	if (require_key(ini, "create_date", e))
+		get_time(ini, "create_date", &p->create_date, e);
+	if (require_key(ini, "password_last_changed", e))
+		get_time(ini, "password_last_changed", &p->last_changed, e);
+	get_time(ini, "password_last_used", &p->last_used, e);
+	if (require_key(ini, "password_reset_required", e))
+		iampw_ini_get_bool(ini, "profile", "password_reset_required",
+				   &p->reset_required, e);
+}
+
+static void apply_history(const struct iampw_ini *ini, struct iampw_profile *p,
+			  struct iampw_err *e)
+{
+	const char *display = iampw_ini_display(ini);
+	unsigned line = 0;
+	const char *salt = iampw_ini_get(ini, "history", "salt", &line);
+	char key[8];
+
+	if (salt != NULL) {
+		if (!iampw_history_salt_valid(salt)) {
+			iampw_err_add(e, IAMPW_E_PARSE,
+				      "%s:%u: salt: not a yescrypt or sha512crypt setting within the cost limits",
+				      display, line);
+			return;
+		}
+		strcpy(p->salt, salt);
+	}
+	/* Entries are h1..hN with no gap: a gap means a damaged file. */
+	for (unsigned i = 1; i <= IAMPW_REUSE_MAX; i++) {
+		const char *h;
+
+		snprintf(key, sizeof key, "h%u", i);
+		h = iampw_ini_get(ini, "history", key, &line);
+		if (h == NULL)
+			break;
+		if (p->salt[0] == '\0') {
+			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: history entry without a salt",
+				      display, line, key);
+			return;
+		}
+		if (strlen(h) >= sizeof p->history[0] ||
+		    !iampw_history_entry_matches_salt(p->salt, h)) {
+			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: malformed history entry",
+				      display, line, key);
+			return;
+		}
+		strcpy(p->history[p->nhistory++], h);
+	}
+	for (unsigned i = p->nhistory + 2; i <= IAMPW_REUSE_MAX; i++) {
+		snprintf(key, sizeof key, "h%u", i);
+		if (iampw_ini_get(ini, "history", key, &line) != NULL) {
+			iampw_err_add(e, IAMPW_E_PARSE,
+				      "%s:%u: %s: history entries must be numbered h1, h2, ... without gaps",
+				      display, line, key);
+			return;
+		}
+	}
+}
+
+static int profile_apply(const struct iampw_ini *ini, void *out,
+			 struct iampw_err *e)
+{
+	struct iampw_profile *p = out;
+	unsigned before = e->count;
+
+	iampw_profile_clear(p);
+	if (!iampw_ini_has_section(ini, "profile"))
+		iampw_err_add(e, IAMPW_E_PARSE, "%s: no [profile] section",
+			      iampw_ini_display(ini));
+	else
+		apply_identity(ini, p, e);
+	apply_history(ini, p, e);
+	if (e->count != before) {
+		iampw_profile_clear(p);
+		return IAMPW_E_PARSE;
+	}
+	return IAMPW_OK;
+}
+
+int iampw_profile_parse(const char *name, const char *text, size_t len,
+			struct iampw_profile *p, struct iampw_err *e)
+{
+	iampw_profile_clear(p);
+	return iampw_ini_parse_with(name, text, len, profile_known, profile_apply, p, e);
+}
+
+int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
+			   struct iampw_err *e)
+{
+	iampw_profile_clear(p);
+	return iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, profile_known,
+				      profile_apply, p, e);
+}
+
+/* Append to buf at *len; false when it does not fit. */
+static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (*len >= n)
+		return false;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= n - *len)
+		return false;
+	*len += (size_t)r;
+	return true;
+}
+
+int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
+{
+	size_t len = 0;
+	bool ok;
+
+	if (!iampw_user_name_valid(p->user) || p->nhistory > IAMPW_REUSE_MAX ||
+	    (p->nhistory > 0 && p->salt[0] == '\0'))
+		return IAMPW_E_INVAL;
+	ok = append(buf, n, &len,
+		    "; pam_iampw login profile, written by pam_iampw and iampw-admin.\n"
+		    "; Do not edit: use iampw-admin.\n"
+		    "[profile]\n"
+		    "user = %s\n"
+		    "uid = %" PRIu32 "\n"
+		    "create_date = %" PRId64 "\n"
+		    "password_last_changed = %" PRId64 "\n",
+		    p->user, p->uid, p->create_date, p->last_changed);
+	if (ok && p->last_used > 0)
+		ok = append(buf, n, &len, "password_last_used = %" PRId64 "\n", p->last_used);
+	if (ok)
+		ok = append(buf, n, &len, "password_reset_required = %s\n",
+			    p->reset_required ? "true" : "false");
+	if (ok && p->salt[0] != '\0')
+		ok = append(buf, n, &len, "[history]\nsalt = %s\n", p->salt);
+	for (unsigned i = 0; ok && i < p->nhistory; i++)
+		ok = append(buf, n, &len, "h%u = %s\n", i + 1, p->history[i]);
+	if (!ok) {
+		iampw_wipe(buf, n);
+		return IAMPW_E_INVAL;
+	}
+	return (int)len;
+}

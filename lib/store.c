@@ -1,0 +1,558 @@
+/*
+ * The profile store: <statedir>/profiles/<user>, one file per user.
+ *
+ * Everything below the profiles directory is reached relative to one
+ * directory fd opened with O_NOFOLLOW and checked once, so a user name can
+ * never become a path and no later rename of a parent changes what we
+ * touch.  Writers serialise on a per-user flock() and replace a profile
+ * with the usual temp file + fsync + rename + fsync(dir) sequence, so a
+ * crash or a full disk leaves either the old or the new file, never a mix.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define PROFILES_DIR "profiles"
+/* Large enough for 24 history entries of the longest hash libxcrypt makes. */
+#define FORMAT_BUF_SIZE (32 * 1024)
+/* Random characters of a temp name; never 4, so never "lock". */
+#define TMP_SUFFIX_LEN 10
+#define TMP_TRIES 16
+/* ".<user>.<suffix>" or ".<user>.lock", NUL included. */
+#define NAME_BUF_SIZE (1 + IAMPW_USER_MAX + 1 + TMP_SUFFIX_LEN + 1)
+#define DISPLAY_SIZE (sizeof(((struct iampw_store *)0)->path) + NAME_BUF_SIZE + 1)
+
+/* Lock polling: start short so an uncontended wait costs little. */
+#define LOCK_SLEEP_FIRST_MS 10
+#define LOCK_SLEEP_MAX_MS 50
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+bool iampw_user_name_valid(const char *name)
+{
+	size_t len;
+
+	if (name == NULL)
+		return false;
+	/* Bounded: the name may come from a fixed array with no NUL. */
+	len = strnlen(name, IAMPW_USER_MAX + 1);
+	if (len == 0 || len > IAMPW_USER_MAX)
+		return false;
+	/* Excludes ".", "..", our hidden lock and temp files, and options. */
+	if (name[0] == '.' || name[0] == '-')
+		return false;
+	/* Samba machine accounts end in '$'; nothing else may hold one. */
+	if (name[len - 1] == '$')
+		len--;
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!name_char(name[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Make `name` under `atfd` as a 0700 directory.  mkdir's mode is cut by
+ * the host process's umask, which is not ours to change, so the mode is
+ * set again explicitly; fchmodat rather than fchmod because with a umask
+ * of 0777 a non-root owner could not even open the new directory.
+ * AT_SYMLINK_NOFOLLOW: never chmod what a symlink planted in a race
+ * points to.
+ */
+static int make_dir(int atfd, const char *name, const char *display,
+		    struct iampw_err *e)
+{
+	if (mkdirat(atfd, name, 0700) != 0) {
+		/* Somebody else created it meanwhile: use theirs, checked. */
+		if (errno == EEXIST)
+			return IAMPW_OK;
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create: %s",
+				     display, iampw_errstr(errno));
+	}
+	if (fchmodat(atfd, name, 0700, AT_SYMLINK_NOFOLLOW) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: chmod: %s", display,
+				     iampw_errstr(errno));
+	return IAMPW_OK;
+}
+
+static int open_dir_once(int atfd, const char *name, const char *display,
+			 int *fdp, struct iampw_err *e)
+{
+	int fd;
+
+	*fdp = -1;
+	fd = openat(atfd, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		*fdp = fd;
+		return IAMPW_OK;
+	}
+	switch (errno) {
+	case ENOENT:
+		return IAMPW_E_NOENT;
+	/* With O_DIRECTORY, a symlink gives ENOTDIR rather than ELOOP. */
+	case ENOTDIR:
+	case ELOOP:
+		return iampw_err_add(e, IAMPW_E_UNSAFE,
+				     "%s: is not a directory (or is a symbolic link)",
+				     display);
+	default:
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
+				     display, iampw_errstr(errno));
+	}
+}
+
+/*
+ * Open (and with `create`, make) the directory `name` under `atfd` and
+ * check it.  IAMPW_E_NOENT, with no message, when it is missing and may
+ * not be created.
+ */
+static int open_dir(int atfd, const char *name, const char *display,
+		    bool create, uid_t owner, int *fdp, struct iampw_err *e)
+{
+	int rc, fd;
+
+	*fdp = -1;
+	rc = open_dir_once(atfd, name, display, &fd, e);
+	if (rc == IAMPW_E_NOENT && create) {
+		rc = make_dir(atfd, name, display, e);
+		if (rc != IAMPW_OK)
+			return rc;
+		rc = open_dir_once(atfd, name, display, &fd, e);
+		if (rc == IAMPW_E_NOENT)
+			return iampw_err_add(e, IAMPW_E_IO,
+					     "%s: vanished after creation",
+					     display);
+	}
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = iampw_check_dir(fd, display, owner, e);
+	if (rc != IAMPW_OK) {
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return IAMPW_OK;
+}
+
+int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
+		     uid_t owner, gid_t group, struct iampw_err *e)
+{
+	char dir[sizeof s->path];
+	size_t len;
+	int sfd = -1, rc;
+
+	s->dirfd = -1;
+	s->uid = owner;
+	s->gid = group;
+	s->path[0] = '\0';
+	if (statedir == NULL || *statedir == '\0')
+		return iampw_err_add(e, IAMPW_E_INVAL, "no state directory given");
+	len = strlen(statedir);
+	if (len >= sizeof dir)
+		return iampw_err_add(e, IAMPW_E_INVAL,
+				     "state directory path too long");
+	memcpy(dir, statedir, len + 1);
+	/* A trailing slash makes the kernel follow a final symlink despite O_NOFOLLOW. */
+	while (len > 1 && dir[len - 1] == '/')
+		dir[--len] = '\0';
+	if ((size_t)snprintf(s->path, sizeof s->path, "%s%s" PROFILES_DIR, dir,
+			     len > 1 || dir[0] != '/' ? "/" : "") >= sizeof s->path) {
+		s->path[0] = '\0';
+		return iampw_err_add(e, IAMPW_E_INVAL,
+				     "state directory path too long");
+	}
+
+	rc = open_dir(AT_FDCWD, dir, dir, create, owner, &sfd, e);
+	if (rc == IAMPW_E_NOENT)
+		return IAMPW_OK;
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = open_dir(sfd, PROFILES_DIR, s->path, create, owner, &s->dirfd, e);
+	close(sfd);
+	if (rc == IAMPW_E_NOENT)
+		return IAMPW_OK;
+	return rc;
+}
+
+void iampw_store_close(struct iampw_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+}
+
+/* "<store path>/<name>" for messages; `name` is already validated. */
+static void display_name(const struct iampw_store *s, const char *name,
+			 char out[DISPLAY_SIZE])
+{
+	snprintf(out, DISPLAY_SIZE, "%s/%s", s->path, name);
+}
+
+int iampw_profile_load(const struct iampw_store *s, const char *user,
+		       struct iampw_profile *p, struct iampw_err *e)
+{
+	char display[DISPLAY_SIZE];
+	int fd, rc;
+
+	/* Never print the refused name: it may hold control characters. */
+	if (!iampw_user_name_valid(user))
+		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (s->dirfd < 0)
+		return IAMPW_E_NOENT;
+	display_name(s, user, display);
+	rc = iampw_open_safe(s->dirfd, user, display, s->uid,
+			     IAMPW_PROFILE_SIZE_MAX, &fd, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = iampw_profile_parse_fd(fd, display, p, e);
+	close(fd);
+	if (rc != IAMPW_OK)
+		return rc;
+	/* A profile copied or renamed onto another user's name is not theirs. */
+	if (strcmp(p->user, user) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_PARSE, "%s: belongs to user %s",
+				   display, iampw_user_name_valid(p->user) ?
+				   p->user : "(invalid name)");
+		iampw_profile_clear(p);
+		return rc;
+	}
+	return IAMPW_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_nsec = (long)(ms % 1000) * 1000000L,
+	};
+
+	/* An interrupted sleep just ends early: the caller re-reads the clock. */
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Poll with LOCK_NB instead of blocking in flock(): a blocking wait could
+ * only be bounded with alarm() and a signal handler, and the host process
+ * (sshd, passwd) owns its signals.
+ */
+static int wait_lock(int fd, const char *display, unsigned timeout_ms,
+		     struct iampw_err *e)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	int64_t pause_ms = LOCK_SLEEP_FIRST_MS;
+
+	for (;;) {
+		int64_t left;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return IAMPW_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return iampw_err_add(e, IAMPW_E_IO, "%s: flock: %s",
+					     display, iampw_errstr(errno));
+		left = deadline - now_ms();
+		if (left <= 0)
+			return iampw_err_add(e, IAMPW_E_BUSY,
+					     "%s: locked by another change",
+					     display);
+		sleep_ms(left < pause_ms ? left : pause_ms);
+		if (pause_ms < LOCK_SLEEP_MAX_MS)
+			pause_ms += LOCK_SLEEP_FIRST_MS;
+	}
+}
+
+int iampw_store_lock(const struct iampw_store *s, const char *user,
+		     unsigned timeout_ms, int *lockfd, struct iampw_err *e)
+{
+	char name[NAME_BUF_SIZE], display[DISPLAY_SIZE];
+	struct stat st;
+	int fd, rc;
+
+	*lockfd = -1;
+	if (!iampw_user_name_valid(user))
+		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (s->dirfd < 0)
+		return iampw_err_add(e, IAMPW_E_INVAL,
+				     "%s: profile store not open for writing",
+				     s->path);
+	snprintf(name, sizeof name, ".%s.lock", user);
+	display_name(s, name, display);
+	/*
+	 * The lock file is never removed: unlinking it would let a waiter
+	 * lock an orphaned inode while a newcomer locks a fresh one.
+	 * O_NONBLOCK: whatever sits at that name, opening it must not wait.
+	 */
+	fd = openat(s->dirfd, name,
+		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK, 0600);
+	if (fd < 0) {
+		switch (errno) {
+		case ELOOP:
+			return iampw_err_add(e, IAMPW_E_UNSAFE,
+					     "%s: is a symbolic link", display);
+		case EISDIR:
+		case ENXIO:  /* a socket */
+			return iampw_err_add(e, IAMPW_E_UNSAFE,
+					     "%s: is not a regular file", display);
+		default:
+			return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
+					     display, iampw_errstr(errno));
+		}
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
+				   display, iampw_errstr(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = iampw_err_add(e, IAMPW_E_UNSAFE,
+				   "%s: is not a regular file", display);
+		goto out;
+	}
+	/*
+	 * The caller's umask cut the creation mode; a 0000 lock file would
+	 * shut a non-root store owner out at the next open.
+	 */
+	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	rc = wait_lock(fd, display, timeout_ms, e);
+out:
+	if (rc != IAMPW_OK) {
+		close(fd);
+		return rc;
+	}
+	*lockfd = fd;
+	return IAMPW_OK;
+}
+
+void iampw_store_unlock(int lockfd)
+{
+	/* Closing the only descriptor of the open file drops the flock. */
+	if (lockfd >= 0)
+		close(lockfd);
+}
+
+/* ".<user>.<random>" in `out`; O_EXCL decides whether it is really new. */
+static int temp_name(const char *user, char out[NAME_BUF_SIZE],
+		     const char *display, struct iampw_err *e)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char rnd[TMP_SUFFIX_LEN];
+	char suffix[TMP_SUFFIX_LEN + 1];
+	ssize_t n;
+
+	do {
+		n = getrandom(rnd, sizeof rnd, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof rnd)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: getrandom: %s",
+				     display, n < 0 ? iampw_errstr(errno) : "short read");
+	/* Names need only be unpredictable enough to rarely collide. */
+	for (size_t i = 0; i < TMP_SUFFIX_LEN; i++)
+		suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
+	suffix[TMP_SUFFIX_LEN] = '\0';
+	snprintf(out, NAME_BUF_SIZE, ".%s.%s", user, suffix);
+	return IAMPW_OK;
+}
+
+static int create_temp(const struct iampw_store *s, const char *user,
+		       char tmp[NAME_BUF_SIZE], int *fdp, const char *display,
+		       struct iampw_err *e)
+{
+	int rc;
+
+	*fdp = -1;
+	for (int i = 0; i < TMP_TRIES; i++) {
+		rc = temp_name(user, tmp, display, e);
+		if (rc != IAMPW_OK)
+			return rc;
+		*fdp = openat(s->dirfd, tmp,
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			      O_CLOEXEC | O_NOCTTY, 0600);
+		if (*fdp >= 0)
+			return IAMPW_OK;
+		if (errno != EEXIST)
+			break;
+	}
+	return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create a temporary file: %s",
+			     display, iampw_errstr(errno));
+}
+
+static int write_all(int fd, const char *buf, size_t len, const char *display,
+		     struct iampw_err *e)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
+					     display, iampw_errstr(errno));
+		/* No progress without an error: treat as a full disk, never spin. */
+		if (n == 0)
+			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
+					     display, iampw_errstr(ENOSPC));
+		buf += n;
+		len -= (size_t)n;
+	}
+	return IAMPW_OK;
+}
+
+static int sync_dir(const struct iampw_store *s, struct iampw_err *e)
+{
+	if (fsync(s->dirfd) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->path,
+				     iampw_errstr(errno));
+	return IAMPW_OK;
+}
+
+/*
+ * Put `len` bytes in a new temp file, owned and moded before any byte of
+ * it exists, then rename it over the profile.  The temp is removed on any
+ * failure before the rename; after it, the new profile is in place.
+ */
+static int replace_file(const struct iampw_store *s, const char *user,
+			const char *buf, size_t len, const char *display,
+			struct iampw_err *e)
+{
+	char tmp[NAME_BUF_SIZE];
+	bool created = false;
+	int fd = -1, rc;
+
+	rc = create_temp(s, user, tmp, &fd, display, e);
+	if (rc != IAMPW_OK)
+		goto out;
+	created = true;
+	if (fchown(fd, s->uid, s->gid) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	/* Explicit, because the host process's umask applied to openat. */
+	if (fchmod(fd, 0600) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	rc = write_all(fd, buf, len, display, e);
+	if (rc != IAMPW_OK)
+		goto out;
+	if (fsync(fd) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	/* Linux releases the fd even when close fails: never retry it. */
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: close: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	if (renameat(s->dirfd, tmp, s->dirfd, user) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: rename: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
+	created = false;
+	rc = sync_dir(s, e);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		unlinkat(s->dirfd, tmp, 0);
+	return rc;
+}
+
+int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *p,
+		       struct iampw_err *e)
+{
+	char display[DISPLAY_SIZE];
+	char *buf;
+	int n, rc;
+
+	if (!iampw_user_name_valid(p->user))
+		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (s->dirfd < 0)
+		return iampw_err_add(e, IAMPW_E_INVAL,
+				     "%s: profile store not open for writing",
+				     s->path);
+	display_name(s, p->user, display);
+	buf = malloc(FORMAT_BUF_SIZE);
+	if (buf == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory",
+				     display);
+	n = iampw_profile_format(p, buf, FORMAT_BUF_SIZE);
+	if (n < 0) {
+		rc = iampw_err_add(e, n, "%s: cannot format the profile",
+				   display);
+		goto out;
+	}
+	/* Never write what our own loader would refuse to read back. */
+	if ((size_t)n >= FORMAT_BUF_SIZE || (size_t)n > IAMPW_PROFILE_SIZE_MAX) {
+		rc = iampw_err_add(e, IAMPW_E_INVAL,
+				   "%s: formatted profile too large", display);
+		goto out;
+	}
+	rc = replace_file(s, p->user, buf, (size_t)n, display, e);
+out:
+	/* The text holds the history hashes. */
+	iampw_wipe(buf, FORMAT_BUF_SIZE);
+	free(buf);
+	return rc;
+}
+
+int iampw_profile_remove(const struct iampw_store *s, const char *user,
+			 struct iampw_err *e)
+{
+	char display[DISPLAY_SIZE];
+
+	if (!iampw_user_name_valid(user))
+		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (s->dirfd < 0)
+		return IAMPW_E_NOENT;
+	display_name(s, user, display);
+	if (unlinkat(s->dirfd, user, 0) != 0) {
+		if (errno == ENOENT)
+			return IAMPW_E_NOENT;
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s",
+				     display, iampw_errstr(errno));
+	}
+	return sync_dir(s, e);
+}

@@ -1,0 +1,184 @@
+/* Error collection, secret wiping, strict numbers and dates. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "iampw.h"
+
+void iampw_err_init(struct iampw_err *e)
+{
+	e->code = IAMPW_OK;
+	e->count = 0;
+	e->len = 0;
+	e->text[0] = '\0';
+}
+
+int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
+{
+	static const char cut[] = "(further problems not shown)";
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (e == NULL)
+		return code;
+	if (e->code == IAMPW_OK)
+		e->code = code;
+	e->count++;
+	/* Keep room for the "cut" line so a long report says it is partial. */
+	if (e->len + sizeof cut + 1 >= sizeof e->text)
+		return code;
+	if (e->len > 0)
+		e->text[e->len++] = '\n';
+	room = sizeof e->text - e->len - sizeof cut - 1;
+	va_start(ap, fmt);
+	n = vsnprintf(e->text + e->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= room) {
+		/*
+		 * Truncated: keep what fits of the line, then end the report
+		 * with the marker line.  When nothing of the line fits (room
+		 * 0 or 1), drop the '\n' added for it, or the report would
+		 * get an empty line (and room - 1 would wrap).
+		 */
+		if (room > 1)
+			e->len += room - 1;
+		else
+			e->len--;
+		e->text[e->len++] = '\n';
+		memcpy(e->text + e->len, cut, sizeof cut);
+		e->len += sizeof cut - 1;
+		return code;
+	}
+	e->len += (size_t)n;
+	return code;
+}
+
+const char *iampw_strerror(int code)
+{
+	switch (code) {
+	case IAMPW_OK: return "success";
+	case IAMPW_E_NOMEM: return "out of memory";
+	case IAMPW_E_IO: return "input/output error";
+	case IAMPW_E_NOENT: return "no such file or profile";
+	case IAMPW_E_UNSAFE: return "unsafe file";
+	case IAMPW_E_PARSE: return "invalid content";
+	case IAMPW_E_INVAL: return "invalid argument";
+	case IAMPW_E_BUSY: return "locked by another change";
+	case IAMPW_E_CRYPT: return "hashing failed";
+	}
+	return "unknown error";
+}
+
+void iampw_wipe(void *p, size_t n)
+{
+	if (p != NULL && n > 0)
+		explicit_bzero(p, n);
+}
+
+void iampw_wipe_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+bool iampw_ct_equal(const void *a, const void *b, size_t n)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
+
+enum iampw_num iampw_parse_u64(const char *s, uint64_t *out)
+{
+	bool negative = false;
+	uint64_t v = 0;
+
+	if (*s == '-') {
+		negative = true;
+		s++;
+	}
+	if (*s < '0' || *s > '9')
+		return IAMPW_NUM_SYNTAX;
+	/* A leading zero reads as octal to strtol(base 0) users: refuse it. */
+	if (s[0] == '0' && s[1] != '\0')
+		return IAMPW_NUM_SYNTAX;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return IAMPW_NUM_SYNTAX;
+	}
+	for (; *s != '\0'; s++) {
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return negative ? IAMPW_NUM_NEGATIVE : IAMPW_NUM_OVERFLOW;
+		v = v * 10 + d;
+	}
+	if (negative)
+		return v == 0 ? IAMPW_NUM_SYNTAX : IAMPW_NUM_NEGATIVE;
+	*out = v;
+	return IAMPW_NUM_OK;
+}
+
+bool iampw_parse_bool(const char *s, bool *out)
+{
+	static const struct { const char *word; bool value; } words[] = {
+		{ "true", true }, { "yes", true }, { "1", true },
+		{ "false", false }, { "no", false }, { "0", false },
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcmp(s, words[i].word) == 0) {
+			*out = words[i].value;
+			return true;
+		}
+	}
+	return false;
+}
+
+int64_t iampw_sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+int64_t iampw_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+int iampw_iso8601(int64_t t, char out[IAMPW_ISO8601_SIZE])
+{
+	struct tm tm;
+	time_t tt;
+
+	if (t < 0 || t > IAMPW_TIME_MAX) {
+		out[0] = '\0';
+		return IAMPW_E_INVAL;
+	}
+	tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, IAMPW_ISO8601_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		out[0] = '\0';
+		return IAMPW_E_INVAL;
+	}
+	return IAMPW_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * libFuzzer target: the profile loader.  A profile that loads must be
+ * written back by our own serialiser into something that loads to the
+ * same struct.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "iampw.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct iampw_profile p, again;
+	struct iampw_err e;
+	static char buf[16384];
+	int n;
+
+	iampw_err_init(&e);
+	if (iampw_profile_parse("fuzz", (const char *)data, size, &p, &e) != IAMPW_OK) {
+		if (e.count == 0)
+			abort();
+		return 0;
+	}
+	n = iampw_profile_format(&p, buf, sizeof buf);
+	if (n < 0)
+		abort();
+	iampw_err_init(&e);
+	if (iampw_profile_parse("again", buf, (size_t)n, &again, &e) != IAMPW_OK ||
+	    memcmp(&p, &again, sizeof p) != 0)
+		abort();
+	return 0;
+}

@@ -1,0 +1,480 @@
+/*
+ * Unit tests of lib/util.c: strict numbers and booleans, saturating date
+ * arithmetic, ISO 8601 formatting, the error collector and the secret
+ * helpers.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A value parse_u64 never produces, to show *out is left alone. */
+#define UNTOUCHED UINT64_C(0xdeadbeefcafe)
+
+struct u64_case {
+	const char *text;
+	enum iampw_num want;
+	uint64_t value;          /* when want is IAMPW_NUM_OK */
+};
+
+static const struct u64_case u64_cases[] = {
+	{ "0", IAMPW_NUM_OK, 0 },
+	{ "1", IAMPW_NUM_OK, 1 },
+	{ "9", IAMPW_NUM_OK, 9 },
+	{ "10", IAMPW_NUM_OK, 10 },
+	{ "1095", IAMPW_NUM_OK, 1095 },
+	{ "4294967295", IAMPW_NUM_OK, UINT64_C(4294967295) },
+	{ "18446744073709551615", IAMPW_NUM_OK, UINT64_MAX },
+	{ "18446744073709551616", IAMPW_NUM_OVERFLOW, 0 },
+	{ "18446744073709551620", IAMPW_NUM_OVERFLOW, 0 },
+	{ "99999999999999999999", IAMPW_NUM_OVERFLOW, 0 },
+	{ "100000000000000000000000000000", IAMPW_NUM_OVERFLOW, 0 },
+	/* strtoul(base 0) would read these as octal or hex: refused. */
+	{ "010", IAMPW_NUM_SYNTAX, 0 },
+	{ "00", IAMPW_NUM_SYNTAX, 0 },
+	{ "0x10", IAMPW_NUM_SYNTAX, 0 },
+	{ "0X10", IAMPW_NUM_SYNTAX, 0 },
+	{ "12abc", IAMPW_NUM_SYNTAX, 0 },
+	{ "abc", IAMPW_NUM_SYNTAX, 0 },
+	{ "", IAMPW_NUM_SYNTAX, 0 },
+	{ " 1", IAMPW_NUM_SYNTAX, 0 },
+	{ "1 ", IAMPW_NUM_SYNTAX, 0 },
+	{ "\t1", IAMPW_NUM_SYNTAX, 0 },
+	{ "1\n", IAMPW_NUM_SYNTAX, 0 },
+	{ "+1", IAMPW_NUM_SYNTAX, 0 },
+	{ "1.0", IAMPW_NUM_SYNTAX, 0 },
+	{ "1e3", IAMPW_NUM_SYNTAX, 0 },
+	{ "1_000", IAMPW_NUM_SYNTAX, 0 },
+	{ "-", IAMPW_NUM_SYNTAX, 0 },
+	{ "-0", IAMPW_NUM_SYNTAX, 0 },
+	{ "-01", IAMPW_NUM_SYNTAX, 0 },
+	{ "--1", IAMPW_NUM_SYNTAX, 0 },
+	{ "- 1", IAMPW_NUM_SYNTAX, 0 },
+	{ "-x", IAMPW_NUM_SYNTAX, 0 },
+	{ "-1a", IAMPW_NUM_SYNTAX, 0 },
+	/* '-' and plain digits: negative, whatever the size. */
+	{ "-1", IAMPW_NUM_NEGATIVE, 0 },
+	{ "-10", IAMPW_NUM_NEGATIVE, 0 },
+	{ "-18446744073709551615", IAMPW_NUM_NEGATIVE, 0 },
+	{ "-99999999999999999999", IAMPW_NUM_NEGATIVE, 0 },
+};
+
+static void test_parse_u64_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(u64_cases); i++) {
+		const struct u64_case *c = &u64_cases[i];
+		uint64_t out = UNTOUCHED;
+		enum iampw_num got = iampw_parse_u64(c->text, &out);
+
+		if (got != c->want)
+			fail_msg("parse_u64(\"%s\") = %d, want %d", c->text,
+				 (int)got, (int)c->want);
+		if (c->want == IAMPW_NUM_OK && out != c->value)
+			fail_msg("parse_u64(\"%s\") gave %llu, want %llu", c->text,
+				 (unsigned long long)out,
+				 (unsigned long long)c->value);
+		if (c->want != IAMPW_NUM_OK && out != UNTOUCHED)
+			fail_msg("parse_u64(\"%s\") wrote %llu on failure", c->text,
+				 (unsigned long long)out);
+	}
+}
+
+/* Every number from 0 to 100000 round-trips through its decimal text. */
+static void test_parse_u64_sweep(void **state)
+{
+	char buf[32];
+	uint64_t out;
+
+	(void)state;
+	for (uint64_t v = 0; v <= 100000; v++) {
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+		assert_int_equal(iampw_parse_u64(buf, &out), IAMPW_NUM_OK);
+		assert_true(out == v);
+	}
+	/* And near the top of the range. */
+	for (uint64_t v = UINT64_MAX - 1000; v != 0; v++) {
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+		assert_int_equal(iampw_parse_u64(buf, &out), IAMPW_NUM_OK);
+		assert_true(out == v);
+	}
+}
+
+static void test_parse_bool(void **state)
+{
+	static const struct { const char *word; bool value; } ok[] = {
+		{ "true", true }, { "yes", true }, { "1", true },
+		{ "false", false }, { "no", false }, { "0", false },
+	};
+	static const char *const refused[] = {
+		"True", "TRUE", "Yes", "YES", "No", "FALSE", "on", "off", "y",
+		"n", "t", "f", "2", "-1", "01", "00", "", " yes", "yes ",
+		"true\n", "truex", "yess", "tru", "enabled",
+	};
+	bool out;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		/* Preset to the opposite so the write is visible. */
+		out = !ok[i].value;
+		if (!iampw_parse_bool(ok[i].word, &out))
+			fail_msg("parse_bool(\"%s\") refused", ok[i].word);
+		if (out != ok[i].value)
+			fail_msg("parse_bool(\"%s\") gave %d", ok[i].word, out);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		bool t = true, f = false;
+
+		if (iampw_parse_bool(refused[i], &t) ||
+		    iampw_parse_bool(refused[i], &f))
+			fail_msg("parse_bool(\"%s\") accepted", refused[i]);
+		if (!t || f)
+			fail_msg("parse_bool(\"%s\") wrote on failure", refused[i]);
+	}
+}
+
+static void test_sat_sub(void **state)
+{
+	(void)state;
+	assert_true(iampw_sat_sub(10, 3) == 7);
+	assert_true(iampw_sat_sub(3, 10) == -7);
+	assert_true(iampw_sat_sub(0, 0) == 0);
+	assert_true(iampw_sat_sub(INT64_MAX, 0) == INT64_MAX);
+	assert_true(iampw_sat_sub(INT64_MIN, 0) == INT64_MIN);
+	assert_true(iampw_sat_sub(INT64_MIN, 1) == INT64_MIN);
+	assert_true(iampw_sat_sub(INT64_MIN, INT64_MAX) == INT64_MIN);
+	assert_true(iampw_sat_sub(INT64_MAX, -1) == INT64_MAX);
+	assert_true(iampw_sat_sub(INT64_MAX, INT64_MIN) == INT64_MAX);
+	assert_true(iampw_sat_sub(0, INT64_MIN) == INT64_MAX);
+	/* No overflow here: exact results at the very edge. */
+	assert_true(iampw_sat_sub(-1, INT64_MIN) == INT64_MAX);
+	assert_true(iampw_sat_sub(INT64_MIN + 1, 1) == INT64_MIN);
+	assert_true(iampw_sat_sub(INT64_MAX - 1, -1) == INT64_MAX);
+	assert_true(iampw_sat_sub(INT64_MAX, INT64_MAX) == 0);
+	assert_true(iampw_sat_sub(INT64_MIN, INT64_MIN) == 0);
+	assert_true(iampw_sat_sub(0, INT64_MAX) == -INT64_MAX);
+}
+
+static void test_sat_add(void **state)
+{
+	(void)state;
+	assert_true(iampw_sat_add(10, 3) == 13);
+	assert_true(iampw_sat_add(-10, 3) == -7);
+	assert_true(iampw_sat_add(INT64_MAX, 1) == INT64_MAX);
+	assert_true(iampw_sat_add(INT64_MAX, INT64_MAX) == INT64_MAX);
+	assert_true(iampw_sat_add(1, INT64_MAX) == INT64_MAX);
+	assert_true(iampw_sat_add(INT64_MIN, -1) == INT64_MIN);
+	assert_true(iampw_sat_add(INT64_MIN, INT64_MIN) == INT64_MIN);
+	assert_true(iampw_sat_add(-1, INT64_MIN) == INT64_MIN);
+	assert_true(iampw_sat_add(INT64_MAX, INT64_MIN) == -1);
+	assert_true(iampw_sat_add(INT64_MAX - 1, 1) == INT64_MAX);
+	assert_true(iampw_sat_add(INT64_MIN + 1, -1) == INT64_MIN);
+	assert_true(iampw_sat_add(INT64_MAX, 0) == INT64_MAX);
+	assert_true(iampw_sat_add(INT64_MIN, 0) == INT64_MIN);
+}
+
+static void check_iso(int64_t t, const char *want)
+{
+	char out[IAMPW_ISO8601_SIZE];
+
+	memset(out, 'x', sizeof out);
+	assert_int_equal(iampw_iso8601(t, out), IAMPW_OK);
+	assert_string_equal(out, want);
+}
+
+static void check_iso_refused(int64_t t)
+{
+	char out[IAMPW_ISO8601_SIZE];
+
+	memset(out, 'x', sizeof out);
+	assert_int_equal(iampw_iso8601(t, out), IAMPW_E_INVAL);
+	assert_string_equal(out, "");
+}
+
+static void test_iso8601(void **state)
+{
+	(void)state;
+	check_iso(0, "1970-01-01T00:00:00Z");
+	check_iso(1, "1970-01-01T00:00:01Z");
+	/* date -u -d @1763805600 +%FT%TZ */
+	check_iso(1763805600, "2025-11-22T10:00:00Z");
+	check_iso(951782400, "2000-02-29T00:00:00Z");
+	check_iso(INT64_C(4102444799), "2099-12-31T23:59:59Z");
+	check_iso(IAMPW_TIME_MAX, "9999-12-31T23:59:59Z");
+	check_iso(IAMPW_TIME_MAX - 86400, "9999-12-30T23:59:59Z");
+	check_iso_refused(-1);
+	check_iso_refused(INT64_MIN);
+	check_iso_refused(IAMPW_TIME_MAX + 1);
+	check_iso_refused(INT64_MAX);
+	/* The promised length: 20 characters and the NUL. */
+	{
+		char out[IAMPW_ISO8601_SIZE];
+
+		assert_int_equal(iampw_iso8601(IAMPW_TIME_MAX, out), IAMPW_OK);
+		assert_int_equal(strlen(out), 20);
+	}
+}
+
+static void test_err_init(void **state)
+{
+	struct iampw_err e;
+
+	(void)state;
+	memset(&e, 'x', sizeof e);
+	iampw_err_init(&e);
+	assert_int_equal(e.code, IAMPW_OK);
+	assert_int_equal(e.count, 0);
+	assert_int_equal(e.len, 0);
+	assert_string_equal(e.text, "");
+}
+
+static void test_err_accumulates(void **state)
+{
+	struct iampw_err e;
+
+	(void)state;
+	iampw_err_init(&e);
+	assert_int_equal(iampw_err_add(&e, IAMPW_E_PARSE, "a.conf:%u: %s", 3u,
+				       "first"), IAMPW_E_PARSE);
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	assert_int_equal(e.count, 1);
+	assert_string_equal(e.text, "a.conf:3: first");
+	assert_int_equal(e.len, strlen(e.text));
+
+	/* A later code is returned but the first one is kept. */
+	assert_int_equal(iampw_err_add(&e, IAMPW_E_IO, "b: %s", "second"),
+			 IAMPW_E_IO);
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	assert_int_equal(e.count, 2);
+	assert_int_equal(iampw_err_add(&e, IAMPW_E_NOMEM, "third"), IAMPW_E_NOMEM);
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	assert_int_equal(e.count, 3);
+	assert_string_equal(e.text, "a.conf:3: first\nb: second\nthird");
+	assert_int_equal(e.len, strlen(e.text));
+
+	/* A NULL collector is allowed and only returns the code. */
+	assert_int_equal(iampw_err_add(NULL, IAMPW_E_UNSAFE, "x %d", 1),
+			 IAMPW_E_UNSAFE);
+}
+
+static const char cut_line[] = "\n(further problems not shown)";
+
+/*
+ * The text is bounded and well formed: either all the lines added so far
+ * (`shadow`, joined by '\n'), or a prefix of them followed by the marker
+ * line, and the marker only when the lines did not fit.
+ */
+static void check_err_bounded(const struct iampw_err *e, unsigned count,
+			      const char *shadow)
+{
+	size_t n = strnlen(e->text, sizeof e->text);
+	size_t cut = strlen(cut_line);
+
+	assert_true(n < sizeof e->text);
+	assert_int_equal(n, e->len);
+	assert_int_equal(e->count, count);
+	if (strcmp(e->text, shadow) != 0) {
+		/* Cut: only when the whole report would not fit. */
+		assert_true(strlen(shadow) + cut >= IAMPW_ERR_TEXT - 1);
+		assert_true(n >= cut);
+		assert_string_equal(e->text + n - cut, cut_line);
+		assert_ptr_equal(strstr(e->text, cut_line + 1), e->text + n - cut + 1);
+		assert_memory_equal(e->text, shadow, n - cut);
+	}
+	/* Never an empty line (no "\n\n", no leading or trailing '\n'). */
+	assert_null(strstr(e->text, "\n\n"));
+	if (n > 0) {
+		assert_true(e->text[0] != '\n');
+		assert_true(e->text[n - 1] != '\n');
+	}
+}
+
+/* Append a line to the shadow copy of a report. */
+static void shadow_add(char **shadow, size_t *len, const char *line)
+{
+	size_t n = strlen(line);
+
+	*shadow = realloc(*shadow, *len + n + 2);
+	assert_non_null(*shadow);
+	if (*len > 0)
+		(*shadow)[(*len)++] = '\n';
+	memcpy(*shadow + *len, line, n + 1);
+	*len += n;
+}
+
+static void test_err_truncation_long_lines(void **state)
+{
+	struct iampw_err e;
+	char line[320];
+	char *shadow = NULL;
+	size_t slen = 0;
+
+	(void)state;
+	iampw_err_init(&e);
+	for (unsigned i = 1; i <= 1000; i++) {
+		int code = i == 1 ? IAMPW_E_PARSE : IAMPW_E_IO;
+
+		snprintf(line, sizeof line, "f:%u: %0300d", i, 0);
+		assert_int_equal(iampw_err_add(&e, code, "f:%u: %0300d", i, 0), code);
+		shadow_add(&shadow, &slen, line);
+		check_err_bounded(&e, i, shadow);
+	}
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	/* Cut at the end, the first lines intact and in order. */
+	assert_string_equal(e.text + e.len - strlen(cut_line), cut_line);
+	assert_memory_equal(e.text, "f:1: 000", 8);
+	assert_non_null(strstr(e.text, "\nf:2: 000"));
+	assert_null(strstr(e.text, "f:1000:"));
+	free(shadow);
+}
+
+/* One line longer than the whole buffer is cut, then marked. */
+static void test_err_truncation_one_huge_line(void **state)
+{
+	struct iampw_err e;
+	char *big = malloc(3 * IAMPW_ERR_TEXT);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'B', 3 * IAMPW_ERR_TEXT - 1);
+	big[3 * IAMPW_ERR_TEXT - 1] = '\0';
+	iampw_err_init(&e);
+	iampw_err_add(&e, IAMPW_E_PARSE, "%s", big);
+	check_err_bounded(&e, 1, big);
+	assert_string_equal(e.text + e.len - strlen(cut_line), cut_line);
+	iampw_err_add(&e, IAMPW_E_IO, "more");
+	assert_null(strstr(e.text, "more"));
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	assert_int_equal(e.count, 2);
+	free(big);
+}
+
+/*
+ * Every line length from 1 to 300 bytes, 1000 lines each: whatever
+ * offset the buffer fills at, the text stays bounded and well formed.
+ */
+static void test_err_truncation_every_length(void **state)
+{
+	struct iampw_err *e = malloc(sizeof *e);
+	char line[301];
+
+	(void)state;
+	assert_non_null(e);
+	for (size_t n = 1; n <= 300; n++) {
+		char *shadow = NULL;
+		size_t slen = 0;
+
+		memset(line, 'a' + (char)(n % 26), n);
+		line[n] = '\0';
+		iampw_err_init(e);
+		for (unsigned i = 1; i <= 1000; i++) {
+			iampw_err_add(e, IAMPW_E_PARSE, "%s", line);
+			if (slen < 2 * IAMPW_ERR_TEXT)
+				shadow_add(&shadow, &slen, line);
+			check_err_bounded(e, i, shadow);
+		}
+		if ((n + 1) * 1000 > IAMPW_ERR_TEXT)
+			assert_string_equal(e->text + e->len - strlen(cut_line), cut_line);
+		else
+			assert_string_equal(e->text, shadow);
+		free(shadow);
+	}
+	/* Empty lines never overflow either. */
+	iampw_err_init(e);
+	for (unsigned i = 0; i < 5000; i++)
+		iampw_err_add(e, IAMPW_E_PARSE, "%s", "");
+	assert_int_equal(e->count, 5000);
+	assert_true(e->len < sizeof e->text);
+	assert_int_equal(strlen(e->text), e->len);
+	free(e);
+}
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(iampw_strerror(IAMPW_OK), "success");
+	assert_string_equal(iampw_strerror(IAMPW_E_NOMEM), "out of memory");
+	assert_string_equal(iampw_strerror(IAMPW_E_IO), "input/output error");
+	assert_string_equal(iampw_strerror(IAMPW_E_NOENT), "no such file or profile");
+	assert_string_equal(iampw_strerror(IAMPW_E_UNSAFE), "unsafe file");
+	assert_string_equal(iampw_strerror(IAMPW_E_PARSE), "invalid content");
+	assert_string_equal(iampw_strerror(IAMPW_E_INVAL), "invalid argument");
+	assert_string_equal(iampw_strerror(IAMPW_E_BUSY), "locked by another change");
+	assert_string_equal(iampw_strerror(IAMPW_E_CRYPT), "hashing failed");
+	assert_string_equal(iampw_strerror(-9), "unknown error");
+	assert_string_equal(iampw_strerror(1), "unknown error");
+}
+
+static void test_ct_equal(void **state)
+{
+	unsigned char a[64], b[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof a; i++)
+		a[i] = b[i] = (unsigned char)(i * 7 + 1);
+	assert_true(iampw_ct_equal(a, b, sizeof a));
+	assert_true(iampw_ct_equal(a, b, 0));
+	assert_true(iampw_ct_equal("abc", "abd", 2));
+	assert_false(iampw_ct_equal("abc", "abd", 3));
+	/* A difference at any single byte, in any bit, is seen. */
+	for (size_t i = 0; i < sizeof a; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			b[i] ^= (unsigned char)(1u << bit);
+			assert_false(iampw_ct_equal(a, b, sizeof a));
+			assert_true(iampw_ct_equal(a, b, i));
+			b[i] ^= (unsigned char)(1u << bit);
+		}
+	}
+	assert_true(iampw_ct_equal(a, b, sizeof a));
+}
+
+static void test_wipe(void **state)
+{
+	unsigned char buf[16];
+	char *s;
+
+	(void)state;
+	memset(buf, 0xa5, sizeof buf);
+	iampw_wipe(buf, 8);
+	for (size_t i = 0; i < sizeof buf; i++)
+		assert_int_equal(buf[i], i < 8 ? 0 : 0xa5);
+	iampw_wipe(NULL, 10);
+	iampw_wipe(buf, 0);
+	iampw_wipe_free(NULL);
+	s = strdup("a secret");
+	assert_non_null(s);
+	iampw_wipe_free(s);
+	s = strdup("");
+	assert_non_null(s);
+	iampw_wipe_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64_table),
+		cmocka_unit_test(test_parse_u64_sweep),
+		cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_sat_sub),
+		cmocka_unit_test(test_sat_add),
+		cmocka_unit_test(test_iso8601),
+		cmocka_unit_test(test_err_init),
+		cmocka_unit_test(test_err_accumulates),
+		cmocka_unit_test(test_err_truncation_long_lines),
+		cmocka_unit_test(test_err_truncation_one_huge_line),
+		cmocka_unit_test(test_err_truncation_every_length),
+		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_wipe),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Build pam_iampw every way CI does and run every test:
+#   1. the normal build (-Werror): make check (unit tests, corpus replays)
+#   2. an ASan+UBSan build: make check
+#   3. a clang libFuzzer build: make fuzz, FUZZ_SECONDS (default 60) per target
+#   4. make distcheck (the tarball builds, tests, installs and uninstalls)
+# Builds go to build/<name>/ out of the source tree.  Prints one summary
+# line "N passed, N failed" counted from the test logs, and exits 1 when
+# anything failed.  Needs the packages of tools/deps.sh.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+jobs=$(nproc 2>/dev/null || echo 2)
+fuzz_seconds=${FUZZ_SECONDS:-60}
+results=$top/build/results.txt
+mkdir -p build
+: > "$results"
+
+# step NAME COMMAND...: run a step, log it, record PASS/FAIL for the summary.
+step() {
+	local name=$1 log=$top/build/$1.log
+	shift
+	echo "== $name"
+	if "$@" > "$log" 2>&1; then
+		echo "PASS $name" >> "$results"
+	else
+		echo "FAIL $name" >> "$results"
+		echo "-- $name failed; last lines of $log:"
+		tail -n 40 "$log"
+	fi
+}
+
+build() {
+	local dir=$1
+	shift
+	rm -rf "build/$dir" && mkdir -p "build/$dir" && cd "build/$dir" &&
+		"$top/configure" "$@" && make -j"$jobs"
+	local rc=$?
+	cd "$top"
+	return $rc
+}
+
+check() {
+	make -C "build/$1" -j"$jobs" check
+}
+
+if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+	step bootstrap ./bootstrap
+fi
+# A configure run in the source tree blocks out-of-tree builds.
+if [ -f config.status ]; then
+	echo "tools/test-all.sh: the source tree is configured; run 'make distclean' first" >&2
+	exit 2
+fi
+
+step build-default build default --enable-tests --enable-werror
+step check-default check default
+step build-sanitizers build sanitizers --enable-tests --enable-werror --enable-sanitizers \
+	CFLAGS="-O1 -g"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	step check-sanitizers check sanitizers
+step build-fuzz build fuzz --enable-fuzzing --enable-tests CC=clang CFLAGS="-O1 -g"
+for t in policy config profile check; do
+	step "fuzz-$t" make -C build/fuzz fuzz FUZZ_NAMES=$t FUZZ_SECONDS="$fuzz_seconds"
+	grep -h -E '^stat::(number_of_executed_units|new_units_added)' \
+		"build/fuzz/tests/fuzz/fuzz_$t.out" 2>/dev/null | sed "s/^/   /"
+done
+step distcheck make -C build/default distcheck
+
+# Count every test case in the automake logs (one .trs per test program,
+# one ":test-result:" line per case), plus each step above.
+count() {
+	# distcheck's own tree (left behind when it fails) is counted as one step.
+	find build/default build/sanitizers -path '*/pam_iampw-*' -prune -o \
+		-name '*.trs' -exec cat {} + 2>/dev/null |
+		grep -c -E "^:test-result: ($1)"
+}
+pass=$(( $(count 'PASS|XFAIL') + $(grep -c '^PASS' "$results") ))
+fail=$(( $(count 'FAIL|XPASS|ERROR') + $(grep -c '^FAIL' "$results") ))
+skipped=$(count SKIP)
+echo
+grep '^FAIL' "$results" | sed 's/^/failed step: /'
+if [ "$skipped" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skipped skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
