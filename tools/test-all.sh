@@ -1,7 +1,9 @@
 #!/bin/bash
 # Build pam_iampw every way CI does and run every test:
-#   1. the normal build (-Werror): make check (unit tests, corpus replays)
-#   2. an ASan+UBSan build: make check
+#   1. the normal build (-Werror): make check (unit tests, corpus replays,
+#      PAM tests through libpam, the sandbox test with pam_unix), then
+#      make check-valgrind (the PAM tests under memcheck)
+#   2. an ASan+UBSan build: make check (in-process tests)
 #   3. a clang libFuzzer build: make fuzz, FUZZ_SECONDS (default 60) per target
 #   4. make distcheck (the tarball builds, tests, installs and uninstalls)
 # Builds go to build/<name>/ out of the source tree.  Prints one summary
@@ -55,6 +57,7 @@ fi
 
 step build-default build default --enable-tests --enable-werror
 step check-default check default
+step check-valgrind make -C build/default check-valgrind
 step build-sanitizers build sanitizers --enable-tests --enable-werror --enable-sanitizers \
 	CFLAGS="-O1 -g"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -1,0 +1,259 @@
+/*
+ * Options, the per-call context, messages and logs of pam_iampw.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modutil.h>
+
+#include "module.h"
+
+#define DEFAULT_CONFIG IAMPW_SYSCONFDIR "/iampw.conf"
+#define DEFAULT_POLICY IAMPW_SYSCONFDIR "/policy.conf"
+
+/* "name=value" -> value when `arg` starts with "name="; else NULL. */
+static const char *opt_value(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(arg, name, n) == 0 && arg[n] == '=')
+		return arg + n + 1;
+	return NULL;
+}
+
+/* Paths in module arguments must be absolute: the module runs in any cwd. */
+static bool path_ok(const char *p)
+{
+	return p[0] == '/' && strlen(p) < PATH_MAX;
+}
+
+static int parse_opts(int argc, const char **argv, struct opts *o,
+		      struct iampw_err *e)
+{
+	int bad = 0;
+
+	o->config = DEFAULT_CONFIG;
+	o->policy = DEFAULT_POLICY;
+	o->statedir = IAMPW_STATEDIR;
+	o->retry = RETRY_DEFAULT;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v;
+		uint64_t n;
+
+		if ((v = opt_value(a, "config")) != NULL && path_ok(v)) {
+			o->config = v;
+		} else if ((v = opt_value(a, "policy")) != NULL && path_ok(v)) {
+			o->policy = v;
+		} else if ((v = opt_value(a, "statedir")) != NULL && path_ok(v)) {
+			o->statedir = v;
+		} else if ((v = opt_value(a, "retry")) != NULL) {
+			if (iampw_parse_u64(v, &n) != IAMPW_NUM_OK || n < 1 || n > RETRY_MAX) {
+				iampw_err_add(e, IAMPW_E_INVAL,
+					      "module option %.64s: retry must be 1 to %d",
+					      a, RETRY_MAX);
+				bad++;
+			} else {
+				o->retry = (unsigned)n;
+			}
+		} else if (strcmp(a, "use_authtok") == 0) {
+			o->use_authtok = true;
+		} else if (strcmp(a, "commit") == 0) {
+			o->commit = true;
+		} else if (strcmp(a, "debug") == 0) {
+			o->debug = true;
+		} else if (strcmp(a, "exempt_key_logins") == 0) {
+			o->exempt_key_logins = true;
+		} else {
+			iampw_err_add(e, IAMPW_E_INVAL,
+				      "unknown or invalid module option '%.64s' (paths must be absolute)",
+				      a);
+			bad++;
+		}
+	}
+	return bad == 0 ? PAM_SUCCESS : PAM_SERVICE_ERR;
+}
+
+struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
+		    int *pam_rc)
+{
+	struct ctx *c = calloc(1, sizeof *c);
+
+	if (c == NULL) {
+		pam_syslog(pamh, LOG_CRIT, "out of memory");
+		*pam_rc = PAM_BUF_ERR;
+		return NULL;
+	}
+	c->pamh = pamh;
+	c->flags = flags;
+	c->store.dirfd = -1;
+	iampw_err_init(&c->err);
+	*pam_rc = parse_opts(argc, argv, &c->o, &c->err);
+	return c;
+}
+
+void ctx_free(struct ctx *c)
+{
+	if (c == NULL)
+		return;
+	iampw_store_close(&c->store);
+	/* The profile holds the history hashes. */
+	iampw_wipe(c, sizeof *c);
+	free(c);
+}
+
+void debug_log(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!c->o.debug)
+		return;
+	va_start(ap, fmt);
+	pam_vsyslog(c->pamh, LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+/* Send each line the core collected to syslog, then start afresh. */
+void ctx_log_errors(struct ctx *c, int priority)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(c->err.text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (c->user != NULL)
+			pam_syslog(c->pamh, priority, "user %s: %s", c->user, line);
+		else
+			pam_syslog(c->pamh, priority, "%s", line);
+	}
+	iampw_err_init(&c->err);
+}
+
+/*
+ * An administrator at work: root running passwd for someone, or
+ * iampw-admin.  Not sshd or login (real uid 0 too) forcing a change,
+ * which always comes with PAM_CHANGE_EXPIRED_AUTHTOK.
+ */
+bool ctx_is_admin(const struct ctx *c)
+{
+	return getuid() == 0 && !(c->flags & PAM_CHANGE_EXPIRED_AUTHTOK);
+}
+
+void say(struct ctx *c, int style, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->flags & PAM_SILENT)
+		return;
+	va_start(ap, fmt);
+	/* A failed message never changes the outcome (a warning must not block). */
+	(void)pam_vprompt(c->pamh, style, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The password stack meets a broken configuration, profile or state (§7):
+ * the details go to syslog, and to the screen only for an administrator.
+ * (The account stack never shows them: see account_failure.)
+ */
+int ctx_config_failure(struct ctx *c, int pam_rc)
+{
+	if (ctx_is_admin(c) && c->err.len > 0)
+		say(c, PAM_ERROR_MSG, "%s", c->err.text);
+	else
+		say(c, PAM_ERROR_MSG, "%s", MSG_CONFIG_ERROR);
+	ctx_log_errors(c, LOG_ERR);
+	return pam_rc;
+}
+
+/* Look the user up; false when unknown or when the name is unusable. */
+static bool load_user(struct ctx *c)
+{
+	struct passwd *pw;
+	const char *user = NULL;
+
+	if (pam_get_user(c->pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
+		return false;
+	c->user = user;
+	/*
+	 * A name that cannot be a profile file name (../x, a/b, 300 bytes)
+	 * is treated as an unknown user, before any lookup.
+	 */
+	if (!iampw_user_name_valid(user)) {
+		debug_log(c, "user name not usable as a profile name: out of scope");
+		c->user = NULL;
+		return false;
+	}
+	pw = pam_modutil_getpwnam(c->pamh, user);
+	if (pw == NULL)
+		return false;
+	c->uid = pw->pw_uid;
+	c->gid = pw->pw_gid;
+	snprintf(c->gecos, sizeof c->gecos, "%s", pw->pw_gecos != NULL ? pw->pw_gecos : "");
+	return true;
+}
+
+/*
+ * iampw.conf is broken, so the real scope is unknown.  Accounts inside
+ * the default scope fail closed; accounts outside it (system accounts:
+ * cron, daemons) are left alone rather than locked out by a typo.  The
+ * problem is logged either way.
+ */
+static enum load config_failure_scope(struct ctx *c)
+{
+	struct iampw_config defaults;
+
+	iampw_config_defaults(&defaults);
+	if (c->uid >= defaults.min_uid && c->uid <= defaults.max_uid)
+		return LOAD_CONFIG_ERROR;
+	ctx_log_errors(c, LOG_ERR);
+	debug_log(c, "iampw.conf broken; uid %lu is outside the default scope",
+		  (unsigned long)c->uid);
+	return LOAD_OUT_OF_SCOPE;
+}
+
+enum load ctx_load(struct ctx *c, bool create_store)
+{
+	bool in = false;
+	int rc;
+
+	c->now = (int64_t)time(NULL);
+	if (!load_user(c))
+		return LOAD_OUT_OF_SCOPE;
+	if (c->uid == 0)
+		return LOAD_OUT_OF_SCOPE;
+	rc = iampw_config_load(c->o.config, geteuid(), &c->cfg, &c->err);
+	if (rc != IAMPW_OK)
+		return config_failure_scope(c);
+	rc = iampw_in_scope(&c->cfg, c->user, c->uid, c->gid, &in, &c->err);
+	if (rc != IAMPW_OK)
+		return LOAD_CONFIG_ERROR;
+	if (!in) {
+		debug_log(c, "uid %lu out of scope", (unsigned long)c->uid);
+		return LOAD_OUT_OF_SCOPE;
+	}
+	rc = iampw_policy_load(c->o.policy, geteuid(), &c->pol, &c->err);
+	if (rc != IAMPW_OK)
+		return LOAD_CONFIG_ERROR;
+	if (gethostname(c->host, sizeof c->host) != 0)
+		c->host[0] = '\0';
+	c->host[sizeof c->host - 1] = '\0';
+	rc = iampw_store_open(&c->store, c->o.statedir, create_store, geteuid(),
+			      geteuid() == 0 ? 0 : getegid(), &c->err);
+	if (rc != IAMPW_OK)
+		return LOAD_PROFILE_ERROR;
+	rc = iampw_profile_load(&c->store, c->user, &c->prof, &c->err);
+	if (rc == IAMPW_E_NOENT)
+		return LOAD_OK;
+	if (rc != IAMPW_OK)
+		return LOAD_PROFILE_ERROR;
+	c->have_profile = true;
+	return LOAD_OK;
+}

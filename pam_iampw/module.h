@@ -1,0 +1,108 @@
+/*
+ * pam_iampw: the PAM glue over libiampw.  Internal to the module.
+ *
+ * Each entry point is: parse options -> load the context (user, host
+ * settings, scope, policy, profile) -> ask the core -> map the answer to a
+ * PAM code and a message -> clean up.  Every decision is the core's.
+ */
+#ifndef PAM_IAMPW_MODULE_H
+#define PAM_IAMPW_MODULE_H
+
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "iampw.h"
+
+/* pam_set_data names: the module's private state inside one transaction. */
+#define DATA_PASSWORD_LOGIN "pam_iampw:password_login"
+#define DATA_PENDING "pam_iampw:pending"
+
+#define RETRY_DEFAULT 3
+#define RETRY_MAX 10
+
+/* Seconds between two writes of password_last_used (IAM's granularity). */
+#define LAST_USED_INTERVAL 300
+/* How long the auth stack waits for the lock before skipping last-used. */
+#define LAST_USED_LOCK_MS 200
+
+#define MSG_CONFIG_ERROR "System configuration error. Contact your administrator."
+
+struct opts {
+	const char *config;
+	const char *policy;
+	const char *statedir;
+	unsigned retry;
+	bool use_authtok;
+	bool commit;
+	bool debug;
+	bool exempt_key_logins;
+};
+
+enum kind {
+	KIND_VOLUNTARY,
+	KIND_FORCED,
+	KIND_ADMIN_RESET,
+};
+
+/* What ctx_load found. */
+enum load {
+	LOAD_OK,            /* in scope; ctx->have_profile tells whether a profile exists */
+	LOAD_OUT_OF_SCOPE,  /* root, system account, unknown or unusable user name */
+	LOAD_CONFIG_ERROR,  /* iampw.conf or policy.conf invalid (details in ctx->err) */
+	LOAD_PROFILE_ERROR, /* profile or state dir corrupt, unsafe or unreadable */
+	LOAD_SYSTEM_ERROR,  /* PAM or memory failure */
+};
+
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct opts o;
+	const char *user;
+	uid_t uid;
+	gid_t gid;
+	char gecos[256];
+	char host[HOST_NAME_MAX + 1];
+	struct iampw_config cfg;
+	struct iampw_policy pol;
+	struct iampw_store store;
+	struct iampw_profile prof;
+	bool have_profile;
+	int64_t now;
+	struct iampw_err err;
+};
+
+/*
+ * The hand-over from the checking instance to the commit instance: the
+ * new password's history hash (never the password) and the per-user lock,
+ * held from the check until commit so that the Unix password and the
+ * profile change together, serialised with every other writer.
+ */
+struct pending {
+	char user[IAMPW_USER_MAX + 1];
+	enum kind kind;
+	bool has_hash;
+	struct iampw_pending hist;
+	int lockfd;
+};
+
+/* context.c */
+struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
+		    int *pam_rc);
+void ctx_free(struct ctx *c);
+enum load ctx_load(struct ctx *c, bool create_store);
+void ctx_log_errors(struct ctx *c, int priority);
+bool ctx_is_admin(const struct ctx *c);
+int ctx_config_failure(struct ctx *c, int pam_rc);
+void say(struct ctx *c, int style, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void debug_log(struct ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* password.c */
+int password_check(struct ctx *c);
+int password_commit(struct ctx *c);
+
+#endif /* PAM_IAMPW_MODULE_H */

@@ -1,0 +1,226 @@
+/*
+ * pam_iampw: AWS IAM's console-password rules for PAM (SPEC §5).
+ * The entry points; the password stack is in password.c.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <security/pam_modutil.h>
+
+#include "module.h"
+
+/* User text of the account stack, all in one place. */
+#define MSG_RESET_REQUIRED \
+	"You are required to change your password immediately (administrator enforced)."
+#define MSG_EXPIRED "Your password has expired. You are required to change it now."
+#define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
+#define MSG_WARN_ONE "Your password will expire in 1 day."
+#define MSG_WARN_DAYS "Your password will expire in %lld days."
+
+static void cleanup_marker(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)data;
+	(void)status;
+}
+
+static bool is_password_login(pam_handle_t *pamh)
+{
+	const void *mark = NULL;
+
+	return pam_get_data(pamh, DATA_PASSWORD_LOGIN, &mark) == PAM_SUCCESS &&
+	       mark != NULL;
+}
+
+/* §5.1 steps 2-4 for a user with a profile. */
+static int account_decide(struct ctx *c)
+{
+	struct iampw_account a;
+	bool enforce = !c->o.exempt_key_logins || is_password_login(c->pamh);
+
+	iampw_account_state(&c->pol, c->cfg.warn_days, &c->prof, c->now, &a);
+	if (a.clock_behind)
+		pam_syslog(c->pamh, LOG_WARNING,
+			   "user %s: the clock is earlier than the last password change",
+			   c->user);
+	debug_log(c, "user %s: state %d, %lld days left, %s login", c->user,
+		  (int)a.state, (long long)a.days_left,
+		  enforce ? "password or unknown" : "key");
+	switch (a.state) {
+	case IAMPW_STATE_RESET_REQUIRED:
+		if (!enforce)
+			return PAM_SUCCESS;
+		say(c, PAM_ERROR_MSG, MSG_RESET_REQUIRED);
+		return PAM_NEW_AUTHTOK_REQD;
+	case IAMPW_STATE_EXPIRED:
+		if (!enforce)
+			return PAM_SUCCESS;
+		say(c, PAM_ERROR_MSG, MSG_EXPIRED);
+		return PAM_NEW_AUTHTOK_REQD;
+	case IAMPW_STATE_HARD_EXPIRED:
+		if (!enforce)
+			return PAM_SUCCESS;
+		pam_syslog(c->pamh, LOG_NOTICE, "user %s: password expired (hard expiry)",
+			   c->user);
+		say(c, PAM_ERROR_MSG, MSG_HARD_EXPIRED);
+		return PAM_ACCT_EXPIRED;
+	case IAMPW_STATE_WARN:
+		if (a.days_left == 1)
+			say(c, PAM_TEXT_INFO, MSG_WARN_ONE);
+		else
+			say(c, PAM_TEXT_INFO, MSG_WARN_DAYS, (long long)a.days_left);
+		return PAM_SUCCESS;
+	case IAMPW_STATE_OK:
+		break;
+	}
+	return PAM_SUCCESS;
+}
+
+/*
+ * The account stack runs for a login (sshd, login, su), never for an
+ * administrator at work, even though sshd and login have a real uid of 0:
+ * the user sees only the generic sentence, the details go to syslog (§7).
+ */
+static int account_failure(struct ctx *c)
+{
+	say(c, PAM_ERROR_MSG, "%s", MSG_CONFIG_ERROR);
+	ctx_log_errors(c, LOG_ERR);
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	int rc;
+	struct ctx *c = ctx_new(pamh, flags, argc, argv, &rc);
+
+	if (c == NULL)
+		return rc;
+	if (rc != PAM_SUCCESS) {
+		/* A bad module line: fail closed, except for root (never in scope). */
+		const char *user = NULL;
+		struct passwd *pw;
+
+		if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
+		    (pw = pam_modutil_getpwnam(pamh, user)) != NULL && pw->pw_uid == 0)
+			rc = PAM_IGNORE;
+		else
+			rc = account_failure(c);
+		goto out;
+	}
+	switch (ctx_load(c, false)) {
+	case LOAD_OUT_OF_SCOPE:
+		rc = PAM_IGNORE;
+		break;
+	case LOAD_CONFIG_ERROR:
+		rc = account_failure(c);
+		break;
+	case LOAD_PROFILE_ERROR:
+		/*
+		 * A screen locker runs as the user and cannot read root's
+		 * state: that is not a broken profile (§7).
+		 */
+		if (geteuid() != 0) {
+			debug_log(c, "profile unreadable by uid %lu: ignored",
+				  (unsigned long)geteuid());
+			iampw_err_init(&c->err);
+			rc = PAM_IGNORE;
+			break;
+		}
+		rc = account_failure(c);
+		break;
+	case LOAD_SYSTEM_ERROR:
+		rc = PAM_SYSTEM_ERR;
+		break;
+	case LOAD_OK:
+		rc = c->have_profile ? account_decide(c) : PAM_IGNORE;
+		break;
+	}
+out:
+	ctx_free(c);
+	return rc;
+}
+
+/* Record password_last_used, at most once per LAST_USED_INTERVAL. */
+static void record_last_used(struct ctx *c)
+{
+	int lockfd = -1;
+
+	if (c->prof.last_used <= c->now &&
+	    c->now - c->prof.last_used < LAST_USED_INTERVAL)
+		return;
+	/* A login never waits long on a busy profile: skip this time. */
+	if (iampw_store_lock(&c->store, c->user, LAST_USED_LOCK_MS, &lockfd,
+			     &c->err) != IAMPW_OK)
+		goto out;
+	/* Re-read under the lock: a password change may have just landed. */
+	if (iampw_profile_load(&c->store, c->user, &c->prof, &c->err) != IAMPW_OK)
+		goto out;
+	c->prof.last_used = c->now;
+	iampw_profile_save(&c->store, &c->prof, &c->err);
+out:
+	if (lockfd >= 0)
+		iampw_store_unlock(lockfd);
+	ctx_log_errors(c, LOG_WARNING);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	int rc;
+	struct ctx *c;
+
+	/*
+	 * Reached only after the password module succeeded: this transaction
+	 * is a password login (§5.1 exempt_key_logins).  Marked before
+	 * anything can go wrong, so that no failure here can exempt a
+	 * password login from expiry.
+	 */
+	if (pam_set_data(pamh, DATA_PASSWORD_LOGIN, (void *)pamh,
+			 cleanup_marker) != PAM_SUCCESS)
+		pam_syslog(pamh, LOG_ERR, "cannot mark the password login");
+	c = ctx_new(pamh, flags, argc, argv, &rc);
+	if (c == NULL)
+		return PAM_IGNORE;
+	/* Never decides authentication: every outcome here is PAM_IGNORE. */
+	if (rc == PAM_SUCCESS && ctx_load(c, false) == LOAD_OK && c->have_profile)
+		record_last_used(c);
+	ctx_log_errors(c, LOG_WARNING);
+	ctx_free(c);
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+			      const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_IGNORE;
+}
+
+PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
+				const char **argv)
+{
+	int rc;
+	struct ctx *c = ctx_new(pamh, flags, argc, argv, &rc);
+
+	if (c == NULL)
+		return PAM_AUTHTOK_ERR;
+	if (rc != PAM_SUCCESS) {
+		/* A bad module line: no password change goes through it. */
+		rc = ctx_config_failure(c, PAM_AUTHTOK_ERR);
+		goto out;
+	}
+	rc = c->o.commit ? password_commit(c) : password_check(c);
+out:
+	ctx_free(c);
+	return rc;
+}

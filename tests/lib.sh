@@ -1,0 +1,98 @@
+# tests/lib.sh: TAP helpers for the shell tests.  Source it; POSIX sh.
+#
+#   plan N                    print the plan "1..N"
+#   pass DESC / fail DESC     one result
+#   fail_unless DESC CMD...   ok when CMD succeeds, else "not ok" plus the
+#                             command and its exit status as diagnostics
+#   fail_if DESC CMD...       ok when CMD fails
+#   is GOT WANT DESC          ok when the two strings are equal
+#   diag LINE...              each line as "# ..." on stdout
+#   diag_file FILE            the lines of FILE as diagnostics
+#   skip_all REASON           the whole test cannot run here: exit 77
+#                             (tests/tap-wrap.sh turns it into a TAP skip)
+#   bail_out REASON           "Bail out!", exit 99
+#   done_testing              exit 0 when every result was ok, else 1
+#
+# CMD's own standard output goes to stderr so that nothing it prints can
+# be read as a TAP line.  TAP_N counts results; a test whose results are
+# produced by two processes may set it before its first result.
+
+TAP_N=${TAP_N:-0}
+TAP_FAILED=0
+
+plan() {
+	echo "1..$1"
+}
+
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+diag_file() {
+	[ -r "$1" ] && sed 's/^/# /' "$1"
+	return 0
+}
+
+pass() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1"
+}
+
+fail() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	echo "not ok $TAP_N - $1"
+}
+
+fail_unless() {
+	tap_desc=$1
+	shift
+	"$@" >&2
+	tap_rc=$?
+	if [ "$tap_rc" -eq 0 ]; then
+		pass "$tap_desc"
+	else
+		fail "$tap_desc"
+		diag "failed (exit status $tap_rc): $*"
+	fi
+	return "$tap_rc"
+}
+
+fail_if() {
+	tap_desc=$1
+	shift
+	if "$@" >&2; then
+		fail "$tap_desc"
+		diag "succeeded but should not have: $*"
+		return 1
+	fi
+	pass "$tap_desc"
+	return 0
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		pass "$3"
+		return 0
+	fi
+	fail "$3"
+	diag "got:  '$1'" "want: '$2'"
+	return 1
+}
+
+skip_all() {
+	# Printed before any plan, as tests/tap-wrap.sh expects.
+	diag "$*"
+	exit 77
+}
+
+bail_out() {
+	echo "Bail out! $*"
+	exit 99
+}
+
+done_testing() {
+	[ "$TAP_FAILED" -eq 0 ] && exit 0
+	diag "$TAP_FAILED of $TAP_N failed"
+	exit 1
+}

@@ -1,0 +1,316 @@
+/*
+ * The auth stack through real libpam (SPEC §5.3): `auth optional
+ * pam_iampw.so` never decides (PAM_IGNORE for everyone), records
+ * password_last_used at most once per 5 minutes, and marks the
+ * transaction as a password login for the account stack.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pamtest.h"
+
+/*
+ * The module's auth line as the reference stack has it, after the
+ * password module (pam_permit), then the PT-REACHED probe that shows
+ * PAM_IGNORE; and the account line with exempt_key_logins.
+ */
+static void auth_service(const struct pt_fx *f, const char *args)
+{
+	char text[1024];
+
+	assert_true(snprintf(text, sizeof text,
+			     "auth    required pam_permit.so\n"
+			     "auth    [success=done ignore=ignore default=die] @IAMPW@%s%s\n"
+			     "auth    optional " PT_REACHED_LINE "\n"
+			     "account required @IAMPW@ exempt_key_logins\n",
+			     args != NULL ? " " : "", args != NULL ? args : "") <
+		    (int)sizeof text);
+	pt_service(f, "sshd", text);
+}
+
+static void auth_as(const struct pt_fx *f, const char *user, uid_t ruid, uid_t euid,
+		    struct pt_result *r)
+{
+	struct pt_txn t = {
+		.service = "sshd", .user = user, .ruid = ruid, .euid = euid,
+		.steps = { { PT_AUTH, 0 } },
+	};
+
+	pt_run(f, &t, r);
+}
+
+static void expect_ignored(const struct pt_fx *f, const char *user)
+{
+	struct pt_result r;
+
+	auth_as(f, user, 0, 0, &r);
+	if (r.rc[0] != PAM_IGNORE)
+		print_message("# user '%s'\n", user);
+	assert_int_equal(r.rc[0], PAM_IGNORE);
+	pt_assert_conv(&r, 0);
+}
+
+static void assert_now(int64_t t)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (t < now - 5 || t > now + 5)
+		fail_msg("time %lld is not now (%lld) +- 5 s", (long long)t,
+			 (long long)now);
+}
+
+/* A profile with a history, last used `used` (0: never). */
+static void profile_used(const struct pt_fx *f, const char *user, uid_t uid,
+			 int64_t used, struct iampw_profile *p)
+{
+	pt_profile_init(p, user, uid, pt_days_ago(20), false);
+	p->create_date = pt_days_ago(300);
+	p->last_used = used;
+	pt_profile_add_history(f, p, "Blue-Sky-71!", 3);
+	pt_profile_save(f, p);
+}
+
+/* Everything of the profile but password_last_used is as it was. */
+static void assert_same_but_used(const struct iampw_profile *a,
+				 const struct iampw_profile *b)
+{
+	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->create_date, b->create_date);
+	assert_int_equal(a->last_changed, b->last_changed);
+	assert_int_equal(a->reset_required, b->reset_required);
+	assert_string_equal(a->salt, b->salt);
+	assert_int_equal(a->nhistory, b->nhistory);
+	for (unsigned i = 0; i < a->nhistory; i++)
+		assert_string_equal(a->history[i], b->history[i]);
+}
+
+struct file_state {
+	char *text;
+	struct stat st;
+};
+
+static void file_state(const char *path, struct file_state *s)
+{
+	s->text = pt_read(path, NULL);
+	assert_non_null(s->text);
+	assert_int_equal(stat(path, &s->st), 0);
+}
+
+static void assert_file_same(const char *path, struct file_state *s)
+{
+	struct file_state now;
+
+	file_state(path, &now);
+	assert_string_equal(now.text, s->text);
+	assert_int_equal(now.st.st_ino, s->st.st_ino);
+	assert_true(now.st.st_mtim.tv_sec == s->st.st_mtim.tv_sec &&
+		    now.st.st_mtim.tv_nsec == s->st.st_mtim.tv_nsec);
+	free(now.text);
+	free(s->text);
+	s->text = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void ignored_for_everyone(void **state)
+{
+	static const char *const users[] = {
+		"root", "sysacct", "alice", "bob", "carol", "nosuchuser", "../x",
+	};
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+
+	auth_service(f, NULL);
+	/* Expired or reset profiles change nothing in auth. */
+	pt_policy_text(f, "[policy]\nmax_password_age = 30\nhard_expiry = true\n");
+	profile_used(f, "alice", PT_UID_ALICE, 0, &p);
+	pt_profile(f, "bob", PT_UID_BOB, 100, true);
+	pt_profile(f, "root", 0, 100, true);
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
+		expect_ignored(f, users[i]);
+}
+
+static void ignored_when_broken(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+
+	auth_service(f, NULL);
+	profile_used(f, "alice", PT_UID_ALICE, 0, &p);
+	pt_config(f, "[scope]\nmin_uid = 1000\nmin_uids = 5\n");
+	expect_ignored(f, "alice");
+	pt_config(f, PT_CONFIG_DEFAULT);
+	pt_policy_text(f, "[policy]\nhard_expiry = maybe\n");
+	expect_ignored(f, "alice");
+	assert_int_equal(chmod(pt_path(f, "state/profiles/alice"), 0666), 0);
+	expect_ignored(f, "alice");
+	auth_service(f, "no_such_option");
+	expect_ignored(f, "alice");
+	expect_ignored(f, "root");
+}
+
+static void records_last_used(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile before, after;
+
+	auth_service(f, NULL);
+	profile_used(f, "alice", PT_UID_ALICE, 0, &before);
+	expect_ignored(f, "alice");
+	assert_true(pt_profile_load(f, "alice", &after));
+	assert_now(after.last_used);
+	assert_same_but_used(&before, &after);
+}
+
+static void no_write_within_5_minutes(void **state)
+{
+	struct pt_fx *f = *state;
+	const char *path = pt_path(f, "state/profiles/alice");
+	struct iampw_profile before, after;
+	struct file_state s;
+
+	auth_service(f, NULL);
+	profile_used(f, "alice", PT_UID_ALICE, (int64_t)time(NULL) - 240, &before);
+	file_state(path, &s);
+	expect_ignored(f, "alice");
+	assert_file_same(path, &s);
+	assert_true(pt_profile_load(f, "alice", &after));
+	assert_int_equal(after.last_used, before.last_used);
+}
+
+static void writes_after_5_minutes(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile before, after;
+
+	auth_service(f, NULL);
+	profile_used(f, "alice", PT_UID_ALICE, (int64_t)time(NULL) - 360, &before);
+	expect_ignored(f, "alice");
+	assert_true(pt_profile_load(f, "alice", &after));
+	assert_now(after.last_used);
+	assert_same_but_used(&before, &after);
+
+	/* Two logins in a row: the second one does not write again. */
+	{
+		const char *path = pt_path(f, "state/profiles/alice");
+		struct file_state s;
+
+		file_state(path, &s);
+		expect_ignored(f, "alice");
+		assert_file_same(path, &s);
+	}
+}
+
+static void no_profile_nothing_created(void **state)
+{
+	struct pt_fx *f = *state;
+	int before;
+
+	auth_service(f, NULL);
+	expect_ignored(f, "alice");
+	assert_false(pt_exists(f->state));
+	pt_profile(f, "bob", PT_UID_BOB, 1, false);
+	before = pt_tree_count(f->dir);
+	expect_ignored(f, "alice");
+	assert_false(pt_exists(pt_path(f, "state/profiles/alice")));
+	assert_int_equal(pt_tree_count(f->dir), before);
+}
+
+/* Out of scope: a stray profile of root or a system account is left alone. */
+static void out_of_scope_not_recorded(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct file_state s1, s2;
+	char root_path[PATH_MAX], sys_path[PATH_MAX];
+
+	auth_service(f, NULL);
+	profile_used(f, "root", 0, 0, &p);
+	profile_used(f, "sysacct", PT_UID_SYS, 0, &p);
+	snprintf(root_path, sizeof root_path, "%s", pt_path(f, "state/profiles/root"));
+	snprintf(sys_path, sizeof sys_path, "%s", pt_path(f, "state/profiles/sysacct"));
+	file_state(root_path, &s1);
+	file_state(sys_path, &s2);
+	expect_ignored(f, "root");
+	expect_ignored(f, "sysacct");
+	assert_file_same(root_path, &s1);
+	assert_file_same(sys_path, &s2);
+}
+
+/* A screen locker authenticates as the user: it cannot, and must not, write. */
+static void screen_locker_not_recorded(void **state)
+{
+	struct pt_fx *f = *state;
+	const char *path = pt_path(f, "state/profiles/alice");
+	struct iampw_profile p;
+	struct file_state s;
+	struct pt_result r;
+
+	auth_service(f, NULL);
+	profile_used(f, "alice", PT_UID_ALICE, 0, &p);
+	file_state(path, &s);
+	auth_as(f, "alice", PT_UID_ALICE, PT_UID_ALICE, &r);
+	assert_int_equal(r.rc[0], PAM_IGNORE);
+	pt_assert_conv(&r, 0);
+	assert_file_same(path, &s);
+}
+
+/* The mark: an expired password blocks a password login, not a key login. */
+static void marks_password_login(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_txn password = {
+		.service = "sshd", .user = "alice",
+		.steps = { { PT_AUTH, 0 }, { PT_ACCT, 0 } },
+	};
+	struct pt_txn key = {
+		.service = "sshd", .user = "alice",
+		.steps = { { PT_ACCT, 0 } },
+	};
+	struct pt_result r;
+
+	auth_service(f, NULL);
+	pt_policy_text(f, "[policy]\nmax_password_age = 30\n");
+	pt_profile(f, "alice", PT_UID_ALICE, 40, false);
+	pt_run(f, &password, &r);
+	assert_int_equal(r.rc[0], PAM_IGNORE);
+	assert_int_equal(r.stack_rc[0], PAM_SUCCESS);
+	assert_int_equal(r.rc[1], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_EXPIRED, 0);
+	pt_run(f, &key, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	pt_assert_conv(&r, 0);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, pt_setup, pt_teardown)
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		T(ignored_for_everyone),
+		T(ignored_when_broken),
+		T(records_last_used),
+		T(no_write_within_5_minutes),
+		T(writes_after_5_minutes),
+		T(no_profile_nothing_created),
+		T(out_of_scope_not_recorded),
+		T(screen_locker_not_recorded),
+		T(marks_password_login),
+	};
+
+	pt_init(argc, argv);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
