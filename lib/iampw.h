@@ -206,6 +206,16 @@ int iampw_policy_parse(const char *name, const char *text, size_t len,
  */
 int iampw_policy_format(const struct iampw_policy *p, char *buf, size_t n);
 
+/*
+ * Write a custom policy to `path` atomically (root:root 0644, our own
+ * format), creating the directory (0755) when missing; the directory
+ * must be root's and not group/other-writable.  Remove it: IAMPW_E_NOENT
+ * when there was none.
+ */
+int iampw_policy_save(const char *path, const struct iampw_policy *p,
+		      struct iampw_err *e);
+int iampw_policy_remove(const char *path, struct iampw_err *e);
+
 /* ---------------------------------------------------------------------- */
 /* Password rules (§4.1-4.3)                                              */
 

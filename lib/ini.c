@@ -363,6 +363,18 @@ static int silent_error(const char *fmt, ...)
 	return 0;
 }
 
+/* iniparser's value of section:key, or NULL. */
+static const char *theirs(const struct iampw_ini *ini, const char *section,
+			  const char *key)
+{
+	char full[2 * NAME_MAX_LEN + 2];
+
+	if (ini->dict == NULL ||
+	    snprintf(full, sizeof full, "%s:%s", section, key) >= (int)sizeof full)
+		return NULL;
+	return iniparser_getstring(ini->dict, full, NULL);
+}
+
 /* Let iniparser read the same open file and compare its result with ours. */
 static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
 {
@@ -397,10 +409,9 @@ static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
 	if (total != ini->nkeys)
 		goto disagree;
 	for (size_t i = 0; i < ini->nkeys; i++) {
-		const char *theirs = iampw_ini_get(ini, ini->keys[i].section,
-						   ini->keys[i].key, NULL);
+		const char *v = theirs(ini, ini->keys[i].section, ini->keys[i].key);
 
-		if (theirs == NULL || strcmp(theirs, ini->keys[i].value) != 0)
+		if (v == NULL || strcmp(v, ini->keys[i].value) != 0)
 			goto disagree;
 	}
 	return IAMPW_OK;
@@ -567,26 +578,22 @@ int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 	return rc;
 }
 
+/*
+ * Values are read from our own table: the cross-check has proved them
+ * equal to iniparser's, and the table knows each key's line.
+ */
 const char *iampw_ini_get(const struct iampw_ini *ini, const char *section,
 			  const char *key, unsigned *line)
 {
-	char full[2 * NAME_MAX_LEN + 2];
-	const char *v;
-
-	if (ini == NULL || ini->dict == NULL)
-		return NULL;
-	if (snprintf(full, sizeof full, "%s:%s", section, key) >= (int)sizeof full)
-		return NULL;
-	v = iniparser_getstring(ini->dict, full, NULL);
-	if (v != NULL && line != NULL) {
-		*line = 0;
-		for (size_t i = 0; i < ini->nkeys; i++) {
-			if (strcmp(ini->keys[i].section, section) == 0 &&
-			    strcmp(ini->keys[i].key, key) == 0)
+	for (size_t i = 0; ini != NULL && i < ini->nkeys; i++) {
+		if (strcmp(ini->keys[i].key, key) == 0 &&
+		    strcmp(ini->keys[i].section, section) == 0) {
+			if (line != NULL)
 				*line = ini->keys[i].line;
+			return ini->keys[i].value;
 		}
 	}
-	return v;
+	return NULL;
 }
 
 bool iampw_ini_has_section(const struct iampw_ini *ini, const char *section)
@@ -612,10 +619,10 @@ void iampw_ini_free(struct iampw_ini *ini)
 		 * iniparser frees its strings without wiping them; a profile's
 		 * values include password hashes, so wipe them in place first.
 		 */
-		char *theirs = (char *)(uintptr_t)iampw_ini_get(ini, ini->keys[i].section,
-								ini->keys[i].key, NULL);
-		if (theirs != NULL)
-			iampw_wipe(theirs, strlen(theirs));
+		char *v = (char *)(uintptr_t)theirs(ini, ini->keys[i].section,
+						      ini->keys[i].key);
+		if (v != NULL)
+			iampw_wipe(v, strlen(v));
 		iampw_wipe_free(ini->keys[i].value);
 	}
 	if (ini->dict != NULL)

@@ -125,4 +125,15 @@ int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
  */
 bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
 
+/*
+ * Replace the file `name` (a plain name of at most IAMPW_USER_MAX bytes)
+ * under the open directory `dirfd` (shown as `dirpath`) with `len` bytes:
+ * a temp file in the same directory, fchown and fchmod before writing,
+ * write, fsync, close, rename, fsync of the directory.  On any failure
+ * the old file is untouched and no temp file remains.
+ */
+int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
+			  const void *buf, size_t len, uid_t uid, gid_t gid,
+			  mode_t mode, struct iampw_err *e);
+
 #endif /* IAMPW_INTERNAL_H */

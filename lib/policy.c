@@ -1,6 +1,12 @@
 /* The account password policy: policy.conf (SPEC §3, §4.1, §4.2). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -250,4 +256,79 @@ int iampw_policy_format(const struct iampw_policy *p, char *buf, size_t n)
 	if (len < 0 || (size_t)len >= n)
 		return IAMPW_E_INVAL;
 	return len;
+}
+
+/*
+ * Open the directory holding `path` (made 0755 when missing: it holds
+ * world-readable configuration) and split off the file name.
+ */
+static int open_parent(const char *path, bool create, char dir[PATH_MAX],
+		       const char **name, int *dirfd, struct iampw_err *e)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	*dirfd = -1;
+	if (slash == NULL || slash[1] == '\0')
+		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a file path", path);
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= PATH_MAX)
+		return iampw_err_add(e, IAMPW_E_INVAL, "%s: path too long", path);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	if (create && mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create: %s", dir,
+				     iampw_errstr(errno));
+	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*dirfd < 0 && errno == ENOENT && !create)
+		return IAMPW_E_NOENT;	/* no directory, so no policy */
+	if (*dirfd < 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s", dir,
+				     iampw_errstr(errno));
+	/* Whoever can write the directory can replace the policy. */
+	if (iampw_check_dir(*dirfd, dir, 0, e) != IAMPW_OK) {
+		close(*dirfd);
+		*dirfd = -1;
+		return IAMPW_E_UNSAFE;
+	}
+	return IAMPW_OK;
+}
+
+int iampw_policy_save(const char *path, const struct iampw_policy *p,
+		      struct iampw_err *e)
+{
+	char dir[PATH_MAX], text[2048];
+	const char *name;
+	int dirfd, n, rc;
+
+	n = iampw_policy_format(p, text, sizeof text);
+	if (n < 0)
+		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a valid custom policy", path);
+	rc = open_parent(path, true, dir, &name, &dirfd, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = iampw_replace_file_at(dirfd, dir, name, text, (size_t)n, 0, 0, 0644, e);
+	close(dirfd);
+	return rc;
+}
+
+int iampw_policy_remove(const char *path, struct iampw_err *e)
+{
+	char dir[PATH_MAX];
+	const char *name;
+	int dirfd, rc;
+
+	rc = open_parent(path, false, dir, &name, &dirfd, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	if (unlinkat(dirfd, name, 0) != 0) {
+		rc = errno == ENOENT ? IAMPW_E_NOENT :
+		     iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s", path,
+				   iampw_errstr(errno));
+	} else if (fsync(dirfd) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", dir, iampw_errstr(errno));
+	}
+	close(dirfd);
+	return rc;
 }

@@ -365,7 +365,7 @@ void iampw_store_unlock(int lockfd)
 		close(lockfd);
 }
 
-/* ".<user>.<random>" in `out`; O_EXCL decides whether it is really new. */
+/* ".<name>.<random>" in `out`; O_EXCL decides whether it is really new. */
 static int temp_name(const char *user, char out[NAME_BUF_SIZE],
 		     const char *display, struct iampw_err *e)
 {
@@ -389,18 +389,17 @@ static int temp_name(const char *user, char out[NAME_BUF_SIZE],
 	return IAMPW_OK;
 }
 
-static int create_temp(const struct iampw_store *s, const char *user,
-		       char tmp[NAME_BUF_SIZE], int *fdp, const char *display,
-		       struct iampw_err *e)
+static int create_temp(int dirfd, const char *name, char tmp[NAME_BUF_SIZE],
+		       int *fdp, const char *display, struct iampw_err *e)
 {
 	int rc;
 
 	*fdp = -1;
 	for (int i = 0; i < TMP_TRIES; i++) {
-		rc = temp_name(user, tmp, display, e);
+		rc = temp_name(name, tmp, display, e);
 		if (rc != IAMPW_OK)
 			return rc;
-		*fdp = openat(s->dirfd, tmp,
+		*fdp = openat(dirfd, tmp,
 			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			      O_CLOEXEC | O_NOCTTY, 0600);
 		if (*fdp >= 0)
@@ -433,38 +432,41 @@ static int write_all(int fd, const char *buf, size_t len, const char *display,
 	return IAMPW_OK;
 }
 
-static int sync_dir(const struct iampw_store *s, struct iampw_err *e)
+static int sync_dir(int dirfd, const char *display, struct iampw_err *e)
 {
-	if (fsync(s->dirfd) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->path,
+	if (fsync(dirfd) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
 
 /*
  * Put `len` bytes in a new temp file, owned and moded before any byte of
- * it exists, then rename it over the profile.  The temp is removed on any
- * failure before the rename; after it, the new profile is in place.
+ * it exists, then rename it over `name`.  The temp is removed on any
+ * failure before the rename; after it, the new file is in place.
  */
-static int replace_file(const struct iampw_store *s, const char *user,
-			const char *buf, size_t len, const char *display,
-			struct iampw_err *e)
+int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
+			  const void *buf, size_t len, uid_t uid, gid_t gid,
+			  mode_t mode, struct iampw_err *e)
 {
-	char tmp[NAME_BUF_SIZE];
+	char tmp[NAME_BUF_SIZE], display[DISPLAY_SIZE];
 	bool created = false;
 	int fd = -1, rc;
 
-	rc = create_temp(s, user, tmp, &fd, display, e);
+	snprintf(display, sizeof display, "%s/%s", dirpath, name);
+	if (strlen(name) > IAMPW_USER_MAX || strchr(name, '/') != NULL)
+		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a plain file name", display);
+	rc = create_temp(dirfd, name, tmp, &fd, display, e);
 	if (rc != IAMPW_OK)
 		goto out;
 	created = true;
-	if (fchown(fd, s->uid, s->gid) != 0) {
+	if (fchown(fd, uid, gid) != 0) {
 		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
 				   iampw_errstr(errno));
 		goto out;
 	}
-	/* Explicit, because the host process's umask applied to openat. */
-	if (fchmod(fd, 0600) != 0) {
+	/* Explicit, because the process's umask applied to openat. */
+	if (fchmod(fd, mode) != 0) {
 		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
 				   iampw_errstr(errno));
 		goto out;
@@ -485,18 +487,18 @@ static int replace_file(const struct iampw_store *s, const char *user,
 				   iampw_errstr(errno));
 		goto out;
 	}
-	if (renameat(s->dirfd, tmp, s->dirfd, user) != 0) {
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
 		rc = iampw_err_add(e, IAMPW_E_IO, "%s: rename: %s", display,
 				   iampw_errstr(errno));
 		goto out;
 	}
 	created = false;
-	rc = sync_dir(s, e);
+	rc = sync_dir(dirfd, dirpath, e);
 out:
 	if (fd >= 0)
 		close(fd);
 	if (created)
-		unlinkat(s->dirfd, tmp, 0);
+		unlinkat(dirfd, tmp, 0);
 	return rc;
 }
 
@@ -530,7 +532,8 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 				   "%s: formatted profile too large", display);
 		goto out;
 	}
-	rc = replace_file(s, p->user, buf, (size_t)n, display, e);
+	rc = iampw_replace_file_at(s->dirfd, s->path, p->user, buf, (size_t)n,
+				   s->uid, s->gid, 0600, e);
 out:
 	/* The text holds the history hashes. */
 	iampw_wipe(buf, FORMAT_BUF_SIZE);
@@ -554,5 +557,5 @@ int iampw_profile_remove(const struct iampw_store *s, const char *user,
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s",
 				     display, iampw_errstr(errno));
 	}
-	return sync_dir(s, e);
+	return sync_dir(s->dirfd, s->path, e);
 }

@@ -17,4 +17,5 @@ apt-get install -y -q --no-install-recommends \
 	libpam-modules libpam-runtime pamtester \
 	libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper libuid-wrapper \
 	clang libclang-rt-14-dev valgrind \
-	python3 util-linux iproute2 passwd login
+	python3 util-linux iproute2 passwd login \
+	expect openssh-server openssh-client sudo

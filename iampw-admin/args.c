@@ -1,0 +1,599 @@
+/*
+ * The command line of iampw-admin, AWS CLI style: global options before or
+ * after the verb, --flag / --no-flag pairs, --cli-input-json and
+ * --generate-cli-skeleton.  Parsing reads no file: --cli-input-json
+ * file:// is read by cli_load_input(), after the uid check (§6).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum opt_id {
+	O_OUTPUT, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
+	O_USER_NAME, O_ALL, O_RESET, O_NO_RESET, O_GENERATE, O_PASSWORD_STDIN,
+	O_PASSWORD, O_CLI_INPUT_JSON, O_SKELETON,
+	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
+	O_SYMBOLS, O_NO_SYMBOLS, O_NUMBERS, O_NO_NUMBERS, O_UPPER, O_NO_UPPER,
+	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
+};
+
+enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
+
+static const struct option_def {
+	const char *name;
+	enum opt_id id;
+	enum arg_kind arg;
+	unsigned verb_flag;     /* 0: a global option */
+} options[] = {
+	{ "--output", O_OUTPUT, A_VALUE, 0 },
+	{ "--config", O_CONFIG, A_VALUE, 0 },
+	{ "--policy", O_POLICY, A_VALUE, 0 },
+	{ "--state-dir", O_STATE_DIR, A_VALUE, 0 },
+	{ "--help", O_HELP, A_NONE, 0 },
+	{ "--version", O_VERSION, A_NONE, 0 },
+	{ "--user-name", O_USER_NAME, A_VALUE, F_USER_NAME },
+	{ "--all", O_ALL, A_NONE, F_ALL },
+	{ "--password-reset-required", O_RESET, A_NONE, F_RESET },
+	{ "--no-password-reset-required", O_NO_RESET, A_NONE, F_RESET },
+	{ "--generate-password", O_GENERATE, A_NONE, F_GENERATE },
+	{ "--password-stdin", O_PASSWORD_STDIN, A_NONE, F_PASSWORD_STDIN },
+	{ "--password", O_PASSWORD, A_VALUE, F_PASSWORD },
+	{ "--cli-input-json", O_CLI_INPUT_JSON, A_VALUE, F_INPUT },
+	{ "--generate-cli-skeleton", O_SKELETON, A_OPTIONAL, F_INPUT },
+	{ "--minimum-password-length", O_MIN_LENGTH, A_VALUE, F_POLICY },
+	{ "--max-password-age", O_MAX_AGE, A_VALUE, F_POLICY },
+	{ "--password-reuse-prevention", O_REUSE, A_VALUE, F_POLICY },
+	{ "--require-symbols", O_SYMBOLS, A_NONE, F_POLICY },
+	{ "--no-require-symbols", O_NO_SYMBOLS, A_NONE, F_POLICY },
+	{ "--require-numbers", O_NUMBERS, A_NONE, F_POLICY },
+	{ "--no-require-numbers", O_NO_NUMBERS, A_NONE, F_POLICY },
+	{ "--require-uppercase-characters", O_UPPER, A_NONE, F_POLICY },
+	{ "--no-require-uppercase-characters", O_NO_UPPER, A_NONE, F_POLICY },
+	{ "--require-lowercase-characters", O_LOWER, A_NONE, F_POLICY },
+	{ "--no-require-lowercase-characters", O_NO_LOWER, A_NONE, F_POLICY },
+	{ "--allow-users-to-change-password", O_ALLOW, A_NONE, F_POLICY },
+	{ "--no-allow-users-to-change-password", O_NO_ALLOW, A_NONE, F_POLICY },
+	{ "--hard-expiry", O_HARD, A_NONE, F_POLICY },
+	{ "--no-hard-expiry", O_NO_HARD, A_NONE, F_POLICY },
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+/* What the parser saw, before the verb is known to accept it. */
+struct seen {
+	const struct option_def *def[64];
+	const char *value[64];
+	unsigned n;
+	const char *cli_input_json;
+};
+
+static const struct option_def *find_option(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+			return &options[i];
+	}
+	return NULL;
+}
+
+static const struct verb *find_verb(const char *name)
+{
+	for (const struct verb *v = verbs; v->name != NULL; v++) {
+		if (strcmp(v->name, name) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+	fputs("usage: iampw-admin [--output json|text|table] [--config FILE] [--policy FILE]\n"
+	      "                   [--state-dir DIR] <command> [parameters]\n"
+	      "       iampw-admin <command> --help\n"
+	      "       iampw-admin --version\n\n"
+	      "The AWS CLI's IAM password-policy and login-profile commands for this host.\n\n"
+	      "Commands:\n", f);
+	for (const struct verb *v = verbs; v->name != NULL; v++)
+		fprintf(f, "  %-32s %s\n", v->name, v->help);
+	fputs("\nGlobal options:\n"
+	      "  --output json|text|table   output format (default json)\n"
+	      "  --config FILE              host settings (default " IAMPW_SYSCONFDIR "/iampw.conf)\n"
+	      "  --policy FILE              password policy (default " IAMPW_SYSCONFDIR "/policy.conf)\n"
+	      "  --state-dir DIR            login profiles (default " IAMPW_STATEDIR ")\n"
+	      "  --help, --version\n\n"
+	      "Passwords are never taken from the command line: use --generate-password,\n"
+	      "--password-stdin, --cli-input-json file://FILE, or type them at the prompt.\n"
+	      "See iampw-admin(8).\n", f);
+}
+
+static void print_verb_help(const struct verb *v)
+{
+	printf("usage: iampw-admin %s%s%s\n\n%s\n", v->name,
+	       v->synopsis[0] != '\0' ? " " : "", v->synopsis, v->help);
+	if (v->flags & F_INPUT)
+		printf("\n  --cli-input-json JSON|file://FILE   the request's fields as JSON\n"
+		       "  --generate-cli-skeleton [input|output]   print a JSON skeleton and exit\n");
+	printf("\nGlobal options: --output json|text|table, --config FILE, --policy FILE,\n"
+	       "--state-dir DIR.  See iampw-admin(8).\n");
+}
+
+/* A signed base-10 integer for an integer flag; range checks are IAM's (later). */
+static int parse_int(const char *flag, const char *v, int64_t *out)
+{
+	uint64_t n;
+
+	switch (iampw_parse_u64(v, &n)) {
+	case IAMPW_NUM_OK:
+		if (n > INT64_MAX)
+			break;
+		*out = (int64_t)n;
+		return EXIT_OK;
+	case IAMPW_NUM_NEGATIVE:
+		if (iampw_parse_u64(v + 1, &n) == IAMPW_NUM_OK && n <= (uint64_t)INT64_MAX) {
+			*out = -(int64_t)n;
+			return EXIT_OK;
+		}
+		break;
+	default:
+		break;
+	}
+	return cli_usage_error("argument %s: invalid int value: '%.40s'", flag, v);
+}
+
+/* §6: passwords never come from argv, where every local user can read them. */
+static int refuse_password(void)
+{
+	return cli_usage_error("--password is not accepted: a password on the command line "
+			       "can be read by every local user. Use --generate-password, "
+			       "--password-stdin, --cli-input-json file://FILE, or type it at the prompt");
+}
+
+/* --x and --no-x together are a command-line error (§6). */
+static int set_tri(enum tri *t, enum tri v, const char *flag)
+{
+	if (*t != TRI_UNSET && *t != v)
+		return cli_usage_error("argument %s: not allowed with argument %s%s", flag,
+				       v == TRI_TRUE ? "--no-" : "--", flag + (v == TRI_TRUE ? 2 : 5));
+	*t = v;
+	return EXIT_OK;
+}
+
+static int apply(struct cli *c, const struct option_def *d, const char *v)
+{
+	switch (d->id) {
+	case O_OUTPUT:
+		if (strcmp(v, "json") == 0)
+			c->output = OUT_JSON;
+		else if (strcmp(v, "text") == 0)
+			c->output = OUT_TEXT;
+		else if (strcmp(v, "table") == 0)
+			c->output = OUT_TABLE;
+		else
+			return cli_usage_error("argument --output: Invalid choice, valid choices are: json | text | table");
+		return EXIT_OK;
+	case O_CONFIG: c->config = v; return EXIT_OK;
+	case O_POLICY: c->policy = v; return EXIT_OK;
+	case O_STATE_DIR: c->state_dir = v; return EXIT_OK;
+	case O_USER_NAME: c->user_name = v; return EXIT_OK;
+	case O_ALL: c->all = true; return EXIT_OK;
+	case O_RESET: return set_tri(&c->reset_required, TRI_TRUE, d->name);
+	case O_NO_RESET: return set_tri(&c->reset_required, TRI_FALSE, d->name);
+	case O_GENERATE: c->generate_password = true; return EXIT_OK;
+	case O_PASSWORD_STDIN: c->password_stdin = true; return EXIT_OK;
+	case O_PASSWORD:
+		return refuse_password();
+	case O_SKELETON:
+		c->skeleton = v != NULL ? v : "input";
+		if (strcmp(c->skeleton, "input") != 0 && strcmp(c->skeleton, "output") != 0)
+			return cli_usage_error("argument --generate-cli-skeleton: Invalid choice, valid choices are: input | output");
+		return EXIT_OK;
+	case O_MIN_LENGTH:
+		c->req.has_min_length = true;
+		return parse_int(d->name, v, &c->req.min_length);
+	case O_MAX_AGE:
+		c->req.has_max_age = true;
+		return parse_int(d->name, v, &c->req.max_age);
+	case O_REUSE:
+		c->req.has_reuse = true;
+		return parse_int(d->name, v, &c->req.reuse_prevention);
+	case O_SYMBOLS: return set_tri(&c->req_symbols, TRI_TRUE, d->name);
+	case O_NO_SYMBOLS: return set_tri(&c->req_symbols, TRI_FALSE, d->name);
+	case O_NUMBERS: return set_tri(&c->req_numbers, TRI_TRUE, d->name);
+	case O_NO_NUMBERS: return set_tri(&c->req_numbers, TRI_FALSE, d->name);
+	case O_UPPER: return set_tri(&c->req_upper, TRI_TRUE, d->name);
+	case O_NO_UPPER: return set_tri(&c->req_upper, TRI_FALSE, d->name);
+	case O_LOWER: return set_tri(&c->req_lower, TRI_TRUE, d->name);
+	case O_NO_LOWER: return set_tri(&c->req_lower, TRI_FALSE, d->name);
+	case O_ALLOW: return set_tri(&c->req_allow, TRI_TRUE, d->name);
+	case O_NO_ALLOW: return set_tri(&c->req_allow, TRI_FALSE, d->name);
+	case O_HARD: return set_tri(&c->req_hard, TRI_TRUE, d->name);
+	case O_NO_HARD: return set_tri(&c->req_hard, TRI_FALSE, d->name);
+	case O_HELP:
+	case O_VERSION:
+	case O_CLI_INPUT_JSON:
+		break;
+	}
+	return EXIT_OK;
+}
+
+/* Split argv into the verb, the options and their values. */
+static int scan_argv(int argc, char **argv, const char **verb_name, struct seen *s,
+		     bool *help, bool *version)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq, *value = NULL;
+		const struct option_def *d;
+
+		if (strncmp(a, "--", 2) != 0) {
+			if (*verb_name == NULL) {
+				*verb_name = a;
+				continue;
+			}
+			return cli_usage_error("unrecognized arguments: %.64s", a);
+		}
+		eq = strchr(a, '=');
+		d = find_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a));
+		/* Never echo what follows '=': it may be a mistyped secret. */
+		if (d == NULL) {
+			size_t n = eq != NULL ? (size_t)(eq - a) : strlen(a);
+
+			return cli_usage_error("unrecognized arguments: %.*s",
+					       (int)(n < 64 ? n : 64), a);
+		}
+		if (eq != NULL) {
+			if (d->arg == A_NONE)
+				return cli_usage_error("argument %s: ignored explicit argument", d->name);
+			value = eq + 1;
+		} else if (d->arg == A_VALUE) {
+			/* --password VALUE is refused before the value is even looked at. */
+			if (d->id == O_PASSWORD)
+				value = "";
+			else if (i + 1 >= argc)
+				return cli_usage_error("argument %s: expected one argument", d->name);
+			else
+				value = argv[++i];
+		} else if (d->arg == A_OPTIONAL && i + 1 < argc &&
+			   (strcmp(argv[i + 1], "input") == 0 || strcmp(argv[i + 1], "output") == 0)) {
+			value = argv[++i];
+		}
+		if (d->id == O_HELP) {
+			*help = true;
+			continue;
+		}
+		if (d->id == O_VERSION) {
+			*version = true;
+			continue;
+		}
+		if (d->id == O_PASSWORD)
+			return refuse_password();
+		if (d->id == O_CLI_INPUT_JSON) {
+			s->cli_input_json = value;
+			continue;
+		}
+		if (s->n == sizeof s->def / sizeof s->def[0])
+			return cli_usage_error("too many arguments");
+		s->def[s->n] = d;
+		s->value[s->n++] = value;
+	}
+	return EXIT_OK;
+}
+
+static int check_required(struct cli *c, bool have_input)
+{
+	const struct verb *v = c->verb;
+
+	/* With --cli-input-json the fields may come from the file: checked after loading. */
+	if (have_input || c->skeleton != NULL)
+		return EXIT_OK;
+	if ((v->flags & F_ALL) != 0) {
+		if (c->all && c->user_name != NULL)
+			return cli_usage_error("argument --all: not allowed with argument --user-name");
+		if (!c->all && c->user_name == NULL)
+			return cli_usage_error("one of the arguments --user-name --all is required");
+		return EXIT_OK;
+	}
+	if ((v->flags & F_USER_NAME) != 0 && c->user_name == NULL)
+		return cli_usage_error("the following arguments are required: --user-name");
+	if (c->generate_password && c->password_stdin)
+		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
+	return EXIT_OK;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+	const char *verb_name = NULL;
+	struct seen s = { .n = 0 };
+	bool help = false, version = false;
+	int rc;
+
+	c->output = OUT_JSON;
+	c->config = IAMPW_SYSCONFDIR "/iampw.conf";
+	c->policy = IAMPW_SYSCONFDIR "/policy.conf";
+	c->state_dir = IAMPW_STATEDIR;
+	rc = scan_argv(argc, argv, &verb_name, &s, &help, &version);
+	if (rc != EXIT_OK)
+		return rc;
+	if (version) {
+		printf("iampw-admin (" PACKAGE_NAME ") " PACKAGE_VERSION "\n");
+		return CLI_DONE;
+	}
+	if (verb_name == NULL || (help && verb_name == NULL)) {
+		print_usage(help ? stdout : stderr);
+		if (help)
+			return CLI_DONE;
+		return cli_usage_error("the following arguments are required: command");
+	}
+	c->verb = find_verb(verb_name);
+	if (c->verb == NULL) {
+		print_usage(stderr);
+		return cli_usage_error("argument command: Invalid choice: '%.64s'", verb_name);
+	}
+	if (help) {
+		print_verb_help(c->verb);
+		return CLI_DONE;
+	}
+	for (unsigned i = 0; i < s.n; i++) {
+		const struct option_def *d = s.def[i];
+
+		if (d->verb_flag != 0 && !(c->verb->flags & d->verb_flag))
+			return cli_usage_error("unrecognized arguments: %s (not a parameter of %s)",
+					       d->name, c->verb->name);
+		rc = apply(c, d, s.value[i]);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
+		return cli_usage_error("unrecognized arguments: --cli-input-json");
+	c->cli_input_json = s.cli_input_json;
+	/*
+	 * Inline JSON is part of the command line and is checked with it
+	 * (252 before the uid check); a file:// is read only after it.
+	 */
+	if (c->cli_input_json != NULL && strncmp(c->cli_input_json, "file://", 7) != 0)
+		return cli_load_input(c);
+	return check_required(c, s.cli_input_json != NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* --cli-input-json                                                        */
+
+enum field_type { T_STRING, T_INT, T_BOOL };
+
+struct field {
+	const char *name;
+	enum field_type type;
+};
+
+static const struct field profile_fields[] = {
+	{ "UserName", T_STRING }, { "Password", T_STRING },
+	{ "PasswordResetRequired", T_BOOL },
+};
+static const struct field user_fields[] = { { "UserName", T_STRING } };
+static const struct field policy_fields[] = {
+	{ "MinimumPasswordLength", T_INT }, { "RequireSymbols", T_BOOL },
+	{ "RequireNumbers", T_BOOL }, { "RequireUppercaseCharacters", T_BOOL },
+	{ "RequireLowercaseCharacters", T_BOOL }, { "AllowUsersToChangePassword", T_BOOL },
+	{ "MaxPasswordAge", T_INT }, { "PasswordReusePrevention", T_INT },
+	{ "HardExpiry", T_BOOL },
+};
+
+/* The request fields a verb takes, as IAM names them. */
+static const struct field *verb_fields(const struct verb *v, size_t *n)
+{
+	if (v->flags & F_POLICY) {
+		*n = sizeof policy_fields / sizeof policy_fields[0];
+		return policy_fields;
+	}
+	if (v->flags & F_PASSWORD) {
+		*n = sizeof profile_fields / sizeof profile_fields[0];
+		return profile_fields;
+	}
+	if (v->flags & F_USER_NAME) {
+		*n = sizeof user_fields / sizeof user_fields[0];
+		return user_fields;
+	}
+	*n = 0;
+	return NULL;
+}
+
+json_object *cli_skeleton(const struct verb *v, bool output)
+{
+	json_object *o = json_object_new_object();
+	const struct field *f;
+	size_t n;
+
+	if (o == NULL || output)
+		return o;
+	f = verb_fields(v, &n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *val = f[i].type == T_STRING ? json_object_new_string("") :
+				   f[i].type == T_INT ? json_object_new_int(0) :
+				   json_object_new_boolean(true);
+		json_object_object_add(o, f[i].name, val);
+	}
+	return o;
+}
+
+static const char *type_name(enum field_type t)
+{
+	return t == T_STRING ? "string" : t == T_INT ? "integer" : "boolean";
+}
+
+static bool type_ok(json_object *v, enum field_type t)
+{
+	switch (t) {
+	case T_STRING: return json_object_is_type(v, json_type_string);
+	case T_INT: return json_object_is_type(v, json_type_int);
+	case T_BOOL: return json_object_is_type(v, json_type_boolean);
+	}
+	return false;
+}
+
+/* Strict JSON: a trailing comma or a comment is an error, not a guess. */
+static json_object *parse_strict(const char *text, enum json_tokener_error *jerr)
+{
+	struct json_tokener *tok = json_tokener_new();
+	size_t len = strlen(text), end;
+	json_object *o;
+
+	*jerr = json_tokener_error_parse_eof;
+	if (tok == NULL || len > INT32_MAX) {
+		json_tokener_free(tok);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	*jerr = json_tokener_get_error(tok);
+	/* Only blanks may follow the object. */
+	end = json_tokener_get_parse_end(tok);
+	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
+		end++;
+	if (o != NULL && (*jerr != json_tokener_success || end != len)) {
+		json_object_put(o);
+		o = NULL;
+		*jerr = json_tokener_error_parse_unexpected;
+	}
+	if (o == NULL && *jerr == json_tokener_success)
+		*jerr = json_tokener_error_parse_eof;
+	json_tokener_free(tok);
+	return o;
+}
+
+/* Read `file://PATH` (root already checked) or take the argument as JSON. */
+static int read_input(const char *arg, json_object **out)
+{
+	enum json_tokener_error jerr = json_tokener_success;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (strncmp(arg, "file://", 7) != 0) {
+		*out = parse_strict(arg, &jerr);
+	} else {
+		struct stat st;
+
+		f = fopen(arg + 7, "re");
+		if (f == NULL)
+			return cli_usage_error("Error parsing parameter '--cli-input-json': Unable to load paramfile %.200s: %s",
+					       arg, strerror_r(errno, (char[128]){ 0 }, 128));
+		if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+			fclose(f);
+			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is not a regular file",
+					       arg);
+		}
+		/* A request is small; a huge file is a mistake, not a request. */
+		text = calloc(1, 65537);
+		if (text == NULL) {
+			fclose(f);
+			return cli_usage_error("out of memory");
+		}
+		len = fread(text, 1, 65536, f);
+		if (!feof(f)) {
+			fclose(f);
+			iampw_wipe(text, 65537);
+			free(text);
+			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is larger than 64 KiB", arg);
+		}
+		fclose(f);
+		*out = parse_strict(text, &jerr);
+		/* It may hold a password. */
+		iampw_wipe(text, len);
+		free(text);
+	}
+	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return cli_usage_error("Error parsing parameter '--cli-input-json': Invalid JSON: %s",
+				       jerr != json_tokener_success ? json_tokener_error_desc(jerr) :
+				       "expected an object");
+	}
+	return EXIT_OK;
+}
+
+/* Fields from the JSON, unless the command line set them (CLI wins, as in AWS). */
+static void merge_field(struct cli *c, const char *name, json_object *v)
+{
+	bool b = json_object_get_boolean(v);
+	enum tri t = b ? TRI_TRUE : TRI_FALSE;
+	int64_t i = json_object_get_int64(v);
+
+	if (strcmp(name, "UserName") == 0 && c->user_name == NULL)
+		c->user_name = json_object_get_string(v);
+	else if (strcmp(name, "Password") == 0)
+		c->password = strdup(json_object_get_string(v));
+	else if (strcmp(name, "PasswordResetRequired") == 0 && c->reset_required == TRI_UNSET)
+		c->reset_required = t;
+	else if (strcmp(name, "MinimumPasswordLength") == 0 && !c->req.has_min_length) {
+		c->req.has_min_length = true;
+		c->req.min_length = i;
+	} else if (strcmp(name, "MaxPasswordAge") == 0 && !c->req.has_max_age) {
+		c->req.has_max_age = true;
+		c->req.max_age = i;
+	} else if (strcmp(name, "PasswordReusePrevention") == 0 && !c->req.has_reuse) {
+		c->req.has_reuse = true;
+		c->req.reuse_prevention = i;
+	} else if (strcmp(name, "RequireSymbols") == 0 && c->req_symbols == TRI_UNSET)
+		c->req_symbols = t;
+	else if (strcmp(name, "RequireNumbers") == 0 && c->req_numbers == TRI_UNSET)
+		c->req_numbers = t;
+	else if (strcmp(name, "RequireUppercaseCharacters") == 0 && c->req_upper == TRI_UNSET)
+		c->req_upper = t;
+	else if (strcmp(name, "RequireLowercaseCharacters") == 0 && c->req_lower == TRI_UNSET)
+		c->req_lower = t;
+	else if (strcmp(name, "AllowUsersToChangePassword") == 0 && c->req_allow == TRI_UNSET)
+		c->req_allow = t;
+	else if (strcmp(name, "HardExpiry") == 0 && c->req_hard == TRI_UNSET)
+		c->req_hard = t;
+}
+
+int cli_load_input(struct cli *c)
+{
+	const struct field *f;
+	size_t n;
+	int rc;
+
+	if (c->cli_input_json == NULL || c->input != NULL)
+		return EXIT_OK;
+	rc = read_input(c->cli_input_json, &c->input);
+	if (rc != EXIT_OK)
+		return rc;
+	f = verb_fields(c->verb, &n);
+	json_object_object_foreach(c->input, key, val) {
+		size_t i;
+
+		for (i = 0; i < n && strcmp(f[i].name, key) != 0; i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "\nParameter validation failed:\nUnknown parameter in input: \"%.64s\", must be one of:", key);
+			for (size_t k = 0; k < n; k++)
+				fprintf(stderr, "%s %s", k > 0 ? "," : "", f[k].name);
+			fputc('\n', stderr);
+			return EXIT_USAGE;
+		}
+		if (!type_ok(val, f[i].type)) {
+			fprintf(stderr, "\nParameter validation failed:\nInvalid type for parameter %s, valid types: %s\n",
+				key, type_name(f[i].type));
+			return EXIT_USAGE;
+		}
+		/* Inline JSON is part of argv, which every local user can read (§6). */
+		if (strcmp(key, "Password") == 0 && strncmp(c->cli_input_json, "file://", 7) != 0)
+			return cli_usage_error("a Password is accepted in --cli-input-json only from a "
+					       "file (file://FILE): the command line can be read by every local user");
+		merge_field(c, key, val);
+		if (strcmp(key, "Password") == 0 && c->password == NULL)
+			return cli_usage_error("out of memory");
+	}
+	/* The password now lives in c->password only. */
+	if (json_object_object_get_ex(c->input, "Password", NULL)) {
+		json_object *pw = json_object_object_get(c->input, "Password");
+		const char *s = json_object_get_string(pw);
+
+		iampw_wipe((char *)(uintptr_t)s, strlen(s));
+	}
+	return check_required(c, false);
+}

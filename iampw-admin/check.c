@@ -1,0 +1,395 @@
+/*
+ * iampw-admin check: validate iampw.conf, policy.conf, the state
+ * directory and every file in it, like `sshd -t`.
+ *
+ * Every problem is one line on stderr ("file:line: what" as the core
+ * words it), nothing goes to stdout, and the exit status is 253 when
+ * there is any problem, 0 otherwise.  Unlike the other verbs, a broken
+ * iampw.conf does not stop the run: the point is to list everything that
+ * needs fixing at once.  Each problem is printed as soon as it is found,
+ * so the core's error collector (4 KiB) never cuts a long list short.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* The random part of a temp file name: store.c's TMP_SUFFIX_LEN. */
+#define TMP_SUFFIX_LEN 10
+/* A directory entry name with every byte escaped as \xNN. */
+#define SHOWN_NAME_SIZE (4 * 256 + 1)
+
+struct checker {
+	const struct cli *c;
+	unsigned problems;
+	struct iampw_config cfg;
+	bool scope_known;          /* iampw.conf and its group are usable */
+	struct iampw_store store;
+};
+
+static void problem(struct checker *k, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct checker *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	k->problems++;
+}
+
+/* Print the lines the core collected, each one a problem. */
+static void problems_of(struct checker *k, const struct iampw_err *e)
+{
+	if (e->len == 0) {
+		/* A failure without a message still fails the check. */
+		if (e->code != IAMPW_OK)
+			problem(k, "%s", iampw_strerror(e->code));
+		return;
+	}
+	fprintf(stderr, "%s\n", e->text);
+	k->problems += e->count ? e->count : 1;
+}
+
+/*
+ * A directory entry's name as it may be shown on a terminal: anything
+ * but printable ASCII is escaped, so a hostile name cannot send escape
+ * sequences or fake a second line.
+ */
+static const char *shown(const char *name, char out[SHOWN_NAME_SIZE])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name;
+	     *p != '\0' && o + 5 < SHOWN_NAME_SIZE; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '\\') {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 15];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Configuration                                                          */
+
+/*
+ * Ask the group question once, with a uid inside the range (min_uid is
+ * at least 1, so never root): a configured group that does not exist is
+ * then one problem, not one per profile.
+ */
+static void check_scope_group(struct checker *k)
+{
+	struct iampw_err e;
+	bool in;
+
+	if (k->cfg.group[0] == '\0')
+		return;
+	iampw_err_init(&e);
+	if (iampw_in_scope(&k->cfg, "", k->cfg.min_uid, (gid_t)-1, &in, &e) != IAMPW_OK) {
+		/* The core's message names the key, not the file. */
+		problem(k, "%s: %s", k->c->config, e.text);
+		k->scope_known = false;
+	}
+}
+
+static void check_config(struct checker *k)
+{
+	struct iampw_policy pol;
+	struct iampw_err e;
+
+	iampw_err_init(&e);
+	if (iampw_config_load(k->c->config, 0, &k->cfg, &e) != IAMPW_OK)
+		problems_of(k, &e);
+	else
+		k->scope_known = true;
+	if (k->scope_known)
+		check_scope_group(k);
+	iampw_err_init(&e);
+	if (iampw_policy_load(k->c->policy, 0, &pol, &e) != IAMPW_OK)
+		problems_of(k, &e);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The profiles directory                                                 */
+
+/* getpwnam_r with a buffer that grows as NSS asks; 0 with *pw NULL when unknown. */
+static int lookup(const char *user, struct passwd *pwbuf, char **buf, struct passwd **pw)
+{
+	size_t size = 1024;
+	int rc;
+
+	*buf = NULL;
+	*pw = NULL;
+	for (;;) {
+		char *n = realloc(*buf, size);
+
+		if (n == NULL)
+			return ENOMEM;
+		*buf = n;
+		rc = getpwnam_r(user, pwbuf, *buf, size, pw);
+		if (rc != ERANGE || size >= (1u << 20))
+			break;
+		size *= 2;
+	}
+	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
+	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = 0;
+	if (rc != 0)
+		*pw = NULL;
+	return rc;
+}
+
+/* Does the profile belong to an account that exists, with its uid, in scope? */
+static void check_owner(struct checker *k, const char *name,
+			const struct iampw_profile *p)
+{
+	const char *dir = k->store.path;
+	struct passwd pwbuf, *pw;
+	char *buf = NULL;
+	struct iampw_err e;
+	bool in = false;
+	int rc;
+
+	rc = lookup(name, &pwbuf, &buf, &pw);
+	if (rc != 0) {
+		problem(k, "%s/%s: cannot look up user %s: %s", dir, name, name,
+			strerror_r(rc, (char[128]){ 0 }, 128));
+		goto out;
+	}
+	if (pw == NULL) {
+		problem(k, "%s/%s: user %s does not exist (a profile left by a deleted account?)",
+			dir, name, name);
+		goto out;
+	}
+	/* The name was reused by a new account: the profile is not its own. */
+	if (pw->pw_uid != (uid_t)p->uid) {
+		problem(k, "%s/%s: uid %lu, but the account %s has uid %lu",
+			dir, name, (unsigned long)p->uid, name, (unsigned long)pw->pw_uid);
+		goto out;
+	}
+	if (!k->scope_known)
+		goto out;
+	iampw_err_init(&e);
+	if (iampw_in_scope(&k->cfg, name, pw->pw_uid, pw->pw_gid, &in, &e) != IAMPW_OK)
+		problem(k, "%s/%s: %s", dir, name, e.text);
+	else if (!in)
+		problem(k, "%s/%s: user %s is out of scope (root, or outside iampw.conf [scope]): the profile is never used",
+			dir, name, name);
+out:
+	free(buf);
+}
+
+static void check_profile(struct checker *k, const char *name)
+{
+	struct iampw_profile p;
+	struct iampw_err e;
+
+	iampw_err_init(&e);
+	/* Opens safely and checks owner, mode, content and the user key. */
+	if (iampw_profile_load(&k->store, name, &p, &e) != IAMPW_OK)
+		problems_of(k, &e);
+	else
+		check_owner(k, name, &p);
+	iampw_profile_clear(&p);
+}
+
+/*
+ * Is a write of `user`'s profile under way?  Writers hold the user's lock
+ * from before the temp file exists until after its rename.  The lock is
+ * only tested (a shared lock, dropped at once), never waited for.
+ */
+static bool write_in_progress(const struct checker *k, const char *user)
+{
+	char lock[IAMPW_USER_MAX + 8];
+	bool busy;
+	int fd;
+
+	snprintf(lock, sizeof lock, ".%s.lock", user);
+	fd = openat(k->store.dirfd, lock,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+static bool temp_suffix(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++) {
+		char ch = s[n];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9')))
+			return false;
+	}
+	return n == TMP_SUFFIX_LEN;
+}
+
+/*
+ * A hidden entry: ".<user>.lock" (kept for good, see store.c) is fine
+ * when it is a regular file; ".<user>.<10 random>" is the temp file of a
+ * write that never finished; anything else was not made by pam_iampw.
+ */
+static void check_hidden(struct checker *k, const char *name)
+{
+	char user[IAMPW_USER_MAX + 1], show[SHOWN_NAME_SIZE];
+	const char *dot = strrchr(name + 1, '.');
+	size_t len = dot ? (size_t)(dot - (name + 1)) : 0;
+	struct stat st;
+
+	if (dot == NULL || len == 0 || len > IAMPW_USER_MAX)
+		goto stray;
+	memcpy(user, name + 1, len);
+	user[len] = '\0';
+	if (!iampw_user_name_valid(user))
+		goto stray;
+	if (strcmp(dot + 1, "lock") == 0) {
+		/* A lock that is not a plain file would make every write of the user fail. */
+		if (fstatat(k->store.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			problem(k, "%s/%s: lock file is not a regular file", k->store.path, name);
+		return;
+	}
+	if (temp_suffix(dot + 1)) {
+		if (!write_in_progress(k, user))
+			problem(k, "%s/%s: temporary file left by an interrupted write of %s's profile (remove it)",
+				k->store.path, name, user);
+		return;
+	}
+stray:
+	problem(k, "%s/%s: not a profile, lock or temporary file of pam_iampw",
+		k->store.path, shown(name, show));
+}
+
+static void check_entry(struct checker *k, const char *name)
+{
+	char show[SHOWN_NAME_SIZE];
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return;
+	if (name[0] == '.')
+		check_hidden(k, name);
+	else if (!iampw_user_name_valid(name))
+		problem(k, "%s/%s: not a valid user name, so never a profile",
+			k->store.path, shown(name, show));
+	else
+		check_profile(k, name);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entry names, sorted so that the report reads the same on every run. */
+static int read_names(int dirfd, char ***names, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	struct dirent *d;
+	DIR *dir;
+	int fd, rc = 0;
+
+	/* fdopendir takes the fd over; the store keeps its own. */
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		if (n == cap) {
+			char **nv = reallocarray(v, cap ? cap * 2 : 64, sizeof *v);
+
+			if (nv == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		v[n] = strdup(d->d_name);
+		if (v[n] == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (n > 0)
+		qsort(v, n, sizeof *v, str_cmp);
+	*names = v;
+	*count = n;
+	return rc;
+}
+
+static void check_store(struct checker *k)
+{
+	char **names = NULL;
+	struct iampw_err e;
+	size_t n = 0;
+	int rc;
+
+	iampw_err_init(&e);
+	/* Without create: a missing state dir is fine, it is made at the first write. */
+	if (iampw_store_open(&k->store, k->c->state_dir, false, 0, 0, &e) != IAMPW_OK) {
+		problems_of(k, &e);
+		return;
+	}
+	if (k->store.dirfd < 0)
+		return;
+	rc = read_names(k->store.dirfd, &names, &n);
+	if (rc != 0)
+		problem(k, "%s: cannot read the directory: %s", k->store.path,
+			strerror_r(rc, (char[128]){ 0 }, 128));
+	for (size_t i = 0; i < n; i++) {
+		check_entry(k, names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int verb_check(struct cli *c)
+{
+	struct checker k;
+
+	memset(&k, 0, sizeof k);
+	k.c = c;
+	k.store.dirfd = -1;
+	check_config(&k);
+	check_store(&k);
+	iampw_store_close(&k.store);
+	return k.problems > 0 ? EXIT_CONFIG : EXIT_OK;
+}

@@ -1,0 +1,204 @@
+/*
+ * iampw-admin: the AWS-CLI-compatible admin tool of pam_iampw (SPEC §6).
+ * Internal to the tool.
+ *
+ * Shape (as shadow's chage): parse the command line into a struct, check
+ * conflicts, check permission, then run the verb: lock, change, commit,
+ * one audit line.  Every verb returns an exit code; output goes through
+ * out_* (json/text/table), errors through cli_error*.
+ */
+#ifndef IAMPW_ADMIN_CLI_H
+#define IAMPW_ADMIN_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "iampw.h"
+
+/* Exit codes (§6.1), as the AWS CLI uses them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 252,     /* bad command line */
+	EXIT_CONFIG = 253,    /* broken configuration */
+	EXIT_IAM = 254,       /* an IAM-style error (NoSuchEntity, ...) */
+	EXIT_OTHER = 255,     /* anything else (not root, ...) */
+};
+
+/* cli_parse: --help or --version was printed; exit 0 without running a verb. */
+#define CLI_DONE (-1)
+
+enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE };
+
+/* A tri-state flag: --x / --no-x / neither. */
+enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
+
+/*
+ * Everything the command line (and --cli-input-json) said.  The strings
+ * point into argv or into `input` (the parsed JSON), which lives as long
+ * as the struct; `password` is a malloc'd copy, wiped by cli_free.
+ */
+struct cli {
+	/* global options */
+	enum out_format output;
+	const char *config;         /* iampw.conf */
+	const char *policy;         /* policy.conf */
+	const char *state_dir;
+	const struct verb *verb;
+
+	/* verb parameters (AWS names in comments) */
+	const char *user_name;      /* UserName */
+	bool all;                   /* adopt-user --all */
+	enum tri reset_required;    /* PasswordResetRequired */
+	bool generate_password;
+	bool password_stdin;
+	char *password;             /* Password from --cli-input-json (wiped) */
+
+	/* update-account-password-policy */
+	struct iampw_policy_request req;
+	enum tri req_symbols, req_numbers, req_upper, req_lower, req_allow, req_hard;
+
+	/* --generate-cli-skeleton [input|output] */
+	const char *skeleton;
+	const char *cli_input_json; /* the argument, read by cli_load_input */
+	json_object *input;         /* parsed --cli-input-json, or NULL */
+};
+
+/* Runs a verb; returns the exit code. */
+typedef int (*verb_fn)(struct cli *c);
+
+/* Flags a verb takes (bit set); global options are always accepted. */
+enum {
+	F_USER_NAME = 1u << 0,
+	F_RESET = 1u << 1,          /* --[no-]password-reset-required */
+	F_GENERATE = 1u << 2,       /* --generate-password */
+	F_PASSWORD_STDIN = 1u << 3,
+	F_ALL = 1u << 4,            /* adopt-user --all */
+	F_POLICY = 1u << 5,         /* the update-account-password-policy flags */
+	F_INPUT = 1u << 6,          /* --cli-input-json, --generate-cli-skeleton */
+	F_PASSWORD = 1u << 7,       /* a verb that sets passwords (refuses --password) */
+};
+
+struct verb {
+	const char *name;           /* "get-login-profile" */
+	const char *operation;      /* "GetLoginProfile": errors, table titles */
+	unsigned flags;
+	bool writes;                /* changes files: audited */
+	verb_fn run;
+	const char *synopsis;       /* for --help */
+	const char *help;
+};
+
+/* main.c */
+extern const struct verb verbs[];
+/* "An error occurred (Name) when calling the Op operation: detail" */
+int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A command-line error: "iampw-admin: error: ..." on stderr, exit 252. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A broken configuration: every problem on stderr, exit 253. */
+int cli_config_error(const struct iampw_err *e);
+/* One audit line to syslog (LOG_AUTHPRIV): never a password or a hash. */
+void cli_audit(const struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cli_free(struct cli *c);
+
+/*
+ * args.c: parse argv into c without reading any file; returns EXIT_OK,
+ * CLI_DONE (help/version printed) or an exit code.
+ */
+int cli_parse(struct cli *c, int argc, char **argv);
+/* Read and merge --cli-input-json (after the uid check); EXIT_OK or 252. */
+int cli_load_input(struct cli *c);
+/* The input skeleton of a verb (--generate-cli-skeleton); new reference. */
+json_object *cli_skeleton(const struct verb *v, bool output);
+
+/* output.c: print a response in the chosen format; returns EXIT_OK or EXIT_OTHER. */
+int out_print(const struct cli *c, json_object *response);
+/* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */
+char *out_json_string(json_object *o);
+
+/* context.c: loading what every verb needs. */
+struct admin {
+	struct iampw_config cfg;
+	struct iampw_policy pol;
+	bool custom_policy_file;    /* policy.conf exists with [policy] */
+	struct iampw_store store;
+	struct iampw_err err;
+	char host[256];
+	int64_t now;
+};
+/* Load iampw.conf and policy.conf; EXIT_CONFIG with every problem printed. */
+int admin_load(const struct cli *c, struct admin *a);
+/* Open the profile store (create: make the dirs); EXIT_CONFIG / EXIT_IAM on failure. */
+int admin_open_store(const struct cli *c, struct admin *a, bool create);
+void admin_free(struct admin *a);
+
+/*
+ * Resolve a user for a verb: NoSuchEntity if not a local account,
+ * ValidationError (with the reason) if out of scope.  Fills uid/gid.
+ */
+int admin_user(const struct cli *c, struct admin *a, const char *user,
+	       uid_t *uid, gid_t *gid);
+
+/* The LoginProfile JSON object of a profile. */
+json_object *profile_json(const struct iampw_profile *p);
+/* The PasswordPolicy JSON object (AWS field order; absent, not null, when unset). */
+json_object *policy_json(const struct iampw_policy *p);
+
+/* unixpw.c: the host's accounts and passwords. */
+enum unixpw_result {
+	UNIXPW_OK,
+	UNIXPW_POLICY,       /* refused by the policy or history: msg says why */
+	UNIXPW_BUSY,         /* the user's profile lock is held */
+	UNIXPW_CONFIG,       /* the PAM stack reported a configuration problem */
+	UNIXPW_FAILED,       /* anything else: msg says what */
+};
+/*
+ * Set `user`'s Unix password through the PAM password stack of service
+ * "iampw-admin" (an admin reset: the policy and history apply, and the
+ * module records the change).  Never retries: the module's second prompt
+ * is refused.  `msg` receives the module's messages (never the password).
+ */
+enum unixpw_result unixpw_set(const char *user, const char *password,
+			      char *msg, size_t msglen);
+/* Lock the Unix password as `passwd -l` does; 0 or -1 with msg. */
+int unixpw_lock(const char *user, char *msg, size_t msglen);
+/*
+ * From /etc/shadow: whether the password is usable (not empty, not
+ * locked with '!' or '*'), and when it was last changed (seconds since
+ * the epoch; 0 when unknown; -1 when shadow says it must be changed at
+ * the next login).  0, or -1 when the entry cannot be read.
+ */
+int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
+
+/* pwinput.c: where a new password comes from (never argv). */
+/*
+ * --password-stdin or a non-terminal stdin: the first line of stdin;
+ * a terminal: a no-echo prompt asked twice ("New password: ",
+ * "Retype new password: "); entries that differ are a usage error.
+ * Returns EXIT_OK with a malloc'd password (wipe it) or an exit code.
+ */
+int pwinput_read(bool force_stdin, char **password);
+
+/* report.c */
+int verb_generate_credential_report(struct cli *c);
+int verb_get_credential_report(struct cli *c);
+/* check.c */
+int verb_check(struct cli *c);
+
+/* policy_cmd.c */
+int verb_get_account_password_policy(struct cli *c);
+int verb_update_account_password_policy(struct cli *c);
+int verb_delete_account_password_policy(struct cli *c);
+/* profile_cmd.c */
+int verb_create_login_profile(struct cli *c);
+int verb_get_login_profile(struct cli *c);
+int verb_update_login_profile(struct cli *c);
+int verb_delete_login_profile(struct cli *c);
+int verb_adopt_user(struct cli *c);
+
+#endif /* IAMPW_ADMIN_CLI_H */

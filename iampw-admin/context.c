@@ -1,0 +1,164 @@
+/* What every verb of iampw-admin loads: settings, policy, store, users. */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int admin_load(const struct cli *c, struct admin *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	a->store.dirfd = -1;
+	iampw_err_init(&a->err);
+	a->now = (int64_t)time(NULL);
+	if (gethostname(a->host, sizeof a->host) != 0)
+		strcpy(a->host, "localhost");
+	a->host[sizeof a->host - 1] = '\0';
+	/*
+	 * Both files are read even when the first is broken, so that one run
+	 * lists every problem (§6.1 exit 253).  Only root's files are trusted.
+	 */
+	rc = iampw_config_load(c->config, 0, &a->cfg, &a->err);
+	if (iampw_policy_load(c->policy, 0, &a->pol, &a->err) != IAMPW_OK || rc != IAMPW_OK)
+		return cli_config_error(&a->err);
+	a->custom_policy_file = a->pol.custom;
+	return EXIT_OK;
+}
+
+int admin_open_store(const struct cli *c, struct admin *a, bool create)
+{
+	if (iampw_store_open(&a->store, c->state_dir, create, 0, 0, &a->err) != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	return EXIT_OK;
+}
+
+void admin_free(struct admin *a)
+{
+	iampw_store_close(&a->store);
+	iampw_wipe(a, sizeof *a);
+}
+
+/* getpwnam_r with a buffer that grows as NSS asks. */
+static int lookup(const char *user, uid_t *uid, gid_t *gid, bool *found)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = 1024;
+	char *buf = NULL;
+	int rc;
+
+	*found = false;
+	for (;;) {
+		char *n = realloc(buf, size);
+
+		if (n == NULL) {
+			free(buf);
+			return ENOMEM;
+		}
+		buf = n;
+		rc = getpwnam_r(user, &pw, buf, size, &res);
+		if (rc != ERANGE || size >= (1u << 20))
+			break;
+		size *= 2;
+	}
+	if (rc == 0 && res != NULL) {
+		*found = true;
+		*uid = pw.pw_uid;
+		*gid = pw.pw_gid;
+	}
+	free(buf);
+	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
+	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = 0;
+	return rc;
+}
+
+int admin_user(const struct cli *c, struct admin *a, const char *user,
+	       uid_t *uid, gid_t *gid)
+{
+	bool found = false, in = false;
+	int rc;
+
+	/* A name that cannot be a profile file name is no account of ours. */
+	if (!iampw_user_name_valid(user))
+		return cli_error(c, "ValidationError",
+				 "1 validation error detected: Value at 'userName' failed to satisfy constraint: "
+				 "Member must be 1 to %d characters of [A-Za-z0-9_.-], optionally ending in '$', "
+				 "not starting with '.' or '-'", IAMPW_USER_MAX);
+	rc = lookup(user, uid, gid, &found);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot look up user %s: %s", user,
+				 strerror_r(rc, (char[128]){ 0 }, 128));
+	if (!found)
+		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.", user);
+	if (*uid == 0)
+		return cli_error(c, "ValidationError",
+				 "User %s is root, which is never subject to the password policy.", user);
+	if (iampw_in_scope(&a->cfg, user, *uid, *gid, &in, &a->err) != IAMPW_OK)
+		return cli_config_error(&a->err);
+	if (!in) {
+		if (a->cfg.group[0] != '\0' && *uid >= a->cfg.min_uid && *uid <= a->cfg.max_uid)
+			return cli_error(c, "ValidationError",
+					 "User %s is out of scope: not a member of group %s (iampw.conf [scope] group).",
+					 user, a->cfg.group);
+		return cli_error(c, "ValidationError",
+				 "User %s is out of scope: uid %lu is outside %lu..%lu (iampw.conf [scope]), a system account.",
+				 user, (unsigned long)*uid, (unsigned long)a->cfg.min_uid,
+				 (unsigned long)a->cfg.max_uid);
+	}
+	return EXIT_OK;
+}
+
+static void add_date(json_object *o, const char *key, int64_t t)
+{
+	char iso[IAMPW_ISO8601_SIZE];
+
+	if (iampw_iso8601(t, iso) == IAMPW_OK)
+		json_object_object_add(o, key, json_object_new_string(iso));
+}
+
+json_object *profile_json(const struct iampw_profile *p)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	/* AWS's order: UserName, CreateDate, PasswordResetRequired. */
+	json_object_object_add(o, "UserName", json_object_new_string(p->user));
+	add_date(o, "CreateDate", p->create_date);
+	json_object_object_add(o, "PasswordResetRequired",
+			       json_object_new_boolean(p->reset_required));
+	return o;
+}
+
+json_object *policy_json(const struct iampw_policy *p)
+{
+	json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	/* The field order IAM returns; MaxPasswordAge and PasswordReusePrevention absent when unset. */
+	json_object_object_add(o, "MinimumPasswordLength", json_object_new_int((int)p->min_length));
+	json_object_object_add(o, "RequireSymbols", json_object_new_boolean(p->require_symbols));
+	json_object_object_add(o, "RequireNumbers", json_object_new_boolean(p->require_numbers));
+	json_object_object_add(o, "RequireUppercaseCharacters",
+			       json_object_new_boolean(p->require_uppercase));
+	json_object_object_add(o, "RequireLowercaseCharacters",
+			       json_object_new_boolean(p->require_lowercase));
+	json_object_object_add(o, "AllowUsersToChangePassword",
+			       json_object_new_boolean(p->allow_users_to_change));
+	json_object_object_add(o, "ExpirePasswords", json_object_new_boolean(p->max_age > 0));
+	if (p->max_age > 0)
+		json_object_object_add(o, "MaxPasswordAge", json_object_new_int((int)p->max_age));
+	if (p->reuse_prevention > 0)
+		json_object_object_add(o, "PasswordReusePrevention",
+				       json_object_new_int((int)p->reuse_prevention));
+	json_object_object_add(o, "HardExpiry", json_object_new_boolean(p->hard_expiry));
+	return o;
+}

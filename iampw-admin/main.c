@@ -1,0 +1,182 @@
+/*
+ * iampw-admin: the AWS CLI's IAM password-policy and login-profile
+ * commands for a Linux host (SPEC §6).
+ *
+ * Order of work (§6): parse the command line (252 on error), then check
+ * that the real uid is 0 (255) before any file is read or written, then
+ * run the verb.  It is never setuid: a set-id install refuses to run.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define USER_SYNOPSIS "--user-name USER"
+#define PASSWORD_SYNOPSIS \
+	"[--password-reset-required | --no-password-reset-required]\n" \
+	"       [--generate-password | --password-stdin]"
+
+const struct verb verbs[] = {
+	{ "get-account-password-policy", "GetAccountPasswordPolicy", F_INPUT, false,
+	  verb_get_account_password_policy, "",
+	  "Show the account password policy (NoSuchEntity when none is set)." },
+	{ "update-account-password-policy", "UpdateAccountPasswordPolicy", F_POLICY | F_INPUT, true,
+	  verb_update_account_password_policy,
+	  "[--minimum-password-length N] [--[no-]require-symbols]\n"
+	  "       [--[no-]require-numbers] [--[no-]require-uppercase-characters]\n"
+	  "       [--[no-]require-lowercase-characters] [--[no-]allow-users-to-change-password]\n"
+	  "       [--max-password-age DAYS] [--password-reuse-prevention N] [--[no-]hard-expiry]",
+	  "Replace the whole password policy; omitted fields take IAM's defaults." },
+	{ "delete-account-password-policy", "DeleteAccountPasswordPolicy", F_INPUT, true,
+	  verb_delete_account_password_policy, "",
+	  "Remove the custom policy: IAM's default policy applies again." },
+	{ "create-login-profile", "CreateLoginProfile",
+	  F_USER_NAME | F_RESET | F_GENERATE | F_PASSWORD_STDIN | F_INPUT | F_PASSWORD, true,
+	  verb_create_login_profile, USER_SYNOPSIS " " PASSWORD_SYNOPSIS,
+	  "Set a user's password (checked against the policy) and create the login profile." },
+	{ "get-login-profile", "GetLoginProfile", F_USER_NAME | F_INPUT, false,
+	  verb_get_login_profile, USER_SYNOPSIS,
+	  "Show a user's login profile." },
+	{ "update-login-profile", "UpdateLoginProfile",
+	  F_USER_NAME | F_RESET | F_GENERATE | F_PASSWORD_STDIN | F_INPUT | F_PASSWORD, true,
+	  verb_update_login_profile, USER_SYNOPSIS " " PASSWORD_SYNOPSIS,
+	  "Change a user's password and/or the reset-required flag." },
+	{ "delete-login-profile", "DeleteLoginProfile", F_USER_NAME | F_INPUT, true,
+	  verb_delete_login_profile, USER_SYNOPSIS,
+	  "Lock the user's Unix password and remove the login profile (SSH keys keep working)." },
+	{ "generate-credential-report", "GenerateCredentialReport", F_INPUT, false,
+	  verb_generate_credential_report, "",
+	  "Prepare the credential report (it is generated on demand)." },
+	{ "get-credential-report", "GetCredentialReport", F_INPUT, false,
+	  verb_get_credential_report, "",
+	  "The credential report: IAM's 22 CSV columns (--output text prints the CSV)." },
+	{ "adopt-user", "AdoptUser", F_USER_NAME | F_ALL | F_INPUT, true,
+	  verb_adopt_user, USER_SYNOPSIS " | --all",
+	  "Create login profiles for existing accounts, keeping their passwords." },
+	{ "check", "Check", 0, false, verb_check, "",
+	  "Validate iampw.conf, policy.conf and every profile; list every problem." },
+	{ NULL, NULL, 0, false, NULL, NULL, NULL },
+};
+
+int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "An error occurred (%s) when calling the %s operation: ", iam_error,
+		c->verb != NULL ? c->verb->operation : "unknown");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_IAM;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iampw-admin: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_config_error(const struct iampw_err *e)
+{
+	fprintf(stderr, "%s\n", e->text);
+	return EXIT_CONFIG;
+}
+
+/*
+ * The audit login uid (set at login by pam_loginuid, kept across sudo and
+ * su): who is behind the root shell.  "unset" when there is none.
+ */
+static void login_uid(char *out, size_t n)
+{
+	FILE *f = fopen("/proc/self/loginuid", "re");
+	unsigned long v;
+
+	snprintf(out, n, "unset");
+	if (f == NULL)
+		return;
+	/* (uid_t)-1 is the kernel's "never set". */
+	if (fscanf(f, "%lu", &v) == 1 && v != 4294967295UL)
+		snprintf(out, n, "%lu", v);
+	fclose(f);
+}
+
+void cli_audit(const struct cli *c, const char *fmt, ...)
+{
+	char what[512], auid[24];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	login_uid(auid, sizeof auid);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s: %s (uid %lu, login uid %s)", c->verb->name,
+	       what, (unsigned long)getuid(), auid);
+}
+
+void cli_free(struct cli *c)
+{
+	if (c->password != NULL)
+		iampw_wipe_free(c->password);
+	c->password = NULL;
+	json_object_put(c->input);
+	c->input = NULL;
+}
+
+static int print_skeleton(const struct cli *c)
+{
+	json_object *o = cli_skeleton(c->verb, strcmp(c->skeleton, "output") == 0);
+	char *text;
+
+	if (o == NULL)
+		return EXIT_OTHER;
+	text = out_json_string(o);
+	json_object_put(o);
+	if (text == NULL)
+		return EXIT_OTHER;
+	printf("%s\n", text);
+	free(text);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	int rc;
+
+	rc = cli_parse(&c, argc, argv);
+	if (rc == CLI_DONE)
+		return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
+	if (rc != EXIT_OK)
+		return rc;
+	/*
+	 * Only root, and only as itself: a set-id copy would let any user
+	 * rewrite the policy, so it refuses to run at all.
+	 */
+	if (getuid() != 0 || geteuid() != getuid() || getegid() != getgid()) {
+		fprintf(stderr, "iampw-admin: must be run by root (real uid 0), never set-id\n");
+		return EXIT_OTHER;
+	}
+	/* Files we create are root's alone whatever umask root has. */
+	umask(077);
+	openlog("iampw-admin", LOG_PID, LOG_AUTHPRIV);
+	rc = cli_load_input(&c);
+	if (rc == EXIT_OK)
+		rc = c.skeleton != NULL ? print_skeleton(&c) : c.verb->run(&c);
+	cli_free(&c);
+	closelog();
+	return rc;
+}

@@ -1,0 +1,811 @@
+/*
+ * The credential report (SPEC §6.2): IAM's CSV, with IAM's 22 columns and
+ * IAM's words (true/false/N/A/no_information/not_supported).
+ *
+ * IAM builds its report in the background and keeps it for four hours.
+ * Here a report costs well under a second, so none is stored:
+ * get-credential-report builds a fresh one every time and
+ * generate-credential-report only says so.  Nothing to go stale, nothing
+ * to protect on disk.
+ *
+ * The cost must grow linearly with the number of accounts (§8).  A
+ * getpwnam() or getspnam() per user would rescan /etc/passwd or
+ * /etc/shadow each time (quadratic), so the passwd and shadow databases
+ * and the profiles directory are each read once, sorted, and matched by
+ * binary search.  Per-name lookups remain only for names an NSS source
+ * does not enumerate (LDAP without enumeration): few by construction.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DAY_SECONDS INT64_C(86400)
+/* NSS buffers grow on ERANGE up to this; no real entry comes near it. */
+#define NSS_BUF_MAX (1u << 20)
+
+/* IAM's columns, in IAM's order. */
+enum col {
+	COL_USER,
+	COL_ARN,
+	COL_CREATION,
+	COL_PW_ENABLED,
+	COL_PW_LAST_USED,
+	COL_PW_LAST_CHANGED,
+	COL_PW_NEXT_ROTATION,
+	COL_MFA_ACTIVE,
+	COL_AK1_ACTIVE,
+	COL_AK1_LAST_ROTATED,
+	COL_AK1_LAST_USED_DATE,
+	COL_AK1_LAST_USED_REGION,
+	COL_AK1_LAST_USED_SERVICE,
+	COL_AK2_ACTIVE,
+	COL_AK2_LAST_ROTATED,
+	COL_AK2_LAST_USED_DATE,
+	COL_AK2_LAST_USED_REGION,
+	COL_AK2_LAST_USED_SERVICE,
+	COL_CERT1_ACTIVE,
+	COL_CERT1_LAST_ROTATED,
+	COL_CERT2_ACTIVE,
+	COL_CERT2_LAST_ROTATED,
+	NCOLS
+};
+
+static const char *const col_names[NCOLS] = {
+	[COL_USER] = "user",
+	[COL_ARN] = "arn",
+	[COL_CREATION] = "user_creation_time",
+	[COL_PW_ENABLED] = "password_enabled",
+	[COL_PW_LAST_USED] = "password_last_used",
+	[COL_PW_LAST_CHANGED] = "password_last_changed",
+	[COL_PW_NEXT_ROTATION] = "password_next_rotation",
+	[COL_MFA_ACTIVE] = "mfa_active",
+	[COL_AK1_ACTIVE] = "access_key_1_active",
+	[COL_AK1_LAST_ROTATED] = "access_key_1_last_rotated",
+	[COL_AK1_LAST_USED_DATE] = "access_key_1_last_used_date",
+	[COL_AK1_LAST_USED_REGION] = "access_key_1_last_used_region",
+	[COL_AK1_LAST_USED_SERVICE] = "access_key_1_last_used_service",
+	[COL_AK2_ACTIVE] = "access_key_2_active",
+	[COL_AK2_LAST_ROTATED] = "access_key_2_last_rotated",
+	[COL_AK2_LAST_USED_DATE] = "access_key_2_last_used_date",
+	[COL_AK2_LAST_USED_REGION] = "access_key_2_last_used_region",
+	[COL_AK2_LAST_USED_SERVICE] = "access_key_2_last_used_service",
+	[COL_CERT1_ACTIVE] = "cert_1_active",
+	[COL_CERT1_LAST_ROTATED] = "cert_1_last_rotated",
+	[COL_CERT2_ACTIVE] = "cert_2_active",
+	[COL_CERT2_LAST_ROTATED] = "cert_2_last_rotated",
+};
+
+/* IAM's words. */
+static const char NA[] = "N/A";
+static const char NO_INFO[] = "no_information";
+static const char NOT_SUPPORTED[] = "not_supported";
+
+/* One name from passwd, shadow or the profiles directory. */
+struct entry {
+	char *name;
+	size_t seq;        /* enumeration order: the first of equal names wins */
+	uid_t uid;         /* passwd */
+	gid_t gid;
+	bool usable;       /* shadow: a password that can be used to log in */
+};
+
+struct table {
+	struct entry *v;
+	size_t n, cap;
+};
+
+/* A growing text buffer; `nomem` makes every later append a no-op. */
+struct text {
+	char *s;
+	size_t len, cap;
+	bool nomem;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Name tables                                                            */
+
+static struct entry *table_add(struct table *t, const char *name)
+{
+	struct entry *e;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct entry *v = reallocarray(t->v, cap, sizeof *v);
+
+		if (v == NULL)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	e = &t->v[t->n];
+	memset(e, 0, sizeof *e);
+	e->name = strdup(name);
+	if (e->name == NULL)
+		return NULL;
+	e->seq = t->n++;
+	return e;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	if (r != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct entry *)elem)->name);
+}
+
+/*
+ * Sort by name, keeping only the first entry of each name in enumeration
+ * order: what getpwnam() would return when two NSS sources know a name.
+ */
+static void table_sort(struct table *t)
+{
+	size_t out = 0;
+
+	if (t->n == 0)
+		return;
+	qsort(t->v, t->n, sizeof *t->v, entry_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		if (out > 0 && strcmp(t->v[out - 1].name, t->v[i].name) == 0) {
+			free(t->v[i].name);
+			continue;
+		}
+		t->v[out++] = t->v[i];
+	}
+	t->n = out;
+}
+
+static const struct entry *table_find(const struct table *t, const char *name)
+{
+	if (t->n == 0)
+		return NULL;
+	return bsearch(name, t->v, t->n, sizeof *t->v, name_cmp);
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading the databases once                                             */
+
+/*
+ * A bigger NSS buffer.  Not realloc: the old one may hold shadow hashes,
+ * which must be wiped, not left behind in freed memory.
+ */
+static int grow(char **buf, size_t *size)
+{
+	char *n;
+
+	if (*size >= NSS_BUF_MAX)
+		return ERANGE;
+	n = malloc(*size * 2);
+	if (n == NULL)
+		return ENOMEM;
+	iampw_wipe(*buf, *size);
+	free(*buf);
+	*buf = n;
+	*size *= 2;
+	return 0;
+}
+
+/*
+ * Every account of the passwd database whose name can be a profile name
+ * (the module treats the others as out of scope).
+ */
+static int read_passwd(struct table *t)
+{
+	struct passwd pw, *res;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc = 0;
+
+	if (buf == NULL)
+		return ENOMEM;
+	setpwent();
+	for (;;) {
+		struct entry *e;
+
+		res = NULL;
+		rc = getpwent_r(&pw, buf, size, &res);
+		/* glibc rewinds to the same entry after ERANGE. */
+		if (rc == ERANGE && (rc = grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(pw.pw_name))
+			continue;
+		e = table_add(t, pw.pw_name);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		e->uid = pw.pw_uid;
+		e->gid = pw.pw_gid;
+	}
+	endpwent();
+	free(buf);
+	/* The end of the database. */
+	if (rc == ENOENT)
+		rc = 0;
+	return rc;
+}
+
+/* The same rule as unixpw_shadow(): not empty, not locked ('!' or '*'). */
+static bool hash_usable(const char *hash)
+{
+	return hash != NULL && hash[0] != '\0' && hash[0] != '!' && hash[0] != '*';
+}
+
+static int read_shadow(struct table *t)
+{
+	struct spwd sp, *res;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc = 0;
+
+	if (buf == NULL)
+		return ENOMEM;
+	setspent();
+	for (;;) {
+		struct entry *e;
+
+		res = NULL;
+		rc = getspent_r(&sp, buf, size, &res);
+		if (rc == ERANGE && (rc = grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(sp.sp_namp))
+			continue;
+		e = table_add(t, sp.sp_namp);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		e->usable = hash_usable(sp.sp_pwdp);
+	}
+	endspent();
+	/* The buffer held every password hash of the host. */
+	iampw_wipe(buf, size);
+	free(buf);
+	if (rc == ENOENT)
+		rc = 0;
+	return rc;
+}
+
+/* The names of <statedir>/profiles that can be profiles; none when it is absent. */
+static int read_profile_names(const struct iampw_store *s, struct table *t)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd, rc = 0;
+
+	if (s->dirfd < 0)
+		return 0;
+	/* fdopendir takes the fd over; the store keeps its own. */
+	fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		/* Skips ".", "..", locks and temp files: `check` reports strays. */
+		if (!iampw_user_name_valid(d->d_name))
+			continue;
+		if (table_add(t, d->d_name) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* getpwnam_r for one name; 0 with *found false when there is no such account. */
+static int lookup_one(const char *name, struct table *accounts)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	struct entry *e;
+	int rc;
+
+	if (buf == NULL)
+		return ENOMEM;
+	for (;;) {
+		rc = getpwnam_r(name, &pw, buf, size, &res);
+		if (rc != ERANGE || (rc = grow(&buf, &size)) != 0)
+			break;
+	}
+	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
+	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = 0;
+	/* A case-insensitive source may answer for another spelling: not this profile's user. */
+	if (rc == 0 && res != NULL && strcmp(pw.pw_name, name) == 0) {
+		e = table_add(accounts, name);
+		if (e == NULL) {
+			rc = ENOMEM;
+		} else {
+			e->uid = pw.pw_uid;
+			e->gid = pw.pw_gid;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Accounts the enumeration did not list, for profiles that have no
+ * account in it (non-enumerable NSS sources, or users since deleted).
+ */
+static int add_unlisted(struct table *accounts, const struct table *profiles)
+{
+	size_t listed = accounts->n;
+	int rc;
+
+	for (size_t i = 0; i < profiles->n; i++) {
+		const char *name = profiles->v[i].name;
+
+		if (bsearch(name, accounts->v, listed, sizeof *accounts->v, name_cmp) != NULL)
+			continue;
+		rc = lookup_one(name, accounts);
+		if (rc != 0)
+			return rc;
+	}
+	if (accounts->n != listed)
+		table_sort(accounts);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* CSV                                                                    */
+
+static void text_put(struct text *b, const char *s, size_t n)
+{
+	if (b->nomem)
+		return;
+	if (b->cap - b->len <= n) {
+		size_t cap = b->cap ? b->cap : 64 * 1024;
+		char *p;
+
+		while (cap - b->len <= n)
+			cap *= 2;
+		p = realloc(b->s, cap);
+		if (p == NULL) {
+			b->nomem = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* RFC 4180: quote a field only when it holds a separator, quote or line break. */
+static void csv_field(struct text *b, const char *v)
+{
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		text_put(b, v, strlen(v));
+		return;
+	}
+	text_put(b, "\"", 1);
+	for (const char *q; (q = strchr(v, '"')) != NULL; v = q + 1) {
+		text_put(b, v, (size_t)(q - v) + 1);
+		text_put(b, "\"", 1);
+	}
+	text_put(b, v, strlen(v));
+	text_put(b, "\"", 1);
+}
+
+/*
+ * Every record ends with "\n" (RFC 4180 allows it for the last one), so
+ * that `--output text > report.csv` is a POSIX text file: wc, tail and
+ * shell prompts see the last line.
+ */
+static void csv_row(struct text *b, const char *const f[NCOLS])
+{
+	for (int i = 0; i < NCOLS; i++) {
+		if (i > 0)
+			text_put(b, ",", 1);
+		csv_field(b, f[i]);
+	}
+	text_put(b, "\n", 1);
+}
+
+/*
+ * The columns of the credentials this host does not have.  Access keys
+ * are SSH keys (§1), but sshd keeps no record of when a key was added or
+ * used, so they are reported as IAM reports a user without keys:
+ * inactive, every date, region and service N/A.  No MFA, no signing
+ * certificates: false and N/A likewise.
+ */
+static void no_keys(const char *f[NCOLS])
+{
+	for (int i = COL_MFA_ACTIVE; i < NCOLS; i++)
+		f[i] = NA;
+	f[COL_MFA_ACTIVE] = "false";
+	f[COL_AK1_ACTIVE] = "false";
+	f[COL_AK2_ACTIVE] = "false";
+	f[COL_CERT1_ACTIVE] = "false";
+	f[COL_CERT2_ACTIVE] = "false";
+}
+
+static void csv_header(struct text *b)
+{
+	csv_row(b, col_names);
+}
+
+/*
+ * The root user's row.  IAM prints not_supported for the root user's
+ * password_enabled, password_last_changed and password_next_rotation; we
+ * do the same, since root is never subject to the policy.  Its
+ * user_creation_time (the account's creation in IAM) is not recorded for
+ * a Linux root account either: not_supported too, the word IAM uses for a
+ * root field it cannot give, rather than a made-up date.  Root's logins
+ * are never recorded (root is out of scope), which is IAM's
+ * no_information ("no sign-in data"), not N/A (which would claim root has
+ * no password).
+ */
+static void root_row(struct text *b, const struct admin *a)
+{
+	const char *f[NCOLS];
+	char arn[sizeof a->host + 32];
+
+	snprintf(arn, sizeof arn, "arn:linux:iam::%s:root", a->host);
+	no_keys(f);
+	f[COL_USER] = "<root_account>";
+	f[COL_ARN] = arn;
+	f[COL_CREATION] = NOT_SUPPORTED;
+	f[COL_PW_ENABLED] = NOT_SUPPORTED;
+	f[COL_PW_LAST_USED] = NO_INFO;
+	f[COL_PW_LAST_CHANGED] = NOT_SUPPORTED;
+	f[COL_PW_NEXT_ROTATION] = NOT_SUPPORTED;
+	csv_row(b, f);
+}
+
+static void iso(int64_t t, char out[IAMPW_ISO8601_SIZE])
+{
+	/* Dates past 9999 cannot be written; the next rotation saturates there. */
+	if (t > IAMPW_TIME_MAX)
+		t = IAMPW_TIME_MAX;
+	if (iampw_iso8601(t, out) != IAMPW_OK)
+		strcpy(out, NA);
+}
+
+/*
+ * One user's row.  `prof` is NULL when the user has no login profile.
+ * The password is enabled (IAM: the user has a console password) only
+ * with a profile and a usable Unix password: delete-login-profile locks
+ * the password, and a user without a profile has no login profile in
+ * IAM's sense.  When it is not enabled, IAM prints N/A for every
+ * password date.
+ */
+static void user_row(struct text *b, const struct admin *a, const char *user,
+		     const struct iampw_profile *prof, bool usable)
+{
+	char created[IAMPW_ISO8601_SIZE], used[IAMPW_ISO8601_SIZE];
+	char changed[IAMPW_ISO8601_SIZE], next[IAMPW_ISO8601_SIZE];
+	char arn[sizeof a->host + IAMPW_USER_MAX + 32];
+	bool enabled = prof != NULL && usable;
+	const char *f[NCOLS];
+
+	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", a->host, user);
+	no_keys(f);
+	f[COL_USER] = user;
+	f[COL_ARN] = arn;
+	/* The profile's creation is the user's as far as this tool knows. */
+	f[COL_CREATION] = NA;
+	if (prof != NULL) {
+		iso(prof->create_date, created);
+		f[COL_CREATION] = created;
+	}
+	f[COL_PW_ENABLED] = enabled ? "true" : "false";
+	f[COL_PW_LAST_USED] = NA;
+	f[COL_PW_LAST_CHANGED] = NA;
+	f[COL_PW_NEXT_ROTATION] = NA;
+	if (enabled) {
+		/* Never used since the profile exists: IAM's no_information. */
+		f[COL_PW_LAST_USED] = NO_INFO;
+		if (prof->last_used > 0) {
+			iso(prof->last_used, used);
+			f[COL_PW_LAST_USED] = used;
+		}
+		iso(prof->last_changed, changed);
+		f[COL_PW_LAST_CHANGED] = changed;
+		/*
+		 * §5.1 expires the password when floor((now - changed) / 86400)
+		 * reaches MaxPasswordAge: exactly this instant.  No expiry in the
+		 * policy (or the default policy): N/A, as IAM prints it.
+		 */
+		if (a->pol.max_age > 0) {
+			iso(iampw_sat_add(prof->last_changed,
+					  (int64_t)a->pol.max_age * DAY_SECONDS), next);
+			f[COL_PW_NEXT_ROTATION] = next;
+		}
+	}
+	csv_row(b, f);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The report                                                             */
+
+struct report {
+	struct table accounts;   /* passwd, then unlisted profile owners */
+	struct table shadow;
+	struct table profiles;   /* names in the profiles directory */
+	struct iampw_profile prof;
+	struct text csv;
+};
+
+static void report_free(struct report *r)
+{
+	table_free(&r->accounts);
+	table_free(&r->shadow);
+	table_free(&r->profiles);
+	iampw_profile_clear(&r->prof);
+	free(r->csv.s);
+	memset(&r->csv, 0, sizeof r->csv);
+}
+
+static int read_all(const struct cli *c, const struct admin *a, struct report *r)
+{
+	int rc;
+
+	rc = read_profile_names(&a->store, &r->profiles);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "%s: cannot read the directory: %s",
+				 a->store.path, strerror_r(rc, (char[128]){ 0 }, 128));
+	table_sort(&r->profiles);
+	rc = read_passwd(&r->accounts);
+	if (rc == 0) {
+		table_sort(&r->accounts);
+		rc = add_unlisted(&r->accounts, &r->profiles);
+	}
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot read the user database: %s",
+				 strerror_r(rc, (char[128]){ 0 }, 128));
+	rc = read_shadow(&r->shadow);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot read the shadow database: %s",
+				 strerror_r(rc, (char[128]){ 0 }, 128));
+	table_sort(&r->shadow);
+	return EXIT_OK;
+}
+
+/* Is the user's Unix password usable?  A name no shadow source enumerated is asked for. */
+static bool password_usable(const struct report *r, const char *user)
+{
+	const struct entry *s = table_find(&r->shadow, user);
+	int64_t changed;
+	bool usable = false;
+
+	if (s != NULL)
+		return s->usable;
+	/* No readable shadow entry: no password this host could check. */
+	if (unixpw_shadow(user, &usable, &changed) != 0)
+		return false;
+	return usable;
+}
+
+/*
+ * The row of one account, if it belongs in the report: in scope, with a
+ * profile or a usable password.
+ */
+static int account_row(const struct cli *c, struct admin *a, struct report *r,
+		       const struct entry *acct)
+{
+	bool in = false, has_profile, usable;
+	int rc;
+
+	if (iampw_in_scope(&a->cfg, acct->name, acct->uid, acct->gid, &in, &a->err) != IAMPW_OK)
+		return cli_config_error(&a->err);
+	if (!in)
+		return EXIT_OK;
+	has_profile = table_find(&r->profiles, acct->name) != NULL;
+	usable = password_usable(r, acct->name);
+	if (!has_profile && !usable)
+		return EXIT_OK;
+	if (has_profile) {
+		rc = iampw_profile_load(&a->store, acct->name, &r->prof, &a->err);
+		/* Removed since the directory was read: no profile now. */
+		if (rc == IAMPW_E_NOENT) {
+			has_profile = false;
+		} else if (rc != IAMPW_OK) {
+			/* The core's first line: "file:line: what", never a salt or a hash. */
+			const char *nl = strchr(a->err.text, '\n');
+
+			return cli_error(c, "ServiceFailure", "%.*s (iampw-admin check lists every problem)",
+					 nl ? (int)(nl - a->err.text) : (int)strlen(a->err.text),
+					 a->err.text);
+		}
+	}
+	user_row(&r->csv, a, acct->name, has_profile ? &r->prof : NULL, usable);
+	iampw_profile_clear(&r->prof);
+	return EXIT_OK;
+}
+
+static int build_csv(const struct cli *c, struct admin *a, struct report *r)
+{
+	int rc;
+
+	csv_header(&r->csv);
+	root_row(&r->csv, a);
+	/* accounts is sorted by name: so are the rows, as in IAM's report. */
+	for (size_t i = 0; i < r->accounts.n; i++) {
+		rc = account_row(c, a, r, &r->accounts.v[i]);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	if (r->csv.nomem)
+		return cli_error(c, "ServiceFailure", "out of memory");
+	return EXIT_OK;
+}
+
+/* Standard base64 with padding and no line breaks, as the AWS CLI shows a blob. */
+static char *base64(const char *in, size_t len, size_t *outlen)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)in;
+	char *out, *o;
+	size_t i;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
+		return NULL;
+	out = malloc((len + 2) / 3 * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i + 3 <= len; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+
+		*o++ = abc[v >> 18];
+		*o++ = abc[(v >> 12) & 63];
+		*o++ = abc[(v >> 6) & 63];
+		*o++ = abc[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16;
+
+		if (i + 1 < len)
+			v |= (uint32_t)p[i + 1] << 8;
+		*o++ = abc[v >> 18];
+		*o++ = abc[(v >> 12) & 63];
+		*o++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+/* {"Content", "ReportFormat", "GeneratedTime"}: GetCredentialReport's fields, in AWS's order. */
+static json_object *report_json(const struct admin *a, const struct text *csv)
+{
+	char when[IAMPW_ISO8601_SIZE];
+	json_object *o, *content;
+	size_t len = 0;
+	char *b64;
+
+	b64 = base64(csv->s, csv->len, &len);
+	if (b64 == NULL)
+		return NULL;
+	content = json_object_new_string_len(b64, (int)len);
+	free(b64);
+	o = json_object_new_object();
+	if (content == NULL || o == NULL) {
+		json_object_put(content);
+		json_object_put(o);
+		return NULL;
+	}
+	iso(a->now, when);
+	json_object_object_add(o, "Content", content);
+	json_object_object_add(o, "ReportFormat", json_object_new_string("text/csv"));
+	json_object_object_add(o, "GeneratedTime", json_object_new_string(when));
+	return o;
+}
+
+int verb_get_credential_report(struct cli *c)
+{
+	struct report r;
+	json_object *resp = NULL;
+	struct admin a;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	rc = admin_load(c, &a);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = admin_open_store(c, &a, false);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = read_all(c, &a, &r);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = build_csv(c, &a, &r);
+	if (rc != EXIT_OK)
+		goto out;
+	/* json-c lengths are ints: a report that large is not one AWS would send either. */
+	if (r.csv.len > (size_t)INT32_MAX / 4 * 3) {
+		rc = cli_error(c, "ServiceFailure", "the report is too large");
+		goto out;
+	}
+	resp = report_json(&a, &r.csv);
+	if (resp == NULL) {
+		rc = cli_error(c, "ServiceFailure", "out of memory");
+		goto out;
+	}
+	rc = out_print(c, resp);
+out:
+	json_object_put(resp);
+	report_free(&r);
+	admin_free(&a);
+	return rc;
+}
+
+/*
+ * IAM answers STARTED and later COMPLETE; a report here is always ready,
+ * so COMPLETE at once.  The configuration and the store are still checked,
+ * so that COMPLETE never promises a report get-credential-report cannot
+ * produce for a reason known now.
+ */
+int verb_generate_credential_report(struct cli *c)
+{
+	json_object *resp;
+	struct admin a;
+	int rc;
+
+	rc = admin_load(c, &a);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = admin_open_store(c, &a, false);
+	if (rc != EXIT_OK)
+		goto out;
+	resp = json_object_new_object();
+	if (resp == NULL) {
+		rc = cli_error(c, "ServiceFailure", "out of memory");
+		goto out;
+	}
+	json_object_object_add(resp, "State", json_object_new_string("COMPLETE"));
+	json_object_object_add(resp, "Description",
+			       json_object_new_string("No report is stored: get-credential-report "
+						      "generates a current report each time it is called."));
+	rc = out_print(c, resp);
+	json_object_put(resp);
+out:
+	admin_free(&a);
+	return rc;
+}

@@ -1,0 +1,212 @@
+#!/bin/bash
+# iampw-admin check (SPEC §6), like `sshd -t`: a clean setup exits 0 and
+# prints nothing; otherwise every problem is one line on stderr, nothing
+# goes to stdout, the exit status is 253, and one run lists them all:
+# iampw.conf, policy.conf and each file of the profile store.
+#
+# Profiles need real accounts (uids, scope), so the test runs inside a
+# throwaway copy of this host (tests/sandbox/sandbox.sh).
+
+here=$(cd "$(dirname "$0")" && pwd) || exit 99
+. "$here/../lib.sh"
+
+INSIDE_TESTS=33
+OUTSIDE_TESTS=3
+
+# --------------------------------------------------------------------------
+# Inside the sandbox.
+
+conf=/etc/iampw-test
+work=/run/iampw-test
+state=$work/state
+profiles=$state/profiles
+out=$work/out
+err=$work/err
+TEMP=.chk_a.Ab3dE5gH9k
+
+admin() {
+	"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
+		--state-dir "$state" "$@" >"$out" 2>"$err"
+}
+
+# write_profile USER UID [MODE]: our profile format (lib/profile.c).
+write_profile() {
+	{
+		echo "[profile]"
+		echo "user = $1"
+		echo "uid = $2"
+		echo "create_date = 1700000000"
+		echo "password_last_changed = 1700000000"
+		echo "password_reset_required = false"
+	} >"$profiles/$1"
+	chmod "${3:-0600}" "$profiles/$1"
+}
+
+write_conf() {
+	printf '[scope]\nmin_uid = 1000\nmax_uid = 60000\n' >"$conf/iampw.conf"
+	printf '[policy]\nminimum_password_length = 10\n' >"$conf/policy.conf"
+	chmod 0644 "$conf/iampw.conf" "$conf/policy.conf"
+}
+
+# has TEXT: a line of stderr contains TEXT.
+has() {
+	grep -qF -- "$1" "$err"
+}
+
+clean() {
+	[ ! -s "$out" ] && [ ! -s "$err" ]
+}
+
+setup() {
+	local u
+	umask 022
+	mkdir -p "$conf" "$work" || return 1
+	mkdir -m 0700 "$state" "$profiles" || return 1
+	write_conf
+	for u in chk_a chk_b chk_c chk_d; do
+		useradd -M -s /bin/sh "$u" >&2 || return 1
+		write_profile "$u" "$(id -u "$u")"
+	done
+	useradd -M -r -s /usr/sbin/nologin chk_sys >&2 || return 1
+	# A lock file stays for good (lib/store.c): never a problem.
+	install -m 0600 /dev/null "$profiles/.chk_a.lock"
+}
+
+# Problems in the store only; iampw.conf is fine, so scope is judged too.
+break_profiles() {
+	printf '[profile]\nthis line is no INI\n' >"$profiles/chk_b"
+	chmod 0600 "$profiles/chk_b"
+	write_profile chk_ghost 4242
+	write_profile chk_c 4242
+	install -m 0600 /dev/null "$profiles/$TEMP"
+	chmod 0666 "$profiles/chk_d"
+	write_profile chk_sys "$(id -u chk_sys)"
+	install -m 0600 /dev/null "$profiles/bad name"
+	install -m 0600 /dev/null "$profiles/.chk_a.swp"
+}
+
+inside() {
+	local n
+	setup
+	fail_unless "setup: users, configuration and profiles" test $? -eq 0
+
+	# -- clean ---------------------------------------------------------------
+	admin check
+	is "$?" 0 "a clean setup: exit 0"
+	is "$(cat "$out")" "" "a clean setup: nothing on stdout"
+	is "$(cat "$err")" "" "a clean setup: nothing on stderr"
+	"$ADMIN" --config "$conf/none.conf" --policy "$conf/none-policy.conf" \
+		--state-dir "$work/none" check >"$out" 2>"$err"
+	is "$?" 0 "no iampw.conf, no policy.conf, no state dir: exit 0 (defaults)"
+	fail_unless "and no output" clean
+
+	# -- problems in the profile store --------------------------------------
+	break_profiles
+	admin check
+	is "$?" 253 "store problems: exit 253"
+	is "$(cat "$out")" "" "nothing on stdout"
+	fail_unless "a corrupt profile, as file:line" has "$profiles/chk_b:2: "
+	fail_unless "a profile of a user that does not exist" \
+		has "$profiles/chk_ghost: user chk_ghost does not exist"
+	fail_unless "a uid that is not the account's" \
+		has "$profiles/chk_c: uid 4242, but the account chk_c has uid $(id -u chk_c)"
+	fail_unless "a leftover temp file" has "$profiles/$TEMP: temporary file left"
+	fail_unless "a profile writable by others" \
+		has "$profiles/chk_d: writable by group or others (mode 0666)"
+	fail_unless "a profile of an out-of-scope account" \
+		has "$profiles/chk_sys: user chk_sys is out of scope"
+	fail_unless "a file name that is no user name, escaped" \
+		has "$profiles/bad\\x20name: not a valid user name"
+	fail_unless "a stray hidden file" has "$profiles/.chk_a.swp: not a profile"
+	fail_if "the good profile and its lock are not mentioned" \
+		grep -E "/chk_a(:|\$)|\\.chk_a\\.lock" "$err"
+	n=$(wc -l <"$err")
+	is "$n" 8 "one line per problem"
+
+	# A temp file of a write under way (its user's lock held) is no problem.
+	flock -x "$profiles/.chk_a.lock" \
+		"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
+		--state-dir "$state" check >"$out" 2>"$err"
+	is "$?" 253 "with chk_a's lock held: still 253 (other problems)"
+	fail_if "the temp file of a write in progress is not reported" has "$TEMP"
+	is "$(wc -l <"$err")" 7 "the other problems still are"
+
+	# -- and the configuration too: all in one run -------------------------
+	echo "colour = blue" >>"$conf/iampw.conf"
+	printf '[policy]\nminimum_password_length = 5\n' >"$conf/policy.conf"
+	admin check
+	is "$?" 253 "everything broken: exit 253"
+	is "$(cat "$out")" "" "nothing on stdout"
+	fail_unless "the bad iampw.conf key, as file:line" \
+		has "$conf/iampw.conf:4: unknown key 'colour' in [scope]"
+	fail_unless "the bad policy value, as file:line" \
+		has "$conf/policy.conf:2: Value '5' at 'minimumPasswordLength'"
+	fail_unless "the corrupt profile, in the same run" has "$profiles/chk_b:2: "
+	fail_unless "the profile of a missing user, in the same run" has "chk_ghost does not exist"
+	fail_unless "the uid mismatch, in the same run" has "$profiles/chk_c: uid 4242"
+	fail_unless "the temp file, in the same run" has "$profiles/$TEMP: temporary file left"
+	fail_unless "the 0666 profile, in the same run" has "$profiles/chk_d: writable"
+	# Scope cannot be judged from a broken iampw.conf: no guess either way.
+	fail_if "no scope verdict from a broken iampw.conf" has "out of scope"
+
+	# -- the state dir itself ------------------------------------------------
+	write_conf
+	rm -f "$profiles"/* "$profiles"/.chk_a.*
+	chmod 0777 "$state"
+	admin check
+	is "$?" 253 "a world-writable state dir: exit 253"
+	fail_unless "named" has "$state: writable by group or others"
+
+	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
+	done_testing
+}
+
+# --------------------------------------------------------------------------
+# On the host.
+
+host_state() {
+	sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow 2>&1
+	ls -d /etc/iampw-test /run/iampw-test 2>&1
+}
+
+outside() {
+	local builddir tool rc errf before
+	[ "$(id -u)" -eq 0 ] ||
+		skip_all "needs root: useradd and iampw-admin run in a throwaway namespace sandbox"
+	for tool in useradd flock unshare; do
+		command -v "$tool" >/dev/null 2>&1 ||
+			bail_out "$tool is not installed (tools/deps.sh)"
+	done
+	builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
+	tool=$builddir/iampw-admin/iampw-admin
+	[ -x "$tool" ] || bail_out "iampw-admin is not built: $tool"
+
+	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
+	before=$(host_state)
+	errf=$(mktemp) || bail_out "mktemp failed"
+	ADMIN=$tool top_builddir=$builddir \
+		"$here/../sandbox/sandbox.sh" "$here/$(basename "$0")" --inside 2>"$errf"
+	rc=$?
+	diag "sandbox exit status $rc; its stderr:"
+	diag_file "$errf"
+
+	TAP_N=$INSIDE_TESTS
+	fail_if "the sandbox set up and verified its private mounts" \
+		grep -q '^sandbox: refusing' "$errf"
+	if [ "$rc" -ne 124 ] && [ "$(tail -n 1 "$errf")" = "sandbox: host unchanged" ]; then
+		pass "the sandbox's host check passed"
+	else
+		fail "the sandbox's host check passed"
+	fi
+	is "$(host_state)" "$before" "host accounts unchanged (checked by the test)"
+	rm -f "$errf"
+	[ "$rc" -eq 0 ] || TAP_FAILED=$((TAP_FAILED + 1))
+	done_testing
+}
+
+if [ "${1:-}" = --inside ]; then
+	[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
+	inside
+else
+	outside
+fi

@@ -1,0 +1,630 @@
+/*
+ * Unit tests of iampw-admin/output.c: the exact bytes of --output json,
+ * text and table (SPEC §6), the credential report's CSV in text (§6.2),
+ * and a failed write reported as exit 255 with nothing half-printed.
+ *
+ * The JSON expectations are what Python's json.dumps(indent=4,
+ * ensure_ascii=False) prints and the text ones what the AWS CLI's text
+ * formatter prints for the same documents; both were cross-checked
+ * against those when the cases were written.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Only the name and the operation matter to the output. */
+static const struct verb v_policy = {
+	.name = "get-account-password-policy",
+	.operation = "GetAccountPasswordPolicy",
+};
+static const struct verb v_create = {
+	.name = "create-login-profile",
+	.operation = "CreateLoginProfile",
+};
+static const struct verb v_report = {
+	.name = "get-credential-report",
+	.operation = "GetCredentialReport",
+};
+static const struct verb v_users = {
+	.name = "list-users",
+	.operation = "ListUsers",
+};
+
+/* As get-account-password-policy answers: AWS's field order, not sorted. */
+#define POLICY_JSON \
+	"{\"PasswordPolicy\": {" \
+	"\"MinimumPasswordLength\": 12, \"RequireSymbols\": true," \
+	"\"RequireNumbers\": true, \"RequireUppercaseCharacters\": false," \
+	"\"RequireLowercaseCharacters\": true, \"AllowUsersToChangePassword\": true," \
+	"\"ExpirePasswords\": true, \"MaxPasswordAge\": 90," \
+	"\"PasswordReusePrevention\": 5, \"HardExpiry\": false}}"
+
+#define PROFILE_JSON \
+	"{\"LoginProfile\": {\"UserName\": \"alice\"," \
+	"\"CreateDate\": \"2026-11-22T10:00:00Z\", \"PasswordResetRequired\": true}," \
+	"\"Password\": \"x\"}"
+
+/* "user,arn,...\n<root_account>,...\nalice,...,true" (no final newline, as IAM). */
+#define REPORT_CSV \
+	"user,arn,password_enabled\n" \
+	"<root_account>,arn:linux:iam::host:root,not_supported\n" \
+	"alice,arn:linux:iam::host:user/alice,true"
+#define REPORT_B64 \
+	"dXNlcixhcm4scGFzc3dvcmRfZW5hYmxlZAo8cm9vdF9hY2NvdW50Pixhcm46bGludXg6aWFt" \
+	"Ojpob3N0OnJvb3Qsbm90X3N1cHBvcnRlZAphbGljZSxhcm46bGludXg6aWFtOjpob3N0OnVz" \
+	"ZXIvYWxpY2UsdHJ1ZQ=="
+
+struct captured {
+	int rc;
+	char *out;
+	size_t out_len;
+	char *err;
+	size_t err_len;
+};
+
+static json_object *parse(const char *text)
+{
+	json_object *o = json_tokener_parse(text);
+
+	assert_non_null(o);
+	return o;
+}
+
+static struct cli cli_for(enum out_format f, const struct verb *v)
+{
+	struct cli c;
+
+	memset(&c, 0, sizeof c);
+	c.output = f;
+	c.verb = v;
+	return c;
+}
+
+static char *read_all(FILE *f, size_t *len)
+{
+	struct stat st;
+	char *p;
+
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	p = malloc((size_t)st.st_size + 1);
+	assert_non_null(p);
+	assert_int_equal(pread(fileno(f), p, (size_t)st.st_size, 0), st.st_size);
+	p[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+/*
+ * out_print with stdout sent to a temporary file (or to `device`) and
+ * stderr to another.  Nothing is asserted while the descriptors are
+ * swapped, so that a failure is still reported on the real stdout; what
+ * a failed write left in stdio's buffer is dropped before they are put
+ * back, or it would end up in the TAP stream.
+ */
+static void capture(const struct cli *c, json_object *response,
+		    const char *device, struct captured *cap)
+{
+	FILE *out = tmpfile(), *err = tmpfile();
+	int out_fd, saved_out, saved_err;
+	bool swapped;
+
+	assert_non_null(out);
+	assert_non_null(err);
+	out_fd = device != NULL ? open(device, O_WRONLY | O_CLOEXEC) : fileno(out);
+	assert_true(out_fd >= 0);
+	assert_int_equal(fflush(stdout), 0);
+	assert_int_equal(fflush(stderr), 0);
+	saved_out = dup(STDOUT_FILENO);
+	saved_err = dup(STDERR_FILENO);
+	assert_true(saved_out >= 0 && saved_err >= 0);
+
+	swapped = dup2(out_fd, STDOUT_FILENO) == STDOUT_FILENO &&
+		  dup2(fileno(err), STDERR_FILENO) == STDERR_FILENO;
+	cap->rc = swapped ? out_print(c, response) : -1;
+	fflush(stdout);
+	__fpurge(stdout);
+	fflush(stderr);
+	dup2(saved_out, STDOUT_FILENO);
+	dup2(saved_err, STDERR_FILENO);
+	clearerr(stdout);
+
+	assert_true(swapped);
+	close(saved_out);
+	close(saved_err);
+	if (device != NULL)
+		close(out_fd);
+	cap->out = read_all(out, &cap->out_len);
+	cap->err = read_all(err, &cap->err_len);
+	fclose(out);
+	fclose(err);
+}
+
+static void captured_free(struct captured *cap)
+{
+	free(cap->out);
+	free(cap->err);
+}
+
+/* Prints exactly `expected`, nothing on stderr, exit 0. */
+static void expect_output(enum out_format f, const struct verb *v,
+			  const char *json, const char *expected)
+{
+	struct cli c = cli_for(f, v);
+	json_object *o = parse(json);
+	struct captured cap;
+
+	capture(&c, o, NULL, &cap);
+	assert_int_equal(cap.rc, EXIT_OK);
+	assert_string_equal(cap.err, "");
+	assert_string_equal(cap.out, expected);
+	assert_int_equal(cap.out_len, strlen(expected));
+	captured_free(&cap);
+	json_object_put(o);
+}
+
+/* Exit 255, stdout untouched, `message` on stderr. */
+static void expect_failure(enum out_format f, const struct verb *v,
+			   json_object *o, const char *device, const char *message)
+{
+	struct cli c = cli_for(f, v);
+	struct captured cap;
+
+	capture(&c, o, device, &cap);
+	assert_int_equal(cap.rc, EXIT_OTHER);
+	assert_int_equal(cap.out_len, 0);
+	assert_string_equal(cap.err, message);
+	captured_free(&cap);
+}
+
+/* ---------------------------------------------------------------------- */
+/* json                                                                    */
+
+static void test_json_password_policy(void **state)
+{
+	(void)state;
+	expect_output(OUT_JSON, &v_policy, POLICY_JSON,
+		"{\n"
+		"    \"PasswordPolicy\": {\n"
+		"        \"MinimumPasswordLength\": 12,\n"
+		"        \"RequireSymbols\": true,\n"
+		"        \"RequireNumbers\": true,\n"
+		"        \"RequireUppercaseCharacters\": false,\n"
+		"        \"RequireLowercaseCharacters\": true,\n"
+		"        \"AllowUsersToChangePassword\": true,\n"
+		"        \"ExpirePasswords\": true,\n"
+		"        \"MaxPasswordAge\": 90,\n"
+		"        \"PasswordReusePrevention\": 5,\n"
+		"        \"HardExpiry\": false\n"
+		"    }\n"
+		"}\n");
+}
+
+static void test_json_nested_and_arrays(void **state)
+{
+	(void)state;
+	expect_output(OUT_JSON, &v_users,
+		"{\"Users\": [{\"UserName\": \"alice\", \"Tags\": [\"a\", \"b\"],"
+		" \"Meta\": {\"Deep\": {\"Level\": -3}}}, {\"UserName\": \"bob\"}],"
+		" \"Empty\": {}, \"None\": [], \"Nested\": [[], [1, [2]]],"
+		" \"IsTruncated\": false, \"Marker\": null}",
+		"{\n"
+		"    \"Users\": [\n"
+		"        {\n"
+		"            \"UserName\": \"alice\",\n"
+		"            \"Tags\": [\n"
+		"                \"a\",\n"
+		"                \"b\"\n"
+		"            ],\n"
+		"            \"Meta\": {\n"
+		"                \"Deep\": {\n"
+		"                    \"Level\": -3\n"
+		"                }\n"
+		"            }\n"
+		"        },\n"
+		"        {\n"
+		"            \"UserName\": \"bob\"\n"
+		"        }\n"
+		"    ],\n"
+		"    \"Empty\": {},\n"
+		"    \"None\": [],\n"
+		"    \"Nested\": [\n"
+		"        [],\n"
+		"        [\n"
+		"            1,\n"
+		"            [\n"
+		"                2\n"
+		"            ]\n"
+		"        ]\n"
+		"    ],\n"
+		"    \"IsTruncated\": false,\n"
+		"    \"Marker\": null\n"
+		"}\n");
+}
+
+/* As the AWS CLI: an operation without output prints nothing at all. */
+static void test_empty_response_prints_nothing(void **state)
+{
+	static const enum out_format formats[] = { OUT_JSON, OUT_TEXT, OUT_TABLE };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		struct cli c = cli_for(formats[i], &v_policy);
+		json_object *o = json_object_new_object();
+		struct captured cap;
+
+		assert_non_null(o);
+		capture(&c, o, NULL, &cap);
+		assert_int_equal(cap.rc, EXIT_OK);
+		assert_int_equal(cap.out_len, 0);
+		assert_int_equal(cap.err_len, 0);
+		captured_free(&cap);
+		capture(&c, NULL, NULL, &cap);
+		assert_int_equal(cap.rc, EXIT_OK);
+		assert_int_equal(cap.out_len, 0);
+		captured_free(&cap);
+		json_object_put(o);
+	}
+}
+
+static void test_json_string_empty_containers(void **state)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	char *s;
+
+	(void)state;
+	assert_non_null(o);
+	assert_non_null(a);
+	s = out_json_string(o);
+	assert_string_equal(s, "{}");
+	free(s);
+	s = out_json_string(a);
+	assert_string_equal(s, "[]");
+	free(s);
+	assert_int_equal(json_object_object_add(o, "A", a), 0);
+	s = out_json_string(o);
+	assert_string_equal(s, "{\n    \"A\": []\n}");
+	free(s);
+	json_object_put(o);
+}
+
+/*
+ * No "\/", '"' and '\\' escaped, UTF-8 and DEL kept, C0 controls escaped
+ * as Python does (short forms, else lowercase \u00xx); keys alike.
+ */
+static void test_json_string_escapes(void **state)
+{
+	json_object *o = json_object_new_object();
+	char *s;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(json_object_object_add(o, "k/\"é",
+		json_object_new_string("a/b \"q\" \\ é 名 \x7f \b\f\n\r\t \x01\x1f")), 0);
+	s = out_json_string(o);
+	assert_non_null(s);
+	assert_string_equal(s,
+		"{\n    \"k/\\\"é\": \"a/b \\\"q\\\" \\\\ é 名 \x7f \\b\\f\\n\\r\\t \\u0001\\u001f\"\n}");
+	free(s);
+	json_object_put(o);
+
+	expect_output(OUT_JSON, &v_create, "{\"Password\": \"p/\\\"ä\"}",
+		"{\n    \"Password\": \"p/\\\"ä\"\n}\n");
+}
+
+/* ---------------------------------------------------------------------- */
+/* text                                                                    */
+
+static void test_text_password_policy(void **state)
+{
+	(void)state;
+	/* Alphabetical: Allow, Expire, Hard, MaxAge, MinLength, Reuse,
+	 * Lowercase, Numbers, Symbols, Uppercase. */
+	expect_output(OUT_TEXT, &v_policy, POLICY_JSON,
+		"PASSWORDPOLICY\tTrue\tTrue\tFalse\t90\t12\t5\tTrue\tTrue\tTrue\tFalse\n");
+}
+
+static void test_text_login_profile_and_password(void **state)
+{
+	(void)state;
+	expect_output(OUT_TEXT, &v_create, PROFILE_JSON,
+		"x\nLOGINPROFILE\t2026-11-22T10:00:00Z\tTrue\talice\n");
+}
+
+/* True/False/None; an array of scalars is one "IDENT<TAB>value" per element. */
+static void test_text_scalars(void **state)
+{
+	(void)state;
+	expect_output(OUT_TEXT, &v_users,
+		"{\"b\": false, \"a\": true, \"c\": null, \"d\": \"x y\", \"e\": -7,"
+		" \"list\": [1, \"two\", null, true]}",
+		"True\tFalse\tNone\tx y\t-7\n"
+		"LIST\t1\nLIST\ttwo\nLIST\tNone\nLIST\tTrue\n");
+	/* At the top, with no identifier, the values share one line. */
+	expect_output(OUT_TEXT, &v_users, "[1, \"a\", false]", "1\ta\tFalse\n");
+	expect_output(OUT_TEXT, &v_users, "\"bare\"", "bare\n");
+}
+
+/*
+ * An array of objects: every element under the array's identifier, the
+ * columns the union of the scalar keys (a missing one empty), nested
+ * members after each element's line; empty containers print nothing.
+ */
+static void test_text_array_of_objects(void **state)
+{
+	(void)state;
+	expect_output(OUT_TEXT, &v_users,
+		"{\"Users\": [{\"UserName\": \"alice\", \"Arn\": \"arn:a\","
+		" \"Tags\": [{\"Key\": \"k\", \"Value\": \"v\"}]},"
+		" {\"UserName\": \"bob\", \"Path\": \"/\"}],"
+		" \"IsTruncated\": false, \"Empty\": {}, \"None\": []}",
+		"False\n"
+		"USERS\tarn:a\t\talice\n"
+		"TAGS\tk\tv\n"
+		"USERS\t\t/\tbob\n");
+	/* An object under an object with no scalars prints no line of its own. */
+	expect_output(OUT_TEXT, &v_users, "{\"A\": {\"B\": {\"c\": 1}}}", "B\t1\n");
+}
+
+static void test_text_credential_report(void **state)
+{
+	static const struct {
+		const char *content;
+		const char *csv;
+	} cases[] = {
+		{ REPORT_B64, REPORT_CSV },
+		{ "", "" },
+		{ "Zg==", "f" },
+		{ "Zm8=", "fo" },
+		{ "Zm9v", "foo" },
+		{ "Zm9vYg==", "foob" },
+		{ "KywvOQ==", "+,/9" },
+		{ "+/+/", "\xfb\xff\xbf" },
+	};
+	size_t i;
+	char json[512];
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(json, sizeof json,
+			 "{\"Content\": \"%s\", \"ReportFormat\": \"text/csv\","
+			 " \"GeneratedTime\": \"2026-11-22T10:00:00Z\"}", cases[i].content);
+		expect_output(OUT_TEXT, &v_report, json, cases[i].csv);
+	}
+	/* Only text is special: JSON shows the response as AWS does. */
+	expect_output(OUT_JSON, &v_report, "{\"Content\": \"Zg==\"}",
+		      "{\n    \"Content\": \"Zg==\"\n}\n");
+}
+
+static void test_text_credential_report_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"Zg=",          /* length not a multiple of 4 */
+		"Zg",
+		"Zg==\n",       /* a line break */
+		"Zm9\nZg==",
+		" Zm9v",
+		"Zm9v!AAA",     /* outside the alphabet */
+		"Zm9v-_AA",     /* the URL-safe alphabet */
+		"Z===",         /* too much padding */
+		"====",
+		"Zm=v",         /* '=' inside a group */
+		"Zg==Zg==",     /* '=' before the end */
+		"Zh==",         /* unused bits not zero */
+		"Zm9=",
+	};
+	size_t i;
+	json_object *o;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		o = json_object_new_object();
+		assert_non_null(o);
+		assert_int_equal(json_object_object_add(o, "Content",
+			json_object_new_string(bad[i])), 0);
+		expect_failure(OUT_TEXT, &v_report, o, NULL,
+			"iampw-admin: the credential report's Content is not valid base64\n");
+		json_object_put(o);
+	}
+	/* A NUL inside the string is not base64 either. */
+	o = json_object_new_object();
+	assert_non_null(o);
+	assert_int_equal(json_object_object_add(o, "Content",
+		json_object_new_string_len("Zm9v\0AAA", 8)), 0);
+	expect_failure(OUT_TEXT, &v_report, o, NULL,
+		"iampw-admin: the credential report's Content is not valid base64\n");
+	json_object_put(o);
+
+	o = parse("{\"Content\": 12}");
+	expect_failure(OUT_TEXT, &v_report, o, NULL,
+		"iampw-admin: the credential report has no Content\n");
+	json_object_put(o);
+	o = parse("{}");
+	expect_failure(OUT_TEXT, &v_report, o, NULL,
+		"iampw-admin: the credential report has no Content\n");
+	json_object_put(o);
+}
+
+/* ---------------------------------------------------------------------- */
+/* table                                                                   */
+
+static void test_table_password_policy(void **state)
+{
+	(void)state;
+	expect_output(OUT_TABLE, &v_policy, POLICY_JSON,
+		"--------------------------------------------\n"
+		"|         GetAccountPasswordPolicy         |\n"
+		"+------------------------------------------+\n"
+		"||             PasswordPolicy             ||\n"
+		"|+------------------------------+---------+|\n"
+		"||  MinimumPasswordLength       |  12     ||\n"
+		"||  RequireSymbols              |  True   ||\n"
+		"||  RequireNumbers              |  True   ||\n"
+		"||  RequireUppercaseCharacters  |  False  ||\n"
+		"||  RequireLowercaseCharacters  |  True   ||\n"
+		"||  AllowUsersToChangePassword  |  True   ||\n"
+		"||  ExpirePasswords             |  True   ||\n"
+		"||  MaxPasswordAge              |  90     ||\n"
+		"||  PasswordReusePrevention     |  5      ||\n"
+		"||  HardExpiry                  |  False  ||\n"
+		"|+------------------------------+---------+|\n");
+}
+
+static size_t code_points(const char *s, size_t n)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+/*
+ * Multi-byte characters take one column each, so the boxes stay aligned;
+ * a tab would break the box and is shown as '?'.  Scalars come first in
+ * a box, then the nested ones.
+ */
+static void test_table_multibyte(void **state)
+{
+	static const char expected[] =
+		"--------------------------------------------\n"
+		"|            CreateLoginProfile            |\n"
+		"+---------+--------------------------------+\n"
+		"|  Pässe  |  pä/ß\"x?z                      |\n"
+		"|  Zäh    |  €                             |\n"
+		"+---------+--------------------------------+\n"
+		"||              LoginProfile              ||\n"
+		"|+-------------------------+--------------+|\n"
+		"||  UserName               |  josé        ||\n"
+		"||  CreateDate             |  2026-11-22  ||\n"
+		"||  PasswordResetRequired  |  False       ||\n"
+		"|+-------------------------+--------------+|\n";
+	const char *line, *nl;
+
+	(void)state;
+	expect_output(OUT_TABLE, &v_create,
+		"{\"LoginProfile\": {\"UserName\": \"jos\\u00e9\","
+		" \"CreateDate\": \"2026-11-22\", \"PasswordResetRequired\": false},"
+		" \"Pässe\": \"pä/ß\\\"x\\tz\", \"Zäh\": \"€\"}",
+		expected);
+	for (line = expected; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+		assert_int_equal(code_points(line, (size_t)(nl - line)), 44);
+}
+
+/*
+ * An array of objects: a box per element under the array's key, nested
+ * arrays of scalars as one-column boxes; a null shows as None.
+ */
+static void test_table_arrays(void **state)
+{
+	(void)state;
+	expect_output(OUT_TABLE, &v_users,
+		"{\"Users\": [{\"UserName\": \"alice\", \"Tags\": [\"a\", \"b\"]},"
+		" {\"UserName\": \"bob\"}], \"Marker\": null, \"Empty\": []}",
+		"--------------------------\n"
+		"|       ListUsers        |\n"
+		"+----------+-------------+\n"
+		"|  Marker  |  None       |\n"
+		"+----------+-------------+\n"
+		"||        Users         ||\n"
+		"|+------------+---------+|\n"
+		"||  UserName  |  alice  ||\n"
+		"|+------------+---------+|\n"
+		"|||        Tags        |||\n"
+		"||+--------------------+||\n"
+		"|||  a                 |||\n"
+		"|||  b                 |||\n"
+		"||+--------------------+||\n"
+		"||        Users         ||\n"
+		"|+------------+---------+|\n"
+		"||  UserName  |  bob    ||\n"
+		"|+------------+---------+|\n");
+	/* A box with no rows is its title and a plain rule. */
+	expect_output(OUT_TABLE, &v_users, "{\"A\": {\"B\": {}}}",
+		"---------------\n"
+		"|  ListUsers  |\n"
+		"+-------------+\n"
+		"||     A     ||\n"
+		"|+-----------+|\n");
+}
+
+/* ---------------------------------------------------------------------- */
+/* write failures                                                          */
+
+static void test_write_failure(void **state)
+{
+	static const enum out_format formats[] = { OUT_JSON, OUT_TEXT, OUT_TABLE };
+	const char *message = "iampw-admin: cannot write the output: No space left on device\n";
+	json_object *small, *big;
+	char *text;
+	size_t i;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		skip();
+	small = parse(PROFILE_JSON);
+	/* Bigger than stdio's buffer: fwrite itself fails, not only fflush. */
+	text = malloc(200000);
+	assert_non_null(text);
+	memset(text, 'a', 199999);
+	text[199999] = '\0';
+	big = json_object_new_object();
+	assert_non_null(big);
+	assert_int_equal(json_object_object_add(big, "Big", json_object_new_string(text)), 0);
+	free(text);
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		expect_failure(formats[i], &v_create, small, "/dev/full", message);
+		expect_failure(formats[i], &v_create, big, "/dev/full", message);
+	}
+	json_object_put(small);
+	json_object_put(big);
+	small = parse("{\"Content\": \"Zm9v\"}");
+	expect_failure(OUT_TEXT, &v_report, small, "/dev/full", message);
+	json_object_put(small);
+
+	/* stdout works again afterwards: the failure stayed in that call. */
+	expect_output(OUT_TEXT, &v_create, PROFILE_JSON,
+		"x\nLOGINPROFILE\t2026-11-22T10:00:00Z\tTrue\talice\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_password_policy),
+		cmocka_unit_test(test_json_nested_and_arrays),
+		cmocka_unit_test(test_empty_response_prints_nothing),
+		cmocka_unit_test(test_json_string_empty_containers),
+		cmocka_unit_test(test_json_string_escapes),
+		cmocka_unit_test(test_text_password_policy),
+		cmocka_unit_test(test_text_login_profile_and_password),
+		cmocka_unit_test(test_text_scalars),
+		cmocka_unit_test(test_text_array_of_objects),
+		cmocka_unit_test(test_text_credential_report),
+		cmocka_unit_test(test_text_credential_report_invalid),
+		cmocka_unit_test(test_table_password_policy),
+		cmocka_unit_test(test_table_multibyte),
+		cmocka_unit_test(test_table_arrays),
+		cmocka_unit_test(test_write_failure),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
