@@ -77,7 +77,7 @@ bool iampw_user_name_valid(const char *name)
  * points to.
  */
 static int make_dir(int atfd, const char *name, const char *display,
-		    struct iampw_err *e)
+		    uid_t owner, gid_t group, struct iampw_err *e)
 {
 	if (mkdirat(atfd, name, 0700) != 0) {
 		/* Somebody else created it meanwhile: use theirs, checked. */
@@ -88,6 +88,13 @@ static int make_dir(int atfd, const char *name, const char *display,
 	}
 	if (fchmodat(atfd, name, 0700, AT_SYMLINK_NOFOLLOW) != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "%s: chmod: %s", display,
+				     iampw_errstr(errno));
+	/*
+	 * Explicit too: setuid passwd runs with the user's gid, which would
+	 * otherwise become the directory's group.
+	 */
+	if (fchownat(atfd, name, owner, group, AT_SYMLINK_NOFOLLOW) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: chown: %s", display,
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -125,14 +132,15 @@ static int open_dir_once(int atfd, const char *name, const char *display,
  * not be created.
  */
 static int open_dir(int atfd, const char *name, const char *display,
-		    bool create, uid_t owner, int *fdp, struct iampw_err *e)
+		    bool create, uid_t owner, gid_t group, int *fdp,
+		    struct iampw_err *e)
 {
 	int rc, fd;
 
 	*fdp = -1;
 	rc = open_dir_once(atfd, name, display, &fd, e);
 	if (rc == IAMPW_E_NOENT && create) {
-		rc = make_dir(atfd, name, display, e);
+		rc = make_dir(atfd, name, display, owner, group, e);
 		if (rc != IAMPW_OK)
 			return rc;
 		rc = open_dir_once(atfd, name, display, &fd, e);
@@ -180,12 +188,12 @@ int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
 				     "state directory path too long");
 	}
 
-	rc = open_dir(AT_FDCWD, dir, dir, create, owner, &sfd, e);
+	rc = open_dir(AT_FDCWD, dir, dir, create, owner, group, &sfd, e);
 	if (rc == IAMPW_E_NOENT)
 		return IAMPW_OK;
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = open_dir(sfd, PROFILES_DIR, s->path, create, owner, &s->dirfd, e);
+	rc = open_dir(sfd, PROFILES_DIR, s->path, create, owner, group, &s->dirfd, e);
 	close(sfd);
 	if (rc == IAMPW_E_NOENT)
 		return IAMPW_OK;
@@ -343,6 +351,13 @@ int iampw_store_lock(const struct iampw_store *s, const char *user,
 	 * The caller's umask cut the creation mode; a 0000 lock file would
 	 * shut a non-root store owner out at the next open.
 	 */
+	/* As for directories: not the group of a setuid caller. */
+	if ((st.st_uid != s->uid || st.st_gid != s->gid) &&
+	    fchown(fd, s->uid, s->gid) != 0) {
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
+				   iampw_errstr(errno));
+		goto out;
+	}
 	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
 		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
 				   iampw_errstr(errno));

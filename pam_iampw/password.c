@@ -154,10 +154,11 @@ static int check_candidate(struct ctx *c, const char *pw, struct pending *pend)
 /* Prompt and check up to `retry` times. */
 static int get_good_password(struct ctx *c, struct pending *pend)
 {
-	unsigned tries = c->o.use_authtok ? 1 : c->o.retry;
+	unsigned tries = c->o.use_authtok ? 1 : c->o.retry, done = 0;
 	int rc = PAM_AUTHTOK_ERR;
 
 	for (unsigned i = 0; i < tries; i++) {
+		done++;
 		const char *pw = NULL;
 
 		rc = pam_get_authtok(c->pamh, PAM_AUTHTOK, &pw, NULL);
@@ -177,7 +178,7 @@ static int get_good_password(struct ctx *c, struct pending *pend)
 	}
 	forget_authtok(c);
 	pam_syslog(c->pamh, LOG_NOTICE, "user %s: password change refused after %u %s",
-		   c->user, tries, tries == 1 ? "try" : "tries");
+		   c->user, done, done == 1 ? "try" : "tries");
 	return rc == PAM_TRY_AGAIN || rc == PAM_SUCCESS ? PAM_AUTHTOK_ERR : rc;
 }
 

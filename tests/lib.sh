@@ -13,6 +13,20 @@
 #   bail_out REASON           "Bail out!", exit 99
 #   done_testing              exit 0 when every result was ok, else 1
 #
+# Inside tests/sandbox/sandbox.sh (its /dev/log receiver writes every
+# message as one line "FACILITY.SEVERITY TAG[PID]: MESSAGE" to $SANDBOX_LOG):
+#   sandbox_log_sync [SECONDS]
+#                             return 0 once every message sent to /dev/log
+#                             before the call is in $SANDBOX_LOG (1 after
+#                             SECONDS, default 5): after it, a grep that
+#                             finds nothing means "not logged"
+#   sandbox_wait_log [-F] PATTERN [SECONDS]
+#                             wait until a line of $SANDBOX_LOG matches
+#                             PATTERN (a grep basic regular expression, or
+#                             with -F a fixed string): 0 as soon as one
+#                             does, 1 after SECONDS (whole, default 2)
+#   sandbox_log_clear         sync, then empty $SANDBOX_LOG
+#
 # CMD's own standard output goes to stderr so that nothing it prints can
 # be read as a TAP line.  TAP_N counts results; a test whose results are
 # produced by two processes may set it before its first result.
@@ -95,4 +109,31 @@ done_testing() {
 	[ "$TAP_FAILED" -eq 0 ] && exit 0
 	diag "$TAP_FAILED of $TAP_N failed"
 	exit 1
+}
+
+# shellcheck disable=SC2120 # SECONDS is optional
+sandbox_log_sync() {
+	python3 "${SANDBOX_SYSLOGD:?not inside sandbox.sh}" sync /dev/log "${1:-5}"
+}
+
+sandbox_wait_log() {
+	tap_grep=-e
+	if [ "$1" = -F ]; then
+		tap_grep=-Fe
+		shift
+	fi
+	# Tenths of a second; the first look comes after a sync, so a message
+	# logged before the call is found at once.
+	tap_left=$(( ${2:-2} * 10 ))
+	sandbox_log_sync >&2
+	while :; do
+		grep -q "$tap_grep" "$1" "${SANDBOX_LOG:?not inside sandbox.sh}" && return 0
+		[ "$tap_left" -gt 0 ] || return 1
+		tap_left=$((tap_left - 1))
+		sleep 0.1
+	done
+}
+
+sandbox_log_clear() {
+	sandbox_log_sync >&2 && : >"${SANDBOX_LOG:?not inside sandbox.sh}"
 }

@@ -1,52 +1,270 @@
 #!/bin/bash
-# The README's first quick-start command: install what is needed, build,
-# and show the core's rules at work on sample passwords and policies.
-# Touches no account, no /etc/pam.d and no /etc/shadow.
-set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-if [ "$(id -u)" -eq 0 ]; then
-	tools/deps.sh > build-deps.log 2>&1 || { cat build-deps.log; exit 1; }
-	rm -f build-deps.log
+# The README's first quick-start command (Debian 12, as root):
+#
+#   tools/demo.sh
+#
+# installs the dependencies (tools/deps.sh), builds pam_iampw out of tree
+# in build/demo, and then shows it at work on a throwaway copy of this
+# host (tests/sandbox/sandbox.sh --install: `make install` and
+# pam-auth-update happen inside it, on private copies of /etc, /usr and
+# /var), narrating each step and showing the real programs' output:
+# iampw-admin sets a policy and a login profile that must be reset, su
+# forces the change and refuses a weak and a reused password, login warns
+# before expiry, makes an expired password be changed, and refuses a
+# hard-expired one.  Nothing on the host changes; the sandbox checks that.
+#
+# Exit status 0 when every step behaved as narrated; 1 when one did not
+# (the step says what was expected); 2 when the demo could not run.
+# shellcheck disable=SC2016,SC2034 # verify() evals its single-quoted conditions
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+cd "$top" || exit 2
+
+if [ -t 1 ]; then
+	B=$'\033[1m' G=$'\033[32m' R=$'\033[31m' D=$'\033[2m' N=$'\033[0m'
 else
-	echo "(not root: skipping the package install; see tools/deps.sh)"
+	B='' G='' R='' D='' N=''
 fi
-mkdir -p build/demo
-if [ ! -x build/demo/tools/iampw-try ]; then
-	[ -x configure ] || ./bootstrap > /dev/null
-	[ ! -f config.status ] || { echo "the source tree is configured: run 'make distclean' first" >&2; exit 2; }
-	(cd build/demo && "$top/configure" --quiet && make -j"$(nproc)" --quiet) > build/demo.log 2>&1 ||
-		{ tail -n 30 build/demo.log; exit 1; }
+
+say() {
+	printf '\n%s%s%s\n' "$B" "$*" "$N"
+}
+
+# Indented, dimmed output of a program.
+show() {
+	sed "s/^/      $D/; s/\$/$N/"
+}
+
+# ---------------------------------------------------------------------------
+# Inside the sandbox.
+
+inside() {
+	. "$top/tests/lib.sh"
+	. "$top/tests/e2e/e2e.sh"
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+	local failed=0 rc h
+	local P0='Kettle+Lamp+Fig7' P1='Orbit[Stone]2Yak' P2='Quill=Marsh=9Tan' P3='Violet{Cask}8Rue'
+	local WEAK='summer' POLICY_FLAGS
+
+	# verify DESC COND...: every COND (eval'ed) holds, or the step failed.
+	verify() {
+		local desc=$1 c bad=()
+		shift
+		for c; do
+			eval "$c" || bad+=("$c")
+		done
+		if [ ${#bad[@]} -eq 0 ]; then
+			printf '   %sas expected:%s %s\n' "$G" "$N" "$desc"
+			return 0
+		fi
+		printf '   %sNOT AS NARRATED:%s %s\n' "$R" "$N" "$desc"
+		for c in "${bad[@]}"; do printf '      does not hold: %s\n' "$c"; done
+		failed=$((failed + 1))
+		return 1
+	}
+
+	# run CMD...: print the command line, run it, show its output.
+	run() {
+		printf '   %s# %s%s\n' "$B" "$*" "$N"
+		"$@" >"$cout" 2>&1
+		rc=$?
+		show <"$cout"
+		return "$rc"
+	}
+
+	# Show the last terminal conversation (without converse.exp's summary).
+	conversation() {
+		grep -v '^@@ ' "$cout" | sed -e '/^[[:space:]]*$/d' | show
+	}
+
+	# conv_shown [converse.exp options] -- CMD...: the command line, then
+	# the conversation on its terminal, the typed answers shown.
+	conv_shown() {
+		local a shown=("$@")
+		for a; do
+			shown=("${shown[@]:1}")
+			[ "$a" = -- ] && break
+		done
+		printf '   %s# %s%s\n' "$B" "${shown[*]}" "$N"
+		conv -show "$@"
+		conversation
+	}
+
+	say "0. A host with pam_iampw installed"
+	echo "   This is a private copy of this host, where \`make install\` and"
+	echo "   \`pam-auth-update --enable iampw iampw-commit\` just ran.  The password stack:"
+	e2e_setup alice bob
+	grep -v '^#' /etc/pam.d/common-password | sed '/^[[:space:]]*$/d' | show
+	echo "   Two users: alice, and bob, who will run su."
+
+	say "1. The administrator sets the account password policy, as with aws iam"
+	POLICY_FLAGS=(--minimum-password-length 12 --require-symbols --require-numbers
+		--require-uppercase-characters --require-lowercase-characters
+		--allow-users-to-change-password --max-password-age 90 --password-reuse-prevention 3)
+	run iampw-admin update-account-password-policy "${POLICY_FLAGS[@]}"
+	verify "the policy is set, nothing printed (as the AWS CLI)" '[ $rc -eq 0 ]' '[ ! -s "$cout" ]'
+	run iampw-admin get-account-password-policy
+	verify "get-account-password-policy shows it in IAM's JSON" '[ $rc -eq 0 ]' \
+		'grep -q "\"MinimumPasswordLength\": 12," "$cout"' 'grep -q "\"MaxPasswordAge\": 90," "$cout"' \
+		'grep -q "\"PasswordReusePrevention\": 3," "$cout"'
+
+	say "2. alice gets a console password that she must change at her first login"
+	printf "   %s# echo '%s' | iampw-admin create-login-profile --user-name alice --password-reset-required --password-stdin%s\n" \
+		"$B" "$P0" "$N"
+	printf '%s\n' "$P0" | admin create-login-profile --user-name alice \
+		--password-reset-required --password-stdin >"$cout" 2>&1
+	rc=$?
+	show <"$cout"
+	verify "the profile exists and requires a reset" '[ $rc -eq 0 ]' \
+		'grep -q "\"PasswordResetRequired\": true" "$cout"'
+
+	say "3. bob runs 'su - alice' and types her first password"
+	echo "   It works once: she must choose a new one.  She tries a weak one, then the"
+	echo "   first one again, then a good one (the module gives three tries)."
+	h=$(shadow_hash alice)
+	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$WEAK$'\n'$P0$'\n'$P1 \
+		conv_shown -shell -- runuser -u bob -- su - alice
+	verify "su said: '$MSG_RESET'" 'has_line "$MSG_RESET" 1'
+	verify "the weak password was refused with every rule it breaks" \
+		'has_line "${MSG_POLICY}it must be at least 12 characters long; $RULE_UPPER; $RULE_NUMBER; $RULE_SYMBOL." 1'
+	verify "the first password, used again, was refused: '$MSG_REUSED'" 'has_line "$MSG_REUSED" 1'
+	verify "the good one was accepted and alice got her shell" '[ "$CONV_EXIT" = 0 ]' \
+		'shell_as alice' '[ "$(shadow_hash alice)" != "$h" ]' \
+		'[ "$CONV_PROMPTS" = "password current new retype new retype new retype shell" ]'
+
+	say "4. The next 'su - alice' goes straight in"
+	E2E_PASSWORD=$P1 conv_shown -shell -- runuser -u bob -- su - alice
+	verify "only the password was asked" '[ "$CONV_EXIT" = 0 ]' \
+		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+
+	say "5. 80 days later: login warns that the password expires soon"
+	echo "   (The demo backdates alice's last change in her login profile"
+	echo "   $STATE/profiles/alice rather than wait.)"
+	age alice 80
+	E2E_PASSWORD=$P1 conv_shown -shell -- login alice
+	verify "login said 'Your password will expire in 10 days.' and let her in" \
+		'has_line "Your password will expire in 10 days." 1' '[ "$CONV_EXIT" = 0 ]' \
+		'shell_as alice'
+
+	say "6. 95 days later: the password has expired, login makes her change it"
+	age alice 95
+	h=$(shadow_hash alice)
+	E2E_PASSWORD=$P1 E2E_CURRENT=$P1 E2E_NEW=$P2 conv_shown -shell -- login alice
+	verify "login said '$MSG_EXPIRED'" 'has_line "$MSG_EXPIRED" 1'
+	verify "she chose a new password and got her shell" '[ "$CONV_EXIT" = 0 ]' \
+		'[ "$CONV_PROMPTS" = "password current new retype shell" ]' 'shell_as alice' \
+		'[ "$(shadow_hash alice)" != "$h" ]'
+
+	say "7. With HardExpiry, an expired password can only be reset by an administrator"
+	run iampw-admin update-account-password-policy "${POLICY_FLAGS[@]}" --hard-expiry
+	verify "the policy now has HardExpiry" '[ $rc -eq 0 ]' \
+		'iampw-admin get-account-password-policy | grep -q "\"HardExpiry\": true"'
+	age alice 95
+	h=$(shadow_hash alice)
+	E2E_PASSWORD=$P2 E2E_CURRENT=$P2 E2E_NEW=$P0 conv_shown -shell -- login alice
+	verify "login said '$MSG_HARD' and refused her" 'has_line "$MSG_HARD" 1' \
+		'[ "$CONV_EXIT" != 0 ]' '! shell_as alice' '[ "$(shadow_hash alice)" = "$h" ]'
+	echo "   The administrator sets a new password (checked against the policy and the"
+	echo "   history too); alice can log in again."
+	printf "   %s# echo '%s' | iampw-admin update-login-profile --user-name alice --password-stdin%s\n" \
+		"$B" "$P3" "$N"
+	printf '%s\n' "$P3" | admin update-login-profile --user-name alice --password-stdin >"$cout" 2>&1
+	rc=$?
+	show <"$cout"
+	verify "the reset is done, nothing printed" '[ $rc -eq 0 ]' '[ ! -s "$cout" ]'
+	E2E_PASSWORD=$P3 conv_shown -shell -- login alice
+	verify "login let her in, with no message" '[ "$CONV_EXIT" = 0 ]' \
+		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' '! says "expire"'
+
+	say "8. What pam_iampw and iampw-admin logged (syslog, LOG_AUTHPRIV)"
+	if [ -n "${SANDBOX_LOG:-}" ] && sandbox_log_sync 5 >/dev/null 2>&1; then
+		grep -E 'pam_iampw\(|iampw-admin\[' "$SANDBOX_LOG" | grep -v '^authpriv.debug' |
+			sed 's/^/      /'
+		verify "the forced change at su was logged" \
+			'grep -qF "pam_iampw(su-l:chauthtok): user alice: password change recorded" "$SANDBOX_LOG"'
+	else
+		echo "   (this sandbox has no syslog receiver)"
+	fi
+
+	echo
+	if [ "$failed" -ne 0 ]; then
+		printf '%s%d step(s) did not behave as narrated.%s\n' "$R" "$failed" "$N"
+		return 1
+	fi
+	printf '%sEvery step behaved as narrated.%s\n' "$G" "$N"
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# On the host.
+
+die() {
+	printf '%sdemo: %s%s\n' "$R" "$*" "$N" >&2
+	exit 2
+}
+
+# step LOG DESC CMD...: run a build step quietly; on failure show the log.
+step() {
+	local log=$1 desc=$2
+	shift 2
+	printf '%s\n' "$desc"
+	if ! "$@" >"$log" 2>&1; then
+		tail -n 40 "$log" | sed 's/^/   /'
+		die "failed: $desc (log: $log)"
+	fi
+}
+
+outside() {
+	local build=$top/build/demo errf rc t0
+	t0=$(date +%s)
+	[ "$(id -u)" -eq 0 ] ||
+		die "run as root: it installs packages, and the demo uses real accounts in a throwaway namespace"
+	# A configure run in the source tree blocks out-of-tree builds.
+	[ ! -f config.status ] ||
+		die "the source tree is configured in-tree: run 'make distclean' first"
+	mkdir -p build || die "cannot create build/"
+	say "Preparing: dependencies and an out-of-tree build in build/demo"
+	step build/deps.log "installing the dependencies (tools/deps.sh; log: build/deps.log)" tools/deps.sh
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+		step build/bootstrap.log "bootstrapping (./bootstrap)" ./bootstrap
+	fi
+	mkdir -p "$build" || die "cannot create $build"
+	if [ ! -f "$build/config.status" ] || [ configure -nt "$build/config.status" ]; then
+		step build/demo-configure.log "configuring (build/demo, log: build/demo-configure.log)" \
+			sh -c "cd '$build' && '$top/configure'"
+	fi
+	step build/demo-make.log "building (make -j$(nproc), log: build/demo-make.log)" \
+		make -C "$build" -j"$(nproc)"
+
+	say "Starting a throwaway copy of this host (tests/sandbox/sandbox.sh --install)"
+	echo "Inside it, \`make install\` and \`pam-auth-update --enable iampw iampw-commit\`"
+	echo "put pam_iampw into /etc/pam.d/common-*; every file written lands in private copies."
+	errf=$top/build/demo-sandbox.log
+	top_builddir=$build tests/sandbox/sandbox.sh --install "$top/tools/demo.sh" --inside 2>"$errf"
+	rc=$?
+	echo
+	if [ "$rc" -eq 124 ] || [ "$(tail -n 1 "$errf")" != "sandbox: host unchanged" ]; then
+		sed 's/^/   /' "$errf"
+		printf '%sThe host check FAILED: see above.%s\n' "$R" "$N"
+		exit 1
+	fi
+	if [ "$rc" -eq 125 ]; then
+		sed 's/^/   /' "$errf"
+		die "the sandbox could not be set up"
+	fi
+	echo "The host was not touched: sandbox.sh compared its accounts, /etc/pam.d,"
+	echo "/usr/sbin, the PAM module directory and /var/lib before and after the run"
+	echo "(\"$(tail -n 1 "$errf")\").  Took $(($(date +%s) - t0)) s."
+	[ "$rc" -eq 0 ] || {
+		tail -n 20 "$errf" | sed 's/^/   /'
+		exit 1
+	}
+	exit 0
+}
+
+if [ "${1:-}" = --inside ]; then
+	[ "${SANDBOX:-}" = 1 ] || die "--inside runs only inside tests/sandbox/sandbox.sh"
+	inside
+	exit $?
 fi
-try=build/demo/tools/iampw-try
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
-
-say "1. No custom policy: IAM's default applies (8-128 characters, 3 of the 4 types)."
-printf '%s\n' 'summer2024' 'Summer2024' 'Sh0rt!' 'alice' | tee "$work/in" | sed 's/^/   candidate: /'
-"$try" --user alice < "$work/in" || true
-
-say "2. A custom policy, as update-account-password-policy will write it:"
-cat > "$work/policy.conf" <<'POLICY'
-[policy]
-minimum_password_length = 14
-require_symbols = true
-require_numbers = true
-require_uppercase_characters = true
-require_lowercase_characters = true
-allow_users_to_change_password = true
-max_password_age = 90
-password_reuse_prevention = 5
-POLICY
-chmod 0644 "$work/policy.conf"
-sed 's/^/   /' "$work/policy.conf"
-printf '%s\n' 'correcthorse' 'Correct-Horse-Battery-9' 'Alice Smith' 'tilde~and.dots~Aa1' | tee "$work/in" | sed 's/^/   candidate: /'
-"$try" --policy "$work/policy.conf" --user alice --gecos 'Alice Smith,,,' < "$work/in" || true
-
-say "3. A policy file with mistakes is refused, every problem with file:line:"
-printf '[policy]\nminimum_password_length = 010\nmax_password_age = 1096\nrequire_symbols = maybe\nfavourite_colour = blue\n' > "$work/bad.conf"
-chmod 0644 "$work/bad.conf"
-sed 's/^/   /' "$work/bad.conf"
-"$try" --policy "$work/bad.conf" < /dev/null || true
+outside

@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -720 2>/dev/null | head -n 1)" ]; then
 	apt-get update -q
 fi
-apt-get install -y -q --no-install-recommends \
+apt-get install -y -q --no-install-recommends --no-upgrade \
 	build-essential autoconf automake libtool pkg-config \
 	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev \
 	libpam-modules libpam-runtime pamtester \

@@ -735,6 +735,39 @@ static void test_lock_file_mode(void **state)
 	iampw_store_unlock(lockfd);
 }
 
+/*
+ * setuid passwd runs with euid 0 but the user's gid: what it creates must
+ * still be root's group, not the user's.
+ */
+static void test_created_with_store_group(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	int lockfd;
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		skip();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool ok = setegid(4321) == 0 &&
+			  iampw_store_open(&f->s, f->state, true, 0, 0, &f->e) == IAMPW_OK &&
+			  iampw_store_lock(&f->s, "alice", 0, &lockfd, &f->e) == IAMPW_OK;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(stat(f->state, &st), 0);
+	assert_int_equal(st.st_gid, 0);
+	assert_int_equal(stat(f->profiles, &st), 0);
+	assert_int_equal(st.st_gid, 0);
+	assert_int_equal(stat(th_path(f->profiles, ".alice.lock"), &st), 0);
+	assert_int_equal(st.st_gid, 0);
+	assert_int_equal(st.st_uid, 0);
+}
+
 static void test_remove(void **state)
 {
 	struct fx *f = *state;
@@ -1060,6 +1093,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user_names),
+		cmocka_unit_test_setup_teardown(test_created_with_store_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_create_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_create_keeps_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_create_only_last_component, setup, teardown),

@@ -1,0 +1,168 @@
+#!/bin/bash
+# End to end: passwd(1) and login(1) with pam_iampw in the host's common
+# stacks, inside a throwaway copy of this host (tests/e2e/e2e.sh says how
+# the module gets there).  The programs run on a terminal under expect
+# (tests/e2e/converse.exp), as a person would use them.
+#
+#   1. passwd run by the user: a password breaking several rules is
+#      refused with every rule listed, in the module's words; a good one
+#      is accepted; a recently used one is refused; with
+#      AllowUsersToChangePassword false the change is refused up front.
+#   2. passwd USER run by root (an admin reset): still checked against
+#      the policy and the history; a good password is accepted.
+#   7. Policy changes: a longer MinimumPasswordLength forces nobody to
+#      change (login goes straight in, the account stack says PAM_SUCCESS)
+#      but applies at the next change; a MaxPasswordAge expires an older
+#      password at once (an account adopted with `chage -d` in the past).
+
+# shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
+here=$(cd "$(dirname "$0")" && pwd) || exit 99
+. "$here/../lib.sh"
+. "$here/e2e.sh"
+
+INSIDE_TESTS=24
+
+P0='Kettle+Lamp+Fig7'
+P1='Orbit[Stone]2Yak'
+P2='Quill=Marsh=9Tan'
+P3='Violet{Cask}8Rue'
+C0='Carol#Pass5678x'
+C1='Nectar|Brim|3Owl+Fern'
+# Breaks every rule of the policy: shorter than 12, no upper, lower,
+# number or symbol ('~' and '.' are not IAM symbols).
+WEAK='~.~.'
+# Long enough, lower case only: breaks three rules.
+LOWER='lowercaseonly'
+MSG_WEAK="${MSG_POLICY}it must be at least 12 characters long; $RULE_UPPER; $RULE_LOWER; $RULE_NUMBER; $RULE_SYMBOL."
+MSG_LOWER="${MSG_POLICY}$RULE_UPPER; $RULE_NUMBER; $RULE_SYMBOL."
+MSG_MIN20="${MSG_POLICY}it must be at least 20 characters long."
+
+inside() {
+	local h rc rc2 old
+	e2e_setup alice carol
+
+	policy 12 --allow-users-to-change-password
+	rc=$?
+	printf '%s\n' "$P0" | admin create-login-profile --user-name alice --password-stdin >/dev/null
+	rc2=$?
+	check "setup: a policy (12+, every type, reuse 3) and alice's login profile (iampw-admin)" \
+		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'authenticates alice "$P0"'
+
+	# -- 1. passwd as the user ------------------------------------------
+	h=$(shadow_hash alice)
+	E2E_CURRENT=$P0 E2E_NEW=$WEAK conv -- runuser -u alice -- passwd
+	check "1: passwd as alice: a password breaking every rule is refused, 3 tries, nothing changed" \
+		'[ "$CONV_EXIT" != 0 ]' \
+		'[ "$CONV_PROMPTS" = "current new retype new retype new retype" ]' \
+		'has_line "passwd: password unchanged"' '[ "$(shadow_hash alice)" = "$h" ]'
+	check "1: each refusal lists all five failed rules, exactly in the module's words" \
+		'has_line "$MSG_WEAK" 3'
+
+	E2E_CURRENT=$P0 E2E_NEW=$LOWER$'\n'$P1 conv -- runuser -u alice -- passwd
+	check "1: a password breaking three rules is refused listing exactly those three" \
+		'has_line "$MSG_LOWER" 1'
+	check "1: the next try, a good password, is accepted: the shadow hash changed" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype new retype" ]' \
+		'has_line "passwd: password updated successfully"' \
+		'[ "$(shadow_hash alice)" != "$h" ]' 'authenticates alice "$P1"' \
+		'! authenticates alice "$P0"'
+
+	h=$(shadow_hash alice)
+	E2E_CURRENT=$P1 E2E_NEW=$P0 conv -- runuser -u alice -- passwd
+	check "1: reusing the previous password (PasswordReusePrevention 3) is refused, nothing changed" \
+		'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]'
+	check "1: with '$MSG_REUSED'" 'has_line "$MSG_REUSED" 3' '! says "$MSG_POLICY"'
+
+	policy 12
+	rc=$?
+	E2E_CURRENT=$P1 E2E_NEW=$P2 conv -- runuser -u alice -- passwd
+	check "1: AllowUsersToChangePassword false (the flag left out): passwd as alice is refused before any prompt" \
+		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" != 0 ]' '[ -z "$CONV_PROMPTS" ]' \
+		'[ "$(shadow_hash alice)" = "$h" ]'
+	check "1: with '$MSG_DISABLED'" 'has_line "$MSG_DISABLED" 1'
+
+	# -- 2. passwd alice as root: an admin reset ---------------------------
+	E2E_NEW=$WEAK conv -- passwd alice
+	check "2: passwd alice as root (users' own changes disabled): a weak password is refused, 3 tries" \
+		'[ "$CONV_EXIT" != 0 ]' \
+		'[ "$CONV_PROMPTS" = "new retype new retype new retype" ]' \
+		'[ "$(shadow_hash alice)" = "$h" ]'
+	check "2: each refusal lists all five failed rules" 'has_line "$MSG_WEAK" 3'
+
+	E2E_NEW=$P0 conv -- passwd alice
+	check "2: a recently used password is refused with '$MSG_REUSED'" \
+		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_REUSED" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+
+	E2E_NEW=$P2 conv -- passwd alice
+	check "2: a good password is accepted: shadow changed, it authenticates, the old one does not" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "new retype" ]' \
+		'has_line "passwd: password updated successfully"' \
+		'[ "$(shadow_hash alice)" != "$h" ]' 'authenticates alice "$P2"' \
+		'! authenticates alice "$P1"'
+
+	# -- 7. policy changes ----------------------------------------------------
+	policy 20 --allow-users-to-change-password
+	rc=$?
+	E2E_PASSWORD=$P2 conv -shell -- login alice
+	check "7: MinimumPasswordLength 12 -> 20: alice (16 characters) logs in, no message, no change asked" \
+		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' \
+		'shell_as alice' '! says "required"' '! says "expire"'
+	printf '%s\n' "$P2" | pamtester -v login alice authenticate acct_mgmt >"$cout" 2>&1
+	rc=$?
+	check "7: the login service's auth + account stacks say PAM_SUCCESS (pamtester)" \
+		'[ $rc -eq 0 ]' 'has_line "pamtester: account management done."'
+	h=$(shadow_hash alice)
+	E2E_CURRENT=$P2 E2E_NEW=$P3 conv -- runuser -u alice -- passwd
+	check "7: the new minimum applies at her next change: 16 characters refused" \
+		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_MIN20" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+
+	# carol: a password set outside PAM 200 days ago, then adopted.
+	old=$(date -u -d "@$(($(date +%s) - 200 * 86400))" +%F)
+	echo "carol:$C0" | chpasswd -c YESCRYPT && chage -d "$old" carol &&
+		admin adopt-user --user-name carol >/dev/null
+	rc=$?
+	check "7: carol: password set 200 days ago (chpasswd, chage -d $old), adopted (adopt-user)" \
+		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/carol" ]' \
+		'[ "$(shadow_lastchg carol)" -eq $(($(date -u -d "$old" +%s) / 86400)) ]'
+	E2E_PASSWORD=$C0 conv -shell -- login carol
+	check "7: without MaxPasswordAge her old password still logs in, no message" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as carol' \
+		'! says "expire"'
+
+	policy 20 --allow-users-to-change-password --max-password-age 90
+	rc=$?
+	h=$(shadow_hash carol)
+	E2E_PASSWORD=$C0 E2E_CURRENT=$C0 E2E_NEW=$C1 conv -shell -- login carol
+	check "7: MaxPasswordAge 90 set: at her next login carol is told '$MSG_EXPIRED'" \
+		'[ $rc -eq 0 ]' 'has_line "$MSG_EXPIRED" 1'
+	check "7: login asks for a new password at once, then lets her in with it" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype shell" ]' \
+		'shell_as carol' '[ "$(shadow_hash carol)" != "$h" ]'
+	E2E_PASSWORD=$C1 conv -shell -- login carol
+	check "7: her next login goes straight in" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as carol' \
+		'! says "expire"' '! says "required"'
+	E2E_PASSWORD=$P2 conv -shell -- login alice
+	check "7: alice, who changed hers today, logs in with no message" \
+		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' \
+		'! says "expire"'
+	check "7: the policy shown is the one set (get-account-password-policy)" \
+		'admin get-account-password-policy >"$cout"' \
+		'grep -q "\"MinimumPasswordLength\": 20," "$cout"' \
+		'grep -q "\"MaxPasswordAge\": 90," "$cout"' \
+		'grep -q "\"AllowUsersToChangePassword\": true," "$cout"'
+
+	log_check "passwd's and login's changes are logged by pam_iampw (SANDBOX_LOG)" \
+		"pam_iampw(passwd:chauthtok): user alice: password change recorded" \
+		"pam_iampw(login:chauthtok): user carol: password change recorded"
+
+	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
+	done_testing
+}
+
+if [ "${1:-}" = --inside ]; then
+	[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
+	inside
+else
+	e2e_outside "$here/$(basename "$0")" "$INSIDE_TESTS"
+fi
