@@ -35,6 +35,7 @@ struct checker {
 	struct iampw_config cfg;
 	bool scope_known;          /* iampw.conf and its group are usable */
 	struct iampw_store store;
+	struct acct_table accounts; /* the passwd database, read once */
 };
 
 static void problem(struct checker *k, const char *fmt, ...)
@@ -164,17 +165,29 @@ static void check_owner(struct checker *k, const char *name,
 			const struct iampw_profile *p)
 {
 	const char *dir = k->store.path;
+	const struct acct *found;
 	struct passwd pwbuf, *pw;
 	char *buf = NULL;
 	struct iampw_err e;
 	bool in = false;
 	int rc;
 
-	rc = lookup(name, &pwbuf, &buf, &pw);
-	if (rc != 0) {
-		problem(k, "%s/%s: cannot look up user %s: %s", dir, name, name,
-			strerror_r(rc, (char[128]){ 0 }, 128));
-		goto out;
+	/*
+	 * The table answers for every account the passwd database lists; a
+	 * source that does not enumerate (LDAP without it) is asked by name.
+	 */
+	found = acct_find(&k->accounts, name);
+	if (found != NULL) {
+		pwbuf.pw_uid = found->uid;
+		pwbuf.pw_gid = found->gid;
+		pw = &pwbuf;
+	} else {
+		rc = lookup(name, &pwbuf, &buf, &pw);
+		if (rc != 0) {
+			problem(k, "%s/%s: cannot look up user %s: %s", dir, name, name,
+				strerror_r(rc, (char[128]){ 0 }, 128));
+			goto out;
+		}
 	}
 	if (pw == NULL) {
 		problem(k, "%s/%s: user %s does not exist (a profile left by a deleted account?)",
@@ -370,6 +383,11 @@ static void check_store(struct checker *k)
 	}
 	if (k->store.dirfd < 0)
 		return;
+	rc = acct_read_passwd(&k->accounts);
+	if (rc != 0)
+		problem(k, "cannot read the passwd database: %s",
+			strerror_r(rc, (char[128]){ 0 }, 128));
+	acct_sort(&k->accounts);
 	rc = read_names(k->store.dirfd, &names, &n);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", k->store.path,
@@ -391,5 +409,6 @@ int verb_check(struct cli *c)
 	check_config(&k);
 	check_store(&k);
 	iampw_store_close(&k.store);
+	acct_free(&k.accounts);
 	return k.problems > 0 ? EXIT_CONFIG : EXIT_OK;
 }

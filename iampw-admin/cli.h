@@ -184,6 +184,30 @@ int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
  */
 int pwinput_read(bool force_stdin, char **password);
 
+/* accounts.c: the passwd database in a sorted table, read once. */
+struct acct {
+	char *name;
+	size_t seq;        /* enumeration order: the first of equal names wins */
+	uid_t uid;         /* passwd */
+	gid_t gid;
+	bool usable;       /* shadow (report.c): a password that can log in */
+};
+struct acct_table {
+	struct acct *v;
+	size_t n, cap;
+};
+/* Append a copy of `name`; NULL when out of memory. */
+struct acct *acct_add(struct acct_table *t, const char *name);
+/* Sort by name, keeping the first entry of each name (as getpwnam would). */
+void acct_sort(struct acct_table *t);
+/* Binary search of a sorted table. */
+const struct acct *acct_find(const struct acct_table *t, const char *name);
+void acct_free(struct acct_table *t);
+/* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
+int acct_grow(char **buf, size_t *size);
+/* Every passwd account whose name can be a profile name; 0 or errno. */
+int acct_read_passwd(struct acct_table *t);
+
 /* report.c */
 int verb_generate_credential_report(struct cli *c);
 int verb_get_credential_report(struct cli *c);

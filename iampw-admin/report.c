@@ -30,7 +30,6 @@
 
 #define DAY_SECONDS INT64_C(86400)
 /* NSS buffers grow on ERANGE up to this; no real entry comes near it. */
-#define NSS_BUF_MAX (1u << 20)
 
 /* IAM's columns, in IAM's order. */
 enum col {
@@ -89,20 +88,6 @@ static const char NA[] = "N/A";
 static const char NO_INFO[] = "no_information";
 static const char NOT_SUPPORTED[] = "not_supported";
 
-/* One name from passwd, shadow or the profiles directory. */
-struct entry {
-	char *name;
-	size_t seq;        /* enumeration order: the first of equal names wins */
-	uid_t uid;         /* passwd */
-	gid_t gid;
-	bool usable;       /* shadow: a password that can be used to log in */
-};
-
-struct table {
-	struct entry *v;
-	size_t n, cap;
-};
-
 /* A growing text buffer; `nomem` makes every later append a no-op. */
 struct text {
 	char *s;
@@ -110,154 +95,13 @@ struct text {
 	bool nomem;
 };
 
-/* ---------------------------------------------------------------------- */
-/* Name tables                                                            */
-
-static struct entry *table_add(struct table *t, const char *name)
-{
-	struct entry *e;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct entry *v = reallocarray(t->v, cap, sizeof *v);
-
-		if (v == NULL)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
-	e = &t->v[t->n];
-	memset(e, 0, sizeof *e);
-	e->name = strdup(name);
-	if (e->name == NULL)
-		return NULL;
-	e->seq = t->n++;
-	return e;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct entry *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-
-	if (r != 0)
-		return r;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int name_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct entry *)elem)->name);
-}
-
-/*
- * Sort by name, keeping only the first entry of each name in enumeration
- * order: what getpwnam() would return when two NSS sources know a name.
- */
-static void table_sort(struct table *t)
-{
-	size_t out = 0;
-
-	if (t->n == 0)
-		return;
-	qsort(t->v, t->n, sizeof *t->v, entry_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		if (out > 0 && strcmp(t->v[out - 1].name, t->v[i].name) == 0) {
-			free(t->v[i].name);
-			continue;
-		}
-		t->v[out++] = t->v[i];
-	}
-	t->n = out;
-}
-
-static const struct entry *table_find(const struct table *t, const char *name)
-{
-	if (t->n == 0)
-		return NULL;
-	return bsearch(name, t->v, t->n, sizeof *t->v, name_cmp);
-}
-
-static void table_free(struct table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].name);
-	free(t->v);
-	memset(t, 0, sizeof *t);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Reading the databases once                                             */
-
-/*
- * A bigger NSS buffer.  Not realloc: the old one may hold shadow hashes,
- * which must be wiped, not left behind in freed memory.
- */
-static int grow(char **buf, size_t *size)
-{
-	char *n;
-
-	if (*size >= NSS_BUF_MAX)
-		return ERANGE;
-	n = malloc(*size * 2);
-	if (n == NULL)
-		return ENOMEM;
-	iampw_wipe(*buf, *size);
-	free(*buf);
-	*buf = n;
-	*size *= 2;
-	return 0;
-}
-
-/*
- * Every account of the passwd database whose name can be a profile name
- * (the module treats the others as out of scope).
- */
-static int read_passwd(struct table *t)
-{
-	struct passwd pw, *res;
-	size_t size = 4096;
-	char *buf = malloc(size);
-	int rc = 0;
-
-	if (buf == NULL)
-		return ENOMEM;
-	setpwent();
-	for (;;) {
-		struct entry *e;
-
-		res = NULL;
-		rc = getpwent_r(&pw, buf, size, &res);
-		/* glibc rewinds to the same entry after ERANGE. */
-		if (rc == ERANGE && (rc = grow(&buf, &size)) == 0)
-			continue;
-		if (rc != 0 || res == NULL)
-			break;
-		if (!iampw_user_name_valid(pw.pw_name))
-			continue;
-		e = table_add(t, pw.pw_name);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		e->uid = pw.pw_uid;
-		e->gid = pw.pw_gid;
-	}
-	endpwent();
-	free(buf);
-	/* The end of the database. */
-	if (rc == ENOENT)
-		rc = 0;
-	return rc;
-}
-
 /* The same rule as unixpw_shadow(): not empty, not locked ('!' or '*'). */
 static bool hash_usable(const char *hash)
 {
 	return hash != NULL && hash[0] != '\0' && hash[0] != '!' && hash[0] != '*';
 }
 
-static int read_shadow(struct table *t)
+static int read_shadow(struct acct_table *t)
 {
 	struct spwd sp, *res;
 	size_t size = 4096;
@@ -268,17 +112,17 @@ static int read_shadow(struct table *t)
 		return ENOMEM;
 	setspent();
 	for (;;) {
-		struct entry *e;
+		struct acct *e;
 
 		res = NULL;
 		rc = getspent_r(&sp, buf, size, &res);
-		if (rc == ERANGE && (rc = grow(&buf, &size)) == 0)
+		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
 			continue;
 		if (rc != 0 || res == NULL)
 			break;
 		if (!iampw_user_name_valid(sp.sp_namp))
 			continue;
-		e = table_add(t, sp.sp_namp);
+		e = acct_add(t, sp.sp_namp);
 		if (e == NULL) {
 			rc = ENOMEM;
 			break;
@@ -295,7 +139,7 @@ static int read_shadow(struct table *t)
 }
 
 /* The names of <statedir>/profiles that can be profiles; none when it is absent. */
-static int read_profile_names(const struct iampw_store *s, struct table *t)
+static int read_profile_names(const struct iampw_store *s, struct acct_table *t)
 {
 	struct dirent *d;
 	DIR *dir;
@@ -323,7 +167,7 @@ static int read_profile_names(const struct iampw_store *s, struct table *t)
 		/* Skips ".", "..", locks and temp files: `check` reports strays. */
 		if (!iampw_user_name_valid(d->d_name))
 			continue;
-		if (table_add(t, d->d_name) == NULL) {
+		if (acct_add(t, d->d_name) == NULL) {
 			rc = ENOMEM;
 			break;
 		}
@@ -333,19 +177,19 @@ static int read_profile_names(const struct iampw_store *s, struct table *t)
 }
 
 /* getpwnam_r for one name; 0 with *found false when there is no such account. */
-static int lookup_one(const char *name, struct table *accounts)
+static int lookup_one(const char *name, struct acct_table *accounts)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = 4096;
 	char *buf = malloc(size);
-	struct entry *e;
+	struct acct *e;
 	int rc;
 
 	if (buf == NULL)
 		return ENOMEM;
 	for (;;) {
 		rc = getpwnam_r(name, &pw, buf, size, &res);
-		if (rc != ERANGE || (rc = grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
 			break;
 	}
 	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
@@ -353,7 +197,7 @@ static int lookup_one(const char *name, struct table *accounts)
 		rc = 0;
 	/* A case-insensitive source may answer for another spelling: not this profile's user. */
 	if (rc == 0 && res != NULL && strcmp(pw.pw_name, name) == 0) {
-		e = table_add(accounts, name);
+		e = acct_add(accounts, name);
 		if (e == NULL) {
 			rc = ENOMEM;
 		} else {
@@ -369,22 +213,24 @@ static int lookup_one(const char *name, struct table *accounts)
  * Accounts the enumeration did not list, for profiles that have no
  * account in it (non-enumerable NSS sources, or users since deleted).
  */
-static int add_unlisted(struct table *accounts, const struct table *profiles)
+static int add_unlisted(struct acct_table *accounts, const struct acct_table *profiles)
 {
 	size_t listed = accounts->n;
 	int rc;
 
 	for (size_t i = 0; i < profiles->n; i++) {
 		const char *name = profiles->v[i].name;
+		/* Only the sorted part: lookup_one appends past it. */
+		const struct acct_table sorted = { accounts->v, listed, listed };
 
-		if (bsearch(name, accounts->v, listed, sizeof *accounts->v, name_cmp) != NULL)
+		if (acct_find(&sorted, name) != NULL)
 			continue;
 		rc = lookup_one(name, accounts);
 		if (rc != 0)
 			return rc;
 	}
 	if (accounts->n != listed)
-		table_sort(accounts);
+		acct_sort(accounts);
 	return 0;
 }
 
@@ -563,18 +409,18 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 /* The report                                                             */
 
 struct report {
-	struct table accounts;   /* passwd, then unlisted profile owners */
-	struct table shadow;
-	struct table profiles;   /* names in the profiles directory */
+	struct acct_table accounts;   /* passwd, then unlisted profile owners */
+	struct acct_table shadow;
+	struct acct_table profiles;   /* names in the profiles directory */
 	struct iampw_profile prof;
 	struct text csv;
 };
 
 static void report_free(struct report *r)
 {
-	table_free(&r->accounts);
-	table_free(&r->shadow);
-	table_free(&r->profiles);
+	acct_free(&r->accounts);
+	acct_free(&r->shadow);
+	acct_free(&r->profiles);
 	iampw_profile_clear(&r->prof);
 	free(r->csv.s);
 	memset(&r->csv, 0, sizeof r->csv);
@@ -588,10 +434,10 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "%s: cannot read the directory: %s",
 				 a->store.path, strerror_r(rc, (char[128]){ 0 }, 128));
-	table_sort(&r->profiles);
-	rc = read_passwd(&r->accounts);
+	acct_sort(&r->profiles);
+	rc = acct_read_passwd(&r->accounts);
 	if (rc == 0) {
-		table_sort(&r->accounts);
+		acct_sort(&r->accounts);
 		rc = add_unlisted(&r->accounts, &r->profiles);
 	}
 	if (rc != 0)
@@ -601,14 +447,14 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow database: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	table_sort(&r->shadow);
+	acct_sort(&r->shadow);
 	return EXIT_OK;
 }
 
 /* Is the user's Unix password usable?  A name no shadow source enumerated is asked for. */
 static bool password_usable(const struct report *r, const char *user)
 {
-	const struct entry *s = table_find(&r->shadow, user);
+	const struct acct *s = acct_find(&r->shadow, user);
 	int64_t changed;
 	bool usable = false;
 
@@ -625,7 +471,7 @@ static bool password_usable(const struct report *r, const char *user)
  * profile or a usable password.
  */
 static int account_row(const struct cli *c, struct admin *a, struct report *r,
-		       const struct entry *acct)
+		       const struct acct *acct)
 {
 	bool in = false, has_profile, usable;
 	int rc;
@@ -634,7 +480,7 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 		return cli_config_error(&a->err);
 	if (!in)
 		return EXIT_OK;
-	has_profile = table_find(&r->profiles, acct->name) != NULL;
+	has_profile = acct_find(&r->profiles, acct->name) != NULL;
 	usable = password_usable(r, acct->name);
 	if (!has_profile && !usable)
 		return EXIT_OK;

@@ -18,4 +18,5 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper libuid-wrapper \
 	clang libclang-rt-14-dev valgrind \
 	python3 util-linux iproute2 passwd login \
-	expect openssh-server openssh-client sudo
+	expect openssh-server openssh-client sudo \
+	libpwquality1 libcrack2 cracklib-runtime time

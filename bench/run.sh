@@ -1,0 +1,334 @@
+#!/bin/bash
+# bench/run.sh: the SPEC §8 figures.  Runs as root INSIDE
+# tests/sandbox/sandbox.sh (make bench starts it there): the user, its
+# /etc/shadow, /etc/security/opasswd and the 100,000 extra accounts are
+# the sandbox's private copies and vanish with it.
+#
+# Environment: top_builddir, top_srcdir (absolute), and optionally
+#   BENCH_RUNS=15        wall-clock runs per password-change figure
+#   BENCH_ACCT_TXN=10000 account transactions timed per stack
+#   BENCH_SIZES="1000 10000 100000"   profile counts for figure 4
+#   BENCH_TIMEOUT=60    seconds allowed per admin command in figure 4
+# Prints the tables and writes $top_srcdir/docs/BENCHMARKS.md.
+set -euo pipefail
+
+[ "${SANDBOX:-}" = 1 ] && [ "$(id -u)" = 0 ] ||
+	{ echo "bench/run.sh: run it through make bench (root, inside the sandbox)" >&2; exit 1; }
+B=${top_builddir:?}
+S=${top_srcdir:?}
+RUNS=${BENCH_RUNS:-15}
+ACCT_TXN=${BENCH_ACCT_TXN:-10000}
+CG_TXN=200
+SIZES=${BENCH_SIZES:-"1000 10000 100000"}
+TIMEOUT=${BENCH_TIMEOUT:-60}
+
+W=$SANDBOX_DIR/bench
+SO=$B/pam_iampw/.libs/pam_iampw.so
+PWQ=$(find "$B/bench/out/pwquality" -name pam_pwquality.so | head -n 1)
+ADMIN=$B/iampw-admin/iampw-admin
+CHG=$B/bench/chauthtok
+ACCT=$B/bench/account
+GEN=$B/bench/gen
+U=benchuser
+NEWPW='Bench-New-Pass-7q!'
+OLDPW='Init-Pass-1x!'
+CONF=$W/iampw.conf
+POL=$W/policy.conf
+ARGS="config=$CONF policy=$POL statedir=$W/state"
+
+fail() {
+	echo "bench/run.sh: $*" >&2
+	exit 1
+}
+
+for f in "$SO" "$PWQ" "$ADMIN" "$CHG" "$ACCT" "$GEN"; do
+	[ -f "$f" ] || fail "missing $f (make bench builds it)"
+done
+
+# ---------------------------------------------------------------------------
+# The stage: a real user, a policy keeping 24 passwords, service files.
+
+umask 022
+mkdir -p "$W/pam.d" "$W/snap"
+chmod 0700 "$W"
+useradd -m -s /bin/bash "$U"
+echo "$U:$OLDPW" | chpasswd
+UID_=$(id -u "$U")
+cat >"$CONF" <<EOF
+[scope]
+min_uid = 1000
+max_uid = 4000000
+EOF
+printf '[policy]\npassword_reuse_prevention = 24\n' >"$POL"
+
+svc() {
+	cat >"$W/pam.d/$1"
+}
+svc other <<EOF
+auth     required pam_deny.so
+account  required pam_deny.so
+password required pam_deny.so
+session  required pam_deny.so
+EOF
+svc ours <<EOF
+password requisite $SO $ARGS
+password required  pam_unix.so use_authtok yescrypt
+password optional  $SO commit $ARGS
+EOF
+svc peer <<EOF
+password requisite $PWQ retry=1
+password requisite pam_pwhistory.so remember=24 use_authtok
+password required  pam_unix.so use_authtok yescrypt
+EOF
+svc unix <<EOF
+password required pam_unix.so yescrypt
+EOF
+svc acct-permit <<<"account required pam_permit.so"
+svc acct-unix <<<"account required pam_unix.so"
+svc acct-unix-iampw <<EOF
+account required pam_unix.so
+account required $SO $ARGS
+EOF
+svc acct-iampw <<<"account required $SO $ARGS"
+
+cp -p /etc/shadow "$W/snap/shadow"
+for n in 0 1 8 24; do
+	rm -f "$W/state/profiles/$U"
+	"$GEN" history "$W/state" "$U" "$UID_" "$n"
+	cp -p "$W/state/profiles/$U" "$W/snap/prof.$n"
+	"$GEN" opasswd "$U" "$UID_" "$n" >"$W/snap/opasswd.$n"
+	chmod 0600 "$W/snap/opasswd.$n"
+done
+touch /etc/security/opasswd
+chmod 0600 /etc/security/opasswd
+
+restore_ours() { echo "-r $W/snap/prof.$1:$W/state/profiles/$U -r $W/snap/shadow:/etc/shadow"; }
+restore_peer() { echo "-r $W/snap/opasswd.$1:/etc/security/opasswd -r $W/snap/shadow:/etc/shadow"; }
+restore_unix() { echo "-r $W/snap/shadow:/etc/shadow"; }
+
+# callgrind instruction count of the toggled function (one process).
+cg_count() {
+	local fn=$1 out=$W/cg.out
+	shift
+	rm -f "$out"
+	valgrind --tool=callgrind --collect-atstart=no --toggle-collect="$fn" \
+		--callgrind-out-file="$out" "$@" >/dev/null 2>"$W/cg.log" ||
+		{ cat "$W/cg.log" >&2; fail "callgrind: $* failed"; }
+	awk '/^totals:/ { print $2 }' "$out"
+}
+
+# field KEY LINE: the value of KEY=... in LINE.
+field() {
+	tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"
+}
+
+calc() {
+	awk "BEGIN { printf \"$1\n\", $2 }"
+}
+
+# ---------------------------------------------------------------------------
+# Figures 1 and 2: password change.
+
+echo "bench: figure 1-2, password changes (callgrind + $RUNS timed runs each)" >&2
+declare -A CG MS HWM
+# measure KEY CHAUTHTOK-ARGS...: CG, MS and HWM of KEY.
+measure() {
+	local key=$1 out
+	shift
+	CG[$key]=$(cg_count bench_txn "$CHG" "$@")
+	out=$("$CHG" -n "$RUNS" -w "$@")
+	MS[$key]=$(calc %.2f "$(field median_ns "$out") / 1e6")
+	HWM[$key]=$(field hwm_kb "$out")
+	echo "bench:   $key: ${CG[$key]} Ir, ${MS[$key]} ms" >&2
+}
+# shellcheck disable=SC2046
+{
+	measure hash -H "$NEWPW"
+	measure unix -o "$OLDPW" $(restore_unix) "$W/pam.d" unix "$U" "$NEWPW"
+	for n in 24 8 1 0; do
+		measure "ours$n" -o "$OLDPW" $(restore_ours $n) "$W/pam.d" ours "$U" "$NEWPW"
+		measure "peer$n" -o "$OLDPW" $(restore_peer $n) "$W/pam.d" peer "$U" "$NEWPW"
+	done
+	# Root's admin reset (flags 0): pam_unix does not ask for the current password.
+	measure unix-a -a $(restore_unix) "$W/pam.d" unix "$U" "$NEWPW"
+	measure ours-a -a $(restore_ours 24) "$W/pam.d" ours "$U" "$NEWPW"
+	measure peer-a -a $(restore_peer 24) "$W/pam.d" peer "$U" "$NEWPW"
+}
+# The history really was checked: a change to a stored password is refused.
+"$CHG" -o "$OLDPW" $(restore_ours 24) "$W/pam.d" ours "$U" "Old-Secret-5-bench" >/dev/null 2>&1 &&
+	fail "sanity: pam_iampw accepted a reused password"
+"$CHG" -o "$OLDPW" $(restore_peer 24) "$W/pam.d" peer "$U" "Old-Secret-5-bench" >/dev/null 2>&1 &&
+	fail "sanity: pam_pwhistory accepted a reused password"
+
+# ---------------------------------------------------------------------------
+# Figure 3: account stack per transaction; figure 5: peak RSS.
+
+echo "bench: figure 3, account stacks ($CG_TXN transactions under callgrind, $ACCT_TXN timed)" >&2
+cp "$W/snap/prof.24" "$W/state/profiles/$U"
+declare -A cg_acct us_acct hwm_acct
+for s in permit unix unix-iampw iampw; do
+	c=$(cg_count bench_loop "$ACCT" "$W/pam.d" "acct-$s" "$U" "$CG_TXN")
+	cg_acct[$s]=$((c / CG_TXN))
+	out=$("$ACCT" "$W/pam.d" "acct-$s" "$U" "$ACCT_TXN")
+	us_acct[$s]=$(calc %.1f "$(field median_ns "$out") / 1e3")
+	out=$("$ACCT" "$W/pam.d" "acct-$s" "$U" 1)
+	hwm_acct[$s]=$(($(field hwm_kb "$out") - $(field hwm0_kb "$out")))
+done
+
+# ---------------------------------------------------------------------------
+# Figure 4: iampw-admin over many profiles.
+
+echo "bench: figure 4, iampw-admin over $SIZES profiles" >&2
+HASH=$(awk -F: -v u="$U" '$1 == u { print $2 }' /etc/shadow)
+S4=$W/state4
+have=0
+rows4=""
+# timed LABEL CMD...: "seconds peak_MiB" (or "timeout"), output discarded.
+timed() {
+	local rc=0
+	timeout "$TIMEOUT" /usr/bin/time -f '%e %M' -o "$W/time" "$@" >/dev/null 2>"$W/time.err" || rc=$?
+	if [ "$rc" = 124 ]; then
+		echo "> $TIMEOUT s (timed out)|-"
+		return
+	fi
+	# iampw-admin check exits 253 when it finds problems: it must find none.
+	[ "$rc" = 0 ] || { head -n 5 "$W/time.err" >&2; fail "$* exited $rc"; }
+	awk '{ printf "%.3f s|%.1f MiB\n", $1, $2 / 1024 }' "$W/time"
+}
+for n in $SIZES; do
+	"$GEN" profiles "$S4" bu "$have" "$n" 200000
+	awk -v a="$have" -v b="$n" 'BEGIN {
+		for (i = a; i < b; i++)
+			printf "bu%06d:x:%d:%d::/nonexistent:/usr/sbin/nologin\n", i, 200000 + i, 200000 + i
+	}' >>/etc/passwd
+	awk -v a="$have" -v b="$n" -v h="$HASH" 'BEGIN {
+		for (i = a; i < b; i++)
+			printf "bu%06d:%s:20000:0:99999:7:::\n", i, h
+	}' >>/etc/shadow
+	have=$n
+	adm=("$ADMIN" --config "$CONF" --policy "$POL" --state-dir "$S4")
+	rep=$(timed "${adm[@]}" get-credential-report)
+	chk=$(timed "${adm[@]}" check)
+	pws=$(timed passwd -S -a)
+	rows4+="$n|$rep|$chk|$pws"$'\n'
+	echo "bench:   $n profiles: report $rep, check $chk, passwd -S -a $pws" >&2
+done
+
+# ---------------------------------------------------------------------------
+# The report.
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo "?"; }
+pwq_deb=$(basename "$(ls "$B"/bench/out/deb/libpam-pwquality_*.deb)")
+ratio() { calc %.2f "($1) / ($2)"; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "MISSED") }'; }
+mir() { calc %.1f "$1 / 1e6"; }
+
+# rat A B: "Ir ratio [wall ratio]" of two keys.
+rat() { echo "$(ratio "${CG[$1]}" "${CG[$2]}") [$(ratio "${MS[$1]}" "${MS[$2]}")]"; }
+r_ac=$(ratio "${CG[ours24]}" "${CG[unix]}")
+r_ac_a=$(ratio "${CG[ours-a]}" "${CG[unix-a]}")
+# What ours adds over pam_unix alone, in bare hashes (ideal: 1).
+extra=$(calc %.2f "(${CG[ours24]} - ${CG[unix]}) / ${CG[hash]}")
+extra_a=$(calc %.2f "(${CG[ours-a]} - ${CG[unix-a]}) / ${CG[hash]}")
+add_unix=$((${cg_acct[unix]} - ${cg_acct[permit]}))
+add_iampw=$((${cg_acct[unix-iampw]} - ${cg_acct[unix]}))
+acct_verdict=$([ "$add_iampw" -le "$add_unix" ] && echo met || echo MISSED)
+
+report() {
+	cat <<EOF
+# Benchmarks
+
+Latest run of \`make bench\` (issue 7, SPEC §8).  Generated by bench/run.sh; do not edit.
+
+Command (as root, in the build tree): \`make bench\`
+(\`BENCH_RUNS=$RUNS BENCH_ACCT_TXN=$ACCT_TXN BENCH_SIZES="$SIZES" BENCH_TIMEOUT=$TIMEOUT\`).
+Everything ran inside tests/sandbox/sandbox.sh: a real user created with useradd, the
+sandbox's own /etc/shadow and /etc/security/opasswd, services from a private directory
+(pam_start_confdir) with a deny-all \`other\`.
+
+- Machine: $cpu, $(nproc) cores, Linux $(uname -r), run $(date -u +%Y-%m-%dT%H:%MZ)
+- Versions: pam_iampw $("$ADMIN" --version 2>/dev/null | head -n 1 | awk '{ print $NF }'),
+  Linux-PAM $(ver libpam0g), libxcrypt $(ver libcrypt1), ${pwq_deb%.deb} (extracted, not installed),
+  libpwquality1 $(ver libpwquality1), $(valgrind --version)
+- Ir: instructions counted by callgrind in the measured function only (repeatable);
+  ms/µs: wall-clock median. Ratios are by Ir (wall-clock ratio in brackets).
+
+## 1. Password change, PasswordReusePrevention=24, 24 stored entries
+
+Root, pam_start_confdir + pam_chauthtok + pam_end per run; Ir from one run, wall median
+of $RUNS (after one warm-up); the stored state is restored before every run.
+Forced change: \`pam_chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK)\`, so the peers enforce; with
+this flag pam_unix treats root like the user: it asks for the current password and
+verifies it, which makes pam_unix alone cost several hashes.  Admin reset: flags 0, root
+sets the password (pam_unix hashes once; the peers only warn, but still do the work).
+
+| figure | Ir | wall | ratio by Ir [wall] | target |
+|---|---:|---:|---:|---|
+| (a) pam_iampw + pam_unix yescrypt + pam_iampw commit, forced | $(mir "${CG[ours24]}") M | ${MS[ours24]} ms | (a)/(c) = $(rat ours24 unix) | ≤ 2.2: $(verdict "$r_ac" 2.2) |
+| (b) pam_pwquality + pam_pwhistory remember=24 + pam_unix yescrypt, forced | $(mir "${CG[peer24]}") M | ${MS[peer24]} ms | (b)/(c) = $(rat peer24 unix) | peer |
+| (c) pam_unix yescrypt alone, forced | $(mir "${CG[unix]}") M | ${MS[unix]} ms | (c)/(d) = $(rat unix hash) | |
+| (d) one bare yescrypt hash (crypt_rn, default cost \$y\$j9T\$) | $(mir "${CG[hash]}") M | ${MS[hash]} ms | 1 | |
+| (a)/(b), forced | | | $(rat ours24 peer24) | |
+| (a)/(2×d), forced | | | $(ratio "${CG[ours24]}" "2 * ${CG[hash]}") [$(ratio "${MS[ours24]}" "2 * ${MS[hash]}")] | |
+| ((a)−(c))/(d): hashes pam_iampw adds, forced | | | $extra | 1 = one hash |
+| (a') as (a), admin reset | $(mir "${CG[ours-a]}") M | ${MS[ours-a]} ms | (a')/(c') = $(rat ours-a unix-a) | ≤ 2.2: $(verdict "$r_ac_a" 2.2) |
+| (b') as (b), admin reset | $(mir "${CG[peer-a]}") M | ${MS[peer-a]} ms | (b')/(c') = $(rat peer-a unix-a) | peer, ≈ 24.5 in TESTING.md |
+| (c') pam_unix alone, admin reset | $(mir "${CG[unix-a]}") M | ${MS[unix-a]} ms | (c')/(d) = $(rat unix-a hash) | |
+| (a')/(b') | | | $(rat ours-a peer-a) | |
+| (a')/(2×d) | | | $(ratio "${CG[ours-a]}" "2 * ${CG[hash]}") [$(ratio "${MS[ours-a]}" "2 * ${MS[hash]}")] | |
+| ((a')−(c'))/(d) | | | $extra_a | 1 = one hash |
+
+## 2. Forced password change against N stored entries
+
+| N | ours Ir | ours wall | ours/(c) | peer Ir | peer wall | peer/(c) |
+|---:|---:|---:|---:|---:|---:|---:|
+EOF
+	for n in 0 1 8 24; do
+		echo "| $n | $(mir "${CG[ours$n]}") M | ${MS[ours$n]} ms | $(rat "ours$n" unix) | $(mir "${CG[peer$n]}") M | ${MS[peer$n]} ms | $(rat "peer$n" unix) |"
+	done
+	cat <<EOF
+
+## 3. Account stack, per transaction (fresh pam_start each time)
+
+Ir: callgrind over $CG_TXN transactions, divided; wall: median of $ACCT_TXN transactions.
+The user has a login profile holding 24 history entries (the largest profile there is).
+
+| stack | Ir / txn | wall / txn |
+|---|---:|---:|
+| pam_permit | ${cg_acct[permit]} | ${us_acct[permit]} µs |
+| pam_unix | ${cg_acct[unix]} | ${us_acct[unix]} µs |
+| pam_unix + pam_iampw | ${cg_acct[unix-iampw]} | ${us_acct[unix-iampw]} µs |
+| pam_iampw alone | ${cg_acct[iampw]} | ${us_acct[iampw]} µs |
+
+Adding pam_unix to pam_permit: $add_unix Ir; adding pam_iampw to pam_unix: $add_iampw Ir
+(target: no more than pam_unix adds: $acct_verdict).
+
+## 4. iampw-admin over many profiles
+
+Accounts appended to the sandbox's /etc/passwd and /etc/shadow, profiles written with
+iampw_profile_save (bench/gen).  Wall time and peak RSS from /usr/bin/time; target:
+get-credential-report under 1 s at 10,000 profiles, growing linearly.
+
+| profiles | get-credential-report | peak RSS | check | peak RSS | passwd -S -a | peak RSS |
+|---:|---:|---:|---:|---:|---:|---:|
+EOF
+	printf '%s' "$rows4" | awk -F'|' 'NF { printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
+	cat <<EOF
+
+## 5. Peak RSS added by the module
+
+VmHWM after one account transaction minus VmHWM before it (libpam loaded, no module yet):
+pam_permit ${hwm_acct[permit]} kB, pam_unix ${hwm_acct[unix]} kB, pam_unix + pam_iampw
+${hwm_acct[unix-iampw]} kB, pam_iampw alone ${hwm_acct[iampw]} kB: loading pam_iampw adds
+$((${hwm_acct[iampw]} - ${hwm_acct[permit]})) kB beyond pam_permit.
+Forced password change, whole-process VmHWM: stack (a) ${HWM[ours24]} kB, pam_unix alone
+${HWM[unix]} kB, one bare hash ${HWM[hash]} kB (each holds one 16 MiB yescrypt hash at a
+time): pam_iampw adds $((${HWM[ours24]} - ${HWM[unix]})) kB to pam_unix's peak.
+EOF
+}
+
+report >"$W/BENCHMARKS.md"
+mkdir -p "$S/docs"
+cp "$W/BENCHMARKS.md" "$S/docs/BENCHMARKS.md"
+cat "$W/BENCHMARKS.md"
