@@ -166,7 +166,7 @@ int iampw_config_parse(const char *name, const char *text, size_t len,
 		       struct iampw_config *c, struct iampw_err *e)
 {
 	iampw_config_defaults(c);
-	return iampw_ini_parse_with(name, text, len, config_known, config_apply, c, e);
+	return iampw_ini_parse_with(name, text, len, true, config_known, config_apply, c, e);
 }
 
 int iampw_config_load(const char *path, uid_t owner, struct iampw_config *c,

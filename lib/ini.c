@@ -1,6 +1,11 @@
 /*
  * Strict INI loading: the only file that includes iniparser.
  *
+ * Files administrators write by hand (iampw.conf, policy.conf) are read
+ * twice, as below.  Profiles are written only by our own serialiser and
+ * read on every login: for them the scanner alone decides, since a second
+ * parser of our own output adds cost and no safety.
+ *
  * iniparser 4.1 is lenient in ways a security tool cannot be: it merges
  * "[Policy]" into "[policy]", lets a repeated key silently replace the
  * first, drops keys that come before any section, treats a trailing
@@ -459,14 +464,13 @@ static int read_all(int fd, const char *display, size_t cap, char **bufp,
 	return IAMPW_OK;
 }
 
-int iampw_ini_load_fd(int fd, const char *display, size_t cap,
-		      iampw_ini_known_fn known, struct iampw_ini **out,
-		      struct iampw_err *e)
+/* Scan text into a new parse (no iniparser): the strict reading alone. */
+static int scan_text(const char *buf, size_t len, const char *display,
+		     iampw_ini_known_fn known, struct iampw_ini **out,
+		     struct iampw_err *e)
 {
 	struct iampw_ini *ini;
 	struct scan sc = { 0 };
-	char *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	*out = NULL;
@@ -475,26 +479,49 @@ int iampw_ini_load_fd(int fd, const char *display, size_t cap,
 		free(ini);
 		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
 	}
-	rc = read_all(fd, display, cap, &buf, &len, e);
-	if (rc != IAMPW_OK)
-		goto out;
 	sc.ini = ini;
 	sc.known = known;
 	sc.e = e;
 	rc = scan_buffer(&sc, buf, len);
-	if (rc == IAMPW_OK)
-		rc = cross_check(ini, fd, e);
-out:
-	if (buf != NULL) {
-		iampw_wipe(buf, len);
-		free(buf);
-	}
 	if (rc != IAMPW_OK) {
 		iampw_ini_free(ini);
 		return rc;
 	}
 	*out = ini;
 	return IAMPW_OK;
+}
+
+/* Read fd and scan it; with `cross_check`, iniparser must agree too. */
+static int load_fd(int fd, const char *display, size_t cap, bool cross,
+		   iampw_ini_known_fn known, struct iampw_ini **out,
+		   struct iampw_err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	rc = read_all(fd, display, cap, &buf, &len, e);
+	if (rc != IAMPW_OK)
+		return rc;
+	rc = scan_text(buf, len, display, known, out, e);
+	iampw_wipe(buf, len);
+	free(buf);
+	if (rc == IAMPW_OK && cross) {
+		rc = cross_check(*out, fd, e);
+		if (rc != IAMPW_OK) {
+			iampw_ini_free(*out);
+			*out = NULL;
+		}
+	}
+	return rc;
+}
+
+int iampw_ini_load_fd(int fd, const char *display, size_t cap,
+		      iampw_ini_known_fn known, struct iampw_ini **out,
+		      struct iampw_err *e)
+{
+	return load_fd(fd, display, cap, true, known, out, e);
 }
 
 int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
@@ -535,13 +562,19 @@ out:
 }
 
 int iampw_ini_parse_with(const char *name, const char *text, size_t len,
-			 iampw_ini_known_fn known, iampw_ini_apply_fn apply,
-			 void *out, struct iampw_err *e)
+			 bool cross_check, iampw_ini_known_fn known,
+			 iampw_ini_apply_fn apply, void *out, struct iampw_err *e)
 {
 	struct iampw_ini *ini;
 	int rc;
 
-	rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
+	if (cross_check)
+		rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
+	else if (len > IAMPW_CONF_SIZE_MAX)
+		rc = iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %d bytes",
+				   name, IAMPW_CONF_SIZE_MAX);
+	else
+		rc = scan_text(text, len, name, known, &ini, e);
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = apply(ini, out, e);
@@ -550,13 +583,13 @@ int iampw_ini_parse_with(const char *name, const char *text, size_t len,
 }
 
 int iampw_ini_load_fd_with(int fd, const char *display, size_t cap,
-			   iampw_ini_known_fn known, iampw_ini_apply_fn apply,
-			   void *out, struct iampw_err *e)
+			   bool cross_check, iampw_ini_known_fn known,
+			   iampw_ini_apply_fn apply, void *out, struct iampw_err *e)
 {
 	struct iampw_ini *ini;
 	int rc;
 
-	rc = iampw_ini_load_fd(fd, display, cap, known, &ini, e);
+	rc = load_fd(fd, display, cap, cross_check, known, &ini, e);
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = apply(ini, out, e);
@@ -573,7 +606,7 @@ int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 	rc = iampw_open_safe(AT_FDCWD, path, path, owner, cap, &fd, e);
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = iampw_ini_load_fd_with(fd, path, cap, known, apply, out, e);
+	rc = iampw_ini_load_fd_with(fd, path, cap, true, known, apply, out, e);
 	close(fd);
 	return rc;
 }

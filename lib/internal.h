@@ -76,21 +76,27 @@ int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
 typedef int (*iampw_ini_apply_fn)(const struct iampw_ini *ini, void *out,
 				  struct iampw_err *e);
 
-/* Parse text in memory and apply it: the *_parse functions. */
-int iampw_ini_parse_with(const char *name, const char *text, size_t len,
-			 iampw_ini_known_fn known, iampw_ini_apply_fn apply,
-			 void *out, struct iampw_err *e);
 /*
- * Open `path` with iampw_open_safe, parse and apply it: the *_load
- * functions.  IAMPW_E_NOENT (no message) when the file does not exist.
+ * Parse text in memory and apply it: the *_parse functions.  With
+ * `cross_check`, iniparser must read the same keys and values (files
+ * written by hand); without, the strict scanner alone decides (profiles,
+ * written only by our serialiser).
+ */
+int iampw_ini_parse_with(const char *name, const char *text, size_t len,
+			 bool cross_check, iampw_ini_known_fn known,
+			 iampw_ini_apply_fn apply, void *out, struct iampw_err *e);
+/*
+ * Open `path` with iampw_open_safe, parse (cross-checked) and apply it:
+ * the *_load functions.  IAMPW_E_NOENT (no message) when the file does
+ * not exist.
  */
 int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 			     iampw_ini_known_fn known, iampw_ini_apply_fn apply,
 			     void *out, struct iampw_err *e);
 /* The same for an already opened and checked file. */
 int iampw_ini_load_fd_with(int fd, const char *display, size_t cap,
-			   iampw_ini_known_fn known, iampw_ini_apply_fn apply,
-			   void *out, struct iampw_err *e);
+			   bool cross_check, iampw_ini_known_fn known,
+			   iampw_ini_apply_fn apply, void *out, struct iampw_err *e);
 
 /* The value of section:key, or NULL; *line gets its line number. */
 const char *iampw_ini_get(const struct iampw_ini *ini, const char *section,

@@ -198,7 +198,7 @@ int iampw_policy_parse(const char *name, const char *text, size_t len,
 		       struct iampw_policy *p, struct iampw_err *e)
 {
 	iampw_policy_default(p);
-	return iampw_ini_parse_with(name, text, len, policy_known, policy_apply, p, e);
+	return iampw_ini_parse_with(name, text, len, true, policy_known, policy_apply, p, e);
 }
 
 int iampw_policy_load(const char *path, uid_t owner, struct iampw_policy *p,

@@ -183,15 +183,16 @@ int iampw_profile_parse(const char *name, const char *text, size_t len,
 			struct iampw_profile *p, struct iampw_err *e)
 {
 	iampw_profile_clear(p);
-	return iampw_ini_parse_with(name, text, len, profile_known, profile_apply, p, e);
+	return iampw_ini_parse_with(name, text, len, false, profile_known, profile_apply, p, e);
 }
 
 int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
 			   struct iampw_err *e)
 {
 	iampw_profile_clear(p);
-	return iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, profile_known,
-				      profile_apply, p, e);
+	/* Our own format, read on every login: the strict scanner alone. */
+	return iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, false,
+				      profile_known, profile_apply, p, e);
 }
 
 /* Append to buf at *len; false when it does not fit. */
