@@ -27,6 +27,16 @@
 #                             does, 1 after SECONDS (whole, default 2)
 #   sandbox_log_clear         sync, then empty $SANDBOX_LOG
 #
+# Outside, for a test whose "SCRIPT --inside" half runs in the sandbox:
+#   sandbox_outside SANDBOX_SH [NAME=VALUE...]
+#                             run "$0 --inside" in SANDBOX_SH with those
+#                             variables, after the plan; count the
+#                             INSIDE_TESTS results it printed, then check
+#                             that the sandbox set up its private mounts,
+#                             that its host check passed and that the
+#                             caller's host_state() is unchanged; ends
+#                             the test (done_testing)
+#
 # CMD's own standard output goes to stderr so that nothing it prints can
 # be read as a TAP line.  TAP_N counts results; a test whose results are
 # produced by two processes may set it before its first result.
@@ -136,4 +146,29 @@ sandbox_wait_log() {
 
 sandbox_log_clear() {
 	sandbox_log_sync >&2 && : >"${SANDBOX_LOG:?not inside sandbox.sh}"
+}
+
+sandbox_outside() {
+	sb_sh=$1
+	shift
+	sb_before=$(host_state)
+	sb_err=$(mktemp) || bail_out "mktemp failed"
+	env "$@" "$sb_sh" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" --inside 2>"$sb_err"
+	sb_rc=$?
+	diag "sandbox exit status $sb_rc; its stderr:"
+	diag_file "$sb_err"
+
+	TAP_N=$INSIDE_TESTS
+	fail_if "the sandbox set up and verified its private mounts" \
+		grep -q '^sandbox: refusing' "$sb_err"
+	if [ "$sb_rc" -ne 124 ] && [ "$(tail -n 1 "$sb_err")" = "sandbox: host unchanged" ]; then
+		pass "the sandbox's host check passed"
+	else
+		fail "the sandbox's host check passed"
+	fi
+	is "$(host_state)" "$sb_before" "the host files this test watches are unchanged (checked by the test)"
+	rm -f "$sb_err"
+	# A sandbox that failed without a failed result (a crash) still fails.
+	[ "$sb_rc" -eq 0 ] || TAP_FAILED=$((TAP_FAILED + 1))
+	done_testing
 }
