@@ -34,6 +34,7 @@
 #endif
 
 #define BASE_ENV "PT_BASE"
+#define MODULE_NAME "pam_iampw.so"
 #define STRESS_INFO "Changing STRESS password for "
 #define REACHED_TEXT "PT-REACHED"
 
@@ -59,6 +60,8 @@ static const char group_text[] =
 
 /* The program's private temp dir (set in the re-executed program). */
 static const char *base_dir;
+/* The module libpam loads: a copy every test uid can read (see copy_module). */
+static char module_path[PATH_MAX];
 
 /* ---------------------------------------------------------------------- */
 /* Files                                                                  */
@@ -248,6 +251,31 @@ static void die(const char *what)
 	fflush(stdout);
 	exit(99);
 }
+/*
+ * The build tree may sit in a directory only root can enter (a clone made
+ * with mktemp -d is 0700), and the screen-locker cases load the module as
+ * an ordinary user: libpam gets a copy in the 0755 base directory.
+ */
+static void copy_module(const char *base)
+{
+	char path[PATH_MAX], buf[65536];
+	int in, out;
+	ssize_t n;
+
+	snprintf(path, sizeof path, "%s/" MODULE_NAME, base);
+	in = open(PAM_IAMPW_SO, O_RDONLY | O_CLOEXEC);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (in < 0 || out < 0)
+		die("copy the module");
+	while ((n = read(in, buf, sizeof buf)) > 0) {
+		if (!write_all(out, buf, (size_t)n))
+			die("copy the module");
+	}
+	if (n < 0 || fchmod(out, 0644) != 0 || close(out) != 0)
+		die("copy the module");
+	close(in);
+}
+
 
 /*
  * The first start: make the private dir and the users, then run the
@@ -274,6 +302,7 @@ static void stage_one(char **argv)
 	exe[n] = '\0';
 	if (mkdtemp(base) == NULL || chmod(base, 0755) != 0)
 		die("mkdtemp");
+	copy_module(base);
 	snprintf(path, sizeof path, "%s/passwd", base);
 	if (!write_file(path, passwd_text, 0644) || setenv("NSS_WRAPPER_PASSWD", path, 1) != 0)
 		die("passwd");
@@ -311,6 +340,7 @@ void pt_init(int argc, char **argv)
 	base_dir = getenv(BASE_ENV);
 	if (base_dir == NULL || getenv("NSS_WRAPPER_PASSWD") == NULL)
 		stage_one(argv);
+	snprintf(module_path, sizeof module_path, "%s/" MODULE_NAME, base_dir);
 	/* A preload that did not take would test the host's accounts. */
 	pw = getpwnam("alice");
 	if (pw == NULL || pw->pw_uid != PT_UID_ALICE) {
@@ -351,7 +381,7 @@ int pt_setup(void **state)
 	FMT(f->policy, "%s/policy.conf", f->dir);
 	FMT(f->state, "%s/state", f->dir);
 	FMT(f->profiles, "%s/state/profiles", f->dir);
-	FMT(f->module, "%s config=%s policy=%s statedir=%s", PAM_IAMPW_SO,
+	FMT(f->module, "%s config=%s policy=%s statedir=%s", module_path,
 	    f->config, f->policy, f->state);
 	pt_config(f, PT_CONFIG_DEFAULT);
 	pt_write(pt_path(f, "pam.d/other"), other_text, 0644);
