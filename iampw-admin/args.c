@@ -487,19 +487,30 @@ static int read_input(const char *arg, json_object **out)
 					       arg);
 		}
 		/* A request is small; a huge file is a mistake, not a request. */
-		text = calloc(1, 65537);
+		/* One byte more than the limit tells "exactly 64 KiB" from "larger". */
+		text = calloc(1, 65538);
 		if (text == NULL) {
 			fclose(f);
 			return cli_usage_error("out of memory");
 		}
-		len = fread(text, 1, 65536, f);
-		if (!feof(f)) {
+		len = fread(text, 1, 65537, f);
+		if (len > 65536 || ferror(f)) {
+			bool big = len > 65536;
+
 			fclose(f);
-			iampw_wipe(text, 65537);
+			iampw_wipe(text, 65538);
 			free(text);
-			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is larger than 64 KiB", arg);
+			if (big)
+				return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is larger than 64 KiB", arg);
+			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s: read error", arg);
 		}
 		fclose(f);
+		/* The parser stops at a NUL: what follows one would be ignored, not refused. */
+		if (memchr(text, '\0', len) != NULL) {
+			iampw_wipe(text, len);
+			free(text);
+			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s contains a NUL byte", arg);
+		}
 		*out = parse_strict(text, &jerr);
 		/* It may hold a password. */
 		iampw_wipe(text, len);
@@ -551,9 +562,47 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 		c->req_hard = t;
 }
 
+/* One field of the JSON: known, of the right type, then merged; EXIT_OK or 252. */
+static int load_field(struct cli *c, const struct field *f, size_t n, const char *key,
+		      json_object *val)
+{
+	size_t i;
+
+	for (i = 0; i < n && strcmp(f[i].name, key) != 0; i++)
+		;
+	if (i == n) {
+		fprintf(stderr, "\nParameter validation failed:\nUnknown parameter in input: \"%.64s\", must be one of:", key);
+		for (size_t k = 0; k < n; k++)
+			fprintf(stderr, "%s %s", k > 0 ? "," : "", f[k].name);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
+	}
+	if (!type_ok(val, f[i].type)) {
+		fprintf(stderr, "\nParameter validation failed:\nInvalid type for parameter %s, valid types: %s\n",
+			key, type_name(f[i].type));
+		return EXIT_USAGE;
+	}
+	/* Inline JSON is part of argv, which every local user can read (§6). */
+	if (strcmp(key, "Password") == 0 && strncmp(c->cli_input_json, "file://", 7) != 0)
+		return cli_usage_error("a Password is accepted in --cli-input-json only from a "
+				       "file (file://FILE): the command line can be read by every local user");
+	/* "alice\u0000x" would become "alice" as a C string: refused, never cut. */
+	if (f[i].type == T_STRING &&
+	    strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val)) {
+		fprintf(stderr, "\nParameter validation failed:\nInvalid value for parameter %s: contains a NUL character\n",
+			key);
+		return EXIT_USAGE;
+	}
+	merge_field(c, key, val);
+	if (strcmp(key, "Password") == 0 && c->password == NULL)
+		return cli_usage_error("out of memory");
+	return EXIT_OK;
+}
+
 int cli_load_input(struct cli *c)
 {
 	const struct field *f;
+	json_object *pw;
 	size_t n;
 	int rc;
 
@@ -564,36 +613,16 @@ int cli_load_input(struct cli *c)
 		return rc;
 	f = verb_fields(c->verb, &n);
 	json_object_object_foreach(c->input, key, val) {
-		size_t i;
-
-		for (i = 0; i < n && strcmp(f[i].name, key) != 0; i++)
-			;
-		if (i == n) {
-			fprintf(stderr, "\nParameter validation failed:\nUnknown parameter in input: \"%.64s\", must be one of:", key);
-			for (size_t k = 0; k < n; k++)
-				fprintf(stderr, "%s %s", k > 0 ? "," : "", f[k].name);
-			fputc('\n', stderr);
-			return EXIT_USAGE;
-		}
-		if (!type_ok(val, f[i].type)) {
-			fprintf(stderr, "\nParameter validation failed:\nInvalid type for parameter %s, valid types: %s\n",
-				key, type_name(f[i].type));
-			return EXIT_USAGE;
-		}
-		/* Inline JSON is part of argv, which every local user can read (§6). */
-		if (strcmp(key, "Password") == 0 && strncmp(c->cli_input_json, "file://", 7) != 0)
-			return cli_usage_error("a Password is accepted in --cli-input-json only from a "
-					       "file (file://FILE): the command line can be read by every local user");
-		merge_field(c, key, val);
-		if (strcmp(key, "Password") == 0 && c->password == NULL)
-			return cli_usage_error("out of memory");
+		rc = load_field(c, f, n, key, val);
+		if (rc != EXIT_OK)
+			break;
 	}
-	/* The password now lives in c->password only. */
-	if (json_object_object_get_ex(c->input, "Password", NULL)) {
-		json_object *pw = json_object_object_get(c->input, "Password");
-		const char *s = json_object_get_string(pw);
-
-		iampw_wipe((char *)(uintptr_t)s, strlen(s));
-	}
+	/* The password now lives in c->password only, whatever went wrong after it. */
+	if (json_object_object_get_ex(c->input, "Password", &pw) &&
+	    json_object_is_type(pw, json_type_string))
+		iampw_wipe((char *)(uintptr_t)json_object_get_string(pw),
+			   (size_t)json_object_get_string_len(pw));
+	if (rc != EXIT_OK)
+		return rc;
 	return check_required(c, false);
 }

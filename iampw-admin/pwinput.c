@@ -27,7 +27,7 @@
 #define PROMPT_RETYPE "Retype new password: "
 
 /*
- * Kept bytes of a line: the 512 a password may have, plus a '\r' that a
+ * Kept bytes of a line: the 511 a password may have, plus a '\r' that a
  * "\r\n" line end leaves.  One more byte means the line is too long, so
  * at most IAMPW_PASSWORD_BYTES_MAX + 2 bytes of a line are ever read
  * from a file or pipe.

@@ -239,7 +239,7 @@ void iampw_check_password(const struct iampw_policy *p,
 	r->chars = 0;
 	r->failed = 0;
 
-	/* Bounded: a huge input costs at most 513 bytes of reading. */
+	/* Bounded: a huge input costs at most 512 bytes of reading. */
 	len = strnlen(pw, IAMPW_PASSWORD_BYTES_MAX + 1);
 	if (len > IAMPW_PASSWORD_BYTES_MAX) {
 		r->failed = IAMPW_R_INPUT_TOO_LONG;

@@ -165,8 +165,14 @@ static int config_apply(const struct iampw_ini *ini, void *out,
 int iampw_config_parse(const char *name, const char *text, size_t len,
 		       struct iampw_config *c, struct iampw_err *e)
 {
+	int rc;
+
 	iampw_config_defaults(c);
-	return iampw_ini_parse_with(name, text, len, true, config_known, config_apply, c, e);
+	rc = iampw_ini_parse_with(name, text, len, true, config_known, config_apply, c, e);
+	/* A broken file's good values were read only to report the bad ones. */
+	if (rc != IAMPW_OK)
+		iampw_config_defaults(c);
+	return rc;
 }
 
 int iampw_config_load(const char *path, uid_t owner, struct iampw_config *c,
@@ -177,6 +183,8 @@ int iampw_config_load(const char *path, uid_t owner, struct iampw_config *c,
 	iampw_config_defaults(c);
 	rc = iampw_ini_load_path_with(path, owner, IAMPW_CONF_SIZE_MAX, config_known,
 				      config_apply, c, e);
+	if (rc != IAMPW_OK)
+		iampw_config_defaults(c);
 	/* No file: the host has not been configured, and the defaults apply. */
 	return rc == IAMPW_E_NOENT ? IAMPW_OK : rc;
 }

@@ -150,7 +150,12 @@ int iampw_in_scope(const struct iampw_config *c, const char *user, uid_t uid,
 #define IAMPW_MAX_AGE_MAX 1095
 #define IAMPW_REUSE_MAX 24
 #define IAMPW_PASSWORD_CHARS_MAX 128   /* every password, §4.3 */
-#define IAMPW_PASSWORD_BYTES_MAX 512   /* checked before anything else */
+/*
+ * Checked before anything else: libxcrypt hashes at most
+ * CRYPT_MAX_PASSPHRASE_SIZE - 1 = 511 bytes, so neither our history nor
+ * pam_unix could store a longer password.
+ */
+#define IAMPW_PASSWORD_BYTES_MAX 511
 
 struct iampw_policy {
 	bool custom;              /* false: no custom policy, IAM's default applies */
@@ -221,7 +226,7 @@ int iampw_policy_remove(const char *path, struct iampw_err *e);
 
 /* Stable reason codes, one bit each; their order is the message order. */
 enum iampw_reason {
-	IAMPW_R_INPUT_TOO_LONG  = 1u << 0,  /* over 512 bytes: nothing else checked */
+	IAMPW_R_INPUT_TOO_LONG  = 1u << 0,  /* over 511 bytes: nothing else checked */
 	IAMPW_R_TOO_SHORT       = 1u << 1,
 	IAMPW_R_TOO_LONG        = 1u << 2,  /* over 128 characters */
 	IAMPW_R_CONTROL         = 1u << 3,  /* control character other than TAB/LF/CR */

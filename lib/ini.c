@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,9 +466,15 @@ static int read_all(int fd, const char *display, size_t cap, char **bufp,
 }
 
 /* Scan text into a new parse (no iniparser): the strict reading alone. */
+/*
+ * Scan `buf` into a new table.  With `keep_partial`, a file with syntax
+ * problems (IAMPW_E_PARSE) still gives the table of its good lines in
+ * *out, so that the caller can report bad values too: every problem of a
+ * hand-written file, not only the first kind.
+ */
 static int scan_text(const char *buf, size_t len, const char *display,
-		     iampw_ini_known_fn known, struct iampw_ini **out,
-		     struct iampw_err *e)
+		     iampw_ini_known_fn known, bool keep_partial,
+		     struct iampw_ini **out, struct iampw_err *e)
 {
 	struct iampw_ini *ini;
 	struct scan sc = { 0 };
@@ -484,17 +491,23 @@ static int scan_text(const char *buf, size_t len, const char *display,
 	sc.e = e;
 	rc = scan_buffer(&sc, buf, len);
 	if (rc != IAMPW_OK) {
-		iampw_ini_free(ini);
+		if (keep_partial && rc == IAMPW_E_PARSE)
+			*out = ini;
+		else
+			iampw_ini_free(ini);
 		return rc;
 	}
 	*out = ini;
 	return IAMPW_OK;
 }
 
-/* Read fd and scan it; with `cross_check`, iniparser must agree too. */
+/*
+ * Read fd and scan it; with `cross_check`, iniparser must agree too.
+ * `keep_partial` as for scan_text (no cross-check is made then).
+ */
 static int load_fd(int fd, const char *display, size_t cap, bool cross,
-		   iampw_ini_known_fn known, struct iampw_ini **out,
-		   struct iampw_err *e)
+		   iampw_ini_known_fn known, bool keep_partial,
+		   struct iampw_ini **out, struct iampw_err *e)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -504,7 +517,7 @@ static int load_fd(int fd, const char *display, size_t cap, bool cross,
 	rc = read_all(fd, display, cap, &buf, &len, e);
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = scan_text(buf, len, display, known, out, e);
+	rc = scan_text(buf, len, display, known, keep_partial, out, e);
 	iampw_wipe(buf, len);
 	free(buf);
 	if (rc == IAMPW_OK && cross) {
@@ -521,7 +534,7 @@ int iampw_ini_load_fd(int fd, const char *display, size_t cap,
 		      iampw_ini_known_fn known, struct iampw_ini **out,
 		      struct iampw_err *e)
 {
-	return load_fd(fd, display, cap, true, known, out, e);
+	return load_fd(fd, display, cap, true, known, false, out, e);
 }
 
 int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
@@ -561,6 +574,20 @@ out:
 	return rc;
 }
 
+/*
+ * After syntax problems (`rc`), check the values of the lines that did
+ * scan, adding their problems to `e`; the result stays `rc`.
+ */
+static int partial_values(struct iampw_ini *partial, iampw_ini_apply_fn apply,
+			  void *out, int rc, struct iampw_err *e)
+{
+	if (partial == NULL)
+		return rc;
+	(void)apply(partial, out, e);
+	iampw_ini_free(partial);
+	return rc;
+}
+
 int iampw_ini_parse_with(const char *name, const char *text, size_t len,
 			 bool cross_check, iampw_ini_known_fn known,
 			 iampw_ini_apply_fn apply, void *out, struct iampw_err *e)
@@ -568,15 +595,24 @@ int iampw_ini_parse_with(const char *name, const char *text, size_t len,
 	struct iampw_ini *ini;
 	int rc;
 
-	if (cross_check)
-		rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
-	else if (len > IAMPW_CONF_SIZE_MAX)
-		rc = iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %d bytes",
-				   name, IAMPW_CONF_SIZE_MAX);
-	else
-		rc = scan_text(text, len, name, known, &ini, e);
+	if (len > IAMPW_CONF_SIZE_MAX)
+		return iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %d bytes",
+				     name, IAMPW_CONF_SIZE_MAX);
+	/*
+	 * Hand-written files (cross-checked) list every problem: the bad
+	 * values of a file with syntax problems too.  A profile, written by
+	 * our serializer, is reported by its syntax problems alone (its
+	 * required keys would all be "missing" after one broken line).
+	 */
+	rc = scan_text(text, len, name, known, cross_check, &ini, e);
 	if (rc != IAMPW_OK)
-		return rc;
+		return partial_values(ini, apply, out, rc, e);
+	if (cross_check) {
+		iampw_ini_free(ini);
+		rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
+		if (rc != IAMPW_OK)
+			return rc;
+	}
 	rc = apply(ini, out, e);
 	iampw_ini_free(ini);
 	return rc;
@@ -589,9 +625,9 @@ int iampw_ini_load_fd_with(int fd, const char *display, size_t cap,
 	struct iampw_ini *ini;
 	int rc;
 
-	rc = load_fd(fd, display, cap, cross_check, known, &ini, e);
+	rc = load_fd(fd, display, cap, cross_check, known, cross_check, &ini, e);
 	if (rc != IAMPW_OK)
-		return rc;
+		return partial_values(ini, apply, out, rc, e);
 	rc = apply(ini, out, e);
 	iampw_ini_free(ini);
 	return rc;
@@ -601,9 +637,40 @@ int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 			     iampw_ini_known_fn known, iampw_ini_apply_fn apply,
 			     void *out, struct iampw_err *e)
 {
-	int fd, rc;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name = path;
+	int dirfd = AT_FDCWD, fd, rc;
 
-	rc = iampw_open_safe(AT_FDCWD, path, path, owner, cap, &fd, e);
+	/*
+	 * Whoever can write the directory can remove or replace the file:
+	 * a removed policy.conf would silently bring back IAM's default
+	 * policy.  So the directory is checked first, even when the file is
+	 * missing, and the file is opened relative to it.
+	 */
+	if (slash != NULL) {
+		size_t n = slash == path ? 1 : (size_t)(slash - path);
+
+		if (n >= sizeof dir)
+			return iampw_err_add(e, IAMPW_E_INVAL, "%s: path too long", path);
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+		name = slash + 1;
+		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0 && errno == ENOENT)
+			return IAMPW_E_NOENT;
+		if (dirfd < 0)
+			return iampw_err_add(e, errno == ENOTDIR ? IAMPW_E_UNSAFE : IAMPW_E_IO,
+					     "%s: cannot open the directory %s: %s", path, dir,
+					     iampw_errstr(errno));
+		rc = iampw_check_dir(dirfd, dir, owner, e);
+		if (rc != IAMPW_OK) {
+			close(dirfd);
+			return rc;
+		}
+	}
+	rc = iampw_open_safe(dirfd, name, path, owner, cap, &fd, e);
+	if (dirfd != AT_FDCWD)
+		close(dirfd);
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = iampw_ini_load_fd_with(fd, path, cap, true, known, apply, out, e);

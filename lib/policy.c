@@ -197,8 +197,14 @@ static int policy_apply(const struct iampw_ini *ini, void *out,
 int iampw_policy_parse(const char *name, const char *text, size_t len,
 		       struct iampw_policy *p, struct iampw_err *e)
 {
+	int rc;
+
 	iampw_policy_default(p);
-	return iampw_ini_parse_with(name, text, len, true, policy_known, policy_apply, p, e);
+	rc = iampw_ini_parse_with(name, text, len, true, policy_known, policy_apply, p, e);
+	/* A broken file's good values were read only to report the bad ones. */
+	if (rc != IAMPW_OK)
+		iampw_policy_default(p);
+	return rc;
 }
 
 int iampw_policy_load(const char *path, uid_t owner, struct iampw_policy *p,
@@ -209,6 +215,8 @@ int iampw_policy_load(const char *path, uid_t owner, struct iampw_policy *p,
 	iampw_policy_default(p);
 	rc = iampw_ini_load_path_with(path, owner, IAMPW_CONF_SIZE_MAX, policy_known,
 				      policy_apply, p, e);
+	if (rc != IAMPW_OK)
+		iampw_policy_default(p);
 	/* No file: no custom policy, IAM's default applies (§3). */
 	return rc == IAMPW_E_NOENT ? IAMPW_OK : rc;
 }

@@ -182,17 +182,28 @@ static int profile_apply(const struct iampw_ini *ini, void *out,
 int iampw_profile_parse(const char *name, const char *text, size_t len,
 			struct iampw_profile *p, struct iampw_err *e)
 {
+	int rc;
+
 	iampw_profile_clear(p);
-	return iampw_ini_parse_with(name, text, len, false, profile_known, profile_apply, p, e);
+	rc = iampw_ini_parse_with(name, text, len, false, profile_known, profile_apply, p, e);
+	/* The good lines of a broken file were read only to report the bad ones. */
+	if (rc != IAMPW_OK)
+		iampw_profile_clear(p);
+	return rc;
 }
 
 int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
 			   struct iampw_err *e)
 {
+	int rc;
+
 	iampw_profile_clear(p);
 	/* Our own format, read on every login: the strict scanner alone. */
-	return iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, false,
-				      profile_known, profile_apply, p, e);
+	rc = iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, false,
+				    profile_known, profile_apply, p, e);
+	if (rc != IAMPW_OK)
+		iampw_profile_clear(p);
+	return rc;
 }
 
 /* Append to buf at *len; false when it does not fit. */

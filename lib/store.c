@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -465,12 +466,23 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 			  mode_t mode, struct iampw_err *e)
 {
 	char tmp[NAME_BUF_SIZE], display[DISPLAY_SIZE];
+	struct rlimit rl;
 	bool created = false;
 	int fd = -1, rc;
 
 	snprintf(display, sizeof display, "%s/%s", dirpath, name);
 	if (strlen(name) > IAMPW_USER_MAX || strchr(name, '/') != NULL)
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a plain file name", display);
+	/*
+	 * A file size limit (ulimit -f, inherited by setuid passwd from the
+	 * user) below the new size would end the process with SIGXFSZ in
+	 * the middle of the write, leaving the temp file behind.  The file
+	 * is new and written from offset 0, so this test is exact.
+	 */
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)len > rl.rlim_cur)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: %zu bytes exceed the file size limit (%llu)",
+				     display, len, (unsigned long long)rl.rlim_cur);
 	rc = create_temp(dirfd, name, tmp, &fd, display, e);
 	if (rc != IAMPW_OK)
 		goto out;
@@ -508,7 +520,14 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 		goto out;
 	}
 	created = false;
-	rc = sync_dir(dirfd, dirpath, e);
+	/*
+	 * The rename is the commit point: from here every reader sees the
+	 * new file, whose data was flushed before it.  A failed flush of the
+	 * directory cannot be undone, and reporting the change as failed
+	 * while the new file is in place would be wrong: it is ignored.
+	 */
+	(void)fsync(dirfd);
+	rc = IAMPW_OK;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=170
+TESTS=172
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -450,6 +450,14 @@ update --cli-input-json '[1, 2]'
 usage_error "--cli-input-json that is not an object: exit 252" "--cli-input-json"
 update --cli-input-json "file://$work/no-such-file.json"
 usage_error "--cli-input-json file:// of a missing file: exit 252" "no-such-file.json"
+# The limit is 64 KiB exactly: a file of 65,536 bytes is read, one more is refused.
+python3 -c 'import sys; b = "{\"MinimumPasswordLength\": 13"; n = int(sys.argv[1]); sys.stdout.write(b + " " * (n - len(b) - 1) + "}")' 65536 >"$work/64k.json"
+python3 -c 'import sys; b = "{\"MinimumPasswordLength\": 13"; n = int(sys.argv[1]); sys.stdout.write(b + " " * (n - len(b) - 1) + "}")' 65537 >"$work/64k1.json"
+update --cli-input-json "file://$work/64k1.json"
+usage_error "--cli-input-json file:// of 65,537 bytes: exit 252" "larger than 64 KiB"
+update --cli-input-json "file://$work/64k.json"
+ok_quiet "--cli-input-json file:// of exactly 65,536 bytes: exit 0"
+sum=$(pol_sum)
 update --cli-input-json '{"MaxPasswordAge": 1096}'
 validation "--cli-input-json out of range: ValidationError, exit 254" 1096 maxPasswordAge '<=1095'
 is "$(pol_sum)" "$sum" "... and nothing written"

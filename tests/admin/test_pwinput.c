@@ -1,7 +1,7 @@
 /*
  * iampw-admin's password input (iampw-admin/pwinput.c, SPEC §6):
  *  - from standard input (a pipe or a file): the first line, "\n" or
- *    "\r\n" removed, at most 512 bytes, nothing read past what is needed;
+ *    "\r\n" removed, at most 511 bytes, nothing read past what is needed;
  *  - from a terminal (a pty): two no-echo prompts on /dev/tty, or on
  *    stdin/stderr without a controlling terminal; the typed password
  *    never comes back from the terminal, and its settings are restored.
@@ -37,7 +37,7 @@
 #define PW2 "Orbit[Stone]2Yak"
 #define MSG_NONE_STDIN "no password on standard input"
 #define MSG_NONE_TTY "no password entered"
-#define MSG_TOO_LONG "the password is longer than 512 bytes"
+#define MSG_TOO_LONG "the password is longer than 511 bytes"
 #define MSG_MISMATCH "the passwords do not match"
 
 /* How long the user at the master waits for the program. */
@@ -259,6 +259,36 @@ static void expect_x(int rc, char *pw, size_t n)
 	iampw_wipe_free(pw);
 }
 
+static void test_511_bytes(void **state)
+{
+	char *pw = NULL;
+	int rc;
+
+	(void)state;
+	rc = read_long(511, "\n", &pw);
+	expect_x(rc, pw, 511);
+}
+
+static void test_511_bytes_crlf(void **state)
+{
+	char *pw = NULL;
+	int rc;
+
+	(void)state;
+	rc = read_long(511, "\r\n", &pw);
+	expect_x(rc, pw, 511);
+}
+
+static void test_511_bytes_at_eof(void **state)
+{
+	char *pw = NULL;
+	int rc;
+
+	(void)state;
+	rc = read_long(511, "", &pw);
+	expect_x(rc, pw, 511);
+}
+
 static void test_512_bytes(void **state)
 {
 	char *pw = NULL;
@@ -266,27 +296,7 @@ static void test_512_bytes(void **state)
 
 	(void)state;
 	rc = read_long(512, "\n", &pw);
-	expect_x(rc, pw, 512);
-}
-
-static void test_512_bytes_crlf(void **state)
-{
-	char *pw = NULL;
-	int rc;
-
-	(void)state;
-	rc = read_long(512, "\r\n", &pw);
-	expect_x(rc, pw, 512);
-}
-
-static void test_512_bytes_at_eof(void **state)
-{
-	char *pw = NULL;
-	int rc;
-
-	(void)state;
-	rc = read_long(512, "", &pw);
-	expect_x(rc, pw, 512);
+	expect_usage(rc, pw, MSG_TOO_LONG);
 }
 
 static void test_513_bytes(void **state)
@@ -700,9 +710,10 @@ int main(void)
 		T(test_cr_only_line),
 		T(test_eof),
 		T(test_nul_byte),
+		T(test_511_bytes),
+		T(test_511_bytes_crlf),
+		T(test_511_bytes_at_eof),
 		T(test_512_bytes),
-		T(test_512_bytes_crlf),
-		T(test_512_bytes_at_eof),
 		T(test_513_bytes),
 		T(test_513_bytes_crlf),
 		T(test_513_bytes_at_eof),

@@ -157,25 +157,28 @@ static void test_chars_128_129(void **state)
 	free(pw129);
 }
 
-/* 128 four-byte characters are exactly 512 bytes: the longest legal input. */
-static void test_utf8_4byte_128_vs_129(void **state)
+/*
+ * 128 four-byte characters are 512 bytes, one more than libxcrypt can
+ * hash: refused as input too long; 127 of them (508 bytes) pass.
+ */
+static void test_utf8_4byte_127_vs_128(void **state)
 {
 	struct iampw_policy p = custom_policy(6);
+	char *pw127 = repeat("\xf0\x9f\x98\x80", 127);
 	char *pw128 = repeat("\xf0\x9f\x98\x80", 128);
-	char *pw129 = repeat("\xf0\x9f\x98\x80", 129);
 	struct iampw_check r;
 
 	assert_int_equal(strlen(pw128), 512);
-	iampw_check_password(&p, &nobody, pw128, &r);
+	iampw_check_password(&p, &nobody, pw127, &r);
 	assert_int_equal(r.failed, 0);
-	assert_int_equal(r.chars, 128);
-	iampw_check_password(&p, &nobody, pw129, &r);
+	assert_int_equal(r.chars, 127);
+	iampw_check_password(&p, &nobody, pw128, &r);
 	assert_int_equal(r.failed, IAMPW_R_INPUT_TOO_LONG);
+	free(pw127);
 	free(pw128);
-	free(pw129);
 }
 
-/* Under 512 bytes, too many characters is TOO_LONG, not INPUT_TOO_LONG. */
+/* Under 511 bytes, too many characters is TOO_LONG, not INPUT_TOO_LONG. */
 static void test_utf8_3byte_129_is_too_long(void **state)
 {
 	struct iampw_policy p = custom_policy(6);
@@ -203,8 +206,8 @@ static void test_bytes_511_512_513(void **state)
 	assert_int_equal(r.failed, IAMPW_R_TOO_LONG);
 	assert_int_equal(r.chars, 511);
 	iampw_check_password(&p, &nobody, b512, &r);
-	assert_int_equal(r.failed, IAMPW_R_TOO_LONG);
-	assert_int_equal(r.chars, 512);
+	assert_int_equal(r.failed, IAMPW_R_INPUT_TOO_LONG);
+	assert_int_equal(r.chars, 0);
 	iampw_check_password(&p, &nobody, b513, &r);
 	assert_int_equal(r.failed, IAMPW_R_INPUT_TOO_LONG);
 	assert_int_equal(r.chars, 0);
@@ -261,11 +264,15 @@ static void test_input_too_long_reads_513_bytes_at_most(void **state)
 	iampw_check_password(&p, &nobody, pw, &r);
 	assert_int_equal(r.failed, IAMPW_R_INPUT_TOO_LONG);
 
-	/* 512 bytes plus the NUL, also ending at the guard page. */
+	/* 512 bytes plus the NUL, ending at the guard page: still too long. */
 	pw[512] = '\0';
 	iampw_check_password(&p, &nobody, pw, &r);
+	assert_int_equal(r.failed, IAMPW_R_INPUT_TOO_LONG);
+	/* 511 bytes: read in full, too many characters. */
+	pw[511] = '\0';
+	iampw_check_password(&p, &nobody, pw, &r);
 	assert_int_equal(r.failed, IAMPW_R_TOO_LONG);
-	assert_int_equal(r.chars, 512);
+	assert_int_equal(r.chars, 511);
 	assert_int_equal(munmap(map, (size_t)page * 2), 0);
 }
 
@@ -815,7 +822,7 @@ int main(void)
 		cmocka_unit_test(test_empty_password_too_short),
 		cmocka_unit_test(test_min_length_zero_still_rejects_empty),
 		cmocka_unit_test(test_chars_128_129),
-		cmocka_unit_test(test_utf8_4byte_128_vs_129),
+		cmocka_unit_test(test_utf8_4byte_127_vs_128),
 		cmocka_unit_test(test_utf8_3byte_129_is_too_long),
 		cmocka_unit_test(test_bytes_511_512_513),
 		cmocka_unit_test(test_100000_bytes_only_input_too_long),

@@ -370,6 +370,14 @@ static void test_all_problems_reported(void **state)
 		     "constraint: Member must have value less than or equal to 24\n"
 		     "policy.conf:3: require_symbols: not one of true/false/yes/no/1/0: 'on'\n"
 		     "policy.conf:6: hard_expiry: not one of true/false/yes/no/1/0: 'TRUE'");
+	/* Syntax problems first, then the bad values of the lines that scanned. */
+	expect_error("[policy]\n"
+		     "require_symbols = on\n"
+		     "expire_passwords = true\n"
+		     "max_password_age = 0x10\n", 3,
+		     "policy.conf:3: unknown key 'expire_passwords' in [policy]\n"
+		     "policy.conf:4: max_password_age: not a plain base-10 number: '0x10'\n"
+		     "policy.conf:2: require_symbols: not one of true/false/yes/no/1/0: 'on'");
 }
 
 /* ---------------------------------------------------------------------- */

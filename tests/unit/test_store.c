@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -451,6 +452,44 @@ static void test_save_replaces(void **state)
 	assert_profile_equal(&b, &out);
 	assert_int_equal(th_count_entries(f->profiles), 2);
 	assert_false(temp_left(f->profiles, "bob"));
+}
+
+/*
+ * A file size limit below the new file's size (ulimit -f, inherited by a
+ * setuid passwd) refuses the save before the temp file exists: never
+ * SIGXFSZ halfway through the write.  The limit is set in a child, which
+ * reports back by exit status.
+ */
+static void test_save_refused_over_file_size_limit(void **state)
+{
+	struct fx *f = *state;
+	struct iampw_profile a, b, out;
+	pid_t pid;
+	int status;
+
+	open_store(f, true);
+	make_profile(&a, "bob", 2, 1750000000);
+	make_profile(&b, "bob", 5, 1760000000);
+	save_ok(f, &a);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = { 64, 64 };
+		int rc;
+
+		/* Were the limit hit by a write, the default action would end us. */
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(2);
+		iampw_err_init(&f->e);
+		rc = iampw_profile_save(&f->s, &b, &f->e);
+		_exit(rc == IAMPW_E_IO && strstr(f->e.text, "file size limit") != NULL ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_false(temp_left(f->profiles, "bob"));
+	assert_int_equal(iampw_profile_load(&f->s, "bob", &out, &f->e), IAMPW_OK);
+	assert_profile_equal(&a, &out);
 }
 
 /* Load must refuse with `code`, clearing nothing it should not return. */
@@ -1101,6 +1140,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_refuses_unsafe_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_replaces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_refused_over_file_size_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_refuses_unsafe_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
