@@ -19,4 +19,5 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	clang libclang-rt-14-dev valgrind \
 	python3 util-linux iproute2 passwd login \
 	expect openssh-server openssh-client sudo \
-	libpwquality1 libcrack2 cracklib-runtime time
+	libpwquality1 libcrack2 cracklib-runtime time \
+	gdb procps coreutils

@@ -5,7 +5,8 @@
 #      make check-valgrind (the PAM tests under memcheck)
 #   2. an ASan+UBSan build: make check (in-process tests)
 #   3. a clang libFuzzer build: make fuzz, FUZZ_SECONDS (default 60) per target
-#   4. make distcheck (the tarball builds, tests, installs and uninstalls)
+#   4. docs/RELIABILITY.md rewritten from the logs (tools/reliability-doc.sh)
+#   5. make distcheck (the tarball builds, tests, installs and uninstalls)
 # Builds go to build/<name>/ out of the source tree.  Prints one summary
 # line "N passed, N failed" counted from the test logs, and exits 1 when
 # anything failed.  Needs the packages of tools/deps.sh.
@@ -63,11 +64,27 @@ step build-sanitizers build sanitizers --enable-tests --enable-werror --enable-s
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	step check-sanitizers check sanitizers
 step build-fuzz build fuzz --enable-fuzzing --enable-tests CC=clang CFLAGS="-O1 -g"
-for t in policy config profile check; do
+for t in $(sed -n 's/^FUZZ_NAMES = //p' tests/fuzz/fuzz.mk); do
 	step "fuzz-$t" make -C build/fuzz fuzz FUZZ_NAMES=$t FUZZ_SECONDS="$fuzz_seconds"
 	grep -h -E '^stat::(number_of_executed_units|new_units_added)' \
 		"build/fuzz/tests/fuzz/fuzz_$t.out" 2>/dev/null | sed "s/^/   /"
 done
+# docs/RELIABILITY.md: the table of the reliability tests and fuzz runs
+# above, from their logs.  The step fails when the committed file lists
+# other cases than this run (a test added or renamed without committing
+# the regenerated file); the file is rewritten either way.
+reliability_doc() {
+	tools/reliability-doc.sh build/default build/fuzz >build/RELIABILITY.md || return 1
+	if [ -f docs/RELIABILITY.md ] &&
+		! diff -u <(tools/reliability-doc.sh --cases docs/RELIABILITY.md) \
+			<(tools/reliability-doc.sh --cases build/RELIABILITY.md); then
+		echo "docs/RELIABILITY.md lists other cases than this run: commit the new one"
+		cp build/RELIABILITY.md docs/RELIABILITY.md
+		return 1
+	fi
+	cp build/RELIABILITY.md docs/RELIABILITY.md
+}
+step reliability-doc reliability_doc
 step distcheck make -C build/default distcheck
 
 # Count every test case in the automake logs (one .trs per test program,
