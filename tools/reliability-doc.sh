@@ -88,6 +88,21 @@ table "Faults" "$build/tests/reliability/test_faults.sh.log"
 table "Load and concurrency" "$build/tests/reliability/test_load.sh.log"
 table "Secrets" "$build/tests/reliability/test_secrets.sh.log"
 
+# target_what FILE: the first sentence of the "libFuzzer target: ..."
+# comment at the top of a fuzz target.
+target_what() {
+	awk '
+		/libFuzzer target: / { on = 1; sub(/.*libFuzzer target: /, "") }
+		on && /^ *\*\/|^ *\* *$/ && text != "" { exit }
+		on { sub(/^ *\* */, ""); sub(/ *\*\/ *$/, ""); text = text (text == "" ? "" : " ") $0 }
+		END {
+			i = index(text, ". ")
+			if (i > 0) text = substr(text, 1, i - 1)
+			sub(/\.$/, "", text)
+			print text
+		}' "$1" 2>/dev/null
+}
+
 printf '\n## Fuzzing\n\n'
 echo "libFuzzer with ASan and UBSan (clang); any crash, leak or sanitizer report"
 echo "fails the run.  Seeds in \`tests/fuzz/corpus/\`; \`make fuzz\` runs each"
@@ -110,6 +125,5 @@ for t in $(sed -n 's/^FUZZ_NAMES = //p' "$top/tests/fuzz/fuzz.mk"); do
 	else
 		r="**FAIL**: no statistics in fuzz_$t.out"
 	fi
-	echo "| fuzz_$t | $(grep -m 1 -o 'libFuzzer target: .*' "$top/tests/fuzz/fuzz_$t.c" 2>/dev/null |
-		sed 's/^libFuzzer target: //; s| *\*/$||; s/\.$//' | md_escape) | $r |"
+	echo "| fuzz_$t | $(target_what "$top/tests/fuzz/fuzz_$t.c" | md_escape) | $r |"
 done

@@ -77,6 +77,13 @@ rel_config() {
 rel_setup() {
 	umask 022
 	mkdir -p "$conf" "$work/pam.d" || bail_out "cannot create $conf, $work"
+	# The build tree may sit in a 0700 directory (a mktemp -d clone): the
+	# cases run as a user (a screen locker) need copies they can reach.
+	install -m 0755 "$IAMPW_SO" "$work/pam_iampw.so" &&
+		install -m 0755 "$ADMIN" "$work/iampw-admin" ||
+		bail_out "cannot copy the module and iampw-admin to $work"
+	IAMPW_SO=$work/pam_iampw.so
+	ADMIN=$work/iampw-admin
 	rel_config
 	rel_policy
 	cat >"$work/pam.d/chg" <<-EOF

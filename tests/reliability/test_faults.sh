@@ -246,7 +246,7 @@ order_case() {
 		IAMPW_FAULT_TRACE="$work/trace"
 	local desc="durable replace, $(label "$w"): the calls of a clean run on the $(watched_name "$w"), traced in order"
 	if [ "$rc" -eq 0 ] && awk -v d="$dir" -v b="$base" '
-		function temp(p) { return substr(p, 1, length(d "/." b ".")) == d "/." b "." }
+		function temp(p) { return substr(p, 1, length(d "/." b ".")) == d "/." b "." && p !~ /\.lock$/ }
 		$1 == "write" && temp($2) { wrote = NR }
 		$1 == "fsync" && temp($2) && wrote { synced = NR }
 		$1 == "renameat" && $2 == d "/" b && synced > wrote { renamed = NR }
@@ -255,7 +255,7 @@ order_case() {
 	' "$work/trace"; then
 		pass "$desc"
 		result "temp file written, flushed (fsync), closed, renamed over $base, directory flushed: $(awk -v t="$dir/.$base." '
-			$1 == "openat" && substr($2, 1, length(t)) == t { on = 1 }
+			$1 == "openat" && substr($2, 1, length(t)) == t && $2 !~ /\.lock$/ { on = 1 }
 			on { printf "%s%s", sep, $1; sep = " " }' "$work/trace")"
 	else
 		fail "$desc"
