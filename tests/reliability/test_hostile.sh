@@ -1058,8 +1058,8 @@ inside() {
 	name_case "a/b" "a/b" 1501
 
 	passwords_setup
-	LC_ALL=C case_pw_accepted 511 "$PW511" "128 characters: 127 of 4 bytes, one of 3"
-	LC_ALL=C case_pw_refused 512 "$PW512" "128 characters of 4 bytes: one byte more than libxcrypt hashes"
+	LC_ALL=C case_pw_accepted 511 "$PW511" "128 characters, 127 of 4 bytes and one of 3"
+	LC_ALL=C case_pw_refused 512 "$PW512" "128 characters of 4 bytes, one byte more than libxcrypt hashes"
 	LC_ALL=C case_pw_refused 513 "$PW513" "'Aa1!' repeated"
 	LC_ALL=C case_pw_refused 100000 "$PW100K" "'Aa1!' repeated"
 
