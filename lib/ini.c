@@ -465,12 +465,12 @@ static int read_all(int fd, const char *display, size_t cap, char **bufp,
 	return IAMPW_OK;
 }
 
-/* Scan text into a new parse (no iniparser): the strict reading alone. */
 /*
- * Scan `buf` into a new table.  With `keep_partial`, a file with syntax
- * problems (IAMPW_E_PARSE) still gives the table of its good lines in
- * *out, so that the caller can report bad values too: every problem of a
- * hand-written file, not only the first kind.
+ * Scan `buf` into a new table (no iniparser: the strict reading alone).
+ * With `keep_partial`, a file with syntax problems (IAMPW_E_PARSE) still
+ * gives the table of its good lines in *out, so that the caller can
+ * report bad values too: every problem of a hand-written file, not only
+ * the first kind.
  */
 static int scan_text(const char *buf, size_t len, const char *display,
 		     iampw_ini_known_fn known, bool keep_partial,
