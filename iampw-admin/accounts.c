@@ -6,10 +6,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -154,6 +157,74 @@ int acct_read_passwd(struct acct_table *t)
 	/* The end of the database. */
 	if (rc == ENOENT)
 		rc = 0;
+	return rc;
+}
+
+int acct_lookup(const char *name, uid_t *uid, gid_t *gid, bool *found)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc;
+
+	*found = false;
+	if (buf == NULL)
+		return ENOMEM;
+	for (;;) {
+		rc = getpwnam_r(name, &pw, buf, size, &res);
+		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+			break;
+	}
+	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
+	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+		rc = 0;
+	/* A case-insensitive source may answer for another spelling: not this name's account. */
+	if (rc == 0 && res != NULL && strcmp(pw.pw_name, name) == 0) {
+		*found = true;
+		*uid = pw.pw_uid;
+		*gid = pw.pw_gid;
+	}
+	free(buf);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The profiles directory                                                 */
+
+int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd, rc = 0;
+
+	/* fdopendir takes the fd over; the store keeps its own. */
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		/* Locks, temp files and strays are no profiles. */
+		if (profiles_only && !iampw_user_name_valid(d->d_name))
+			continue;
+		if (acct_add(t, d->d_name) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+	}
+	closedir(dir);
 	return rc;
 }
 

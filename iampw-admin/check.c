@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -133,83 +132,53 @@ static void check_config(struct checker *k)
 /* ---------------------------------------------------------------------- */
 /* The profiles directory                                                 */
 
-/* getpwnam_r with a buffer that grows as NSS asks; 0 with *pw NULL when unknown. */
-static int lookup(const char *user, struct passwd *pwbuf, char **buf, struct passwd **pw)
-{
-	size_t size = 1024;
-	int rc;
-
-	*buf = NULL;
-	*pw = NULL;
-	for (;;) {
-		char *n = realloc(*buf, size);
-
-		if (n == NULL)
-			return ENOMEM;
-		*buf = n;
-		rc = getpwnam_r(user, pwbuf, *buf, size, pw);
-		if (rc != ERANGE || size >= (1u << 20))
-			break;
-		size *= 2;
-	}
-	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
-	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		rc = 0;
-	if (rc != 0)
-		*pw = NULL;
-	return rc;
-}
-
 /* Does the profile belong to an account that exists, with its uid, in scope? */
 static void check_owner(struct checker *k, const char *name,
 			const struct iampw_profile *p)
 {
 	const char *dir = k->store.path;
-	const struct acct *found;
-	struct passwd pwbuf, *pw;
-	char *buf = NULL;
+	const struct acct *listed;
 	struct iampw_err e;
-	bool in = false;
+	bool found = true, in = false;
+	uid_t uid;
+	gid_t gid;
 	int rc;
 
 	/*
 	 * The table answers for every account the passwd database lists; a
 	 * source that does not enumerate (LDAP without it) is asked by name.
 	 */
-	found = acct_find(&k->accounts, name);
-	if (found != NULL) {
-		pwbuf.pw_uid = found->uid;
-		pwbuf.pw_gid = found->gid;
-		pw = &pwbuf;
+	listed = acct_find(&k->accounts, name);
+	if (listed != NULL) {
+		uid = listed->uid;
+		gid = listed->gid;
 	} else {
-		rc = lookup(name, &pwbuf, &buf, &pw);
+		rc = acct_lookup(name, &uid, &gid, &found);
 		if (rc != 0) {
 			problem(k, "%s/%s: cannot look up user %s: %s", dir, name, name,
 				strerror_r(rc, (char[128]){ 0 }, 128));
-			goto out;
+			return;
 		}
 	}
-	if (pw == NULL) {
+	if (!found) {
 		problem(k, "%s/%s: user %s does not exist (a profile left by a deleted account?)",
 			dir, name, name);
-		goto out;
+		return;
 	}
 	/* The name was reused by a new account: the profile is not its own. */
-	if (pw->pw_uid != (uid_t)p->uid) {
+	if (uid != (uid_t)p->uid) {
 		problem(k, "%s/%s: uid %lu, but the account %s has uid %lu",
-			dir, name, (unsigned long)p->uid, name, (unsigned long)pw->pw_uid);
-		goto out;
+			dir, name, (unsigned long)p->uid, name, (unsigned long)uid);
+		return;
 	}
 	if (!k->scope_known)
-		goto out;
+		return;
 	iampw_err_init(&e);
-	if (iampw_in_scope(&k->cfg, name, pw->pw_uid, pw->pw_gid, &in, &e) != IAMPW_OK)
+	if (iampw_in_scope(&k->cfg, name, uid, gid, &in, &e) != IAMPW_OK)
 		problem(k, "%s/%s: %s", dir, name, e.text);
 	else if (!in)
 		problem(k, "%s/%s: user %s is out of scope (root, or outside iampw.conf [scope]): the profile is never used",
 			dir, name, name);
-out:
-	free(buf);
 }
 
 static void check_profile(struct checker *k, const char *name)
@@ -301,8 +270,6 @@ static void check_entry(struct checker *k, const char *name)
 {
 	char show[SHOWN_NAME_SIZE];
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return;
 	if (name[0] == '.')
 		check_hidden(k, name);
 	else if (!iampw_user_name_valid(name))
@@ -312,67 +279,10 @@ static void check_entry(struct checker *k, const char *name)
 		check_profile(k, name);
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entry names, sorted so that the report reads the same on every run. */
-static int read_names(int dirfd, char ***names, size_t *count)
-{
-	size_t n = 0, cap = 0;
-	char **v = NULL;
-	struct dirent *d;
-	DIR *dir;
-	int fd, rc = 0;
-
-	/* fdopendir takes the fd over; the store keeps its own. */
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = errno;
-		close(fd);
-		return rc;
-	}
-	for (;;) {
-		errno = 0;
-		d = readdir(dir);
-		if (d == NULL) {
-			rc = errno;
-			break;
-		}
-		if (n == cap) {
-			char **nv = reallocarray(v, cap ? cap * 2 : 64, sizeof *v);
-
-			if (nv == NULL) {
-				rc = ENOMEM;
-				break;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 64;
-		}
-		v[n] = strdup(d->d_name);
-		if (v[n] == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		n++;
-	}
-	closedir(dir);
-	if (n > 0)
-		qsort(v, n, sizeof *v, str_cmp);
-	*names = v;
-	*count = n;
-	return rc;
-}
-
 static void check_store(struct checker *k)
 {
-	char **names = NULL;
+	struct acct_table names = { 0 };
 	struct iampw_err e;
-	size_t n = 0;
 	int rc;
 
 	iampw_err_init(&e);
@@ -388,15 +298,15 @@ static void check_store(struct checker *k)
 		problem(k, "cannot read the passwd database: %s",
 			strerror_r(rc, (char[128]){ 0 }, 128));
 	acct_sort(&k->accounts);
-	rc = read_names(k->store.dirfd, &names, &n);
+	rc = acct_read_dir(k->store.dirfd, false, &names);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", k->store.path,
 			strerror_r(rc, (char[128]){ 0 }, 128));
-	for (size_t i = 0; i < n; i++) {
-		check_entry(k, names[i]);
-		free(names[i]);
-	}
-	free(names);
+	/* Sorted, so that the report reads the same on every run. */
+	acct_sort(&names);
+	for (size_t i = 0; i < names.n; i++)
+		check_entry(k, names.v[i].name);
+	acct_free(&names);
 }
 
 int verb_check(struct cli *c)

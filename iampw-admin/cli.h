@@ -207,6 +207,18 @@ void acct_free(struct acct_table *t);
 int acct_grow(char **buf, size_t *size);
 /* Every passwd account whose name can be a profile name; 0 or errno. */
 int acct_read_passwd(struct acct_table *t);
+/*
+ * One account by exact name (getpwnam_r, its buffer grown as NSS asks):
+ * 0 with *found, or errno.  An answer for another spelling of the name
+ * (a case-insensitive source) is not found: a profile is the exact name's.
+ */
+int acct_lookup(const char *name, uid_t *uid, gid_t *gid, bool *found);
+/*
+ * The entry names of a directory (the store's profiles dir), "." and ".."
+ * left out, and with `profiles_only` every name that cannot be a profile
+ * too; unsorted.  0 or errno (the names read before an error are kept).
+ */
+int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t);
 
 /* report.c */
 int verb_generate_credential_report(struct cli *c);

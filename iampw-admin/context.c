@@ -45,40 +45,6 @@ void admin_free(struct admin *a)
 	iampw_wipe(a, sizeof *a);
 }
 
-/* getpwnam_r with a buffer that grows as NSS asks. */
-static int lookup(const char *user, uid_t *uid, gid_t *gid, bool *found)
-{
-	struct passwd pw, *res = NULL;
-	size_t size = 1024;
-	char *buf = NULL;
-	int rc;
-
-	*found = false;
-	for (;;) {
-		char *n = realloc(buf, size);
-
-		if (n == NULL) {
-			free(buf);
-			return ENOMEM;
-		}
-		buf = n;
-		rc = getpwnam_r(user, &pw, buf, size, &res);
-		if (rc != ERANGE || size >= (1u << 20))
-			break;
-		size *= 2;
-	}
-	if (rc == 0 && res != NULL) {
-		*found = true;
-		*uid = pw.pw_uid;
-		*gid = pw.pw_gid;
-	}
-	free(buf);
-	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
-	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		rc = 0;
-	return rc;
-}
-
 int admin_user(const struct cli *c, struct admin *a, const char *user,
 	       uid_t *uid, gid_t *gid)
 {
@@ -91,7 +57,7 @@ int admin_user(const struct cli *c, struct admin *a, const char *user,
 				 "1 validation error detected: Value at 'userName' failed to satisfy constraint: "
 				 "Member must be 1 to %d characters of [A-Za-z0-9_.-], optionally ending in '$', "
 				 "not starting with '.' or '-'", IAMPW_USER_MAX);
-	rc = lookup(user, uid, gid, &found);
+	rc = acct_lookup(user, uid, gid, &found);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot look up user %s: %s", user,
 				 strerror_r(rc, (char[128]){ 0 }, 128));

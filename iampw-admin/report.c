@@ -17,9 +17,7 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdlib.h>
@@ -138,75 +136,24 @@ static int read_shadow(struct acct_table *t)
 	return rc;
 }
 
-/* The names of <statedir>/profiles that can be profiles; none when it is absent. */
-static int read_profile_names(const struct iampw_store *s, struct acct_table *t)
-{
-	struct dirent *d;
-	DIR *dir;
-	int fd, rc = 0;
-
-	if (s->dirfd < 0)
-		return 0;
-	/* fdopendir takes the fd over; the store keeps its own. */
-	fd = fcntl(s->dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = errno;
-		close(fd);
-		return rc;
-	}
-	for (;;) {
-		errno = 0;
-		d = readdir(dir);
-		if (d == NULL) {
-			rc = errno;
-			break;
-		}
-		/* Skips ".", "..", locks and temp files: `check` reports strays. */
-		if (!iampw_user_name_valid(d->d_name))
-			continue;
-		if (acct_add(t, d->d_name) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-	}
-	closedir(dir);
-	return rc;
-}
-
-/* getpwnam_r for one name; 0 with *found false when there is no such account. */
+/* getpwnam_r for one name; 0 with nothing added when there is no such account. */
 static int lookup_one(const char *name, struct acct_table *accounts)
 {
-	struct passwd pw, *res = NULL;
-	size_t size = 4096;
-	char *buf = malloc(size);
 	struct acct *e;
+	bool found;
+	uid_t uid;
+	gid_t gid;
 	int rc;
 
-	if (buf == NULL)
+	rc = acct_lookup(name, &uid, &gid, &found);
+	if (rc != 0 || !found)
+		return rc;
+	e = acct_add(accounts, name);
+	if (e == NULL)
 		return ENOMEM;
-	for (;;) {
-		rc = getpwnam_r(name, &pw, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
-			break;
-	}
-	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
-	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
-		rc = 0;
-	/* A case-insensitive source may answer for another spelling: not this profile's user. */
-	if (rc == 0 && res != NULL && strcmp(pw.pw_name, name) == 0) {
-		e = acct_add(accounts, name);
-		if (e == NULL) {
-			rc = ENOMEM;
-		} else {
-			e->uid = pw.pw_uid;
-			e->gid = pw.pw_gid;
-		}
-	}
-	free(buf);
-	return rc;
+	e->uid = uid;
+	e->gid = gid;
+	return 0;
 }
 
 /*
@@ -430,7 +377,7 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 {
 	int rc;
 
-	rc = read_profile_names(&a->store, &r->profiles);
+	rc = a->store.dirfd < 0 ? 0 : acct_read_dir(a->store.dirfd, true, &r->profiles);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "%s: cannot read the directory: %s",
 				 a->store.path, strerror_r(rc, (char[128]){ 0 }, 128));

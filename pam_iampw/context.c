@@ -194,6 +194,21 @@ static bool load_user(struct ctx *c)
 	pw = pam_modutil_getpwnam(c->pamh, user);
 	if (pw == NULL)
 		return false;
+	/*
+	 * A case-insensitive source (sssd, winbind) answers "ALICE" with
+	 * alice's account: the profile is the account's, under its own
+	 * spelling, or logging in as "ALICE" would skip alice's expiry.
+	 */
+	if (pw->pw_name == NULL || strcmp(pw->pw_name, user) != 0) {
+		if (!iampw_user_name_valid(pw->pw_name)) {
+			debug_log(c, "the account's own name is not usable as a profile name: out of scope");
+			c->user = NULL;
+			return false;
+		}
+		snprintf(c->canon, sizeof c->canon, "%s", pw->pw_name);
+		c->user = c->canon;
+		debug_log(c, "user %s is the account %s", user, c->canon);
+	}
 	c->uid = pw->pw_uid;
 	c->gid = pw->pw_gid;
 	snprintf(c->gecos, sizeof c->gecos, "%s", pw->pw_gecos != NULL ? pw->pw_gecos : "");

@@ -60,7 +60,8 @@ struct ctx {
 	pam_handle_t *pamh;
 	int flags;
 	struct opts o;
-	const char *user;
+	const char *user;   /* the account's own spelling of the name */
+	char canon[IAMPW_USER_MAX + 1];
 	uid_t uid;
 	gid_t gid;
 	char gecos[256];

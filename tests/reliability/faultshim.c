@@ -15,12 +15,18 @@
  *                               every call counted (how many N to try)
  *   IAMPW_FAULT_TRACE=FILE      append "CALL PATH" for every counted call,
  *                               in order (PATH: the file or directory)
+ *   IAMPW_FAULT_PWFOLD=1        getpwnam_r answers a name with upper-case
+ *                               letters with the account of its lower-case
+ *                               spelling, as a case-insensitive NSS source
+ *                               (sssd, winbind) does; needs no other variable
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ctype.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -352,4 +358,21 @@ int unlinkat(int dirfd, const char *path, int flags)
 	if (at_watched(dirfd, path) && hit(C_UNLINKAT, last) != 0)
 		return -1;
 	return real_unlinkat(dirfd, path, flags);
+}
+
+int getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+	       struct passwd **res)
+{
+	typedef int (*fn)(const char *, struct passwd *, char *, size_t, struct passwd **);
+	const char *fold = getenv("IAMPW_FAULT_PWFOLD");
+	char low[256];
+	size_t n;
+
+	REAL(getpwnam_r, fn);
+	if (fold == NULL || strcmp(fold, "1") != 0 ||
+	    (n = strlen(name)) >= sizeof low)
+		return real_getpwnam_r(name, pw, buf, len, res);
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	return real_getpwnam_r(low, pw, buf, len, res);
 }

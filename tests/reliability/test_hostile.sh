@@ -40,7 +40,9 @@
 #                    through pamdrive the same answer as an unknown user;
 #                    through iampw-admin a ValidationError (an unknown
 #                    valid name is NoSuchEntity); also with ../x and a/b
-#                    made known to NSS in the sandbox's /etc/passwd
+#                    made known to NSS in the sandbox's /etc/passwd; and
+#                    ALICE answered by alice's account (a case-insensitive
+#                    NSS source): her profile applies
 #   passwords        511, 512, 513 and 100,000 bytes with yescrypt cost 8
 #                    history hashing: 511 bytes, the most libxcrypt (and so
 #                    pam_unix) can hash, is accepted; 512 bytes and more are
@@ -70,7 +72,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/lib.sh"
 
-INSIDE_TESTS=62
+INSIDE_TESTS=63
 REL_TOOLS=(timeout truncate mkfifo setpriv sha256sum)
 
 # Valid copies that links point to live here: outside the state dir and
@@ -952,6 +954,25 @@ case_pw_refused() { # LABEL PW MADE_OF
 		"refused: $P, best of 3 runs $best ms where one hash takes > 50 ms (refused before any hashing), nothing recorded; the refusal is pam_iampw's own 511-byte input check (its debug log: input_too_long): libpam hands over longer replies, no PAM_MAX_RESP_SIZE cap on this path"
 }
 
+# A case-insensitive NSS source (sssd, winbind; faultshim's PWFOLD stands
+# in for one) answers "ALICE" with alice's account.  The module then uses
+# the account's own spelling, so alice's rules still apply; iampw-admin
+# takes profile names exactly as given.
+case_name_spelling() {
+	fixture
+	adm update-login-profile --user-name alice --password-reset-required
+	want "$I" "success (0)" "setting alice's reset flag"
+	export LD_PRELOAD=$FAULTSHIM IAMPW_FAULT_PWFOLD=1
+	acct ALICE
+	adm get-login-profile --user-name ALICE
+	unset LD_PRELOAD IAMPW_FAULT_PWFOLD
+	want "$A" PAM_NEW_AUTHTOK_REQD "account check as ALICE"
+	want "$I" "NoSuchEntity (254)" "get-login-profile --user-name ALICE"
+	check "no profile under the other spelling" test ! -e "$profiles/ALICE"
+	finish "user name ALICE with a case-insensitive NSS source (alice's account answers for it): account check as ALICE while alice must reset her password; iampw-admin get-login-profile --user-name ALICE" \
+		"account $A: alice's profile applies under her own spelling, never skipped; iampw-admin $I: a profile is the exact name's"
+}
+
 # --------------------------------------------------------------------------
 # Conversations.
 
@@ -1056,6 +1077,7 @@ inside() {
 	[ "$(getent passwd ../x | cut -d: -f3)" = 1500 ] || diag "NSS does not know ../x"
 	name_case "../x" "../x" 1500
 	name_case "a/b" "a/b" 1501
+	case_name_spelling
 
 	passwords_setup
 	LC_ALL=C case_pw_accepted 511 "$PW511" "128 characters, 127 of 4 bytes and one of 3"
