@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <crypt.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +38,17 @@ static void open_store(struct iampw_store *s, const char *statedir)
 		die("store %s: %s", statedir, e.text);
 }
 
+/* A profile bound to the account's shadow entry as it is (none: a bare one). */
 static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid)
 {
-	iampw_profile_clear(p);
-	if (snprintf(p->user, sizeof p->user, "%s", user) >= (int)sizeof p->user ||
-	    !iampw_user_name_valid(p->user))
-		die("bad user name %s", user);
-	p->uid = (uint32_t)uid;
-	p->create_date = p->last_changed = (int64_t)time(NULL);
+	struct iampw_acct a = { .uid = (uid_t)uid, .gid = (gid_t)uid, .name = user };
+	struct spwd *sp = getspnam(user);
+
+	if (!iampw_user_name_valid(user) || uid > IAMPW_UID_MAX)
+		die("bad user name %s or uid %lu", user, uid);
+	iampw_acct_set_shadow(&a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
+			      sp != NULL ? sp->sp_lstchg : -1);
+	iampw_profile_new(&a, (int64_t)time(NULL), p);
 }
 
 static void save(const struct iampw_store *s, const struct iampw_profile *p)
@@ -120,7 +124,7 @@ static int gen_profiles(const char *statedir, const char *prefix, unsigned long 
 {
 	struct iampw_store s;
 	static struct iampw_profile p;
-	char user[IAMPW_USER_MAX + 1];
+	char user[IAMPW_NAME_MAX + 1];
 
 	open_store(&s, statedir);
 	for (unsigned long i = from; i < to; i++) {

@@ -93,16 +93,16 @@ svc acct-iampw <<<"account required $SO $ARGS"
 
 cp -p /etc/shadow "$W/snap/shadow"
 for n in 0 1 8 24; do
-	rm -f "$W/state/profiles/$U"
+	rm -f "$W/state/profiles/$UID_"
 	"$GEN" history "$W/state" "$U" "$UID_" "$n"
-	cp -p "$W/state/profiles/$U" "$W/snap/prof.$n"
+	cp -p "$W/state/profiles/$UID_" "$W/snap/prof.$n"
 	"$GEN" opasswd "$U" "$UID_" "$n" >"$W/snap/opasswd.$n"
 	chmod 0600 "$W/snap/opasswd.$n"
 done
 touch /etc/security/opasswd
 chmod 0600 /etc/security/opasswd
 
-restore_ours() { echo "-r $W/snap/prof.$1:$W/state/profiles/$U -r $W/snap/shadow:/etc/shadow"; }
+restore_ours() { echo "-r $W/snap/prof.$1:$W/state/profiles/$UID_ -r $W/snap/shadow:/etc/shadow"; }
 restore_peer() { echo "-r $W/snap/opasswd.$1:/etc/security/opasswd -r $W/snap/shadow:/etc/shadow"; }
 restore_unix() { echo "-r $W/snap/shadow:/etc/shadow"; }
 
@@ -164,7 +164,7 @@ measure() {
 # Figure 3: account stack per transaction; figure 5: peak RSS.
 
 echo "bench: figure 3, account stacks ($CG_TXN transactions under callgrind, $ACCT_TXN timed)" >&2
-cp "$W/snap/prof.24" "$W/state/profiles/$U"
+cp "$W/snap/prof.24" "$W/state/profiles/$UID_"
 declare -A cg_acct us_acct hwm_acct
 for s in permit unix unix-iampw iampw; do
 	c=$(cg_count bench_loop "$ACCT" "$W/pam.d" "acct-$s" "$U" "$CG_TXN")

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,10 +120,7 @@ int acct_grow(char **buf, size_t *size)
 	return 0;
 }
 
-/*
- * Every account of the passwd database whose name can be a profile name
- * (the module treats the others as out of scope).
- */
+/* Every account of the passwd database: any name is somebody's (§3.1). */
 int acct_read_passwd(struct acct_table *t)
 {
 	struct passwd pw, *res;
@@ -160,7 +159,101 @@ int acct_read_passwd(struct acct_table *t)
 	return rc;
 }
 
-int acct_lookup(const char *name, uid_t *uid, gid_t *gid, bool *found)
+int acct_read_shadow(struct acct_table *t)
+{
+	struct spwd sp, *res;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc = 0;
+
+	if (buf == NULL)
+		return ENOMEM;
+	setspent();
+	for (;;) {
+		struct iampw_acct one = { 0 };
+		struct acct *e;
+
+		res = NULL;
+		rc = getspent_r(&sp, buf, size, &res);
+		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(sp.sp_namp))
+			continue;
+		e = acct_add(t, sp.sp_namp);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		iampw_acct_set_shadow(&one, true, sp.sp_pwdp, sp.sp_lstchg);
+		e->usable = one.usable;
+		e->lastchg = one.lastchg;
+		memcpy(e->fp, one.fp, IAMPW_FP_SIZE);
+	}
+	endspent();
+	/* The buffer held every password hash of the host. */
+	iampw_wipe(buf, size);
+	iampw_wipe(&sp, sizeof sp);
+	free(buf);
+	if (rc == ENOENT)
+		rc = 0;
+	return rc;
+}
+
+static int uid_cmp(const void *a, const void *b)
+{
+	const struct acct *x = a, *y = b;
+
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int acct_by_uid(const struct acct_table *t, struct acct_table *byuid)
+{
+	size_t out = 0;
+
+	memset(byuid, 0, sizeof *byuid);
+	if (t->n == 0)
+		return 0;
+	byuid->v = reallocarray(NULL, t->n, sizeof *byuid->v);
+	if (byuid->v == NULL)
+		return ENOMEM;
+	memcpy(byuid->v, t->v, t->n * sizeof *t->v);
+	qsort(byuid->v, t->n, sizeof *byuid->v, uid_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		if (out > 0 && byuid->v[out - 1].uid == byuid->v[i].uid)
+			continue;
+		byuid->v[out++] = byuid->v[i];
+	}
+	byuid->n = out;
+	byuid->cap = t->n;
+	return 0;
+}
+
+static int uid_key_cmp(const void *key, const void *elem)
+{
+	uid_t k = *(const uid_t *)key, u = ((const struct acct *)elem)->uid;
+
+	return k < u ? -1 : k > u;
+}
+
+const struct acct *acct_find_uid(const struct acct_table *byuid, uid_t uid)
+{
+	if (byuid->n == 0)
+		return NULL;
+	return bsearch(&uid, byuid->v, byuid->n, sizeof *byuid->v, uid_key_cmp);
+}
+
+/* getpwnam_r(3) and getpwuid_r(3): these also mean "not found" for some NSS modules. */
+static bool not_found(int rc)
+{
+	return rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM;
+}
+
+static int lookup(const char *name, uid_t byuid, char *canon, uid_t *uid,
+		  gid_t *gid, bool *found)
 {
 	struct passwd pw, *res = NULL;
 	size_t size = 4096;
@@ -171,19 +264,56 @@ int acct_lookup(const char *name, uid_t *uid, gid_t *gid, bool *found)
 	if (buf == NULL)
 		return ENOMEM;
 	for (;;) {
-		rc = getpwnam_r(name, &pw, buf, size, &res);
+		rc = name != NULL ? getpwnam_r(name, &pw, buf, size, &res) :
+				    getpwuid_r(byuid, &pw, buf, size, &res);
 		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
 			break;
 	}
-	/* getpwnam_r(3): these also mean "not found" for some NSS modules. */
-	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
+	if (not_found(rc))
 		rc = 0;
-	/* A case-insensitive source may answer for another spelling: not this name's account. */
-	if (rc == 0 && res != NULL && strcmp(pw.pw_name, name) == 0) {
+	/* Any spelling NSS resolves is the account's: its own name from here on. */
+	if (rc == 0 && res != NULL && iampw_user_name_valid(pw.pw_name)) {
 		*found = true;
-		*uid = pw.pw_uid;
+		snprintf(canon, IAMPW_NAME_MAX + 1, "%s", pw.pw_name);
+		if (uid != NULL)
+			*uid = pw.pw_uid;
 		*gid = pw.pw_gid;
 	}
+	free(buf);
+	return rc;
+}
+
+int acct_lookup(const char *name, char *canon, uid_t *uid, gid_t *gid, bool *found)
+{
+	return lookup(name, 0, canon, uid, gid, found);
+}
+
+int acct_lookup_uid(uid_t uid, char *canon, gid_t *gid, bool *found)
+{
+	return lookup(NULL, uid, canon, NULL, gid, found);
+}
+
+int acct_shadow(const char *name, struct iampw_acct *a)
+{
+	struct spwd sp, *res = NULL;
+	size_t size = 1024;
+	char *buf = malloc(size);
+	int rc;
+
+	if (buf == NULL)
+		return ENOMEM;
+	for (;;) {
+		rc = getspnam_r(name, &sp, buf, size, &res);
+		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+			break;
+	}
+	if (not_found(rc))
+		rc = 0;
+	if (rc == 0)
+		iampw_acct_set_shadow(a, res != NULL, res != NULL ? sp.sp_pwdp : NULL,
+				      res != NULL ? sp.sp_lstchg : -1);
+	iampw_wipe(&sp, sizeof sp);
+	iampw_wipe(buf, size);
 	free(buf);
 	return rc;
 }
@@ -217,7 +347,7 @@ int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t)
 		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
 			continue;
 		/* Locks, temp files and strays are no profiles. */
-		if (profiles_only && !iampw_user_name_valid(d->d_name))
+		if (profiles_only && !iampw_profile_file_uid(d->d_name, &(uid_t){ 0 }))
 			continue;
 		if (acct_add(t, d->d_name) == NULL) {
 			rc = ENOMEM;

@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -20,6 +22,7 @@ enum opt_id {
 	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
 	O_SYMBOLS, O_NO_SYMBOLS, O_NUMBERS, O_NO_NUMBERS, O_UPPER, O_NO_UPPER,
 	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
+	O_NEW_USER_NAME, O_MAX_ITEMS, O_STARTING_TOKEN,
 };
 
 enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
@@ -38,6 +41,9 @@ static const struct option_def {
 	{ "--version", O_VERSION, A_NONE, 0 },
 	{ "--user-name", O_USER_NAME, A_VALUE, F_USER_NAME },
 	{ "--all", O_ALL, A_NONE, F_ALL },
+	{ "--new-user-name", O_NEW_USER_NAME, A_VALUE, F_NEW_NAME },
+	{ "--max-items", O_MAX_ITEMS, A_VALUE, F_PAGE },
+	{ "--starting-token", O_STARTING_TOKEN, A_VALUE, F_PAGE },
 	{ "--password-reset-required", O_RESET, A_NONE, F_RESET },
 	{ "--no-password-reset-required", O_NO_RESET, A_NONE, F_RESET },
 	{ "--generate-password", O_GENERATE, A_NONE, F_GENERATE },
@@ -180,6 +186,16 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_POLICY: c->policy = v; return EXIT_OK;
 	case O_STATE_DIR: c->state_dir = v; return EXIT_OK;
 	case O_USER_NAME: c->user_name = v; return EXIT_OK;
+	case O_NEW_USER_NAME: c->new_user_name = v; return EXIT_OK;
+	case O_STARTING_TOKEN: c->starting_token = v; return EXIT_OK;
+	case O_MAX_ITEMS: {
+		uint64_t n;
+
+		if (iampw_parse_u64(v, &n) != IAMPW_NUM_OK || n < 1 || n > INT32_MAX)
+			return cli_usage_error("argument --max-items: invalid int value: '%.64s'", v);
+		c->max_items = n;
+		return EXIT_OK;
+	}
 	case O_ALL: c->all = true; return EXIT_OK;
 	case O_RESET: return set_tri(&c->reset_required, TRI_TRUE, d->name);
 	case O_NO_RESET: return set_tri(&c->reset_required, TRI_FALSE, d->name);
@@ -297,8 +313,11 @@ static int check_required(struct cli *c, bool have_input)
 			return cli_usage_error("one of the arguments --user-name --all is required");
 		return EXIT_OK;
 	}
-	if ((v->flags & F_USER_NAME) != 0 && c->user_name == NULL)
+	if ((v->flags & F_USER_NAME) != 0 && !(v->flags & F_USER_OPTIONAL) &&
+	    c->user_name == NULL)
 		return cli_usage_error("the following arguments are required: --user-name");
+	if ((v->flags & F_NEW_NAME) != 0 && c->new_user_name == NULL)
+		return cli_usage_error("the following arguments are required: --new-user-name");
 	if (c->generate_password && c->password_stdin)
 		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
 	return EXIT_OK;
@@ -374,6 +393,9 @@ static const struct field profile_fields[] = {
 	{ "PasswordResetRequired", T_BOOL },
 };
 static const struct field user_fields[] = { { "UserName", T_STRING } };
+static const struct field rename_fields[] = {
+	{ "UserName", T_STRING }, { "NewUserName", T_STRING },
+};
 static const struct field policy_fields[] = {
 	{ "MinimumPasswordLength", T_INT }, { "RequireSymbols", T_BOOL },
 	{ "RequireNumbers", T_BOOL }, { "RequireUppercaseCharacters", T_BOOL },
@@ -392,6 +414,10 @@ static const struct field *verb_fields(const struct verb *v, size_t *n)
 	if (v->flags & F_PASSWORD) {
 		*n = sizeof profile_fields / sizeof profile_fields[0];
 		return profile_fields;
+	}
+	if (v->flags & F_NEW_NAME) {
+		*n = sizeof rename_fields / sizeof rename_fields[0];
+		return rename_fields;
 	}
 	if (v->flags & F_USER_NAME) {
 		*n = sizeof user_fields / sizeof user_fields[0];
@@ -476,15 +502,27 @@ static int read_input(const char *arg, json_object **out)
 		*out = parse_strict(arg, &jerr);
 	} else {
 		struct stat st;
+		/*
+		 * O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+		 * forever (§6: refused at once, never waited on).  O_NOCTTY: a
+		 * terminal device never becomes ours.
+		 */
+		int fd = open(arg + 7, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-		f = fopen(arg + 7, "re");
-		if (f == NULL)
+		if (fd < 0)
 			return cli_usage_error("Error parsing parameter '--cli-input-json': Unable to load paramfile %.200s: %s",
 					       arg, strerror_r(errno, (char[128]){ 0 }, 128));
-		if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-			fclose(f);
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
 			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is not a regular file",
 					       arg);
+		}
+		/* A regular file never blocks: back to plain reads. */
+		f = fcntl(fd, F_SETFL, O_RDONLY) == 0 ? fdopen(fd, "r") : NULL;
+		if (f == NULL) {
+			close(fd);
+			return cli_usage_error("Error parsing parameter '--cli-input-json': Unable to load paramfile %.200s: %s",
+					       arg, strerror_r(errno, (char[128]){ 0 }, 128));
 		}
 		/* A request is small; a huge file is a mistake, not a request. */
 		/* One byte more than the limit tells "exactly 64 KiB" from "larger". */
@@ -535,6 +573,8 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 
 	if (strcmp(name, "UserName") == 0 && c->user_name == NULL)
 		c->user_name = json_object_get_string(v);
+	else if (strcmp(name, "NewUserName") == 0 && c->new_user_name == NULL)
+		c->new_user_name = json_object_get_string(v);
 	else if (strcmp(name, "Password") == 0)
 		c->password = strdup(json_object_get_string(v));
 	else if (strcmp(name, "PasswordResetRequired") == 0 && c->reset_required == TRI_UNSET)

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -35,6 +36,8 @@ struct checker {
 	bool scope_known;          /* iampw.conf and its group are usable */
 	struct iampw_store store;
 	struct acct_table accounts; /* the passwd database, read once */
+	struct acct_table byuid;    /* the same, by uid */
+	struct acct_table shadow;   /* the shadow database, read once (no hash kept) */
 };
 
 static void problem(struct checker *k, const char *fmt, ...)
@@ -132,81 +135,118 @@ static void check_config(struct checker *k)
 /* ---------------------------------------------------------------------- */
 /* The profiles directory                                                 */
 
-/* Does the profile belong to an account that exists, with its uid, in scope? */
-static void check_owner(struct checker *k, const char *name,
-			const struct iampw_profile *p)
+/* The account that has `uid` now; false when none does. */
+static bool owner_of(struct checker *k, uid_t uid, const char *file,
+		     char name[IAMPW_NAME_MAX + 1], struct iampw_acct *ia)
 {
-	const char *dir = k->store.path;
-	const struct acct *listed;
-	struct iampw_err e;
-	bool found = true, in = false;
-	uid_t uid;
-	gid_t gid;
-	int rc;
+	const struct acct *listed = acct_find_uid(&k->byuid, uid);
+	const struct acct *sh;
+	bool found = true;
+	int rc = 0;
 
-	/*
-	 * The table answers for every account the passwd database lists; a
-	 * source that does not enumerate (LDAP without it) is asked by name.
-	 */
-	listed = acct_find(&k->accounts, name);
+	/* A source that does not enumerate (LDAP without it) is asked. */
 	if (listed != NULL) {
-		uid = listed->uid;
-		gid = listed->gid;
+		snprintf(name, IAMPW_NAME_MAX + 1, "%s", listed->name);
+		ia->gid = listed->gid;
 	} else {
-		rc = acct_lookup(name, &uid, &gid, &found);
-		if (rc != 0) {
-			problem(k, "%s/%s: cannot look up user %s: %s", dir, name, name,
-				strerror_r(rc, (char[128]){ 0 }, 128));
-			return;
-		}
+		rc = acct_lookup_uid(uid, name, &ia->gid, &found);
 	}
-	if (!found) {
-		problem(k, "%s/%s: user %s does not exist (a profile left by a deleted account?)",
-			dir, name, name);
+	if (rc != 0) {
+		problem(k, "%s/%s: cannot look up uid %lu: %s", k->store.path, file,
+			(unsigned long)uid, strerror_r(rc, (char[128]){ 0 }, 128));
+		return false;
+	}
+	if (!found)
+		return false;
+	ia->uid = uid;
+	ia->name = name;
+	sh = acct_find(&k->shadow, name);
+	if (sh != NULL) {
+		iampw_acct_set_shadow(ia, true, NULL, sh->lastchg);
+		ia->usable = sh->usable;
+		memcpy(ia->fp, sh->fp, IAMPW_FP_SIZE);
+	} else if ((rc = acct_shadow(name, ia)) != 0) {
+		problem(k, "%s/%s: cannot read the shadow entry of uid %lu: %s", k->store.path,
+			file, (unsigned long)uid, strerror_r(rc, (char[128]){ 0 }, 128));
+	}
+	return true;
+}
+
+/*
+ * Does the profile belong to the account that has its uid now, and is that
+ * account in scope (§3.1)?  Each finding says how to resolve it.
+ */
+static void check_owner(struct checker *k, const char *file, struct iampw_profile *p)
+{
+	char name[IAMPW_NAME_MAX + 1], was[IAMPW_NAME_SHOWN], now[IAMPW_NAME_SHOWN];
+	const char *dir = k->store.path;
+	struct iampw_acct ia = { 0 };
+	struct iampw_err e;
+	bool in = false;
+
+	iampw_name_display(p->user, was);
+	if (!owner_of(k, (uid_t)p->uid, file, name, &ia)) {
+		problem(k, "%s/%s: no account has uid %lu any more (the profile of %s, a deleted account): "
+			"remove the file once the account is gone for good",
+			dir, file, (unsigned long)p->uid, was);
 		return;
 	}
-	/* The name was reused by a new account: the profile is not its own. */
-	if (uid != (uid_t)p->uid) {
-		problem(k, "%s/%s: uid %lu, but the account %s has uid %lu",
-			dir, name, (unsigned long)p->uid, name, (unsigned long)uid);
+	iampw_name_display(name, now);
+	switch (iampw_govern(&ia, true, 0, p)) {
+	case IAMPW_OWNER_RENAMED:
+		problem(k, "%s/%s: the account %s (uid %lu) was renamed from %s; its rules still apply: "
+			"run 'iampw-admin adopt-user --user-name %s' to record the new name",
+			dir, file, now, (unsigned long)ia.uid, was, now);
 		return;
+	case IAMPW_OWNER_OTHER:
+		problem(k, "%s/%s: the profile of %s does not belong to the account %s that has uid %lu now "
+			"(re-created, or its password was set outside PAM): %s must set a new password at the "
+			"next password login; run 'iampw-admin adopt-user --user-name %s' to keep its current "
+			"password, or 'iampw-admin create-login-profile --user-name %s' to set a new one",
+			dir, file, was, now, (unsigned long)ia.uid, now, now, now);
+		return;
+	default:
+		break;
 	}
 	if (!k->scope_known)
 		return;
 	iampw_err_init(&e);
-	if (iampw_in_scope(&k->cfg, name, uid, gid, &in, &e) != IAMPW_OK)
-		problem(k, "%s/%s: %s", dir, name, e.text);
+	if (ia.uid == 0)
+		problem(k, "%s/%s: the account %s is root, never in scope: the profile is never used",
+			dir, file, now);
+	else if (iampw_in_scope(&k->cfg, name, ia.uid, ia.gid, &in, &e) != IAMPW_OK)
+		problem(k, "%s/%s: %s", dir, file, e.text);
 	else if (!in)
-		problem(k, "%s/%s: user %s is out of scope (root, or outside iampw.conf [scope]): the profile is never used",
-			dir, name, name);
+		problem(k, "%s/%s: the account %s is out of scope (iampw.conf [scope]): the profile is never used",
+			dir, file, now);
 }
 
-static void check_profile(struct checker *k, const char *name)
+static void check_profile(struct checker *k, const char *file, uid_t uid)
 {
 	struct iampw_profile p;
 	struct iampw_err e;
 
 	iampw_err_init(&e);
-	/* Opens safely and checks owner, mode, content and the user key. */
-	if (iampw_profile_load(&k->store, name, &p, &e) != IAMPW_OK)
+	/* Opens safely and checks owner, mode, content and the uid key. */
+	if (iampw_profile_load(&k->store, uid, &p, &e) != IAMPW_OK)
 		problems_of(k, &e);
 	else
-		check_owner(k, name, &p);
+		check_owner(k, file, &p);
 	iampw_profile_clear(&p);
 }
 
 /*
- * Is a write of `user`'s profile under way?  Writers hold the user's lock
- * from before the temp file exists until after its rename.  The lock is
- * only tested (a shared lock, dropped at once), never waited for.
+ * Is a write of the profile `file` under way?  Writers hold the account's
+ * lock from before the temp file exists until after its rename.  The lock
+ * is only tested (a shared lock, dropped at once), never waited for.
  */
-static bool write_in_progress(const struct checker *k, const char *user)
+static bool write_in_progress(const struct checker *k, const char *file)
 {
-	char lock[IAMPW_USER_MAX + 8];
+	char lock[IAMPW_UID_NAME_SIZE + 8];
 	bool busy;
 	int fd;
 
-	snprintf(lock, sizeof lock, ".%s.lock", user);
+	snprintf(lock, sizeof lock, ".%s.lock", file);
 	fd = openat(k->store.dirfd, lock,
 		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -231,22 +271,23 @@ static bool temp_suffix(const char *s)
 }
 
 /*
- * A hidden entry: ".<user>.lock" (kept for good, see store.c) is fine
- * when it is a regular file; ".<user>.<10 random>" is the temp file of a
+ * A hidden entry: ".<uid>.lock" (kept for good, see store.c) is fine
+ * when it is a regular file; ".<uid>.<10 random>" is the temp file of a
  * write that never finished; anything else was not made by pam_iampw.
  */
 static void check_hidden(struct checker *k, const char *name)
 {
-	char user[IAMPW_USER_MAX + 1], show[SHOWN_NAME_SIZE];
+	char user[IAMPW_UID_NAME_SIZE], show[SHOWN_NAME_SIZE];
 	const char *dot = strrchr(name + 1, '.');
 	size_t len = dot ? (size_t)(dot - (name + 1)) : 0;
 	struct stat st;
+	uid_t uid;
 
-	if (dot == NULL || len == 0 || len > IAMPW_USER_MAX)
+	if (dot == NULL || len == 0 || len >= sizeof user)
 		goto stray;
 	memcpy(user, name + 1, len);
 	user[len] = '\0';
-	if (!iampw_user_name_valid(user))
+	if (!iampw_profile_file_uid(user, &uid))
 		goto stray;
 	if (strcmp(dot + 1, "lock") == 0) {
 		/* A lock that is not a plain file would make every write of the user fail. */
@@ -257,7 +298,7 @@ static void check_hidden(struct checker *k, const char *name)
 	}
 	if (temp_suffix(dot + 1)) {
 		if (!write_in_progress(k, user))
-			problem(k, "%s/%s: temporary file left by an interrupted write of %s's profile (remove it)",
+			problem(k, "%s/%s: temporary file left by an interrupted write of the profile of uid %s (remove it)",
 				k->store.path, name, user);
 		return;
 	}
@@ -269,14 +310,15 @@ stray:
 static void check_entry(struct checker *k, const char *name)
 {
 	char show[SHOWN_NAME_SIZE];
+	uid_t uid;
 
 	if (name[0] == '.')
 		check_hidden(k, name);
-	else if (!iampw_user_name_valid(name))
-		problem(k, "%s/%s: not a valid user name, so never a profile",
+	else if (!iampw_profile_file_uid(name, &uid))
+		problem(k, "%s/%s: not named by a uid, so never a profile (profiles are filed by uid: iampw.conf(5))",
 			k->store.path, shown(name, show));
 	else
-		check_profile(k, name);
+		check_profile(k, name, uid);
 }
 
 static void check_store(struct checker *k)
@@ -298,6 +340,14 @@ static void check_store(struct checker *k)
 		problem(k, "cannot read the passwd database: %s",
 			strerror_r(rc, (char[128]){ 0 }, 128));
 	acct_sort(&k->accounts);
+	if (rc == 0)
+		rc = acct_by_uid(&k->accounts, &k->byuid);
+	if (rc == 0)
+		rc = acct_read_shadow(&k->shadow);
+	if (rc != 0)
+		problem(k, "cannot read the shadow database: %s",
+			strerror_r(rc, (char[128]){ 0 }, 128));
+	acct_sort(&k->shadow);
 	rc = acct_read_dir(k->store.dirfd, false, &names);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", k->store.path,
@@ -319,6 +369,9 @@ int verb_check(struct cli *c)
 	check_config(&k);
 	check_store(&k);
 	iampw_store_close(&k.store);
+	/* byuid shares the names of accounts. */
+	free(k.byuid.v);
 	acct_free(&k.accounts);
+	acct_free(&k.shadow);
 	return k.problems > 0 ? EXIT_CONFIG : EXIT_OK;
 }

@@ -51,6 +51,9 @@ struct cli {
 
 	/* verb parameters (AWS names in comments) */
 	const char *user_name;      /* UserName */
+	const char *new_user_name;  /* NewUserName (update-user) */
+	uint64_t max_items;         /* --max-items, 0: all */
+	const char *starting_token; /* --starting-token */
 	bool all;                   /* adopt-user --all */
 	enum tri reset_required;    /* PasswordResetRequired */
 	bool generate_password;
@@ -80,6 +83,9 @@ enum {
 	F_POLICY = 1u << 5,         /* the update-account-password-policy flags */
 	F_INPUT = 1u << 6,          /* --cli-input-json, --generate-cli-skeleton */
 	F_PASSWORD = 1u << 7,       /* a verb that sets passwords (refuses --password) */
+	F_USER_OPTIONAL = 1u << 8,  /* --user-name may be left out (get-user) */
+	F_NEW_NAME = 1u << 9,       /* update-user --new-user-name */
+	F_PAGE = 1u << 10,          /* --max-items, --starting-token */
 };
 
 struct verb {
@@ -123,6 +129,10 @@ char *out_json_string(json_object *o);
 
 /* context.c: loading what every verb needs. */
 struct admin {
+	/* The account a verb is about (admin_user): canonical name, passwd, shadow. */
+	char name[IAMPW_NAME_MAX + 1];
+	char shown[IAMPW_NAME_SHOWN];  /* the name with control bytes escaped */
+	struct iampw_acct acct;
 	struct iampw_config cfg;
 	struct iampw_policy pol;
 	bool custom_policy_file;    /* policy.conf exists with [policy] */
@@ -138,11 +148,24 @@ int admin_open_store(const struct cli *c, struct admin *a, bool create);
 void admin_free(struct admin *a);
 
 /*
- * Resolve a user for a verb: NoSuchEntity if not a local account,
- * ValidationError (with the reason) if out of scope.  Fills uid/gid.
+ * Resolve a user for a verb: any name NSS resolves selects its account
+ * (§3.1), whose canonical name, uid and shadow entry fill a->name and
+ * a->acct.  NoSuchEntity if no account answers, ValidationError (with the
+ * reason) if root or out of scope.
  */
-int admin_user(const struct cli *c, struct admin *a, const char *user,
-	       uid_t *uid, gid_t *gid);
+int admin_user(const struct cli *c, struct admin *a, const char *user);
+/*
+ * Load the profile filed under a->acct.uid and decide whose it is
+ * (iampw_govern); *p is then the profile that governs.  EXIT_OK or
+ * ServiceFailure.
+ */
+int admin_profile(const struct cli *c, struct admin *a, struct iampw_profile *p,
+		  enum iampw_owner *owner);
+/* The account's own, stored profile (not a deleted namesake's, not shadow's). */
+static inline bool owner_is_own(enum iampw_owner o)
+{
+	return o == IAMPW_OWNER_SELF || o == IAMPW_OWNER_RENAMED;
+}
 
 /* The LoginProfile JSON object of a profile. */
 json_object *profile_json(const struct iampw_profile *p);
@@ -168,6 +191,11 @@ enum unixpw_result unixpw_set(const char *user, const char *password,
 /* Lock the Unix password as `passwd -l` does; 0 or -1 with msg. */
 int unixpw_lock(const char *user, char *msg, size_t msglen);
 /*
+ * Rename the Unix account with `usermod -l NEW -- USER`: 0, usermod's
+ * exit status (8: the user is logged in), or -1 (not run); msg says why.
+ */
+int unixpw_rename(const char *user, const char *new_name, char *msg, size_t msglen);
+/*
  * From /etc/shadow: whether the password is usable (not empty, not
  * locked with '!' or '*'), and when it was last changed (seconds since
  * the epoch; 0 when unknown; -1 when shadow says it must be changed at
@@ -190,7 +218,10 @@ struct acct {
 	size_t seq;        /* enumeration order: the first of equal names wins */
 	uid_t uid;         /* passwd */
 	gid_t gid;
-	bool usable;       /* shadow (report.c): a password that can log in */
+	/* shadow (acct_read_shadow): the entry reduced as the core wants it */
+	bool usable;
+	long lastchg;
+	char fp[IAMPW_FP_SIZE];
 };
 struct acct_table {
 	struct acct *v;
@@ -205,14 +236,29 @@ const struct acct *acct_find(const struct acct_table *t, const char *name);
 void acct_free(struct acct_table *t);
 /* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
 int acct_grow(char **buf, size_t *size);
-/* Every passwd account whose name can be a profile name; 0 or errno. */
+/* Every passwd account; 0 or errno. */
 int acct_read_passwd(struct acct_table *t);
+/* Every shadow entry (usable, lastchg, fp; never a hash kept); 0 or errno. */
+int acct_read_shadow(struct acct_table *t);
 /*
- * One account by exact name (getpwnam_r, its buffer grown as NSS asks):
- * 0 with *found, or errno.  An answer for another spelling of the name
- * (a case-insensitive source) is not found: a profile is the exact name's.
+ * A copy of the entries of a name-sorted table, sorted by uid, keeping
+ * the first account of each uid in enumeration order (as getpwuid
+ * would); the names are shared with `t`.  0 or ENOMEM.
  */
-int acct_lookup(const char *name, uid_t *uid, gid_t *gid, bool *found);
+int acct_by_uid(const struct acct_table *t, struct acct_table *byuid);
+const struct acct *acct_find_uid(const struct acct_table *byuid, uid_t uid);
+/*
+ * One account by any name NSS resolves (getpwnam_r, its buffer grown as
+ * NSS asks), or by uid: 0 with *found, or errno.  `canon` (at least
+ * IAMPW_NAME_MAX + 1 bytes) receives the account's own name.
+ */
+int acct_lookup(const char *name, char *canon, uid_t *uid, gid_t *gid, bool *found);
+int acct_lookup_uid(uid_t uid, char *canon, gid_t *gid, bool *found);
+/*
+ * The account's shadow entry into a->shadow/usable/lastchg/fp (no entry:
+ * a->shadow false).  0, or errno when it cannot be read.
+ */
+int acct_shadow(const char *name, struct iampw_acct *a);
 /*
  * The entry names of a directory (the store's profiles dir), "." and ".."
  * left out, and with `profiles_only` every name that cannot be a profile
@@ -225,6 +271,10 @@ int verb_generate_credential_report(struct cli *c);
 int verb_get_credential_report(struct cli *c);
 /* check.c */
 int verb_check(struct cli *c);
+/* user_cmd.c */
+int verb_get_user(struct cli *c);
+int verb_list_users(struct cli *c);
+int verb_update_user(struct cli *c);
 
 /* policy_cmd.c */
 int verb_get_account_password_policy(struct cli *c);

@@ -45,39 +45,55 @@ void admin_free(struct admin *a)
 	iampw_wipe(a, sizeof *a);
 }
 
-int admin_user(const struct cli *c, struct admin *a, const char *user,
-	       uid_t *uid, gid_t *gid)
+int admin_user(const struct cli *c, struct admin *a, const char *user)
 {
 	bool found = false, in = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int rc;
 
-	/* A name that cannot be a profile file name is no account of ours. */
-	if (!iampw_user_name_valid(user))
-		return cli_error(c, "ValidationError",
-				 "1 validation error detected: Value at 'userName' failed to satisfy constraint: "
-				 "Member must be 1 to %d characters of [A-Za-z0-9_.-], optionally ending in '$', "
-				 "not starting with '.' or '-'", IAMPW_USER_MAX);
-	rc = acct_lookup(user, uid, gid, &found);
+	rc = iampw_user_name_valid(user) ? acct_lookup(user, a->name, &uid, &gid, &found) : 0;
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot look up user %s: %s", user,
+		return cli_error(c, "ServiceFailure", "cannot look up the user: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
 	if (!found)
-		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.", user);
-	if (*uid == 0)
+		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.",
+				 iampw_name_display(user != NULL ? user : "", a->shown));
+	iampw_name_display(a->name, a->shown);
+	a->acct.uid = uid;
+	a->acct.gid = gid;
+	a->acct.name = a->name;
+	if (uid == 0)
 		return cli_error(c, "ValidationError",
-				 "User %s is root, which is never subject to the password policy.", user);
-	if (iampw_in_scope(&a->cfg, user, *uid, *gid, &in, &a->err) != IAMPW_OK)
+				 "User %s is root, which is never subject to the password policy.",
+				 a->shown);
+	if (iampw_in_scope(&a->cfg, a->name, uid, gid, &in, &a->err) != IAMPW_OK)
 		return cli_config_error(&a->err);
 	if (!in) {
-		if (a->cfg.group[0] != '\0' && *uid >= a->cfg.min_uid && *uid <= a->cfg.max_uid)
+		if (a->cfg.group[0] != '\0' && uid >= a->cfg.min_uid && uid <= a->cfg.max_uid)
 			return cli_error(c, "ValidationError",
 					 "User %s is out of scope: not a member of group %s (iampw.conf [scope] group).",
-					 user, a->cfg.group);
+					 a->shown, a->cfg.group);
 		return cli_error(c, "ValidationError",
 				 "User %s is out of scope: uid %lu is outside %lu..%lu (iampw.conf [scope]), a system account.",
-				 user, (unsigned long)*uid, (unsigned long)a->cfg.min_uid,
+				 a->shown, (unsigned long)uid, (unsigned long)a->cfg.min_uid,
 				 (unsigned long)a->cfg.max_uid);
 	}
+	rc = acct_shadow(a->name, &a->acct);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+				 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+	return EXIT_OK;
+}
+
+int admin_profile(const struct cli *c, struct admin *a, struct iampw_profile *p,
+		  enum iampw_owner *owner)
+{
+	int rc = iampw_profile_load(&a->store, a->acct.uid, p, &a->err);
+
+	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	*owner = iampw_govern(&a->acct, rc == IAMPW_OK, a->now, p);
 	return EXIT_OK;
 }
 

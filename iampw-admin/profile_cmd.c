@@ -3,14 +3,16 @@
  *
  * The Unix password is always set through the PAM password stack of the
  * "iampw-admin" service, as an admin reset: the policy and the history
- * apply, pam_unix stores it, and pam_iampw's commit records it.  The
- * module takes the user's lock during that change, so the tool cannot
- * hold it across the PAM call: the reset flag is set in a second locked
- * step right after it.
+ * apply (checked and recorded under the account's lock), pam_unix stores
+ * it, and pam_iampw's commit records it.  The module takes the account's
+ * lock during that change, so the tool cannot hold it across the PAM
+ * call: the reset flag is set in a second locked step right after it,
+ * and when that step fails the error says what was left (partly_done).
  */
 #include "config.h"
 
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +21,9 @@
 #define MSG_NO_PROFILE "Login Profile for User %s cannot be found."
 
 /* Which new password: generated, from --cli-input-json, stdin or the prompt. */
-static int new_password(struct cli *c, struct admin *a, const char *user, char **pw,
-			bool *generated)
+static int new_password(struct cli *c, struct admin *a, char **pw, bool *generated)
 {
-	struct iampw_identity id = { user, NULL, a->host };
+	struct iampw_identity id = { a->name, NULL, a->host };
 	char buf[IAMPW_PASSWORD_CHARS_MAX + 1];
 	int sources = c->generate_password + c->password_stdin + (c->password != NULL);
 
@@ -47,19 +48,24 @@ static int new_password(struct cli *c, struct admin *a, const char *user, char *
 	return *pw != NULL ? EXIT_OK : cli_error(c, "ServiceFailure", "out of memory");
 }
 
-static int set_password(struct cli *c, const char *user, const char *pw)
+static int busy(const struct cli *c, const struct admin *a)
+{
+	return cli_error(c, "EntityTemporarilyUnmodifiable",
+			 "Login Profile for User %s cannot be modified while another change to it is in progress.",
+			 a->shown);
+}
+
+static int set_password(struct cli *c, struct admin *a, const char *pw)
 {
 	char msg[2048];
 
-	switch (unixpw_set(user, pw, msg, sizeof msg)) {
+	switch (unixpw_set(a->name, pw, msg, sizeof msg)) {
 	case UNIXPW_OK:
 		return EXIT_OK;
 	case UNIXPW_POLICY:
 		return cli_error(c, "PasswordPolicyViolation", "%s", msg);
 	case UNIXPW_BUSY:
-		return cli_error(c, "EntityTemporarilyUnmodifiable",
-				 "Login Profile for User %s cannot be modified while another change to it is in progress.",
-				 user);
+		return busy(c, a);
 	case UNIXPW_CONFIG:
 		fprintf(stderr, "%s\n", msg);
 		return EXIT_CONFIG;
@@ -69,46 +75,61 @@ static int set_password(struct cli *c, const char *user, const char *pw)
 	return cli_error(c, "ServiceFailure", "%s", msg);
 }
 
+/*
+ * The Unix password is set, then a later step failed: say exactly what
+ * was left (§6), and never lose a generated password nobody has seen.
+ * stdout stays empty on error, so it goes into the error on stderr.
+ */
+static int partly_done(const struct cli *c, const struct admin *a, int rc,
+		       const char *generated)
+{
+	fprintf(stderr, "The Unix password of %s was changed, but its login profile was not "
+		"updated as asked; run the command again.", a->shown);
+	if (generated != NULL)
+		fprintf(stderr, " The account's password is now the generated one: %s", generated);
+	fputc('\n', stderr);
+	(void)c;
+	return rc;
+}
+
 /* What to change in a profile under the lock. */
 struct edit {
 	enum tri reset_required;
-	bool create;            /* a missing profile is made (create, adopt) */
-	int64_t last_changed;   /* for a profile made here; 0: now */
-	uid_t uid;
+	bool create;            /* a profile that is not the account's own is made anew */
 };
 
 /*
- * Load (or make), change and save a profile under the user's lock.  On
- * success *p holds the profile as saved.
+ * Load (or make), change and save the account's profile under its lock.
+ * The shadow entry is read again under the lock: a password set a moment
+ * ago is the one the profile is bound to.  On success *p is as saved.
  */
-static int edit_profile(struct cli *c, struct admin *a, const char *user,
-			const struct edit *ed, struct iampw_profile *p)
+static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
+			struct iampw_profile *p)
 {
+	enum iampw_owner owner;
 	int lockfd = -1, rc;
 
-	rc = iampw_store_lock(&a->store, user, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
+	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
 	if (rc == IAMPW_E_BUSY)
-		return cli_error(c, "EntityTemporarilyUnmodifiable",
-				 "Login Profile for User %s cannot be modified while another change to it is in progress.",
-				 user);
+		return busy(c, a);
 	if (rc != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);
-	rc = iampw_profile_load(&a->store, user, p, &a->err);
-	if (rc == IAMPW_E_NOENT && ed->create) {
-		/* The PAM stack has no commit line, or this is an adoption. */
-		iampw_profile_clear(p);
-		strcpy(p->user, user);
-		p->uid = (uint32_t)ed->uid;
-		p->create_date = a->now;
-		p->last_changed = ed->last_changed > 0 ? ed->last_changed : a->now;
-		rc = IAMPW_OK;
-	} else if (rc == IAMPW_E_NOENT) {
-		rc = cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, user);
+	rc = acct_shadow(a->name, &a->acct);
+	if (rc != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
 		goto out;
 	}
-	if (rc != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
+	rc = admin_profile(c, a, p, &owner);
+	if (rc != EXIT_OK)
 		goto out;
+	if (!owner_is_own(owner)) {
+		/* The PAM stack has no commit line: the profile is made here. */
+		if (!ed->create) {
+			rc = cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, a->shown);
+			goto out;
+		}
+		iampw_profile_new(&a->acct, a->now, p);
 	}
 	if (ed->reset_required != TRI_UNSET)
 		p->reset_required = ed->reset_required == TRI_TRUE;
@@ -120,13 +141,17 @@ out:
 }
 
 /* {"LoginProfile": ..., "Password": ...} as AWS prints it. */
-static int print_profile(struct cli *c, const struct iampw_profile *p, const char *generated)
+static int print_profile(struct cli *c, const struct admin *a, struct iampw_profile *p,
+			 const char *generated)
 {
 	json_object *resp = json_object_new_object();
 	int rc;
 
-	if (p != NULL)
+	if (p != NULL) {
+		/* The account's name now, whatever the profile last recorded. */
+		snprintf(p->user, sizeof p->user, "%s", a->name);
 		json_object_object_add(resp, "LoginProfile", profile_json(p));
+	}
 	if (generated != NULL)
 		json_object_object_add(resp, "Password", json_object_new_string(generated));
 	rc = out_print(c, resp);
@@ -143,28 +168,31 @@ static int print_profile(struct cli *c, const struct iampw_profile *p, const cha
 
 /*
  * Load everything a verb about one user needs; the store is opened as
- * asked.  With `need_profile`, a user without one is NoSuchEntity.
+ * asked.  With `need_profile`, a user without a profile of its own is
+ * NoSuchEntity.
  */
 static int prepare(struct cli *c, struct admin *a, bool create_store, bool need_profile,
-		   uid_t *uid, struct iampw_profile *p, bool *have_profile)
+		   struct iampw_profile *p, bool *have_profile)
 {
-	gid_t gid;
+	enum iampw_owner owner = IAMPW_OWNER_NONE;
 	int rc;
 
+	iampw_profile_clear(p);
+	*have_profile = false;
 	rc = admin_load(c, a);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = admin_user(c, a, c->user_name, uid, &gid);
+	rc = admin_user(c, a, c->user_name);
 	if (rc == EXIT_OK)
 		rc = admin_open_store(c, a, create_store);
+	if (rc == EXIT_OK)
+		rc = admin_profile(c, a, p, &owner);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = iampw_profile_load(&a->store, c->user_name, p, &a->err);
-	*have_profile = rc == IAMPW_OK;
-	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	/* A usable password alone, or a deleted namesake's profile, is no login profile (§3.1). */
+	*have_profile = owner_is_own(owner);
 	if (need_profile && !*have_profile)
-		return cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, c->user_name);
+		return cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, a->shown);
 	return EXIT_OK;
 }
 
@@ -175,31 +203,31 @@ int verb_create_login_profile(struct cli *c)
 	struct edit ed = { .create = true };
 	bool have, generated = false;
 	char *pw = NULL;
-	uid_t uid;
 	int rc;
 
-	rc = prepare(c, &a, true, false, &uid, &p, &have);
+	rc = prepare(c, &a, true, false, &p, &have);
 	if (rc != EXIT_OK)
 		goto out;
 	if (have) {
 		rc = cli_error(c, "EntityAlreadyExists",
-			       "Login Profile for user %s already exists.", c->user_name);
+			       "Login Profile for user %s already exists.", a.shown);
 		goto out;
 	}
-	rc = new_password(c, &a, c->user_name, &pw, &generated);
+	rc = new_password(c, &a, &pw, &generated);
 	if (rc == EXIT_OK)
-		rc = set_password(c, c->user_name, pw);
+		rc = set_password(c, &a, pw);
 	if (rc != EXIT_OK)
 		goto out;
-	ed.uid = uid;
 	ed.reset_required = c->reset_required == TRI_TRUE ? TRI_TRUE : TRI_FALSE;
-	rc = edit_profile(c, &a, c->user_name, &ed, &p);
-	if (rc != EXIT_OK)
+	rc = edit_profile(c, &a, &ed, &p);
+	if (rc != EXIT_OK) {
+		rc = partly_done(c, &a, rc, generated ? pw : NULL);
 		goto out;
+	}
 	cli_audit(c, "user %s: login profile created, password set%s, reset required %s",
-		  c->user_name, generated ? " (generated)" : "",
+		  a.shown, generated ? " (generated)" : "",
 		  p.reset_required ? "yes" : "no");
-	rc = print_profile(c, &p, generated ? pw : NULL);
+	rc = print_profile(c, &a, &p, generated ? pw : NULL);
 out:
 	iampw_wipe_free(pw);
 	iampw_profile_clear(&p);
@@ -212,12 +240,11 @@ int verb_get_login_profile(struct cli *c)
 	struct iampw_profile p;
 	struct admin a;
 	bool have;
-	uid_t uid;
 	int rc;
 
-	rc = prepare(c, &a, false, true, &uid, &p, &have);
+	rc = prepare(c, &a, false, true, &p, &have);
 	if (rc == EXIT_OK)
-		rc = print_profile(c, &p, NULL);
+		rc = print_profile(c, &a, &p, NULL);
 	iampw_profile_clear(&p);
 	admin_free(&a);
 	return rc;
@@ -230,35 +257,38 @@ int verb_update_login_profile(struct cli *c)
 	struct edit ed = { .create = false };
 	bool have, generated = false, explicit_pw, change_pw;
 	char *pw = NULL;
-	uid_t uid;
 	int rc;
 
-	rc = prepare(c, &a, false, true, &uid, &p, &have);
+	rc = prepare(c, &a, false, true, &p, &have);
 	if (rc != EXIT_OK)
 		goto out;
 	/* §6: with only a reset flag, only the flag changes. */
 	explicit_pw = c->generate_password || c->password_stdin || c->password != NULL;
 	change_pw = explicit_pw || c->reset_required == TRI_UNSET;
 	if (change_pw) {
-		rc = new_password(c, &a, c->user_name, &pw, &generated);
+		rc = new_password(c, &a, &pw, &generated);
 		if (rc == EXIT_OK)
-			rc = set_password(c, c->user_name, pw);
+			rc = set_password(c, &a, pw);
 		if (rc != EXIT_OK)
 			goto out;
 	}
 	if (c->reset_required != TRI_UNSET) {
 		ed.reset_required = c->reset_required;
-		ed.uid = uid;
-		rc = edit_profile(c, &a, c->user_name, &ed, &p);
-		if (rc != EXIT_OK)
+		/* The password may have just made the profile anew (a re-created account). */
+		ed.create = change_pw;
+		rc = edit_profile(c, &a, &ed, &p);
+		if (rc != EXIT_OK) {
+			if (change_pw)
+				rc = partly_done(c, &a, rc, generated ? pw : NULL);
 			goto out;
+		}
 	}
-	cli_audit(c, "user %s: login profile updated%s%s", c->user_name,
+	cli_audit(c, "user %s: login profile updated%s%s", a.shown,
 		  change_pw ? (generated ? ", password set (generated)" : ", password set") : "",
 		  c->reset_required == TRI_UNSET ? "" :
 		  c->reset_required == TRI_TRUE ? ", reset required" : ", reset not required");
 	/* Like AWS, silent on success unless a password was generated. */
-	rc = generated ? print_profile(c, NULL, pw) : EXIT_OK;
+	rc = generated ? print_profile(c, &a, NULL, pw) : EXIT_OK;
 out:
 	iampw_wipe_free(pw);
 	iampw_profile_clear(&p);
@@ -273,37 +303,37 @@ int verb_delete_login_profile(struct cli *c)
 	char msg[1024];
 	int lockfd = -1;
 	bool have;
-	uid_t uid;
 	int rc;
 
-	rc = prepare(c, &a, false, true, &uid, &p, &have);
+	rc = prepare(c, &a, false, true, &p, &have);
 	if (rc != EXIT_OK)
 		goto out;
 	/*
 	 * Lock the password first: should removing the profile then fail,
 	 * console access is already off, which is the safe half-way state.
 	 */
-	if (unixpw_lock(c->user_name, msg, sizeof msg) != 0) {
+	if (unixpw_lock(a.name, msg, sizeof msg) != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot lock the password of %s: %s",
-			       c->user_name, msg);
+			       a.shown, msg);
 		goto out;
 	}
-	rc = iampw_store_lock(&a.store, c->user_name, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
+	rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
 	if (rc != IAMPW_OK) {
-		rc = rc == IAMPW_E_BUSY ?
-		     cli_error(c, "EntityTemporarilyUnmodifiable",
-			       "Login Profile for User %s cannot be modified while another change to it is in progress.",
-			       c->user_name) :
+		rc = rc == IAMPW_E_BUSY ? busy(c, &a) :
 		     cli_error(c, "ServiceFailure", "%s", a.err.text);
+		fprintf(stderr, "The Unix password of %s is locked; its login profile remains.\n",
+			a.shown);
 		goto out;
 	}
-	rc = iampw_profile_remove(&a.store, c->user_name, &a.err);
+	rc = iampw_profile_remove(&a.store, a.acct.uid, &a.err);
 	iampw_store_unlock(lockfd);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
+		fprintf(stderr, "The Unix password of %s is locked; its login profile remains.\n",
+			a.shown);
 		goto out;
 	}
-	cli_audit(c, "user %s: login profile deleted, password locked", c->user_name);
+	cli_audit(c, "user %s: login profile deleted, password locked", a.shown);
 	rc = EXIT_OK;
 out:
 	iampw_profile_clear(&p);
@@ -315,39 +345,62 @@ out:
 /* adopt-user                                                             */
 
 /*
- * Make a profile for an existing account, keeping its password: the
- * change time comes from /etc/shadow.  *adopted is false (and EXIT_OK
- * returned) when there is nothing to adopt.
+ * Make a profile for the account in a->acct, keeping its password: the
+ * password's dates come from /etc/shadow (§3.1).  A profile already the
+ * account's own is left alone (EntityAlreadyExists for a single user); a
+ * renamed account's takes its new name; a deleted namesake's is replaced.
  */
-static int adopt_one(struct cli *c, struct admin *a, const char *user, uid_t uid,
-		     json_object *list, bool single)
+static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool single)
 {
-	struct edit ed = { .create = true, .uid = uid, .reset_required = TRI_UNSET };
 	struct iampw_profile p;
-	bool usable = false;
-	int64_t changed = 0;
-	int rc;
+	enum iampw_owner owner;
+	int lockfd = -1, rc;
 
-	if (iampw_profile_load(&a->store, user, &p, &a->err) == IAMPW_OK) {
-		iampw_profile_clear(&p);
-		return single ? cli_error(c, "EntityAlreadyExists",
-					  "Login Profile for user %s already exists.", user) : EXIT_OK;
+	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
+	if (rc == IAMPW_E_BUSY)
+		return busy(c, a);
+	if (rc != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	/* Under the lock, the entry as it is now: a change may have just landed. */
+	rc = acct_shadow(a->name, &a->acct);
+	if (rc != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+		iampw_store_unlock(lockfd);
+		return rc;
 	}
-	if (unixpw_shadow(user, &usable, &changed) != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s", user);
-	if (!usable)
-		return single ? cli_error(c, "ValidationError",
-					  "User %s has no usable password to adopt (it is empty or locked); "
-					  "use create-login-profile.", user) : EXIT_OK;
-	/* A forced change pending in shadow stays pending: reset required. */
-	if (changed < 0)
-		ed.reset_required = TRI_TRUE;
-	ed.last_changed = changed > 0 ? changed : 0;
-	rc = edit_profile(c, a, user, &ed, &p);
-	if (rc == EXIT_OK) {
-		json_object_array_add(list, profile_json(&p));
-		cli_audit(c, "user %s: adopted, password kept", user);
+	rc = admin_profile(c, a, &p, &owner);
+	if (rc != EXIT_OK)
+		goto out;
+	switch (owner) {
+	case IAMPW_OWNER_SELF:
+		rc = single ? cli_error(c, "EntityAlreadyExists",
+					"Login Profile for user %s already exists.", a->shown) : EXIT_OK;
+		goto out;
+	case IAMPW_OWNER_NONE:
+		rc = single ? cli_error(c, "ValidationError",
+					"User %s has no usable password to adopt (it is empty or locked); "
+					"use create-login-profile.", a->shown) : EXIT_OK;
+		goto out;
+	case IAMPW_OWNER_RENAMED:
+		/* Its own profile, flags and history: only the name is new. */
+		snprintf(p.user, sizeof p.user, "%s", a->name);
+		break;
+	case IAMPW_OWNER_SHADOW:
+	case IAMPW_OWNER_OTHER:
+		iampw_profile_adopt(&a->acct, a->now, &p);
+		break;
 	}
+	rc = iampw_profile_save(&a->store, &p, &a->err);
+	if (rc != IAMPW_OK) {
+		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
+		goto out;
+	}
+	json_object_array_add(list, profile_json(&p));
+	cli_audit(c, "user %s: adopted (%s), password kept", a->shown, iampw_owner_name(owner));
+	rc = EXIT_OK;
+out:
+	iampw_store_unlock(lockfd);
 	iampw_profile_clear(&p);
 	return rc;
 }
@@ -361,7 +414,6 @@ static int adopt_all(struct cli *c, struct admin *a, json_object *list)
 	setpwent();
 	while (rc == EXIT_OK && (pw = getpwent()) != NULL) {
 		bool in = false;
-		char user[IAMPW_USER_MAX + 1];
 
 		if (!iampw_user_name_valid(pw->pw_name) || pw->pw_uid == 0)
 			continue;
@@ -372,9 +424,13 @@ static int adopt_all(struct cli *c, struct admin *a, json_object *list)
 		}
 		if (!in)
 			continue;
-		/* adopt_one may call NSS again (shadow): keep our own copy. */
-		strcpy(user, pw->pw_name);
-		rc = adopt_one(c, a, user, pw->pw_uid, list, false);
+		/* adopt_one calls NSS again (shadow): keep our own copy. */
+		snprintf(a->name, sizeof a->name, "%s", pw->pw_name);
+		iampw_name_display(a->name, a->shown);
+		a->acct.uid = pw->pw_uid;
+		a->acct.gid = pw->pw_gid;
+		a->acct.name = a->name;
+		rc = adopt_one(c, a, list, false);
 	}
 	endpwent();
 	return rc;
@@ -384,13 +440,11 @@ int verb_adopt_user(struct cli *c)
 {
 	json_object *resp = NULL, *list;
 	struct admin a;
-	gid_t gid;
-	uid_t uid;
 	int rc;
 
 	rc = admin_load(c, &a);
 	if (rc == EXIT_OK && !c->all)
-		rc = admin_user(c, &a, c->user_name, &uid, &gid);
+		rc = admin_user(c, &a, c->user_name);
 	if (rc == EXIT_OK)
 		rc = admin_open_store(c, &a, true);
 	if (rc != EXIT_OK)
@@ -398,7 +452,7 @@ int verb_adopt_user(struct cli *c)
 	resp = json_object_new_object();
 	list = json_object_new_array();
 	json_object_object_add(resp, "LoginProfiles", list);
-	rc = c->all ? adopt_all(c, &a, list) : adopt_one(c, &a, c->user_name, uid, list, true);
+	rc = c->all ? adopt_all(c, &a, list) : adopt_one(c, &a, list, true);
 	if (rc == EXIT_OK)
 		rc = out_print(c, resp);
 out:

@@ -93,94 +93,6 @@ struct text {
 	bool nomem;
 };
 
-/* The same rule as unixpw_shadow(): not empty, not locked ('!' or '*'). */
-static bool hash_usable(const char *hash)
-{
-	return hash != NULL && hash[0] != '\0' && hash[0] != '!' && hash[0] != '*';
-}
-
-static int read_shadow(struct acct_table *t)
-{
-	struct spwd sp, *res;
-	size_t size = 4096;
-	char *buf = malloc(size);
-	int rc = 0;
-
-	if (buf == NULL)
-		return ENOMEM;
-	setspent();
-	for (;;) {
-		struct acct *e;
-
-		res = NULL;
-		rc = getspent_r(&sp, buf, size, &res);
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
-			continue;
-		if (rc != 0 || res == NULL)
-			break;
-		if (!iampw_user_name_valid(sp.sp_namp))
-			continue;
-		e = acct_add(t, sp.sp_namp);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		e->usable = hash_usable(sp.sp_pwdp);
-	}
-	endspent();
-	/* The buffer held every password hash of the host. */
-	iampw_wipe(buf, size);
-	free(buf);
-	if (rc == ENOENT)
-		rc = 0;
-	return rc;
-}
-
-/* getpwnam_r for one name; 0 with nothing added when there is no such account. */
-static int lookup_one(const char *name, struct acct_table *accounts)
-{
-	struct acct *e;
-	bool found;
-	uid_t uid;
-	gid_t gid;
-	int rc;
-
-	rc = acct_lookup(name, &uid, &gid, &found);
-	if (rc != 0 || !found)
-		return rc;
-	e = acct_add(accounts, name);
-	if (e == NULL)
-		return ENOMEM;
-	e->uid = uid;
-	e->gid = gid;
-	return 0;
-}
-
-/*
- * Accounts the enumeration did not list, for profiles that have no
- * account in it (non-enumerable NSS sources, or users since deleted).
- */
-static int add_unlisted(struct acct_table *accounts, const struct acct_table *profiles)
-{
-	size_t listed = accounts->n;
-	int rc;
-
-	for (size_t i = 0; i < profiles->n; i++) {
-		const char *name = profiles->v[i].name;
-		/* Only the sorted part: lookup_one appends past it. */
-		const struct acct_table sorted = { accounts->v, listed, listed };
-
-		if (acct_find(&sorted, name) != NULL)
-			continue;
-		rc = lookup_one(name, accounts);
-		if (rc != 0)
-			return rc;
-	}
-	if (accounts->n != listed)
-		acct_sort(accounts);
-	return 0;
-}
-
 /* ---------------------------------------------------------------------- */
 /* CSV                                                                    */
 
@@ -299,29 +211,33 @@ static void iso(int64_t t, char out[IAMPW_ISO8601_SIZE])
 }
 
 /*
- * One user's row.  `prof` is NULL when the user has no login profile.
- * The password is enabled (IAM: the user has a console password) only
- * with a profile and a usable Unix password: delete-login-profile locks
- * the password, and a user without a profile has no login profile in
- * IAM's sense.  When it is not enabled, IAM prints N/A for every
- * password date.
+ * One user's row.  `prof` is the profile that governs the account
+ * (iampw_govern): its own, or one made from the shadow dates (§3.1).  The
+ * password is enabled (IAM: the user has a console password) when the
+ * Unix password is usable: delete-login-profile locks it, and an account
+ * with a usable password and no profile is an IAM user with a console
+ * password all the same.  When it is not enabled, IAM prints N/A for
+ * every password date.
  */
 static void user_row(struct text *b, const struct admin *a, const char *user,
 		     const struct iampw_profile *prof, bool usable)
 {
 	char created[IAMPW_ISO8601_SIZE], used[IAMPW_ISO8601_SIZE];
 	char changed[IAMPW_ISO8601_SIZE], next[IAMPW_ISO8601_SIZE];
-	char arn[sizeof a->host + IAMPW_USER_MAX + 32];
-	bool enabled = prof != NULL && usable;
+	char arn[sizeof a->host + IAMPW_NAME_MAX + 32];
+	bool enabled = usable;
 	const char *f[NCOLS];
 
 	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", a->host, user);
 	no_keys(f);
 	f[COL_USER] = user;
 	f[COL_ARN] = arn;
-	/* The profile's creation is the user's as far as this tool knows. */
+	/*
+	 * The profile's creation is the user's as far as this tool knows;
+	 * without one, the password's last change (iampw-admin(8)).
+	 */
 	f[COL_CREATION] = NA;
-	if (prof != NULL) {
+	if (prof->create_date > 0) {
 		iso(prof->create_date, created);
 		f[COL_CREATION] = created;
 	}
@@ -336,8 +252,11 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 			iso(prof->last_used, used);
 			f[COL_PW_LAST_USED] = used;
 		}
-		iso(prof->last_changed, changed);
-		f[COL_PW_LAST_CHANGED] = changed;
+		/* Unknown to shadow (an empty date): N/A, and due at once below. */
+		if (prof->last_changed > 0) {
+			iso(prof->last_changed, changed);
+			f[COL_PW_LAST_CHANGED] = changed;
+		}
 		/*
 		 * §5.1 expires the password when floor((now - changed) / 86400)
 		 * reaches MaxPasswordAge: exactly this instant.  No expiry in the
@@ -356,9 +275,9 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 /* The report                                                             */
 
 struct report {
-	struct acct_table accounts;   /* passwd, then unlisted profile owners */
-	struct acct_table shadow;
-	struct acct_table profiles;   /* names in the profiles directory */
+	struct acct_table accounts;   /* passwd, by name */
+	struct acct_table shadow;     /* shadow, by name */
+	struct acct_table profiles;   /* file names in the profiles directory (uids) */
 	struct iampw_profile prof;
 	struct text csv;
 };
@@ -371,6 +290,45 @@ static void report_free(struct report *r)
 	iampw_profile_clear(&r->prof);
 	free(r->csv.s);
 	memset(&r->csv, 0, sizeof r->csv);
+}
+
+/*
+ * Accounts the enumeration did not list, for profiles filed under a uid
+ * it does not know (a source that does not enumerate, such as LDAP without
+ * it; or an account since deleted, which then stays out).
+ */
+static int add_unlisted(struct acct_table *accounts, const struct acct_table *profiles)
+{
+	struct acct_table byuid;
+	size_t listed = accounts->n;
+	int rc = acct_by_uid(accounts, &byuid);
+
+	for (size_t i = 0; rc == 0 && i < profiles->n; i++) {
+		char name[IAMPW_NAME_MAX + 1];
+		struct acct *e;
+		bool found;
+		uid_t uid;
+		gid_t gid;
+
+		if (!iampw_profile_file_uid(profiles->v[i].name, &uid) ||
+		    acct_find_uid(&byuid, uid) != NULL)
+			continue;
+		rc = acct_lookup_uid(uid, name, &gid, &found);
+		if (rc != 0 || !found)
+			continue;
+		e = acct_add(accounts, name);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		e->uid = uid;
+		e->gid = gid;
+	}
+	/* The entries' names belong to `accounts`: free the index only. */
+	free(byuid.v);
+	if (rc == 0 && accounts->n != listed)
+		acct_sort(accounts);
+	return rc;
 }
 
 static int read_all(const struct cli *c, const struct admin *a, struct report *r)
@@ -390,7 +348,7 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the user database: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = read_shadow(&r->shadow);
+	rc = acct_read_shadow(&r->shadow);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow database: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
@@ -398,54 +356,57 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 	return EXIT_OK;
 }
 
-/* Is the user's Unix password usable?  A name no shadow source enumerated is asked for. */
-static bool password_usable(const struct report *r, const char *user)
+/* The account's shadow entry, from the table or, for a source that does not enumerate, asked for. */
+static int shadow_of(const struct report *r, struct iampw_acct *ia)
 {
-	const struct acct *s = acct_find(&r->shadow, user);
-	int64_t changed;
-	bool usable = false;
+	const struct acct *s = acct_find(&r->shadow, ia->name);
 
-	if (s != NULL)
-		return s->usable;
-	/* No readable shadow entry: no password this host could check. */
-	if (unixpw_shadow(user, &usable, &changed) != 0)
-		return false;
-	return usable;
+	if (s == NULL)
+		return acct_shadow(ia->name, ia);
+	ia->shadow = true;
+	ia->usable = s->usable;
+	ia->lastchg = s->lastchg;
+	memcpy(ia->fp, s->fp, IAMPW_FP_SIZE);
+	return 0;
 }
 
 /*
  * The row of one account, if it belongs in the report: in scope, with a
- * profile or a usable password.
+ * profile of its own or a usable password (§3.1, §6.2).
  */
 static int account_row(const struct cli *c, struct admin *a, struct report *r,
 		       const struct acct *acct)
 {
-	bool in = false, has_profile, usable;
+	struct iampw_acct ia = { .uid = acct->uid, .gid = acct->gid, .name = acct->name };
+	char file[IAMPW_UID_NAME_SIZE];
+	enum iampw_owner owner;
+	bool in = false, has_file;
 	int rc;
 
+	if (acct->uid == 0)
+		return EXIT_OK;
 	if (iampw_in_scope(&a->cfg, acct->name, acct->uid, acct->gid, &in, &a->err) != IAMPW_OK)
 		return cli_config_error(&a->err);
 	if (!in)
 		return EXIT_OK;
-	has_profile = acct_find(&r->profiles, acct->name) != NULL;
-	usable = password_usable(r, acct->name);
-	if (!has_profile && !usable)
-		return EXIT_OK;
-	if (has_profile) {
-		rc = iampw_profile_load(&a->store, acct->name, &r->prof, &a->err);
-		/* Removed since the directory was read: no profile now. */
-		if (rc == IAMPW_E_NOENT) {
-			has_profile = false;
-		} else if (rc != IAMPW_OK) {
-			/* The core's first line: "file:line: what", never a salt or a hash. */
-			const char *nl = strchr(a->err.text, '\n');
+	rc = shadow_of(r, &ia);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+				 acct->name, strerror_r(rc, (char[128]){ 0 }, 128));
+	has_file = iampw_profile_file_name(acct->uid, file) &&
+		   acct_find(&r->profiles, file) != NULL;
+	rc = has_file ? iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err) : IAMPW_E_NOENT;
+	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
+		/* The core's first line: "file:line: what", never a salt or a hash. */
+		const char *nl = strchr(a->err.text, '\n');
 
-			return cli_error(c, "ServiceFailure", "%.*s (iampw-admin check lists every problem)",
-					 nl ? (int)(nl - a->err.text) : (int)strlen(a->err.text),
-					 a->err.text);
-		}
+		return cli_error(c, "ServiceFailure", "%.*s (iampw-admin check lists every problem)",
+				 nl ? (int)(nl - a->err.text) : (int)strlen(a->err.text),
+				 a->err.text);
 	}
-	user_row(&r->csv, a, acct->name, has_profile ? &r->prof : NULL, usable);
+	owner = iampw_govern(&ia, rc == IAMPW_OK, a->now, &r->prof);
+	if (owner != IAMPW_OWNER_NONE)
+		user_row(&r->csv, a, acct->name, &r->prof, ia.usable);
 	iampw_profile_clear(&r->prof);
 	return EXIT_OK;
 }

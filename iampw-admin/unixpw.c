@@ -36,6 +36,10 @@
 #ifndef UNIXPW_PASSWD
 #define UNIXPW_PASSWD "/usr/bin/passwd"
 #endif
+/* shadow-utils' usermod: `usermod -l` renames an account (update-user). */
+#ifndef UNIXPW_USERMOD
+#define UNIXPW_USERMOD "/usr/sbin/usermod"
+#endif
 
 /*
  * pam_get_authtok asks twice ("New password: ", "Retype new password: ").
@@ -341,11 +345,7 @@ enum unixpw_result unixpw_set(const char *user, const char *password,
 		out_str(&o, "no password given");
 		return UNIXPW_FAILED;
 	}
-	/*
-	 * pam_iampw treats a name it cannot use as a profile name as out of
-	 * scope and hands the password on unchecked: never let that happen
-	 * to an admin reset.
-	 */
+	/* The caller resolved the account: its name is never empty or too long. */
 	if (user == NULL || !iampw_user_name_valid(user)) {
 		out_str(&o, "invalid user name");
 		return UNIXPW_FAILED;
@@ -513,17 +513,15 @@ static void read_child(int fd, char *text, size_t size)
 }
 
 /*
- * Run `passwd -l -- user`: never a shell, a minimal environment, stdin
- * from /dev/null, stdout and stderr into `text`.  Returns 0 with the
- * wait status, or an errno value when passwd could not be run.
+ * Run `path argv...`: never a shell, a minimal environment, stdin from
+ * /dev/null, stdout and stderr into `text`.  Returns 0 with the wait
+ * status, or an errno value when the program could not be run.
  */
-static int run_passwd_lock(const char *user, int *status, char *text, size_t size)
+static int run_tool(const char *path, char *const argv[], int *status, char *text,
+		    size_t size)
 {
-	char arg0[] = "passwd", arg1[] = "-l", arg2[] = "--";
-	char name[IAMPW_USER_MAX + 1];
 	char env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	char env_lc[] = "LC_ALL=C";
-	char *argv[] = { arg0, arg1, arg2, name, NULL };
 	char *envp[] = { env_path, env_lc, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -531,8 +529,6 @@ static int run_passwd_lock(const char *user, int *status, char *text, size_t siz
 	pid_t pid = -1;
 
 	text[0] = '\0';
-	/* The caller checked the name: it fits, and is no option or path. */
-	snprintf(name, sizeof name, "%s", user);
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return errno;
 	fds[0] = above_stdio(fds[0]);
@@ -549,7 +545,7 @@ static int run_passwd_lock(const char *user, int *status, char *text, size_t siz
 		goto destroy_fa;
 	rc = spawn_setup(&fa, &at, fds[1]);
 	if (rc == 0)
-		rc = posix_spawn(&pid, UNIXPW_PASSWD, &fa, &at, argv, envp);
+		rc = posix_spawn(&pid, path, &fa, &at, argv, envp);
 	posix_spawnattr_destroy(&at);
 destroy_fa:
 	posix_spawn_file_actions_destroy(&fa);
@@ -568,6 +564,64 @@ close_fds:
 	if (fds[0] >= 0)
 		close(fds[0]);
 	return rc;
+}
+
+/* `passwd -l -- user`; the caller checked the name (`--`: never an option). */
+static int run_passwd_lock(const char *user, int *status, char *text, size_t size)
+{
+	char arg0[] = "passwd", arg1[] = "-l", arg2[] = "--";
+	char name[IAMPW_NAME_MAX + 1];
+	char *argv[] = { arg0, arg1, arg2, name, NULL };
+
+	snprintf(name, sizeof name, "%s", user);
+	return run_tool(UNIXPW_PASSWD, argv, status, text, size);
+}
+
+/* Say how a child ended, and what it printed. */
+static void child_failure(struct out *o, const char *what, int status, const char *text)
+{
+	char head[96];
+
+	if (WIFEXITED(status))
+		snprintf(head, sizeof head, "%s exited with status %d", what, WEXITSTATUS(status));
+	else
+		snprintf(head, sizeof head, "%s killed by signal %d", what,
+			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	out_str(o, head);
+	if (text[0] != '\0') {
+		out_str(o, ": ");
+		out_str(o, text);
+	}
+}
+
+int unixpw_rename(const char *user, const char *new_name, char *msg, size_t msglen)
+{
+	char arg0[] = "usermod", arg1[] = "-l", arg3[] = "--";
+	char from[IAMPW_NAME_MAX + 1], to[IAMPW_NAME_MAX + 1], text[CHILD_TEXT_SIZE];
+	char *argv[] = { arg0, arg1, to, arg3, from, NULL };
+	struct out o;
+	int status = 0, rc;
+
+	out_init(&o, msg, msglen);
+	/* A new name starting with '-' would be read as an option by usermod. */
+	if (!iampw_user_name_valid(user) || !iampw_user_name_valid(new_name) ||
+	    new_name[0] == '-') {
+		out_str(&o, "invalid user name");
+		return -1;
+	}
+	snprintf(from, sizeof from, "%s", user);
+	snprintf(to, sizeof to, "%s", new_name);
+	rc = run_tool(UNIXPW_USERMOD, argv, &status, text, sizeof text);
+	if (rc != 0) {
+		snprintf(text, sizeof text, "cannot run %s: %s", UNIXPW_USERMOD,
+			 strerror_r(rc, (char[128]){ 0 }, 128));
+		out_str(&o, text);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	child_failure(&o, "usermod -l", status, text);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int unixpw_lock(const char *user, char *msg, size_t msglen)
@@ -598,22 +652,6 @@ int unixpw_lock(const char *user, char *msg, size_t msglen)
 	 */
 	if (shadow_read(user, &first, &last_changed) == 0 && (first == '!' || first == '*'))
 		return 0;
-	if (WIFEXITED(status)) {
-		char head[64];
-
-		snprintf(head, sizeof head, "passwd -l exited with status %d",
-			 WEXITSTATUS(status));
-		out_str(&o, head);
-	} else {
-		char head[64];
-
-		snprintf(head, sizeof head, "passwd -l killed by signal %d",
-			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-		out_str(&o, head);
-	}
-	if (text[0] != '\0') {
-		out_str(&o, ": ");
-		out_str(&o, text);
-	}
+	child_failure(&o, "passwd -l", status, text);
 	return -1;
 }

@@ -125,3 +125,17 @@ int iampw_check_dir(int dirfd, const char *display, uid_t owner,
 				     display, (unsigned)(st.st_mode & 07777));
 	return IAMPW_OK;
 }
+
+int iampw_check_private(int fd, const char *display, struct iampw_err *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
+				     display, iampw_errstr(errno));
+	if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
+		return iampw_err_add(e, IAMPW_E_UNSAFE,
+				     "%s: readable by group or others (mode %04o): it holds password hashes (chmod go-rw)",
+				     display, (unsigned)(st.st_mode & 07777));
+	return IAMPW_OK;
+}

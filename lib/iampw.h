@@ -279,13 +279,98 @@ const char *iampw_reason_name(enum iampw_reason reason);
 int iampw_check_message(const struct iampw_check *r, char *buf, size_t n);
 
 /* ---------------------------------------------------------------------- */
-/* Profiles (§3) and the profile store                                    */
+/* Accounts (§3.1): which account a profile belongs to                    */
 
-#define IAMPW_USER_MAX 32
+struct iampw_profile;
+
+/* Longest account name we handle, in bytes (LOGIN_NAME_MAX). */
+#define IAMPW_NAME_MAX 256
+/* A name in a profile: every byte may become %XX. */
+#define IAMPW_NAME_ENCODED_MAX (3 * IAMPW_NAME_MAX)
+/* A name shown in a log or a message: every byte may become \xXX. */
+#define IAMPW_NAME_SHOWN (4 * IAMPW_NAME_MAX + 1)
+/* The account fingerprint: SHA-256 in lowercase hex, NUL included. */
+#define IAMPW_FP_SIZE 65
+
+/*
+ * What the host says of one account, gathered by a front end from NSS
+ * (passwd and shadow).  It holds no password hash: only its fingerprint.
+ */
+struct iampw_acct {
+	uid_t uid;
+	gid_t gid;
+	const char *name;          /* the canonical name (pw_name) */
+	bool shadow;               /* the account has a shadow entry */
+	bool usable;               /* a password that can log in: not empty, not '!'/'*' */
+	long lastchg;              /* sp_lstchg, days since the epoch; -1 when empty */
+	char fp[IAMPW_FP_SIZE];
+};
+
+/* Not empty and not locked ('!' or '*' first), as pam_unix reads it. */
+bool iampw_hash_usable(const char *hash);
+/*
+ * Fill the shadow part of `a` from an entry (present false: the account
+ * has none, e.g. a directory account).  `hash` is only read; the caller
+ * wipes its own copy.
+ */
+void iampw_acct_set_shadow(struct iampw_acct *a, bool present, const char *hash,
+			   long lastchg);
+/* 64 lowercase hex digits. */
+bool iampw_fp_valid(const char *fp);
+
+enum iampw_owner {
+	IAMPW_OWNER_NONE,     /* no profile, no usable password: not governed */
+	IAMPW_OWNER_SELF,     /* the account's own profile */
+	IAMPW_OWNER_RENAMED,  /* its own profile, written under its former name */
+	IAMPW_OWNER_SHADOW,   /* no profile, a usable password: dates from shadow */
+	IAMPW_OWNER_OTHER,    /* a profile of a deleted account that had this uid,
+			       * or the password was set outside PAM: not this one's */
+};
+
+/*
+ * Decide which rules govern account `a` (§3.1).  On entry *p is the
+ * profile filed under a->uid when `have_profile`; on return it is the
+ * profile the account stack must judge: unchanged for SELF and RENAMED;
+ * for SHADOW made from the shadow dates (last change 0: reset required;
+ * empty: the epoch, so expired once MaxPasswordAge is set); for OTHER the
+ * same with reset required and no history; cleared for NONE.
+ */
+enum iampw_owner iampw_govern(const struct iampw_acct *a, bool have_profile,
+			      int64_t now, struct iampw_profile *p);
+/* A short English phrase for logs. */
+const char *iampw_owner_name(enum iampw_owner o);
+
+/* A fresh profile for `a`: created and changed `now`, no history, no flag. */
+void iampw_profile_new(const struct iampw_acct *a, int64_t now,
+		       struct iampw_profile *p);
+/*
+ * A profile for an account adopted with its password kept (adopt-user):
+ * created `now`, the password's dates as shadow has them (last change 0:
+ * reset required; empty: the epoch, expired once MaxPasswordAge is set,
+ * never a fresh grace period).
+ */
+void iampw_profile_adopt(const struct iampw_acct *a, int64_t now,
+			 struct iampw_profile *p);
+
+/* A name we can handle: 1 to IAMPW_NAME_MAX bytes.  Never a path here. */
+bool iampw_user_name_valid(const char *name);
+/*
+ * A name as written in a profile: bytes of [A-Za-z0-9_.@$+-] as they are,
+ * every other byte as %XX (uppercase).  decode accepts exactly what
+ * encode writes.
+ */
+int iampw_name_encode(const char *name, char *out, size_t n);
+int iampw_name_decode(const char *in, char out[IAMPW_NAME_MAX + 1]);
+/* `name` for a log line or a message: control bytes as \xXX.  Returns out. */
+const char *iampw_name_display(const char *name, char out[IAMPW_NAME_SHOWN]);
+
+/* ---------------------------------------------------------------------- */
+/* Profiles (§3) and the profile store                                    */
 
 struct iampw_profile {
 	uint32_t uid;
-	char user[IAMPW_USER_MAX + 1];
+	char user[IAMPW_NAME_MAX + 1];  /* the account's name when last written */
+	char account[IAMPW_FP_SIZE];    /* the account's fingerprint then */
 	int64_t create_date;        /* seconds since the epoch, UTC */
 	int64_t last_changed;
 	int64_t last_used;          /* 0 = never */
@@ -297,13 +382,8 @@ struct iampw_profile {
 
 /* Upper bound accepted for stored dates: 9999-12-31T23:59:59Z. */
 #define IAMPW_TIME_MAX INT64_C(253402300799)
-
-/*
- * A user name safe to use as a file name under the state dir:
- * 1..32 bytes of [A-Za-z0-9_.-], optionally ending in '$', not starting
- * with '.' or '-'.  Anything else is refused (never a path).
- */
-bool iampw_user_name_valid(const char *name);
+/* Highest uid a profile may be filed under ((uid_t)-1 is "no uid"). */
+#define IAMPW_UID_MAX (UINT32_MAX - 1)
 
 /* Zero a profile (wipes its hashes). */
 void iampw_profile_clear(struct iampw_profile *p);
@@ -320,9 +400,10 @@ int iampw_profile_parse(const char *name, const char *text, size_t len,
 int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n);
 
 /*
- * The store: <statedir>/profiles/<user>.  Files must be regular, owned by
- * root or the owner the store was opened with, and not group/other
- * writable; the directories likewise.
+ * The store: <statedir>/profiles/<uid>, the uid in plain decimal.  Files
+ * must be regular, owned by root or the owner the store was opened with,
+ * and not readable or writable by group or other (they hold hashes); the
+ * directories likewise.
  */
 struct iampw_store {
 	int dirfd;           /* <statedir>/profiles, O_DIRECTORY|O_CLOEXEC, -1 when absent */
@@ -341,29 +422,38 @@ int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
 		     uid_t owner, gid_t group, struct iampw_err *e);
 void iampw_store_close(struct iampw_store *s);
 
-/* Load a profile.  IAMPW_E_NOENT when the user has none. */
-int iampw_profile_load(const struct iampw_store *s, const char *user,
+/*
+ * The file name of uid's profile ("1001") in `out`; false for a uid no
+ * profile can have.  iampw_profile_file_uid is the converse, for
+ * directory scans: true only for exactly what the first one writes.
+ */
+#define IAMPW_UID_NAME_SIZE 11
+bool iampw_profile_file_name(uid_t uid, char out[IAMPW_UID_NAME_SIZE]);
+bool iampw_profile_file_uid(const char *name, uid_t *uid);
+
+/* Load the profile filed under `uid`.  IAMPW_E_NOENT when there is none. */
+int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 		       struct iampw_profile *p, struct iampw_err *e);
 
 /*
- * The per-user lock (<dir>/.<user>.lock, flock).  Waits at most
+ * The per-account lock (<dir>/.<uid>.lock, flock).  Waits at most
  * `timeout_ms`, then IAMPW_E_BUSY.  The lock dies with its holder, so a
  * killed writer never leaves a stale lock.
  */
 #define IAMPW_LOCK_TIMEOUT_MS 5000
-int iampw_store_lock(const struct iampw_store *s, const char *user,
+int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		     unsigned timeout_ms, int *lockfd, struct iampw_err *e);
 void iampw_store_unlock(int lockfd);
 
 /*
- * Replace p->user's profile atomically (temp file in the same dir, fchown,
+ * Replace p->uid's profile atomically (temp file in the same dir, fchown,
  * fchmod 0600, write, fsync, close, rename, fsync dir).  The caller holds
  * the lock.  On any failure the old file is untouched and no temp remains.
  */
 int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *p,
 		       struct iampw_err *e);
 /* Remove a profile (caller holds the lock).  IAMPW_E_NOENT when absent. */
-int iampw_profile_remove(const struct iampw_store *s, const char *user,
+int iampw_profile_remove(const struct iampw_store *s, uid_t uid,
 			 struct iampw_err *e);
 
 /* ---------------------------------------------------------------------- */

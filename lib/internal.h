@@ -38,6 +38,13 @@ int iampw_check_dir(int dirfd, const char *display, uid_t owner,
 		    struct iampw_err *e);
 
 /*
+ * The state directory and profiles hold password hashes (§3): an open
+ * file or directory must be neither readable nor writable by group or
+ * others.
+ */
+int iampw_check_private(int fd, const char *display, struct iampw_err *e);
+
+/*
  * A strictly parsed INI file.  The grammar is a subset of what iniparser
  * accepts, and iniparser's result is cross-checked against it:
  *   blank lines; comments starting with ';' or '#';
@@ -131,8 +138,10 @@ int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
  */
 bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
 
+/* Longest plain file name iampw_replace_file_at takes. */
+#define IAMPW_FILE_NAME_MAX 32
 /*
- * Replace the file `name` (a plain name of at most IAMPW_USER_MAX bytes)
+ * Replace the file `name` (a plain name of at most IAMPW_FILE_NAME_MAX bytes)
  * under the open directory `dirfd` (shown as `dirpath`) with `len` bytes:
  * a temp file in the same directory, fchown and fchmod before writing,
  * write, fsync, close, rename, fsync of the directory.  On any failure

@@ -285,9 +285,21 @@ static int open_parent(const char *path, bool create, char dir[PATH_MAX],
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	*name = slash + 1;
-	if (create && mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0755) == 0) {
+		/*
+		 * mkdir's mode was cut by the caller's umask (077 gives 0700,
+		 * and every non-root PAM caller would then be shut out): set
+		 * it and the owner explicitly, never through a symlink planted
+		 * in between (§3: configuration directories 0755).
+		 */
+		if (fchmodat(AT_FDCWD, dir, 0755, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    fchownat(AT_FDCWD, dir, 0, 0, AT_SYMLINK_NOFOLLOW) != 0)
+			return iampw_err_add(e, IAMPW_E_IO, "%s: cannot set its mode: %s", dir,
+					     iampw_errstr(errno));
+	} else if (create && errno != EEXIST) {
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create: %s", dir,
 				     iampw_errstr(errno));
+	}
 	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*dirfd < 0 && errno == ENOENT && !create)
 		return IAMPW_E_NOENT;	/* no directory, so no policy */

@@ -3,8 +3,9 @@
  * checks every stored hash before anything may compare against it.
  *
  *   [profile]
- *   user = alice
- *   uid = 1000
+ *   user = alice                         (the name then, %XX-encoded: account.c)
+ *   uid = 1000                           (also the file's name)
+ *   account = 3f5a...                    (the account's fingerprint then)
  *   create_date = 1763805600
  *   password_last_changed = 1763805600
  *   password_last_used = 1763809200      (absent: never used)
@@ -43,7 +44,7 @@ static unsigned history_index(const char *key)
 static bool profile_known(const char *section, const char *key)
 {
 	static const char *const profile_keys[] = {
-		"user", "uid", "create_date", "password_last_changed",
+		"user", "uid", "account", "create_date", "password_last_changed",
 		"password_last_used", "password_reset_required",
 	};
 
@@ -91,15 +92,23 @@ static void apply_identity(const struct iampw_ini *ini, struct iampw_profile *p,
 
 	if (require_key(ini, "user", e)) {
 		user = iampw_ini_get(ini, "profile", "user", &line);
-		if (!iampw_user_name_valid(user))
+		if (iampw_name_decode(user, p->user) != IAMPW_OK)
 			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
 				      iampw_ini_display(ini), line);
-		else
-			strcpy(p->user, user);
 	}
 	if (require_key(ini, "uid", e) &&
-	    iampw_ini_get_u64(ini, "profile", "uid", 0, UINT32_MAX - 1, &uid, e) == IAMPW_OK)
+	    iampw_ini_get_u64(ini, "profile", "uid", 0, IAMPW_UID_MAX, &uid, e) == IAMPW_OK)
 		p->uid = (uint32_t)uid;
+	if (require_key(ini, "account", e)) {
+		const char *fp = iampw_ini_get(ini, "profile", "account", &line);
+
+		if (!iampw_fp_valid(fp))
+			iampw_err_add(e, IAMPW_E_PARSE,
+				      "%s:%u: account: not an account fingerprint (64 hex digits)",
+				      iampw_ini_display(ini), line);
+		else
+			memcpy(p->account, fp, IAMPW_FP_SIZE);
+	}
 	if (require_key(ini, "create_date", e))
 		get_time(ini, "create_date", &p->create_date, e);
 	if (require_key(ini, "password_last_changed", e))
@@ -228,11 +237,13 @@ static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
 
 int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
 {
+	char user[IAMPW_NAME_ENCODED_MAX + 1];
 	size_t len = 0;
 	bool ok;
 
-	if (!iampw_user_name_valid(p->user) || p->nhistory > IAMPW_REUSE_MAX ||
-	    (p->nhistory > 0 && p->salt[0] == '\0'))
+	if (iampw_name_encode(p->user, user, sizeof user) != IAMPW_OK ||
+	    p->uid > IAMPW_UID_MAX || !iampw_fp_valid(p->account) ||
+	    p->nhistory > IAMPW_REUSE_MAX || (p->nhistory > 0 && p->salt[0] == '\0'))
 		return IAMPW_E_INVAL;
 	ok = append(buf, n, &len,
 		    "; pam_iampw login profile, written by pam_iampw and iampw-admin.\n"
@@ -240,9 +251,10 @@ int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
 		    "[profile]\n"
 		    "user = %s\n"
 		    "uid = %" PRIu32 "\n"
+		    "account = %s\n"
 		    "create_date = %" PRId64 "\n"
 		    "password_last_changed = %" PRId64 "\n",
-		    p->user, p->uid, p->create_date, p->last_changed);
+		    user, p->uid, p->account, p->create_date, p->last_changed);
 	if (ok && p->last_used > 0)
 		ok = append(buf, n, &len, "password_last_used = %" PRId64 "\n", p->last_used);
 	if (ok)

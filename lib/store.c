@@ -1,10 +1,11 @@
 /*
- * The profile store: <statedir>/profiles/<user>, one file per user.
+ * The profile store: <statedir>/profiles/<uid>, one file per account,
+ * filed under its uid (which account a profile belongs to: account.c).
  *
  * Everything below the profiles directory is reached relative to one
- * directory fd opened with O_NOFOLLOW and checked once, so a user name can
- * never become a path and no later rename of a parent changes what we
- * touch.  Writers serialise on a per-user flock() and replace a profile
+ * directory fd opened with O_NOFOLLOW and checked once, so a user name
+ * never becomes a path and no later rename of a parent changes what we
+ * touch.  Writers serialise on a per-account flock() and replace a profile
  * with the usual temp file + fsync + rename + fsync(dir) sequence, so a
  * crash or a full disk leaves either the old or the new file, never a mix.
  */
@@ -30,42 +31,32 @@
 /* Random characters of a temp name; never 4, so never "lock". */
 #define TMP_SUFFIX_LEN 10
 #define TMP_TRIES 16
-/* ".<user>.<suffix>" or ".<user>.lock", NUL included. */
-#define NAME_BUF_SIZE (1 + IAMPW_USER_MAX + 1 + TMP_SUFFIX_LEN + 1)
+/* ".<name>.<suffix>" or ".<uid>.lock", NUL included. */
+#define NAME_BUF_SIZE (1 + IAMPW_FILE_NAME_MAX + 1 + TMP_SUFFIX_LEN + 1)
 #define DISPLAY_SIZE (sizeof(((struct iampw_store *)0)->path) + NAME_BUF_SIZE + 1)
 
 /* Lock polling: start short so an uncontended wait costs little. */
 #define LOCK_SLEEP_FIRST_MS 10
 #define LOCK_SLEEP_MAX_MS 50
 
-static bool name_char(char c)
+bool iampw_profile_file_name(uid_t uid, char out[IAMPW_UID_NAME_SIZE])
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+	out[0] = '\0';
+	if ((uintmax_t)uid > IAMPW_UID_MAX)
+		return false;
+	snprintf(out, IAMPW_UID_NAME_SIZE, "%lu", (unsigned long)uid);
+	return true;
 }
 
-bool iampw_user_name_valid(const char *name)
+bool iampw_profile_file_uid(const char *name, uid_t *uid)
 {
-	size_t len;
+	uint64_t v;
 
-	if (name == NULL)
+	/* Plain decimal, no leading zero: one file name per uid. */
+	if (strnlen(name, IAMPW_UID_NAME_SIZE) >= IAMPW_UID_NAME_SIZE ||
+	    iampw_parse_u64(name, &v) != IAMPW_NUM_OK || v > IAMPW_UID_MAX)
 		return false;
-	/* Bounded: the name may come from a fixed array with no NUL. */
-	len = strnlen(name, IAMPW_USER_MAX + 1);
-	if (len == 0 || len > IAMPW_USER_MAX)
-		return false;
-	/* Excludes ".", "..", our hidden lock and temp files, and options. */
-	if (name[0] == '.' || name[0] == '-')
-		return false;
-	/* Samba machine accounts end in '$'; nothing else may hold one. */
-	if (name[len - 1] == '$')
-		len--;
-	if (len == 0)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (!name_char(name[i]))
-			return false;
-	}
+	*uid = (uid_t)v;
 	return true;
 }
 
@@ -153,6 +144,8 @@ static int open_dir(int atfd, const char *name, const char *display,
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = iampw_check_dir(fd, display, owner, e);
+	if (rc == IAMPW_OK)
+		rc = iampw_check_private(fd, display, e);
 	if (rc != IAMPW_OK) {
 		close(fd);
 		return rc;
@@ -217,31 +210,32 @@ static void display_name(const struct iampw_store *s, const char *name,
 	snprintf(out, DISPLAY_SIZE, "%s/%s", s->path, name);
 }
 
-int iampw_profile_load(const struct iampw_store *s, const char *user,
+int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 		       struct iampw_profile *p, struct iampw_err *e)
 {
-	char display[DISPLAY_SIZE];
+	char name[IAMPW_UID_NAME_SIZE], display[DISPLAY_SIZE];
 	int fd, rc;
 
-	/* Never print the refused name: it may hold control characters. */
-	if (!iampw_user_name_valid(user))
-		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (!iampw_profile_file_name(uid, name))
+		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
+				     (unsigned long)uid);
 	if (s->dirfd < 0)
 		return IAMPW_E_NOENT;
-	display_name(s, user, display);
-	rc = iampw_open_safe(s->dirfd, user, display, s->uid,
+	display_name(s, name, display);
+	rc = iampw_open_safe(s->dirfd, name, display, s->uid,
 			     IAMPW_PROFILE_SIZE_MAX, &fd, e);
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = iampw_profile_parse_fd(fd, display, p, e);
+	rc = iampw_check_private(fd, display, e);
+	if (rc == IAMPW_OK)
+		rc = iampw_profile_parse_fd(fd, display, p, e);
 	close(fd);
 	if (rc != IAMPW_OK)
 		return rc;
-	/* A profile copied or renamed onto another user's name is not theirs. */
-	if (strcmp(p->user, user) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_PARSE, "%s: belongs to user %s",
-				   display, iampw_user_name_valid(p->user) ?
-				   p->user : "(invalid name)");
+	/* A profile copied or renamed onto another uid's name is not that account's. */
+	if (p->uid != (uint32_t)uid) {
+		rc = iampw_err_add(e, IAMPW_E_PARSE, "%s: belongs to uid %lu",
+				   display, (unsigned long)p->uid);
 		iampw_profile_clear(p);
 		return rc;
 	}
@@ -300,21 +294,22 @@ static int wait_lock(int fd, const char *display, unsigned timeout_ms,
 	}
 }
 
-int iampw_store_lock(const struct iampw_store *s, const char *user,
+int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		     unsigned timeout_ms, int *lockfd, struct iampw_err *e)
 {
-	char name[NAME_BUF_SIZE], display[DISPLAY_SIZE];
+	char name[NAME_BUF_SIZE], display[DISPLAY_SIZE], file[IAMPW_UID_NAME_SIZE];
 	struct stat st;
 	int fd, rc;
 
 	*lockfd = -1;
-	if (!iampw_user_name_valid(user))
-		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (!iampw_profile_file_name(uid, file))
+		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
+				     (unsigned long)uid);
 	if (s->dirfd < 0)
 		return iampw_err_add(e, IAMPW_E_INVAL,
 				     "%s: profile store not open for writing",
 				     s->path);
-	snprintf(name, sizeof name, ".%s.lock", user);
+	snprintf(name, sizeof name, ".%s.lock", file);
 	display_name(s, name, display);
 	/*
 	 * The lock file is never removed: unlinking it would let a waiter
@@ -471,7 +466,7 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 	int fd = -1, rc;
 
 	snprintf(display, sizeof display, "%s/%s", dirpath, name);
-	if (strlen(name) > IAMPW_USER_MAX || strchr(name, '/') != NULL)
+	if (strlen(name) > IAMPW_FILE_NAME_MAX || strchr(name, '/') != NULL)
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a plain file name", display);
 	/*
 	 * A file size limit (ulimit -f, inherited by setuid passwd from the
@@ -539,17 +534,18 @@ out:
 int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *p,
 		       struct iampw_err *e)
 {
-	char display[DISPLAY_SIZE];
+	char display[DISPLAY_SIZE], name[IAMPW_UID_NAME_SIZE];
 	char *buf;
 	int n, rc;
 
-	if (!iampw_user_name_valid(p->user))
-		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (!iampw_profile_file_name(p->uid, name))
+		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
+				     (unsigned long)p->uid);
 	if (s->dirfd < 0)
 		return iampw_err_add(e, IAMPW_E_INVAL,
 				     "%s: profile store not open for writing",
 				     s->path);
-	display_name(s, p->user, display);
+	display_name(s, name, display);
 	buf = malloc(FORMAT_BUF_SIZE);
 	if (buf == NULL)
 		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory",
@@ -566,7 +562,7 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 				   "%s: formatted profile too large", display);
 		goto out;
 	}
-	rc = iampw_replace_file_at(s->dirfd, s->path, p->user, buf, (size_t)n,
+	rc = iampw_replace_file_at(s->dirfd, s->path, name, buf, (size_t)n,
 				   s->uid, s->gid, 0600, e);
 out:
 	/* The text holds the history hashes. */
@@ -575,17 +571,18 @@ out:
 	return rc;
 }
 
-int iampw_profile_remove(const struct iampw_store *s, const char *user,
+int iampw_profile_remove(const struct iampw_store *s, uid_t uid,
 			 struct iampw_err *e)
 {
-	char display[DISPLAY_SIZE];
+	char display[DISPLAY_SIZE], name[IAMPW_UID_NAME_SIZE];
 
-	if (!iampw_user_name_valid(user))
-		return iampw_err_add(e, IAMPW_E_INVAL, "invalid user name");
+	if (!iampw_profile_file_name(uid, name))
+		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
+				     (unsigned long)uid);
 	if (s->dirfd < 0)
 		return IAMPW_E_NOENT;
-	display_name(s, user, display);
-	if (unlinkat(s->dirfd, user, 0) != 0) {
+	display_name(s, name, display);
+	if (unlinkat(s->dirfd, name, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s",

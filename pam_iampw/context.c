@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <shadow.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,7 +174,11 @@ int ctx_config_failure(struct ctx *c, int pam_rc)
 	return pam_rc;
 }
 
-/* Look the user up; false when unknown or when the name is unusable. */
+/*
+ * Look the account up.  Any spelling NSS resolves (alice@corp, ALICE from
+ * a case-insensitive source) selects the account itself: its canonical
+ * name and uid decide everything from here (§3.1).  false when unknown.
+ */
 static bool load_user(struct ctx *c)
 {
 	struct passwd *pw;
@@ -181,38 +186,66 @@ static bool load_user(struct ctx *c)
 
 	if (pam_get_user(c->pamh, &user, NULL) != PAM_SUCCESS || user == NULL)
 		return false;
-	c->user = user;
-	/*
-	 * A name that cannot be a profile file name (../x, a/b, 300 bytes)
-	 * is treated as an unknown user, before any lookup.
-	 */
-	if (!iampw_user_name_valid(user)) {
-		debug_log(c, "user name not usable as a profile name: out of scope");
-		c->user = NULL;
+	/* Longer than any name NSS can hold: nobody's, before any lookup. */
+	if (!iampw_user_name_valid(user))
 		return false;
-	}
 	pw = pam_modutil_getpwnam(c->pamh, user);
-	if (pw == NULL)
+	if (pw == NULL || !iampw_user_name_valid(pw->pw_name))
 		return false;
-	/*
-	 * A case-insensitive source (sssd, winbind) answers "ALICE" with
-	 * alice's account: the profile is the account's, under its own
-	 * spelling, or logging in as "ALICE" would skip alice's expiry.
-	 */
-	if (pw->pw_name == NULL || strcmp(pw->pw_name, user) != 0) {
-		if (!iampw_user_name_valid(pw->pw_name)) {
-			debug_log(c, "the account's own name is not usable as a profile name: out of scope");
-			c->user = NULL;
-			return false;
-		}
-		snprintf(c->canon, sizeof c->canon, "%s", pw->pw_name);
-		c->user = c->canon;
-		debug_log(c, "user %s is the account %s", user, c->canon);
-	}
+	snprintf(c->name, sizeof c->name, "%s", pw->pw_name);
+	c->user = iampw_name_display(c->name, c->shown);
+	if (strcmp(pw->pw_name, user) != 0)
+		debug_log(c, "the name given is the account %s", c->user);
 	c->uid = pw->pw_uid;
 	c->gid = pw->pw_gid;
 	snprintf(c->gecos, sizeof c->gecos, "%s", pw->pw_gecos != NULL ? pw->pw_gecos : "");
+	c->acct.uid = c->uid;
+	c->acct.gid = c->gid;
+	c->acct.name = c->name;
 	return true;
+}
+
+/*
+ * The shadow entry, reduced to what §3.1 needs: no hash stays in memory.
+ * false when it cannot be read at all: a caller that is not root (a
+ * screen locker), whom the store refuses too.
+ */
+static bool load_shadow(struct ctx *c)
+{
+	struct spwd *sp;
+
+	if (geteuid() != 0) {
+		iampw_err_add(&c->err, IAMPW_E_IO, "the shadow entry is root's to read");
+		return false;
+	}
+	sp = pam_modutil_getspnam(c->pamh, c->name);
+	/* As root, no entry: an account of a directory (sssd, LDAP). */
+	iampw_acct_set_shadow(&c->acct, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
+			      sp != NULL ? sp->sp_lstchg : -1);
+	if (sp != NULL && sp->sp_pwdp != NULL)
+		iampw_wipe(sp->sp_pwdp, strlen(sp->sp_pwdp));
+	return true;
+}
+
+int ctx_load_profile(struct ctx *c)
+{
+	int rc;
+
+	/*
+	 * The shadow entry too, every time: under the lock, a change that
+	 * just landed has replaced both, and judging the new profile against
+	 * the old entry would take it for another account's.
+	 */
+	if (!load_shadow(c))
+		return IAMPW_E_IO;
+	rc = iampw_profile_load(&c->store, c->uid, &c->prof, &c->err);
+	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
+		return rc;
+	c->owner = iampw_govern(&c->acct, rc == IAMPW_OK, c->now, &c->prof);
+	c->have_profile = c->owner == IAMPW_OWNER_SELF || c->owner == IAMPW_OWNER_RENAMED;
+	if (c->owner != IAMPW_OWNER_SELF)
+		debug_log(c, "user %s: %s", c->user, iampw_owner_name(c->owner));
+	return IAMPW_OK;
 }
 
 /*
@@ -247,7 +280,7 @@ enum load ctx_load(struct ctx *c, bool create_store)
 	rc = iampw_config_load(c->o.config, geteuid(), &c->cfg, &c->err);
 	if (rc != IAMPW_OK)
 		return config_failure_scope(c);
-	rc = iampw_in_scope(&c->cfg, c->user, c->uid, c->gid, &in, &c->err);
+	rc = iampw_in_scope(&c->cfg, c->name, c->uid, c->gid, &in, &c->err);
 	if (rc != IAMPW_OK)
 		return LOAD_CONFIG_ERROR;
 	if (!in) {
@@ -262,13 +295,12 @@ enum load ctx_load(struct ctx *c, bool create_store)
 	c->host[sizeof c->host - 1] = '\0';
 	rc = iampw_store_open(&c->store, c->o.statedir, create_store, geteuid(),
 			      geteuid() == 0 ? 0 : getegid(), &c->err);
-	if (rc != IAMPW_OK)
+	if (rc != IAMPW_OK || ctx_load_profile(c) != IAMPW_OK)
 		return LOAD_PROFILE_ERROR;
-	rc = iampw_profile_load(&c->store, c->user, &c->prof, &c->err);
-	if (rc == IAMPW_E_NOENT)
-		return LOAD_OK;
-	if (rc != IAMPW_OK)
-		return LOAD_PROFILE_ERROR;
-	c->have_profile = true;
+	if (c->owner == IAMPW_OWNER_OTHER)
+		pam_syslog(c->pamh, LOG_NOTICE,
+			   "user %s: the profile of uid %lu belongs to an account that no longer exists, "
+			   "or the password was set outside PAM: a new password is required",
+			   c->user, (unsigned long)c->uid);
 	return LOAD_OK;
 }

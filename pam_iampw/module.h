@@ -49,7 +49,7 @@ enum kind {
 
 /* What ctx_load found. */
 enum load {
-	LOAD_OK,            /* in scope; ctx->have_profile tells whether a profile exists */
+	LOAD_OK,            /* in scope; ctx->owner says whose rules apply */
 	LOAD_OUT_OF_SCOPE,  /* root, system account, unknown or unusable user name */
 	LOAD_CONFIG_ERROR,  /* iampw.conf or policy.conf invalid (details in ctx->err) */
 	LOAD_PROFILE_ERROR, /* profile or state dir corrupt, unsafe or unreadable */
@@ -60,17 +60,20 @@ struct ctx {
 	pam_handle_t *pamh;
 	int flags;
 	struct opts o;
-	const char *user;   /* the account's own spelling of the name */
-	char canon[IAMPW_USER_MAX + 1];
+	const char *user;   /* the account's name as logs show it (c->shown) */
+	char name[IAMPW_NAME_MAX + 1];    /* the account's canonical name */
+	char shown[IAMPW_NAME_SHOWN];     /* the same, control bytes escaped */
 	uid_t uid;
 	gid_t gid;
 	char gecos[256];
+	struct iampw_acct acct;           /* passwd and shadow (no hash) */
+	enum iampw_owner owner;           /* whose rules apply (§3.1) */
 	char host[HOST_NAME_MAX + 1];
 	struct iampw_config cfg;
 	struct iampw_policy pol;
 	struct iampw_store store;
-	struct iampw_profile prof;
-	bool have_profile;
+	struct iampw_profile prof;  /* the profile that governs (see iampw_govern) */
+	bool have_profile;          /* it is the account's own, stored one */
 	int64_t now;
 	struct iampw_err err;
 };
@@ -82,14 +85,18 @@ struct ctx {
  * profile change together, serialised with every other writer.
  */
 struct pending {
-	char user[IAMPW_USER_MAX + 1];
+	uid_t uid;
 	enum kind kind;
+	bool had_profile;                  /* the account's own profile was checked */
+	char fp_before[IAMPW_FP_SIZE];     /* its account fingerprint then */
 	bool has_hash;
 	struct iampw_pending hist;
 	int lockfd;
 };
 
 /* context.c */
+/* Load (again, under the lock) the profile filed under c->uid and decide whose it is. */
+int ctx_load_profile(struct ctx *c);
 struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		    int *pam_rc);
 void ctx_free(struct ctx *c);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -139,7 +140,8 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		rc = PAM_SYSTEM_ERR;
 		break;
 	case LOAD_OK:
-		rc = c->have_profile ? account_decide(c) : PAM_IGNORE;
+		/* §5.1 step 1: no profile and no usable password: nothing to judge. */
+		rc = c->owner != IAMPW_OWNER_NONE ? account_decide(c) : PAM_IGNORE;
 		break;
 	}
 out:
@@ -156,13 +158,15 @@ static void record_last_used(struct ctx *c)
 	    c->now - c->prof.last_used < LAST_USED_INTERVAL)
 		return;
 	/* A login never waits long on a busy profile: skip this time. */
-	if (iampw_store_lock(&c->store, c->user, LAST_USED_LOCK_MS, &lockfd,
+	if (iampw_store_lock(&c->store, c->uid, LAST_USED_LOCK_MS, &lockfd,
 			     &c->err) != IAMPW_OK)
 		goto out;
 	/* Re-read under the lock: a password change may have just landed. */
-	if (iampw_profile_load(&c->store, c->user, &c->prof, &c->err) != IAMPW_OK)
+	if (ctx_load_profile(c) != IAMPW_OK || !c->have_profile)
 		goto out;
 	c->prof.last_used = c->now;
+	/* A renamed account's profile takes its new name here. */
+	snprintf(c->prof.user, sizeof c->prof.user, "%s", c->name);
 	iampw_profile_save(&c->store, &c->prof, &c->err);
 out:
 	if (lockfd >= 0)

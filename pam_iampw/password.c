@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -45,14 +46,17 @@ static void cleanup_pending(pam_handle_t *pamh, void *data, int status)
 	pending_free(data);
 }
 
-/* §5.2 "kinds of change": never decided by uid alone. */
+/*
+ * §5.2 "kinds of change": never decided by uid alone, and never by
+ * PAM_CHANGE_EXPIRED_AUTHTOK alone either: `passwd -k` sends it for a
+ * password that is current, and that change is a voluntary one.  Forced
+ * means the account stack would demand it (§5.1 steps 2-3).
+ */
 static enum kind change_kind(const struct ctx *c)
 {
 	if (ctx_is_admin(c))
 		return KIND_ADMIN_RESET;
-	if (c->flags & PAM_CHANGE_EXPIRED_AUTHTOK)
-		return KIND_FORCED;
-	if (c->have_profile &&
+	if (c->owner != IAMPW_OWNER_NONE &&
 	    (c->prof.reset_required || iampw_password_expired(&c->pol, &c->prof, c->now)))
 		return KIND_FORCED;
 	return KIND_VOLUNTARY;
@@ -63,7 +67,7 @@ static int change_allowed(struct ctx *c, enum kind kind)
 {
 	if (kind == KIND_ADMIN_RESET)
 		return PAM_SUCCESS;
-	if (c->have_profile && c->pol.hard_expiry &&
+	if (c->owner != IAMPW_OWNER_NONE && c->pol.hard_expiry &&
 	    iampw_password_expired(&c->pol, &c->prof, c->now)) {
 		pam_syslog(c->pamh, LOG_NOTICE,
 			   "user %s: self change refused: password expired (hard expiry)",
@@ -106,18 +110,89 @@ static int hand_on(struct ctx *c)
 	return rc == PAM_SUCCESS ? PAM_IGNORE : rc;
 }
 
+/* Take the per-account lock that commit will release. */
+static int take_lock(struct ctx *c, struct pending *pend)
+{
+	int rc;
+
+	if (pend->lockfd >= 0)
+		return PAM_SUCCESS;
+	/* A retried pam_chauthtok must not wait for its own earlier lock. */
+	pam_set_data(c->pamh, DATA_PENDING, NULL, NULL);
+	rc = IAMPW_OK;
+	/* The first change of the first user creates the state dir (§7). */
+	if (c->store.dirfd < 0)
+		rc = iampw_store_open(&c->store, c->o.statedir, true, geteuid(),
+				      geteuid() == 0 ? 0 : getegid(), &c->err);
+	if (rc == IAMPW_OK)
+		rc = iampw_store_lock(&c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
+				      &pend->lockfd, &c->err);
+	if (rc == IAMPW_E_BUSY) {
+		ctx_log_errors(c, LOG_WARNING);
+		return PAM_AUTHTOK_LOCK_BUSY;
+	}
+	if (rc != IAMPW_OK)
+		return ctx_config_failure(c, PAM_AUTHTOK_ERR);
+	return PAM_SUCCESS;
+}
+
+static void drop_lock(struct pending *pend)
+{
+	iampw_store_unlock(pend->lockfd);
+	pend->lockfd = -1;
+}
+
 /*
- * Check one candidate.  PAM_SUCCESS (and *hist filled when the policy
- * keeps a history), PAM_TRY_AGAIN after telling the user why, or an
- * internal failure.
+ * The reuse check, under the account's lock, on the profile as it is
+ * now: two changes at once to the same password cannot both pass it,
+ * because the lock is held from here until commit has recorded the hash.
+ */
+static int check_history(struct ctx *c, const char *pw, struct pending *pend)
+{
+	bool reused = false;
+	int rc;
+
+	rc = take_lock(c, pend);
+	if (rc != PAM_SUCCESS)
+		return rc;
+	if (ctx_load_profile(c) != IAMPW_OK)
+		return ctx_config_failure(c, PAM_AUTHTOK_ERR);
+	pend->had_profile = c->have_profile;
+	memcpy(pend->fp_before, c->prof.account, IAMPW_FP_SIZE);
+	if (c->pol.reuse_prevention == 0)
+		return PAM_SUCCESS;
+	/* Only the account's own history: never a deleted namesake's (§3.1). */
+	rc = iampw_history_check(&c->cfg, c->have_profile ? &c->prof : NULL,
+				 c->pol.reuse_prevention, pw, &pend->hist, &reused,
+				 &c->err);
+	if (rc != IAMPW_OK) {
+		/* Fail closed: a hashing failure is never "not reused". */
+		ctx_log_errors(c, LOG_ERR);
+		say(c, PAM_ERROR_MSG, MSG_INTERNAL);
+		return PAM_AUTHTOK_ERR;
+	}
+	if (reused) {
+		iampw_wipe(&pend->hist, sizeof pend->hist);
+		/* The user may sit at the next prompt: never hold the lock there. */
+		drop_lock(pend);
+		debug_log(c, "user %s: rejected: reused", c->user);
+		say(c, PAM_ERROR_MSG, MSG_REUSED);
+		return PAM_TRY_AGAIN;
+	}
+	pend->has_hash = true;
+	return PAM_SUCCESS;
+}
+
+/*
+ * Check one candidate.  PAM_SUCCESS (the lock held, and the history hash
+ * in pend when the policy keeps a history), PAM_TRY_AGAIN after telling
+ * the user why, or a failure.
  */
 static int check_candidate(struct ctx *c, const char *pw, struct pending *pend)
 {
-	struct iampw_identity id = { c->user, c->gecos, c->host };
+	struct iampw_identity id = { c->name, c->gecos, c->host };
 	struct iampw_check r;
 	char msg[1024];
-	bool reused = false;
-	int rc;
 
 	iampw_check_password(&c->pol, &id, pw, &r);
 	if (r.failed != 0) {
@@ -130,33 +205,24 @@ static int check_candidate(struct ctx *c, const char *pw, struct pending *pend)
 		}
 		return PAM_TRY_AGAIN;
 	}
-	if (c->pol.reuse_prevention == 0)
-		return PAM_SUCCESS;
-	rc = iampw_history_check(&c->cfg, c->have_profile ? &c->prof : NULL,
-				 c->pol.reuse_prevention, pw, &pend->hist, &reused,
-				 &c->err);
-	if (rc != IAMPW_OK) {
-		/* Fail closed: a hashing failure is never "not reused". */
-		ctx_log_errors(c, LOG_ERR);
-		say(c, PAM_ERROR_MSG, MSG_INTERNAL);
-		return PAM_AUTHTOK_ERR;
-	}
-	if (reused) {
-		iampw_wipe(&pend->hist, sizeof pend->hist);
-		debug_log(c, "user %s: rejected: reused", c->user);
-		say(c, PAM_ERROR_MSG, MSG_REUSED);
-		return PAM_TRY_AGAIN;
-	}
-	pend->has_hash = true;
-	return PAM_SUCCESS;
+	return check_history(c, pw, pend);
 }
 
-/* Prompt and check up to `retry` times. */
+/*
+ * Prompt and check up to `retry` times.  A token that an earlier module
+ * already set (pam_pwquality approved it, say) is checked once and never
+ * replaced by a prompt of ours: the password stored must have passed
+ * every module of the stack.
+ */
 static int get_good_password(struct ctx *c, struct pending *pend)
 {
-	unsigned tries = c->o.use_authtok ? 1 : c->o.retry, done = 0;
+	const void *preset = NULL;
+	unsigned tries = c->o.retry, done = 0;
 	int rc = PAM_AUTHTOK_ERR;
 
+	if (c->o.use_authtok ||
+	    (pam_get_item(c->pamh, PAM_AUTHTOK, &preset) == PAM_SUCCESS && preset != NULL))
+		tries = 1;
 	for (unsigned i = 0; i < tries; i++) {
 		done++;
 		const char *pw = NULL;
@@ -180,30 +246,6 @@ static int get_good_password(struct ctx *c, struct pending *pend)
 	pam_syslog(c->pamh, LOG_NOTICE, "user %s: password change refused after %u %s",
 		   c->user, done, done == 1 ? "try" : "tries");
 	return rc == PAM_TRY_AGAIN || rc == PAM_SUCCESS ? PAM_AUTHTOK_ERR : rc;
-}
-
-/* Take the per-user lock that commit will release. */
-static int take_lock(struct ctx *c, struct pending *pend)
-{
-	int rc;
-
-	/* A retried pam_chauthtok must not wait for its own earlier lock. */
-	pam_set_data(c->pamh, DATA_PENDING, NULL, NULL);
-	rc = IAMPW_OK;
-	/* The first change of the first user creates the state dir (§7). */
-	if (c->store.dirfd < 0)
-		rc = iampw_store_open(&c->store, c->o.statedir, true, geteuid(),
-				      geteuid() == 0 ? 0 : getegid(), &c->err);
-	if (rc == IAMPW_OK)
-		rc = iampw_store_lock(&c->store, c->user, IAMPW_LOCK_TIMEOUT_MS,
-				      &pend->lockfd, &c->err);
-	if (rc == IAMPW_E_BUSY) {
-		ctx_log_errors(c, LOG_WARNING);
-		return PAM_AUTHTOK_LOCK_BUSY;
-	}
-	if (rc != IAMPW_OK)
-		return ctx_config_failure(c, PAM_AUTHTOK_ERR);
-	return PAM_SUCCESS;
 }
 
 int password_check(struct ctx *c)
@@ -236,35 +278,35 @@ int password_check(struct ctx *c)
 		return PAM_BUF_ERR;
 	pend->lockfd = -1;
 	pend->kind = kind;
-	strcpy(pend->user, c->user);
+	pend->uid = c->uid;
 	rc = get_good_password(c, pend);
-	if (rc == PAM_SUCCESS)
-		rc = take_lock(c, pend);
 	if (rc == PAM_SUCCESS) {
 		rc = pam_set_data(c->pamh, DATA_PENDING, pend, cleanup_pending);
 		if (rc == PAM_SUCCESS)
 			return PAM_SUCCESS;
 	}
-	if (rc != PAM_SUCCESS)
-		forget_authtok(c);
+	forget_authtok(c);
 	pending_free(pend);
 	return rc;
 }
 
-/* Apply a change to a loaded (or new) profile. */
-static void record_change(struct ctx *c, const struct pending *pend)
+/*
+ * Apply a change.  The profile is the account's own only when the check
+ * saw it so and nothing replaced it since; anything else (a first change,
+ * a deleted namesake's profile, a password set outside PAM) starts anew,
+ * so no date, flag or history of another account survives (§3.1).
+ */
+static void record_change(struct ctx *c, const struct pending *pend, bool own)
 {
-	if (!c->have_profile) {
-		/* An account with a password has a login profile (§5.2). */
-		iampw_profile_clear(&c->prof);
-		strcpy(c->prof.user, c->user);
-		c->prof.uid = (uint32_t)c->uid;
-		c->prof.create_date = c->now;
-	}
+	if (!own)
+		iampw_profile_new(&c->acct, c->now, &c->prof);
 	/* Without a new hash this still trims to the policy's current N. */
 	iampw_history_record(&c->prof, pend != NULL && pend->has_hash ? &pend->hist : NULL,
 			     c->pol.reuse_prevention);
 	c->prof.last_changed = c->now;
+	/* The name and the shadow entry as they are now: the new binding. */
+	snprintf(c->prof.user, sizeof c->prof.user, "%s", c->name);
+	memcpy(c->prof.account, c->acct.fp, IAMPW_FP_SIZE);
 	/* An admin reset keeps the flag: iampw-admin sets it as asked. */
 	if (pend != NULL ? pend->kind != KIND_ADMIN_RESET : !ctx_is_admin(c))
 		c->prof.reset_required = false;
@@ -275,6 +317,7 @@ int password_commit(struct ctx *c)
 	const void *data = NULL;
 	const struct pending *pend;
 	int lockfd = -1, rc;
+	bool own;
 
 	if (c->flags & PAM_PRELIM_CHECK)
 		return PAM_IGNORE;
@@ -293,14 +336,14 @@ int password_commit(struct ctx *c)
 	if (pam_get_data(c->pamh, DATA_PENDING, &data) != PAM_SUCCESS)
 		data = NULL;
 	pend = data;
-	if (pend != NULL && strcmp(pend->user, c->user) != 0)
+	if (pend != NULL && pend->uid != c->uid)
 		pend = NULL;
 	if (pend == NULL || pend->lockfd < 0) {
 		/* The checking instance is missing from this stack. */
 		pam_syslog(c->pamh, LOG_ERR,
 			   "user %s: commit without a pam_iampw check before it: "
 			   "recording the change time only", c->user);
-		rc = iampw_store_lock(&c->store, c->user, IAMPW_LOCK_TIMEOUT_MS,
+		rc = iampw_store_lock(&c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
 				      &lockfd, &c->err);
 		if (rc != IAMPW_OK) {
 			ctx_log_errors(c, LOG_ERR);
@@ -309,11 +352,20 @@ int password_commit(struct ctx *c)
 		pend = NULL;
 	}
 	/* Re-read under the lock: this is the version we replace. */
-	rc = iampw_profile_load(&c->store, c->user, &c->prof, &c->err);
-	c->have_profile = rc == IAMPW_OK;
+	rc = iampw_profile_load(&c->store, c->uid, &c->prof, &c->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
 		goto fail;
-	record_change(c, pend);
+	/*
+	 * The store module has just replaced the shadow entry, so the
+	 * account's fingerprint is new: the profile is its own when it is
+	 * still the one the check judged (or, with no check, when it matches
+	 * the entry as it is).
+	 */
+	own = rc == IAMPW_OK &&
+	      (pend != NULL ? pend->had_profile &&
+			      iampw_ct_equal(c->prof.account, pend->fp_before, IAMPW_FP_SIZE) :
+			      iampw_ct_equal(c->prof.account, c->acct.fp, IAMPW_FP_SIZE));
+	record_change(c, pend, own);
 	rc = iampw_profile_save(&c->store, &c->prof, &c->err);
 	if (rc != IAMPW_OK)
 		goto fail;

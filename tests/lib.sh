@@ -122,6 +122,26 @@ done_testing() {
 }
 
 # shellcheck disable=SC2120 # SECONDS is optional
+# account_fp USER: the account fingerprint a profile of USER records
+# (lib/account.c), computed here independently from /etc/shadow: SHA-256
+# of "pam_iampw account v1", a NUL, 0x01 (an entry exists) and the hash
+# field without its leading '!' lock marks; 0x00 and nothing when USER
+# has no shadow entry.
+account_fp() {
+	python3 - "$1" <<-'EOF'
+		import hashlib, sys
+		entry = None
+		with open("/etc/shadow", "rb") as f:
+		    for line in f:
+		        fields = line.rstrip(b"\n").split(b":")
+		        if fields[0] == sys.argv[1].encode():
+		            entry = fields[1]
+		            break
+		data = b"pam_iampw account v1\0" + (b"\1" + entry.lstrip(b"!") if entry is not None else b"\0")
+		print(hashlib.sha256(data).hexdigest())
+	EOF
+}
+
 sandbox_log_sync() {
 	python3 "${SANDBOX_SYSLOGD:?not inside sandbox.sh}" sync /dev/log "${1:-5}"
 }

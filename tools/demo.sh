@@ -139,7 +139,7 @@ inside() {
 
 	say "5. 80 days later: login warns that the password expires soon"
 	echo "   (The demo backdates alice's last change in her login profile"
-	echo "   $STATE/profiles/alice rather than wait.)"
+	echo "   $STATE/profiles/$(id -u alice) (profiles are filed by uid) rather than wait.)"
 	age alice 80
 	E2E_PASSWORD=$P1 conv_shown -shell -- login alice
 	verify "login said 'Your password will expire in 10 days.' and let her in" \

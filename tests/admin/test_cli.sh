@@ -686,8 +686,8 @@ admin get-login-profile --user-name "$nosuch"
 iam_error "get-login-profile of a name that is no account: NoSuchEntity" 254 NoSuchEntity \
 	GetLoginProfile "The user with name $nosuch cannot be found."
 admin get-login-profile --user-name "bad name"
-check "get-login-profile of an impossible name: ValidationError" '[ $rc -eq 254 ]' \
-	"$stdout_empty" 'err_has "(ValidationError)"'
+check "get-login-profile of a name no account has: NoSuchEntity (any name NSS resolves is valid)" '[ $rc -eq 254 ]' \
+	"$stdout_empty" 'err_has "(NoSuchEntity)"'
 admin --output table get-login-profile --user-name "$nosuch"
 check "an error with --output table: still nothing on stdout" '[ $rc -eq 254 ]' "$stdout_empty"
 is "$(ls -A "$state")" "" "get-login-profile wrote nothing to the state dir"

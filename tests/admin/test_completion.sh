@@ -21,7 +21,7 @@ tool=$builddir/iampw-admin/iampw-admin
 verbs=(get-account-password-policy update-account-password-policy
 	delete-account-password-policy create-login-profile get-login-profile
 	update-login-profile delete-login-profile generate-credential-report
-	get-credential-report adopt-user check)
+	get-credential-report adopt-user get-user list-users update-user check)
 
 [ -r "$completion" ] || bail_out "$completion is missing"
 # shellcheck source=../../etc/bash-completion/iampw-admin
@@ -67,7 +67,7 @@ has() {
 }
 
 is "$(comp cre)" "create-login-profile" "a command from its prefix"
-is "$(comp get-)" "get-account-password-policy get-credential-report get-login-profile" \
+is "$(comp get-)" "get-account-password-policy get-credential-report get-login-profile get-user" \
 	"every command with a common prefix"
 is "$(comp --output table get-l)" "get-login-profile" \
 	"a command after a global option and its value"

@@ -83,8 +83,13 @@ shadow_sum() {
 	sha256sum /etc/shadow | cut -d' ' -f1
 }
 
+# pf USER: USER's profile file (profiles are filed by uid).
+pf() {
+	echo "$profiles/$(id -u "$1" 2>/dev/null || echo "$1")"
+}
+
 profile_get() {
-	sed -n "s/^$2 = //p" "$profiles/$1" 2>/dev/null
+	sed -n "s/^$2 = //p" "$(pf "$1")" 2>/dev/null
 }
 
 # auth USER PASSWORD: does the password log in (pam_unix, nodelay)?
@@ -260,7 +265,7 @@ inside() {
 	check "state dir and profiles dir created, 0700 root" \
 		'[ "$(stat -c "%a %u" "$state" "$profiles" | tr "\n" " ")" = "700 0 700 0 " ]'
 	check "alice's profile: a regular file, 0600 root:root, user = alice, reset false" \
-		'[ "$(stat -c "%F %a %u:%g" "$profiles/alice")" = "regular file 600 0:0" ]' \
+		'[ "$(stat -c "%F %a %u:%g" "$(pf alice)")" = "regular file 600 0:0" ]' \
 		'[ "$(profile_get alice user)" = alice ]' \
 		'[ "$(profile_get alice password_reset_required)" = false ]' \
 		'[ "$(profile_get alice uid)" = "$(id -u alice)" ]'
@@ -290,7 +295,7 @@ inside() {
 	iam_error "create-login-profile bob, a weak password: PasswordPolicyViolation listing every failed rule" \
 		PasswordPolicyViolation CreateLoginProfile "$MSG_WEAK"
 	check "bob's /etc/shadow entry unchanged, no profile for bob" \
-		'[ "$(shadow_sum)" = "$sum" ]' '[ ! -e "$profiles/bob" ]'
+		'[ "$(shadow_sum)" = "$sum" ]' '[ ! -e "$(pf bob)" ]'
 	check "bob's old password still logs in" 'auth bob "$PB0"'
 	admin get-login-profile --user-name bob
 	iam_error "get-login-profile bob: NoSuchEntity" NoSuchEntity GetLoginProfile \
@@ -381,10 +386,10 @@ inside() {
 		'[ $rc -eq 252 ]' "$stdout_empty" '! grep -qF -- "$PA5" "$err"' 'auth alice "$PA4"'
 
 	# -- the profile lock held by another change -------------------------------
-	flock -o -x "$profiles/.alice.lock" sleep 60 &
+	flock -o -x "$profiles/.$(id -u alice).lock" sleep 60 &
 	holder=$!
 	for i in $(seq 50); do
-		flock -n -x "$profiles/.alice.lock" true || break
+		flock -n -x "$profiles/.$(id -u alice).lock" true || break
 		sleep 0.1
 	done
 	child=$(pgrep -P "$holder")
@@ -413,7 +418,7 @@ inside() {
 	ok_quiet "delete-login-profile alice: exit 0, prints nothing"
 	is "$(shadow_hash alice)" "!$hash" "the Unix password is locked as passwd -l does ('!' before the hash)"
 	check "pamtester: alice can no longer log in with her password" '! auth alice "$PA5"'
-	check "alice's profile file is gone" '[ ! -e "$profiles/alice" ]'
+	check "alice's profile file is gone" '[ ! -e "$(pf alice)" ]'
 	admin get-login-profile --user-name alice
 	iam_error "get-login-profile alice: NoSuchEntity" NoSuchEntity GetLoginProfile \
 		"Login Profile for User alice cannot be found."
@@ -486,11 +491,11 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	useradd -m erin >&2     # no password: '!' in /etc/shadow
 	admin adopt-user --user-name erin
 	check "adopt-user erin (locked password): ValidationError, no profile" '[ $rc -eq 254 ]' \
-		"$stdout_empty" 'err_has "(ValidationError)"' '[ ! -e "$profiles/erin" ]'
+		"$stdout_empty" 'err_has "(ValidationError)"' '[ ! -e "$(pf erin)" ]'
 	# What --all must adopt: in-scope accounts with a usable password and no profile.
 	expected=$(awk -F: 'NR == FNR { if ($3 >= 1000 && $3 <= 60000) scope[$1] = 1; next }
 		($1 in scope) && $2 != "" && $2 !~ /^[!*]/ { print $1 }' /etc/passwd /etc/shadow |
-		while read -r u; do [ -e "$profiles/$u" ] || echo "$u"; done | sort | tr '\n' ' ')
+		while read -r u; do [ -e "$(pf "$u")" ] || echo "$u"; done | sort | tr '\n' ' ')
 	diag "adopt-user --all should adopt: $expected"
 	sum=$(shadow_sum)
 	admin adopt-user --all
@@ -498,7 +503,7 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	check "adopt-user --all: exit 0, adopts exactly the in-scope accounts with a usable password and no profile" \
 		'[ $rc -eq 0 ]' "$stderr_empty" '[ "$adopted" = "$expected" ]'
 	check "dave adopted; erin (locked) skipped; profiles already there left out" \
-		'[ -e "$profiles/dave" ]' '[ ! -e "$profiles/erin" ]' \
+		'[ -e "$(pf dave)" ]' '[ ! -e "$(pf erin)" ]' \
 		'case " $adopted" in *" dave "*) true ;; *) false ;; esac' \
 		'case " $adopted" in *" alice "*|*" bob "*|*" carol "*) false ;; *) true ;; esac'
 	check "adopt-user --all kept every password: /etc/shadow unchanged, dave logs in" \

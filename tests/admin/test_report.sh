@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-INSIDE_TESTS=36
+INSIDE_TESTS=38
 OUTSIDE_TESTS=3
 
 # --------------------------------------------------------------------------
@@ -40,19 +40,27 @@ admin() {
 		--state-dir "$state" "$@" >"$out" 2>"$err"
 }
 
-# write_profile USER UID [LAST_USED]: our profile format (lib/profile.c).
+# write_profile USER UID [LAST_USED] [FP]: our profile format
+# (lib/profile.c), filed under UID, bound to USER's shadow entry (or FP).
 write_profile() {
+	local fp=${4:-$(account_fp "$1")}
 	{
 		echo "; written by test_report.sh"
 		echo "[profile]"
 		echo "user = $1"
 		echo "uid = $2"
+		echo "account = $fp"
 		echo "create_date = $T_CREATE"
 		echo "password_last_changed = $T_CHANGED"
 		[ -n "${3:-}" ] && echo "password_last_used = $3"
 		echo "password_reset_required = false"
-	} >"$profiles/$1"
-	chmod 0600 "$profiles/$1"
+	} >"$profiles/$2"
+	chmod 0600 "$profiles/$2"
+}
+
+# shadow_changed USER: the last change shadow records, as seconds.
+shadow_changed() {
+	echo $(($(awk -F: -v u="$1" '$1 == u { print $3 }' /etc/shadow) * DAY))
 }
 
 write_policy() {
@@ -150,13 +158,14 @@ setup() {
 	write_policy ""
 
 	# Names the host's /etc copy does not have (useradd refuses otherwise).
-	for u in rpt_never rpt_used rpt_locked rpt_noprof rpt_nopw; do
+	for u in rpt_never rpt_used rpt_locked rpt_noprof rpt_nopw rpt_other; do
 		useradd -M -s /bin/sh "$u" >&2 || return 1
 	done
 	useradd -M -r -s /usr/sbin/nologin rpt_sys >&2 || return 1
 	# -c: chpasswd hashes itself, without the host's common-password.
 	printf '%s\n' 'rpt_never:Pass#word1' 'rpt_used:Pass#word2' \
-		'rpt_locked:Pass#word3' 'rpt_noprof:Pass#word4' 'rpt_sys:Pass#word5' |
+		'rpt_locked:Pass#word3' 'rpt_noprof:Pass#word4' 'rpt_sys:Pass#word5' \
+		'rpt_other:Pass#word6' |
 		chpasswd -c YESCRYPT >&2 || return 1
 	passwd -l rpt_locked >&2 || return 1
 	write_profile rpt_never "$(id -u rpt_never)"
@@ -166,6 +175,9 @@ setup() {
 	write_profile rpt_sys "$(id -u rpt_sys)"
 	write_profile rpt_gone 4242
 	# rpt_nopw: in scope, no profile, no usable password: not reported.
+	# rpt_other: a profile left by a deleted account with rpt_other's uid
+	# (another credential): none of its dates is rpt_other's (§3.1).
+	write_profile rpt_other "$(id -u rpt_other)" "$T_USED" "$(printf '%064d' 9)"
 }
 
 inside() {
@@ -204,8 +216,11 @@ inside() {
 		"$(row rpt_locked "$(iso $T_CREATE)" false N/A N/A N/A)" \
 		"locked password: password_enabled false, password dates N/A"
 	is "$(csv_row "$csv" rpt_noprof)" \
-		"$(row rpt_noprof N/A false N/A N/A N/A)" \
-		"usable password without a profile: reported, creation time N/A, not enabled"
+		"$(row rpt_noprof "$(iso "$(shadow_changed rpt_noprof)")" true no_information "$(iso "$(shadow_changed rpt_noprof)")" N/A)" \
+		"usable password without a profile: an IAM user with a console password, dates from shadow"
+	is "$(csv_row "$csv" rpt_other)" \
+		"$(row rpt_other "$(iso "$(shadow_changed rpt_other)")" true no_information "$(iso "$(shadow_changed rpt_other)")" N/A)" \
+		"a deleted account's profile under the same uid: none of its dates is reported"
 	is "$(csv_row "$csv" rpt_nopw)" "<0 rows>" "no profile and no usable password: no row"
 	is "$(csv_row "$csv" rpt_sys)" "<0 rows>" "a system account with a profile: out of scope, no row"
 	is "$(csv_row "$csv" rpt_gone)" "<0 rows>" "a profile without an account: no row"
@@ -226,6 +241,9 @@ inside() {
 	is "$(csv_row "$csv" rpt_used)" \
 		"$(row rpt_used "$(iso $T_CREATE)" true "$(iso $T_USED)" "$(iso $T_CHANGED)" "$(iso $((T_CHANGED + 90 * DAY)))")" \
 		"the whole row of a user whose password has expired"
+	is "$(csv_field "$csv" rpt_noprof password_next_rotation)" \
+		"$(iso $(($(shadow_changed rpt_noprof) + 90 * DAY)))" \
+		"without a profile: next rotation from shadow's last change"
 	is "$(csv_field "$csv" rpt_locked password_next_rotation)" N/A \
 		"no password enabled: next rotation N/A even with expiry"
 	is "$(csv_field "$csv" '<root_account>' password_next_rotation)" not_supported \
@@ -239,11 +257,11 @@ inside() {
 	fail_unless "with a Description" test -n "$(json_get "$out" Description)"
 
 	# -- failures ------------------------------------------------------------
-	printf '[profile]\nthis line is no INI SECRETMARK\n' >"$profiles/rpt_never"
+	printf '[profile]\nthis line is no INI SECRETMARK\n' >"$profiles/$(id -u rpt_never)"
 	admin get-credential-report
 	is "$?" 254 "a corrupt profile: exit 254"
 	fail_unless "ServiceFailure naming the file" \
-		grep -q "(ServiceFailure) when calling the GetCredentialReport operation: .*$profiles/rpt_never" "$err"
+		grep -q "(ServiceFailure) when calling the GetCredentialReport operation: .*$profiles/$(id -u rpt_never)" "$err"
 	fail_if "the file's content is not quoted" grep -q SECRETMARK "$err"
 	is "$(cat "$out")" "" "nothing on stdout"
 	write_profile rpt_never "$(id -u rpt_never)"

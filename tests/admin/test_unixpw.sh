@@ -46,7 +46,7 @@ shadow_hash() {
 }
 
 profile_sum() {
-	local p=$state/profiles/$user
+	local p=$state/profiles/$(id -u "$user")
 	if [ -e "$p" ]; then sha256sum "$p" | cut -d' ' -f1; else echo absent; fi
 }
 
@@ -169,7 +169,7 @@ inside() {
 	auth "$user" "$P0"
 	fail_if "set: the old password no longer does" test $? -eq 0
 	fail_unless "set: the module's commit recorded the change (profile with h1)" \
-		grep -q '^h1 = ' "$state/profiles/$user"
+		grep -q '^h1 = ' "$state/profiles/$(id -u "$user")"
 
 	# -- the policy refuses --------------------------------------------------
 	sum=$(shadow_sum)
@@ -208,9 +208,10 @@ inside() {
 	write_admin_service "$STORE_UNIX"
 
 	# -- other failures ---------------------------------------------------------
-	set_pw ../alice "$P2"
+	# Any name NSS may give is a name (§3.1); an empty or 257-byte one is none.
+	set_pw "" "$P2"
 	is "$(cat "$out")" "result=FAILED
-msg=invalid user name" "set: a name that is no user name -> FAILED, PAM not asked"
+msg=invalid user name" "set: an empty name -> FAILED, PAM not asked"
 	set_pw nosuchuser "$P2"
 	is_out FAILED "set: an unknown user -> FAILED"
 	show_out
@@ -271,9 +272,9 @@ msg=invalid user name" "set: a name that is no user name -> FAILED, PAM not aske
 	show_out
 	fail_unless "lock: passwd's reason is in the message" grep -q "does not exist" "$out" ||
 		show_out
-	drv lock -x
+	drv lock "$(printf 'a%.0s' $(seq 257))"
 	is "$(cat "$out")" "lock=-1
-msg=invalid user name" "lock: a name that is no user name -> -1, passwd not run"
+msg=invalid user name" "lock: a 257-byte name -> -1, passwd not run"
 
 	# -- set on a locked account unlocks it -----------------------------------
 	set_pw "$user" "$P0"

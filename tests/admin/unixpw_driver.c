@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +89,15 @@ static int do_hold(const char *statedir, const char *user, const char *seconds)
 	struct iampw_err e;
 	int fd = -1;
 
+	struct passwd *pw = getpwnam(user);
+
 	iampw_err_init(&e);
+	if (pw == NULL) {
+		fprintf(stderr, "hold: no user %s\n", user);
+		return 2;
+	}
 	if (iampw_store_open(&s, statedir, true, 0, 0, &e) != IAMPW_OK ||
-	    iampw_store_lock(&s, user, 0, &fd, &e) != IAMPW_OK) {
+	    iampw_store_lock(&s, pw->pw_uid, 0, &fd, &e) != IAMPW_OK) {
 		fprintf(stderr, "hold: %s\n", e.text);
 		iampw_store_close(&s);
 		return 2;

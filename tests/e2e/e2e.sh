@@ -162,7 +162,7 @@ authenticates() {
 # age USER DAYS: pretend the user's password was last changed DAYS days
 # (and ten minutes) ago, in the login profile.
 age() {
-	local f=$STATE/profiles/$1 t
+	local f=$STATE/profiles/$(id -u "$1") t
 	t=$(($(date +%s) - $2 * 86400 - 600))
 	sed -i "s/^password_last_changed = .*/password_last_changed = $t/" "$f" &&
 		grep -qx "password_last_changed = $t" "$f"

@@ -122,7 +122,7 @@ inside() {
 		admin adopt-user --user-name carol >/dev/null
 	rc=$?
 	check "7: carol: password set 200 days ago (chpasswd, chage -d $old), adopted (adopt-user)" \
-		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/carol" ]' \
+		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/$(id -u carol)" ]' \
 		'[ "$(shadow_lastchg carol)" -eq $(($(date -u -d "$old" +%s) / 86400)) ]'
 	E2E_PASSWORD=$C0 conv -shell -- login carol
 	check "7: without MaxPasswordAge her old password still logs in, no message" \

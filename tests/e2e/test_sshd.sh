@@ -184,7 +184,7 @@ logged_in() {
 }
 
 profile_get() {
-	sed -n "s/^$2 = //p" "$STATE/profiles/$1" 2>/dev/null
+	sed -n "s/^$2 = //p" "$STATE/profiles/$(id -u "$1")" 2>/dev/null
 }
 
 # changed_since USER T0: password_last_changed in T0..now.
@@ -244,7 +244,7 @@ kbdint_forced_change() {
 	check "4: key login (publickey) of kbduser, whose password has expired: in, no message" \
 		'[ "$CONV_EXIT" = 0 ]' 'logged_in kbduser' '! says expire'
 	check "4: the key login is no password use (password_last_used not set)" \
-		'[ -f "$STATE/profiles/kbduser" ]' '[ -z "$(profile_get kbduser password_last_used)" ]'
+		'[ -f "$STATE/profiles/$(id -u kbduser)" ]' '[ -z "$(profile_get kbduser password_last_used)" ]'
 	log_line "4: the account line saw the key login as unmarked ('key login')" \
 		"pam_iampw\(sshd:account\): user kbduser: .*, key login$"
 
@@ -369,7 +369,7 @@ deleted_profile() {
 	rc=$?
 	check "6: delete-login-profile: password locked ('!'), profile removed" \
 		'[ $rc -eq 0 ]' '[ "$(shadow_hash goneuser | cut -c1)" = "!" ]' \
-		'[ ! -e "$STATE/profiles/goneuser" ]'
+		'[ ! -e "$STATE/profiles/$(id -u goneuser)" ]'
 	E2E_PASSWORD=$P0 kbd_login goneuser
 	check "6: then a kbd-int password login over ssh fails" \
 		'[ "$CONV_EXIT" = 255 ]' '! logged_in goneuser' 'says "Permission denied"'
@@ -387,7 +387,7 @@ deleted_profile() {
 		--password-stdin >"$cout" 2>&1
 	rc=$?
 	check "6: create-login-profile again: profile back, password no longer locked" \
-		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/goneuser" ]' \
+		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/$(id -u goneuser)" ]' \
 		'[ "$(shadow_hash goneuser | cut -c1)" != "!" ]'
 	E2E_PASSWORD=$P2 kbd_login goneuser
 	check "6: the new password logs in over ssh (kbd-int)" \

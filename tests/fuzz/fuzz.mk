@@ -28,7 +28,8 @@ fuzz_admin_sources = \
 	iampw-admin/profile_cmd.c \
 	iampw-admin/accounts.c \
 	iampw-admin/report.c \
-	iampw-admin/check.c
+	iampw-admin/check.c \
+	iampw-admin/user_cmd.c
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
 fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(PAM_CFLAGS)

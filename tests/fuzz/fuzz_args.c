@@ -144,9 +144,12 @@ static void check_result(const struct cli *c, int rc, char **argv, int argc, siz
 	if (c->verb->flags & F_ALL) {
 		if (c->all == (c->user_name != NULL))
 			abort();
-	} else if ((c->verb->flags & F_USER_NAME) && c->user_name == NULL) {
+	} else if ((c->verb->flags & F_USER_NAME) && !(c->verb->flags & F_USER_OPTIONAL) &&
+		   c->user_name == NULL) {
 		abort();
 	}
+	if ((c->verb->flags & F_NEW_NAME) && c->new_user_name == NULL)
+		abort();
 	if (c->generate_password && c->password_stdin)
 		abort();
 }

@@ -192,7 +192,9 @@ static void check_accepted(const struct cli *c, const char *text, bool from_file
 	} else if (c->user_name != NULL) {
 		abort();
 	}
-	if ((flags & F_USER_NAME) && c->user_name == NULL)
+	if ((flags & F_USER_NAME) && !(flags & F_USER_OPTIONAL) && c->user_name == NULL)
+		abort();
+	if ((flags & F_NEW_NAME) && c->new_user_name == NULL)
 		abort();
 	check_tri(in, "PasswordResetRequired", c->reset_required, cli_reset, TRI_FALSE);
 	check_int(in, "MinimumPasswordLength", c->req.has_min_length, c->req.min_length,

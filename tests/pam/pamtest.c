@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
+#include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,19 @@ static const char passwd_text[] =
 	"alice:x:1001:1001:Alice Smith,,,:/home/alice:/bin/bash\n"
 	"bob:x:1002:2000:Bob Jones,,,:/home/bob:/bin/bash\n"
 	"carol:x:1003:1003:Carol White,,,:/home/carol:/bin/bash\n"
-	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n";
+	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n"
+	/* A name as sssd gives them: '@', '.', non-ASCII (§3.1). */
+	PT_ODD_NAME ":x:1005:1005:\xc3\x89lodie Martin,,,:/home/elodie:/bin/bash\n";
+/*
+ * Their shadow entries (nss_wrapper): locked by default, so an account
+ * without a profile is not governed (§3.1) unless a case gives it a
+ * usable password with pt_shadow().  A profile is bound to the entry
+ * through its fingerprint (pt_profile_init).
+ */
+static const char *const shadow_users[] = {
+	"root", "sysacct", "alice", "bob", "carol", "dave", PT_ODD_NAME,
+};
+
 static const char group_text[] =
 	"root:x:0:\n"
 	"sysacct:x:999:\n"
@@ -309,8 +322,11 @@ static void stage_one(char **argv)
 	snprintf(path, sizeof path, "%s/group", base);
 	if (!write_file(path, group_text, 0644) || setenv("NSS_WRAPPER_GROUP", path, 1) != 0)
 		die("group");
-	snprintf(preload, sizeof preload, "%s%s%s%s%s", asan ? asan : "", asan ? ":" : "",
-		 NSS_WRAPPER_SO, old && *old ? ":" : "", old && *old ? old : "");
+	snprintf(path, sizeof path, "%s/shadow", base);
+	if (!write_file(path, "", 0600) || setenv("NSS_WRAPPER_SHADOW", path, 1) != 0)
+		die("shadow");
+	snprintf(preload, sizeof preload, "%s%s%s:%s%s%s", asan ? asan : "", asan ? ":" : "",
+		 NSS_WRAPPER_SO, SPSHIM_SO, old && *old ? ":" : "", old && *old ? old : "");
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv(BASE_ENV, base, 1) != 0 ||
 	    setenv("CMOCKA_MESSAGE_OUTPUT", "TAP", 1) != 0)
 		die("setenv");
@@ -385,8 +401,59 @@ int pt_setup(void **state)
 	    f->config, f->policy, f->state);
 	pt_config(f, PT_CONFIG_DEFAULT);
 	pt_write(pt_path(f, "pam.d/other"), other_text, 0644);
+	pt_shadow(NULL, NULL, 0);
 	*state = f;
 	return 0;
+}
+
+static struct {
+	char hash[128];
+	long lastchg;
+} shadow_entries[sizeof shadow_users / sizeof shadow_users[0]];
+
+void pt_shadow(const char *user, const char *hash, long lastchg)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], text[4096];
+	size_t len = 0;
+
+	for (size_t i = 0; i < sizeof shadow_users / sizeof shadow_users[0]; i++) {
+		if (user == NULL) {
+			strcpy(shadow_entries[i].hash, "!");
+			shadow_entries[i].lastchg = 19000;
+		} else if (strcmp(user, shadow_users[i]) == 0) {
+			assert_true(strlen(hash) < sizeof shadow_entries[i].hash);
+			strcpy(shadow_entries[i].hash, hash);
+			shadow_entries[i].lastchg = lastchg;
+		}
+	}
+	for (size_t i = 0; i < sizeof shadow_users / sizeof shadow_users[0]; i++) {
+		char lc[32] = "";
+
+		if (shadow_entries[i].lastchg >= 0)
+			snprintf(lc, sizeof lc, "%ld", shadow_entries[i].lastchg);
+		len += (size_t)snprintf(text + len, sizeof text - len, "%s:%s:%s:0:99999:7:::\n",
+					shadow_users[i], shadow_entries[i].hash, lc);
+		assert_true(len < sizeof text);
+	}
+	/* A new file (rename): nss_wrapper notices and reads it again. */
+	FMT(path, "%s/shadow", base_dir);
+	FMT(tmp, "%s/shadow.new", base_dir);
+	pt_write(tmp, text, 0600);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+void pt_account(const char *user, struct iampw_acct *a)
+{
+	struct passwd *pw = getpwnam(user);
+	struct spwd *sp = getspnam(user);
+
+	assert_non_null(pw);
+	memset(a, 0, sizeof *a);
+	a->uid = pw->pw_uid;
+	a->gid = pw->pw_gid;
+	a->name = user;
+	iampw_acct_set_shadow(a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
+			      sp != NULL ? sp->sp_lstchg : -1);
 }
 
 int pt_teardown(void **state)
@@ -452,10 +519,19 @@ int64_t pt_days_ago(int64_t days)
 void pt_profile_init(struct iampw_profile *p, const char *user, uid_t uid,
 		     int64_t last_changed, bool reset_required)
 {
+	struct iampw_acct a;
+
 	iampw_profile_clear(p);
 	assert_true(strlen(user) < sizeof p->user);
 	strcpy(p->user, user);
 	p->uid = (uint32_t)uid;
+	/* Bound to the account's shadow entry as it is now, as the module binds it. */
+	if (getpwnam(user) != NULL) {
+		pt_account(user, &a);
+		memcpy(p->account, a.fp, IAMPW_FP_SIZE);
+	} else {
+		memset(p->account, '0', IAMPW_FP_SIZE - 1);
+	}
 	p->create_date = last_changed;
 	p->last_changed = last_changed;
 	p->reset_required = reset_required;
@@ -502,7 +578,8 @@ bool pt_profile_load(const struct pt_fx *f, const char *user,
 	iampw_err_init(&e);
 	if (iampw_store_open(&s, f->state, false, 0, 0, &e) != IAMPW_OK)
 		fail_msg("opening the store: %s", e.text);
-	rc = iampw_profile_load(&s, user, p, &e);
+	assert_non_null(getpwnam(user));
+	rc = iampw_profile_load(&s, getpwnam(user)->pw_uid, p, &e);
 	iampw_store_close(&s);
 	if (rc == IAMPW_E_NOENT)
 		return false;
@@ -813,7 +890,8 @@ pid_t pt_lock_hold(const struct pt_fx *f, const char *user, int *release_fd)
 		close(rel[1]);
 		iampw_err_init(&e);
 		ok = iampw_store_open(&s, f->state, true, 0, 0, &e) == IAMPW_OK &&
-		     iampw_store_lock(&s, user, 1000, &lockfd, &e) == IAMPW_OK;
+		     getpwnam(user) != NULL &&
+		     iampw_store_lock(&s, getpwnam(user)->pw_uid, 1000, &lockfd, &e) == IAMPW_OK;
 		if (!write_all(ready[1], ok ? "1" : "0", 1))
 			_exit(2);
 		/* Hold the lock until the parent closes its end. */

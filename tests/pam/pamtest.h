@@ -32,6 +32,8 @@
 #define PT_UID_BOB 1002    /* primary group "iamusers" */
 #define PT_UID_CAROL 1003  /* in no group but her own */
 #define PT_UID_DAVE 1004
+#define PT_UID_ODD 1005    /* PT_ODD_NAME */
+#define PT_ODD_NAME "m.\xc3\xa9lodie@corp.example"
 #define PT_GROUP "iamusers"
 
 /* What the default iampw.conf of a fixture says: fast history hashes. */
@@ -45,6 +47,9 @@
 #define PT_MSG_DISABLED "Password changes are disabled by policy. Contact your administrator."
 #define PT_MSG_REUSED "Password has been used recently. Choose a different password."
 #define PT_MSG_CONFIG "System configuration error. Contact your administrator."
+/* A usable shadow hash for pt_shadow() (never checked: no pam_unix here). */
+#define PT_HASH_A "$y$j9T$abcdefghijklmnopqrstu.$0123456789012345678901234567890123456789ABC"
+#define PT_HASH_B "$y$j9T$ABCDEFGHIJKLMNOPQRSTU.$0123456789012345678901234567890123456789ABC"
 /* libpam's own texts (pam_get_authtok). */
 #define PT_NEW "New password: "
 #define PT_RETYPE "Retype new password: "
@@ -157,6 +162,14 @@ void pt_config(const struct pt_fx *f, const char *text);
 void pt_policy_text(const struct pt_fx *f, const char *text);
 /* A custom policy through the core (what iampw-admin writes). */
 void pt_policy(const struct pt_fx *f, const struct iampw_policy_request *r);
+
+/*
+ * Set `user`'s shadow entry (hash, last change in days, -1 for empty);
+ * user NULL resets every entry to the default (locked, "!").
+ */
+void pt_shadow(const char *user, const char *hash, long lastchg);
+/* The account as the core sees it (passwd + shadow), `user` kept by reference. */
+void pt_account(const char *user, struct iampw_acct *a);
 
 /* now - days*86400 - 1 hour: `days` whole days old, far from a boundary. */
 int64_t pt_days_ago(int64_t days);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pamtest.h"
@@ -147,7 +148,7 @@ static void no_profile_is_ignored(void **state)
 	policy_max_age(f, 90, false);
 	pt_profile(f, "bob", PT_UID_BOB, 100, true);
 	expect_ignored(f, "alice");
-	assert_false(pt_exists(pt_path(f, "state/profiles/alice")));
+	assert_false(pt_exists(pt_path(f, "state/profiles/1001")));
 }
 
 static void unknown_and_hostile_names_are_ignored(void **state)
@@ -168,7 +169,7 @@ static void unknown_and_hostile_names_are_ignored(void **state)
 	/* What "../x" would reach from the profiles dir: a hard-expired profile. */
 	pt_profile_init(&p, "x", 1005, pt_days_ago(100), false);
 	pt_profile_save(f, &p);
-	assert_int_equal(rename(pt_path(f, "state/profiles/x"), pt_path(f, "state/x")), 0);
+	assert_int_equal(rename(pt_path(f, "state/profiles/1005"), pt_path(f, "state/x")), 0);
 	before = pt_tree_count(f->dir);
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		expect_ignored(f, names[i]);
@@ -332,7 +333,7 @@ static void account_never_writes(void **state)
 	policy_max_age(f, 90, false);
 	for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
 		pt_profile(f, "alice", PT_UID_ALICE, days[i], i == 0);
-		path = pt_path(f, "state/profiles/alice");
+		path = pt_path(f, "state/profiles/1001");
 		before = pt_read(path, NULL);
 		assert_int_equal(stat(path, &a), 0);
 		acct_check(f, "alice", 0, &r);
@@ -703,7 +704,7 @@ static void corrupt_profile(void **state)
 
 	login_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
-	path = pt_path(f, "state/profiles/alice");
+	path = pt_path(f, "state/profiles/1001");
 	text = pt_read(path, NULL);
 	assert_non_null(text);
 	/* A boolean IAM would never write. */
@@ -727,8 +728,8 @@ static void profile_other_users(void **state)
 	/* bob's file renamed onto alice's name is not alice's. */
 	pt_profile_init(&p, "bob", PT_UID_BOB, pt_days_ago(1), false);
 	pt_profile_save(f, &p);
-	assert_int_equal(rename(pt_path(f, "state/profiles/bob"),
-				pt_path(f, "state/profiles/alice")), 0);
+	assert_int_equal(rename(pt_path(f, "state/profiles/1002"),
+				pt_path(f, "state/profiles/1001")), 0);
 	expect_profile_error(f);
 }
 
@@ -738,7 +739,7 @@ static void profile_world_writable(void **state)
 
 	login_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
-	assert_int_equal(chmod(pt_path(f, "state/profiles/alice"), 0666), 0);
+	assert_int_equal(chmod(pt_path(f, "state/profiles/1001"), 0666), 0);
 	expect_profile_error(f);
 }
 
@@ -750,8 +751,8 @@ static void profile_symlink(void **state)
 	login_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
 	snprintf(target, sizeof target, "%s", pt_path(f, "alice.real"));
-	assert_int_equal(rename(pt_path(f, "state/profiles/alice"), target), 0);
-	assert_int_equal(symlink(target, pt_path(f, "state/profiles/alice")), 0);
+	assert_int_equal(rename(pt_path(f, "state/profiles/1001"), target), 0);
+	assert_int_equal(symlink(target, pt_path(f, "state/profiles/1001")), 0);
 	expect_profile_error(f);
 }
 
@@ -761,7 +762,7 @@ static void profile_owned_by_user(void **state)
 
 	login_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
-	assert_int_equal(chown(pt_path(f, "state/profiles/alice"), PT_UID_ALICE,
+	assert_int_equal(chown(pt_path(f, "state/profiles/1001"), PT_UID_ALICE,
 			       PT_UID_ALICE), 0);
 	expect_profile_error(f);
 }
@@ -835,6 +836,142 @@ static void unknown_option(void **state)
 	expect_expired(f, "alice");
 }
 
+/* ---------------------------------------------------------------------- */
+/* Which account a profile belongs to (§3.1)                              */
+
+/* Days since the epoch, `days` ago. */
+static long day_ago(long days)
+{
+	return (long)(time(NULL) / 86400) - days;
+}
+
+/* A usable password and no profile: expiry from shadow's last change. */
+static void no_profile_usable_password_expires(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+
+	login_service(f, NULL);
+	policy_max_age(f, 90, false);
+	pt_shadow("alice", PT_HASH_A, day_ago(400));
+	expect_expired(f, "alice");
+	/* Within the age: judged, and warned as any other. */
+	pt_shadow("alice", PT_HASH_A, day_ago(80));
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	pt_assert_conv(&r, PAM_TEXT_INFO, "Your password will expire in 10 days.", 0);
+	/* shadow's 0: must change (chage -d 0, passwd -e). */
+	pt_shadow("alice", PT_HASH_A, 0);
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_RESET, 0);
+	/* An empty last change counts as expired once MaxPasswordAge is set. */
+	pt_shadow("alice", PT_HASH_A, -1);
+	expect_expired(f, "alice");
+	/* Hard expiry applies too. */
+	policy_max_age(f, 90, true);
+	pt_shadow("alice", PT_HASH_A, day_ago(400));
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_ACCT_EXPIRED);
+	/* Locked, or empty: no console password, nothing to judge. */
+	pt_shadow("alice", "!" PT_HASH_A, day_ago(400));
+	expect_ignored(f, "alice");
+	pt_shadow("alice", "", day_ago(400));
+	expect_ignored(f, "alice");
+	assert_false(pt_exists(pt_path(f, "state/profiles/1001")));
+}
+
+/*
+ * userdel alice; useradd alice (or a password set with chpasswd): the
+ * shadow entry is not the one the profile was bound to.  Nothing of the
+ * old profile applies, and the account must set a new password.
+ */
+static void recreated_account_reset_required(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	login_service(f, "exempt_key_logins");
+	policy_max_age(f, 90, false);
+	pt_shadow("alice", PT_HASH_A, day_ago(1));
+	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);   /* a current password */
+	pt_shadow("alice", PT_HASH_B, day_ago(1));
+	password_login(f, "alice", &r);
+	assert_int_equal(r.rc[1], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_RESET, 0);
+	/* A key login still works, as with any reset. */
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	/* Locking and unlocking the password is the same credential. */
+	pt_shadow("alice", "!" PT_HASH_A, day_ago(1));
+	password_login(f, "alice", &r);
+	assert_int_equal(r.rc[1], PAM_SUCCESS);
+	pt_assert_conv(&r, 0);
+	/* The old profile is read, never written, by the account stack. */
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_false(p.reset_required);
+}
+
+/* A uid reused by another name: the old profile is not the new account's either. */
+static void reused_uid_other_name(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	login_service(f, NULL);
+	pt_shadow("alice", PT_HASH_A, day_ago(1));
+	/* bob's profile, left behind under uid 1001 by a deleted "bob". */
+	pt_profile_init(&p, "bob", PT_UID_ALICE, pt_days_ago(1), false);
+	memset(p.account, 'e', IAMPW_FP_SIZE - 1);
+	pt_profile_save(f, &p);
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_RESET, 0);
+}
+
+/* usermod -l: the profile follows the uid, its flags and dates with it. */
+static void renamed_account_keeps_rules(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	login_service(f, NULL);
+	policy_max_age(f, 90, false);
+	pt_shadow("alice", PT_HASH_A, day_ago(1));
+	pt_profile_init(&p, "alice", PT_UID_ALICE, pt_days_ago(1), true);
+	strcpy(p.user, "alice-before-rename");
+	pt_profile_save(f, &p);
+	acct_check(f, "alice", 0, &r);
+	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_RESET, 0);
+	pt_profile_init(&p, "alice", PT_UID_ALICE, pt_days_ago(95), false);
+	strcpy(p.user, "alice-before-rename");
+	pt_profile_save(f, &p);
+	expect_expired(f, "alice");
+}
+
+/* A canonical name with '@', '.' and non-ASCII is in scope like any other. */
+static void odd_name_in_scope(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+
+	login_service(f, NULL);
+	policy_max_age(f, 90, false);
+	pt_shadow(PT_ODD_NAME, PT_HASH_A, day_ago(1));
+	pt_profile(f, PT_ODD_NAME, PT_UID_ODD, 1, true);
+	acct_check(f, PT_ODD_NAME, 0, &r);
+	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
+	pt_profile(f, PT_ODD_NAME, PT_UID_ODD, 100, false);
+	expect_expired(f, PT_ODD_NAME);
+	assert_true(pt_exists(pt_path(f, "state/profiles/1005")));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, pt_setup, pt_teardown)
 
 int main(int argc, char **argv)
@@ -844,6 +981,11 @@ int main(int argc, char **argv)
 		T(system_account_is_ignored),
 		T(no_profile_is_ignored),
 		T(unknown_and_hostile_names_are_ignored),
+		T(no_profile_usable_password_expires),
+		T(recreated_account_reset_required),
+		T(reused_uid_other_name),
+		T(renamed_account_keeps_rules),
+		T(odd_name_in_scope),
 		T(reset_required),
 		T(reset_required_before_expiry),
 		T(day_74_no_warning),

@@ -155,7 +155,7 @@ static void ignored_when_broken(void **state)
 	pt_config(f, PT_CONFIG_DEFAULT);
 	pt_policy_text(f, "[policy]\nhard_expiry = maybe\n");
 	expect_ignored(f, "alice");
-	assert_int_equal(chmod(pt_path(f, "state/profiles/alice"), 0666), 0);
+	assert_int_equal(chmod(pt_path(f, "state/profiles/1001"), 0666), 0);
 	expect_ignored(f, "alice");
 	auth_service(f, "no_such_option");
 	expect_ignored(f, "alice");
@@ -178,7 +178,7 @@ static void records_last_used(void **state)
 static void no_write_within_5_minutes(void **state)
 {
 	struct pt_fx *f = *state;
-	const char *path = pt_path(f, "state/profiles/alice");
+	const char *path = pt_path(f, "state/profiles/1001");
 	struct iampw_profile before, after;
 	struct file_state s;
 
@@ -205,7 +205,7 @@ static void writes_after_5_minutes(void **state)
 
 	/* Two logins in a row: the second one does not write again. */
 	{
-		const char *path = pt_path(f, "state/profiles/alice");
+		const char *path = pt_path(f, "state/profiles/1001");
 		struct file_state s;
 
 		file_state(path, &s);
@@ -225,7 +225,7 @@ static void no_profile_nothing_created(void **state)
 	pt_profile(f, "bob", PT_UID_BOB, 1, false);
 	before = pt_tree_count(f->dir);
 	expect_ignored(f, "alice");
-	assert_false(pt_exists(pt_path(f, "state/profiles/alice")));
+	assert_false(pt_exists(pt_path(f, "state/profiles/1001")));
 	assert_int_equal(pt_tree_count(f->dir), before);
 }
 
@@ -240,8 +240,8 @@ static void out_of_scope_not_recorded(void **state)
 	auth_service(f, NULL);
 	profile_used(f, "root", 0, 0, &p);
 	profile_used(f, "sysacct", PT_UID_SYS, 0, &p);
-	snprintf(root_path, sizeof root_path, "%s", pt_path(f, "state/profiles/root"));
-	snprintf(sys_path, sizeof sys_path, "%s", pt_path(f, "state/profiles/sysacct"));
+	snprintf(root_path, sizeof root_path, "%s", pt_path(f, "state/profiles/0"));
+	snprintf(sys_path, sizeof sys_path, "%s", pt_path(f, "state/profiles/999"));
 	file_state(root_path, &s1);
 	file_state(sys_path, &s2);
 	expect_ignored(f, "root");
@@ -254,7 +254,7 @@ static void out_of_scope_not_recorded(void **state)
 static void screen_locker_not_recorded(void **state)
 {
 	struct pt_fx *f = *state;
-	const char *path = pt_path(f, "state/profiles/alice");
+	const char *path = pt_path(f, "state/profiles/1001");
 	struct iampw_profile p;
 	struct file_state s;
 	struct pt_result r;

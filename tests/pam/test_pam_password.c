@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +125,9 @@ struct snapshot {
 
 static void snap(const struct pt_fx *f, const char *user, struct snapshot *s)
 {
-	char path[PATH_MAX + IAMPW_USER_MAX + 2];
+	char path[PATH_MAX + IAMPW_UID_NAME_SIZE + 2];
 
-	snprintf(path, sizeof path, "%s/%s", f->profiles, user);
+	snprintf(path, sizeof path, "%s/%lu", f->profiles, (unsigned long)getpwnam(user)->pw_uid);
 	s->text = pt_read(path, NULL);
 	assert_non_null(s->text);
 	assert_int_equal(stat(path, &s->st), 0);
@@ -134,11 +135,11 @@ static void snap(const struct pt_fx *f, const char *user, struct snapshot *s)
 
 static void assert_unchanged(const struct pt_fx *f, const char *user, struct snapshot *s)
 {
-	char path[PATH_MAX + IAMPW_USER_MAX + 2];
+	char path[PATH_MAX + IAMPW_UID_NAME_SIZE + 2];
 	struct stat st;
 	char *now;
 
-	snprintf(path, sizeof path, "%s/%s", f->profiles, user);
+	snprintf(path, sizeof path, "%s/%lu", f->profiles, (unsigned long)getpwnam(user)->pw_uid);
 	now = pt_read(path, NULL);
 	assert_non_null(now);
 	assert_string_equal(now, s->text);
@@ -248,7 +249,7 @@ static void voluntary_change_disabled(void **state)
 	chauthtok(f, "passwd", "bob", PT_UID_BOB, 0, ANSWERS(GOOD1, GOOD1), &r);
 	assert_int_equal(r.rc[0], PAM_PERM_DENIED);
 	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_DISABLED, 0);
-	assert_false(pt_exists(pt_path(f, "state/profiles/bob")));
+	assert_false(pt_exists(pt_path(f, "state/profiles/1002")));
 }
 
 static void default_policy_allows_voluntary(void **state)
@@ -300,13 +301,31 @@ static void forced_with_flag_allowed(void **state)
 	pt_assert_conv(&r, PROMPTS, 0);
 	assert_true(pt_profile_load(f, "alice", &p));
 	assert_now(p.last_changed);
-	/* The flag alone makes it forced, as login sends it. */
+}
+
+/*
+ * The flag alone never makes a change forced (§5.2): `passwd -k` sends
+ * it for a password that is current, and so could a login.  Under
+ * AllowUsersToChangePassword=false both are voluntary changes, refused.
+ */
+static void flag_alone_is_voluntary(void **state)
+{
+	struct pt_fx *f = *state;
+	struct snapshot before;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	policy(f, false, 90, 0, false);
 	pt_profile(f, "bob", PT_UID_BOB, 10, false);
-	chauthtok(f, "passwd", "bob", 0, FORCED, ANSWERS(GOOD1, GOOD1), &r);
-	assert_int_equal(r.rc[0], PAM_SUCCESS);
-	/* passwd run by the user with the flag (passwd -e style). */
+	snap(f, "bob", &before);
+	/* passwd -k run by bob (real uid bob, setuid root). */
 	chauthtok(f, "passwd", "bob", PT_UID_BOB, FORCED, ANSWERS(GOOD2, GOOD2), &r);
-	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	assert_int_equal(r.rc[0], PAM_PERM_DENIED);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_DISABLED, 0);
+	/* A root program passing the flag for a current password. */
+	chauthtok(f, "passwd", "bob", 0, FORCED, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_PERM_DENIED);
+	assert_unchanged(f, "bob", &before);
 }
 
 /* sshd's password method runs passwd as the user, without the flag. */
@@ -396,7 +415,8 @@ static void hard_expiry_admin_reset(void **state)
 	snap(f, "alice", &s);
 	chauthtok(f, "passwd", "alice", 0, 0, ANSWERS(GOOD1, GOOD1), &r);
 	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
-	pt_assert_conv(&r, PROMPTS, PAM_ERROR_MSG, PT_MSG_REUSED, 0);
+	assert_true(r.nmsg >= 3);
+	assert_string_equal(r.msg[2].text, PT_MSG_REUSED);
 	assert_unchanged(f, "alice", &s);
 
 	chauthtok(f, "passwd", "alice", 0, 0, ANSWERS(GOOD2, GOOD2), &r);
@@ -790,7 +810,7 @@ static void store_fails(const struct pt_fx *f, const char *store, int rc, bool p
 	/* And no profile appears for a user who had none. */
 	chauthtok(f, "passwd", "bob", PT_UID_BOB, 0, ANSWERS(GOOD1, GOOD1), &r);
 	assert_int_equal(r.rc[0], rc);
-	assert_false(pt_exists(pt_path(f, "state/profiles/bob")));
+	assert_false(pt_exists(pt_path(f, "state/profiles/1002")));
 }
 
 /* The store module fails: commit is not reached and nothing changes. */
@@ -841,7 +861,7 @@ static void profile_created_at_commit(void **state)
 	pt_assert_conv(&r, PROMPTS, 0);
 	mode_is(f->state, 0700);
 	mode_is(f->profiles, 0700);
-	mode_is(pt_path(f, "state/profiles/alice"), 0600);
+	mode_is(pt_path(f, "state/profiles/1001"), 0600);
 	assert_true(pt_profile_load(f, "alice", &p));
 	assert_string_equal(p.user, "alice");
 	assert_int_equal(p.uid, PT_UID_ALICE);
@@ -867,7 +887,7 @@ static void edit_profile(const struct pt_fx *f, const char *from, const char *to
 	char path[PATH_MAX + 8], out[16384];
 	char *text, *at;
 
-	snprintf(path, sizeof path, "%s/alice", f->profiles);
+	snprintf(path, sizeof path, "%s/%d", f->profiles, PT_UID_ALICE);
 	text = pt_read(path, NULL);
 	assert_non_null(text);
 	at = strstr(text, from);
@@ -1039,7 +1059,7 @@ static void unsafe_profile_refuses(void **state)
 
 	passwd_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
-	assert_int_equal(chmod(pt_path(f, "state/profiles/alice"), 0666), 0);
+	assert_int_equal(chmod(pt_path(f, "state/profiles/1001"), 0666), 0);
 	alice_passwd(f, GOOD1, &r);
 	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
 	pt_assert_conv(&r, GENERIC, 0);
@@ -1094,6 +1114,139 @@ static void lock_busy(void **state)
 	assert_true(r.seconds < 4.0);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Which account a profile belongs to (§3.1)                              */
+
+static long day_ago(long days)
+{
+	return (long)(time(NULL) / 86400) - days;
+}
+
+/*
+ * A re-created alice (another shadow entry under the same uid) may use
+ * the old owner's password: the old history is never consulted, so no
+ * answer reveals anything about it.  The change is forced (reset
+ * required), so allowed although users may not change, and it starts a
+ * new profile bound to the account as it is now.
+ */
+static void recreated_account_fresh_history(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct iampw_acct a;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	policy(f, false, 0, 24, false);
+	pt_shadow("alice", PT_HASH_A, day_ago(30));
+	pt_profile_init(&p, "alice", PT_UID_ALICE, pt_days_ago(30), false);
+	pt_profile_add_history(f, &p, GOOD1, 24);
+	pt_profile_add_history(f, &p, GOOD2, 24);
+	p.create_date = 1700000000;
+	p.last_used = 1700000000;
+	pt_profile_save(f, &p);
+	/* The same account: its history applies. */
+	chauthtok(f, "passwd", "alice", 0, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	assert_true(r.nmsg >= 3);
+	assert_string_equal(r.msg[2].text, PT_MSG_REUSED);
+
+	pt_shadow("alice", PT_HASH_B, day_ago(0));
+	alice_passwd(f, GOOD1, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	pt_assert_conv(&r, PROMPTS, 0);
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_int_equal(p.nhistory, 1);
+	assert_true(pt_history_is(&p, 0, GOOD1));
+	assert_now(p.create_date);
+	assert_now(p.last_changed);
+	assert_int_equal(p.last_used, 0);
+	assert_false(p.reset_required);
+	pt_account("alice", &a);
+	assert_string_equal(p.account, a.fp);
+}
+
+/* No profile and a usable password: shadow's dates decide the kind of change. */
+static void no_profile_shadow_kind(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	policy(f, false, 90, 0, false);
+	/* Current: a voluntary change, disabled. */
+	pt_shadow("alice", PT_HASH_A, day_ago(10));
+	alice_passwd(f, GOOD1, &r);
+	assert_int_equal(r.rc[0], PAM_PERM_DENIED);
+	assert_false(pt_exists(pt_path(f, "state/profiles/1001")));
+	/* 400 days old: expired, a forced change, allowed; the profile is made. */
+	pt_shadow("alice", PT_HASH_A, day_ago(400));
+	alice_passwd(f, GOOD1, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_now(p.last_changed);
+	assert_string_equal(p.user, "alice");
+	/* Hard expiry: only an administrator may reset it. */
+	pt_shadow("bob", PT_HASH_A, day_ago(400));
+	policy(f, true, 90, 0, true);
+	chauthtok(f, "passwd", "bob", PT_UID_BOB, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_PERM_DENIED);
+	pt_assert_conv(&r, PAM_ERROR_MSG, PT_MSG_HARD, 0);
+}
+
+/* A renamed account's change keeps its history and records the new name. */
+static void renamed_account_change(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	policy(f, true, 0, 24, false);
+	pt_shadow("alice", PT_HASH_A, day_ago(3));
+	pt_profile_init(&p, "alice", PT_UID_ALICE, pt_days_ago(3), false);
+	pt_profile_add_history(f, &p, GOOD1, 24);
+	strcpy(p.user, "old-name");
+	pt_profile_save(f, &p);
+	alice_passwd(f, GOOD1, &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	alice_passwd(f, GOOD2, &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_int_equal(p.nhistory, 2);
+	assert_string_equal(p.user, "alice");
+}
+
+/*
+ * A token an earlier module set (pam_pwquality, pam_passwdqc) is checked
+ * once and never replaced by a prompt of ours: refused, the stack fails.
+ */
+static void preset_token_never_reprompted(void **state)
+{
+	struct pt_fx *f = *state;
+	char text[1024];
+	struct pt_txn t = {
+		.service = "preset", .user = "alice", .ruid = PT_UID_ALICE, .euid = 0,
+		.steps = { { PT_CHAUTHTOK, 0 } },
+		.answers = { "short", "short", GOOD1, GOOD1 },
+		.stress_answer = "short",
+	};
+	struct pt_result r;
+
+	assert_true(snprintf(text, sizeof text,
+			     "password required " PT_STRESS_LINE "\n"
+			     "password requisite @IAMPW@\n"
+			     "password required pam_permit.so\n") < (int)sizeof text);
+	pt_service(f, "preset", text);
+	policy(f, true, 0, 0, false);
+	pt_run(f, &t, &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	/* No prompt of ours: only the refusal. */
+	assert_int_equal(r.nprompts, 0);
+	assert_false(pt_exists(pt_path(f, "state/profiles/1001")));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, pt_setup, pt_teardown)
 
 int main(int argc, char **argv)
@@ -1108,6 +1261,11 @@ int main(int argc, char **argv)
 		T(default_policy_allows_voluntary),
 		T(custom_policy_allows_voluntary),
 		T(forced_with_flag_allowed),
+		T(flag_alone_is_voluntary),
+		T(recreated_account_fresh_history),
+		T(no_profile_shadow_kind),
+		T(renamed_account_change),
+		T(preset_token_never_reprompted),
 		T(forced_expired_without_flag),
 		T(forced_reset_without_flag),
 		T(hard_expiry_self_change_refused),

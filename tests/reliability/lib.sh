@@ -135,7 +135,8 @@ admin() {
 
 # profile_sum USER: sha256 of the profile, or "absent".
 profile_sum() {
-	if [ -e "$profiles/$1" ]; then sha256sum <"$profiles/$1" | cut -d' ' -f1; else echo absent; fi
+	local f=$profiles/$(id -u "$1" 2>/dev/null || echo "$1")
+	if [ -e "$f" ]; then sha256sum <"$f" | cut -d' ' -f1; else echo absent; fi
 }
 
 # stray_files DIR: names in DIR other than profiles and their lock files

@@ -4,6 +4,7 @@
  *
  *   profq STATEDIR USER [PASSWORD...]
  *
+ * USER is an account name (its profile is filed under its uid) or a uid.
  * Prints "user=U uid=N reset=0|1 changed=T used=T history=N", then for
  * each PASSWORD the index of the history entry it hashes to, or -1:
  * "match PASSWORD_NUMBER INDEX" (the password itself is never printed).
@@ -13,6 +14,7 @@
 #include "config.h"
 
 #include <crypt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", e.text);
 		return 2;
 	}
-	rc = iampw_profile_load(&s, argv[2], &p, &e);
+	struct passwd *pw = getpwnam(argv[2]);
+	uid_t uid;
+
+	if (pw != NULL)
+		uid = pw->pw_uid;
+	else if (!iampw_profile_file_uid(argv[2], &uid))
+		return 1;
+	rc = iampw_profile_load(&s, uid, &p, &e);
 	iampw_store_close(&s);
 	if (rc == IAMPW_E_NOENT)
 		return 1;

@@ -22,7 +22,7 @@ EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/lib.sh docs/RELIABILITY.md
 if HAVE_TEST_DEPS
 if !ENABLE_SANITIZERS
 check_PROGRAMS += $(RELIABILITY_HELPERS)
-check_LTLIBRARIES = tests/reliability/faultshim.la
+check_LTLIBRARIES += tests/reliability/faultshim.la
 TESTS += $(RELIABILITY_TESTS)
 endif
 endif

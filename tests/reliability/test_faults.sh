@@ -73,7 +73,7 @@ run_writer() {
 target() {
 	case $1 in
 	policy) echo "$conf/policy.conf" ;;
-	*) echo "$profiles/alice" ;;
+	*) echo "$profiles/1001" ;;
 	esac
 }
 watched() {
@@ -137,7 +137,7 @@ baseline() {
 	rel_policy
 	change alice "$REL_PW1" && change alice "$REL_PW3" ||
 		bail_out "baseline: admin reset of alice failed ($rc)"
-	cp -p "$profiles/alice" "$work/profile.old"
+	cp -p "$profiles/1001" "$work/profile.old"
 	cp -p "$conf/policy.conf" "$work/policy.old"
 	# The policy writer's output, for "is it the new one".
 	run_writer policy
@@ -146,14 +146,14 @@ baseline() {
 	restore
 }
 restore() {
-	cp -p "$work/profile.old" "$profiles/alice"
+	cp -p "$work/profile.old" "$profiles/1001"
 	cp -p "$work/policy.old" "$conf/policy.conf"
 	find "$profiles" "$conf" -maxdepth 1 -name '.*' ! -name '.*.lock' -delete
 }
 is_old() {
 	case $1 in
 	policy) cmp -s "$conf/policy.conf" "$work/policy.old" ;;
-	*) cmp -s "$profiles/alice" "$work/profile.old" ;;
+	*) cmp -s "$profiles/1001" "$work/profile.old" ;;
 	esac
 }
 
@@ -376,7 +376,7 @@ limits() {
 	rm -rf "$state" && mkdir -p "$state" && mount -t tmpfs -o size=256k,mode=0700 tmpfs "$state" ||
 		bail_out "cannot mount a tmpfs on $state"
 	change alice "$REL_PW1" || bail_out "tmpfs: admin reset failed ($rc)"
-	cp -p "$profiles/alice" "$work/profile.old"
+	cp -p "$profiles/1001" "$work/profile.old"
 	dd if=/dev/zero of="$state/filler" bs=4k 2>/dev/null
 	local full_ok=1 what=""
 	for w in pam profile; do
@@ -435,7 +435,7 @@ vlimit() {
 	rel_config "[history]" "hash = yescrypt" "cost = 0"
 	rm -rf "$state"
 	change alice "$REL_PW1" && change alice "$REL_PW3" || bail_out "vlimit: admin reset failed ($rc)"
-	cp -p "$profiles/alice" "$work/profile.old"
+	cp -p "$profiles/1001" "$work/profile.old"
 	# The smallest limit (KiB, to 1 MiB) under which an account check works.
 	lo=4096 hi=1048576
 	while [ $((hi - lo)) -gt 1024 ]; do

@@ -249,7 +249,7 @@ fixture() {
 	rel_config
 	rel_policy
 	install -d -m 0700 "$state" "$profiles"
-	install -m 0600 "$work/alice.good" "$profiles/alice"
+	install -m 0600 "$work/alice.good" "$profiles/1001"
 	mkdir -p "$other" "$cother"
 	sandbox_log_clear >/dev/null 2>&1
 	maxms=0
@@ -295,7 +295,7 @@ case_conf_invalid() {
 	check "logged for the account check" \
 		logged "pam_iampw(acctw:account): user alice: $conf/iampw.conf:8: cost: 99"
 	check "logged for daemon too" logged "user daemon: $conf/iampw.conf:8"
-	check "profile unchanged" cmp -s "$profiles/alice" "$work/alice.good"
+	check "profile unchanged" cmp -s "$profiles/1001" "$work/alice.good"
 	snap_check "$s0"
 	finish "iampw.conf invalid (a number in octal form, a cost out of range): password change of alice (admin reset and self change), account check of alice, bob and daemon, get/update-login-profile" \
 		"change $P, logged as iampw.conf:5 and :8; the user sees only \"System configuration error\"; account $A for in-scope alice and bob, $adaemon for daemon (outside the default scope); iampw-admin $(both "$I1" "$I2") listing both lines"
@@ -329,7 +329,7 @@ case_policy_invalid() {
 		logged "pam_iampw(chg:chauthtok): user alice: $conf/policy.conf:4: require_symbols"
 	check "logged for the account check" \
 		logged "pam_iampw(acctw:account): user alice: $conf/policy.conf:4"
-	check "profile unchanged" cmp -s "$profiles/alice" "$work/alice.good"
+	check "profile unchanged" cmp -s "$profiles/1001" "$work/alice.good"
 	snap_check "$s0"
 	finish "policy.conf invalid (a number in hexadecimal, a boolean 'True'): password change of alice (admin reset and self change), account check of alice and bob, get/update-login-profile" \
 		"change $P, logged as policy.conf:3 and :4; the user sees only \"System configuration error\"; account $A; iampw-admin $(both "$I1" "$I2") listing both lines"
@@ -355,8 +355,8 @@ profile_refused_checks() {
 case_profile_corrupt() {
 	local s0 sum
 	fixture
-	sed -i -e 's/^uid = .*/uid = 01001/' -e 's/^create_date = .*/create_date = -5/' "$profiles/alice"
-	chmod 0600 "$profiles/alice"
+	sed -i -e 's/^uid = .*/uid = 01001/' -e 's/^create_date = .*/create_date = -5/' "$profiles/1001"
+	chmod 0600 "$profiles/1001"
 	sum=$(profile_sum alice)
 	s0=$(outside_snap)
 	consumers
@@ -367,12 +367,12 @@ case_profile_corrupt() {
 	acct alice
 	sandbox_log_sync >/dev/null
 	want "$self" PAM_AUTHTOK_ERR "self change"
-	profile_refused_checks "$profiles/alice:5: uid: not a plain base-10 number: '01001'" \
-		"$profiles/alice:6: create_date: '-5' is out of range (0 to 253402300799)"
+	profile_refused_checks "$profiles/1001:5: uid: not a plain base-10 number: '01001'" \
+		"$profiles/1001:7: create_date: '-5' is out of range (0 to 253402300799)"
 	want "$(profile_sum alice)" "$sum" "profile bytes"
 	snap_check "$s0"
 	finish "profile corrupt (uid in octal form, a negative create_date): password change of alice (admin reset and self change), account check, get/update-login-profile" \
-		"change $P, logged as alice:5 and :6; account $A; iampw-admin $I1 naming both lines; profile unchanged"
+		"change $P, logged as 1001:5 and :7; account $A; iampw-admin $I1 naming both lines; profile unchanged"
 }
 
 # A file with both a structural problem (an unknown key) and a bad value:
@@ -384,14 +384,14 @@ case_every_problem() {
 	fixture
 	rel_config "[account]" "warn_days = 010" "colour = blue"
 	rel_policy "minimum_password_length = 0x10" "colour = blue"
-	sed -i -e 's/^uid = .*/uid = 01001/' -e '/^\[history\]/i colour = blue' "$profiles/alice"
+	sed -i -e 's/^uid = .*/uid = 01001/' -e '/^\[history\]/i colour = blue' "$profiles/1001"
 	adm check
 	want "$rc" 253 "iampw-admin check exit status"
 	for l in "$conf/iampw.conf:5: warn_days: not a plain base-10 number: '010'" \
 		"$conf/iampw.conf:6: unknown key 'colour' in [account]" \
 		"$conf/policy.conf:3: minimum_password_length: not a plain base-10 number: '0x10'" \
 		"$conf/policy.conf:4: unknown key 'colour' in [policy]" \
-		"$profiles/alice:9: unknown key 'colour' in [profile]"; do
+		"$profiles/1001:10: unknown key 'colour' in [profile]"; do
 		local at=${l##*/}
 		at=${at%%: *}
 		if printed "$l"; then
@@ -401,7 +401,7 @@ case_every_problem() {
 			bad+=("not listed: $l")
 		fi
 	done
-	printed "$profiles/alice:5: uid: not a plain base-10 number" &&
+	printed "$profiles/1001:5: uid: not a plain base-10 number" &&
 		bad+=("the profile's value was reported although the profile is reported by structure alone")
 	finish "every problem listed: an unknown key and a malformed number in each of iampw.conf, policy.conf and the profile, iampw-admin check" \
 		"exit $rc; listed: $listed${missing:+; NOT listed: $missing}; the profile's malformed uid is not (a profile is reported by its structural problems alone)"
@@ -412,17 +412,17 @@ case_profile_foreign() {
 	fixture
 	# bob's profile copied onto alice's name (a restore gone wrong).
 	pw bob
-	cp "$profiles/bob" "$profiles/alice"
+	cp "$profiles/1002" "$profiles/1001"
 	sum=$(profile_sum alice)
 	sandbox_log_clear >/dev/null
 	s0=$(outside_snap)
 	consumers
 	sandbox_log_sync >/dev/null
-	profile_refused_checks "$profiles/alice: belongs to user bob"
+	profile_refused_checks "$profiles/1001: belongs to uid 1002"
 	want "$(profile_sum alice)" "$sum" "profile bytes"
 	snap_check "$s0"
 	finish "profile of another user (bob's profile copied to alice's name): password change of alice, account check, get/update-login-profile" \
-		"change $P, account $A, iampw-admin $I1, each saying \"belongs to user bob\"; nothing changed"
+		"change $P, account $A, iampw-admin $I1, each saying \"belongs to uid 1002\"; nothing changed"
 }
 
 case_state_missing() {
@@ -446,7 +446,7 @@ case_state_missing() {
 	want "$P" PAM_SUCCESS "password change"
 	want "$mode1" "700 root" "state dir made by the change (umask 000)"
 	want "$mode2" "700 root" "profiles dir made by the change (umask 000)"
-	want "$(stat -c '%a %U' "$profiles/alice" 2>&1)" "600 root" "the new profile"
+	want "$(stat -c '%a %U' "$profiles/1001" 2>&1)" "600 root" "the new profile"
 	want "$A" PAM_SUCCESS "account check after the change"
 	# iampw-admin makes it too: create-login-profile of bob (Unix password
 	# set through /etc/pam.d/iampw-admin).
@@ -489,12 +489,12 @@ case_nonroot() {
 	acct alice -u 1001:1001
 	a1=$A
 	# A corrupt profile, then a broken iampw.conf (which alice can read).
-	echo "colour = blue" >>"$profiles/alice"
+	echo "colour = blue" >>"$profiles/1001"
 	acct alice -u 1001:1001
 	a2=$A
 	acct alice
 	local aroot=$A
-	install -m 0600 "$work/alice.good" "$profiles/alice"
+	install -m 0600 "$work/alice.good" "$profiles/1001"
 	echo "colour = blue" >>"$conf/iampw.conf"
 	acct alice -u 1001:1001
 	a3=$A
@@ -508,7 +508,7 @@ case_nonroot() {
 	want "$aroot" PAM_AUTHINFO_UNAVAIL "the same corrupt profile, account check by root"
 	want "$a3" PAM_AUTHINFO_UNAVAIL "account check by uid 1001, iampw.conf invalid (readable: fails closed)"
 	want "$I" "exit 255" "iampw-admin as uid 1001"
-	check "profile unchanged" cmp -s "$profiles/alice" "$work/alice.good"
+	check "profile unchanged" cmp -s "$profiles/1001" "$work/alice.good"
 	snap_check "$s0" "$conf/iampw.conf" "$conf"
 	finish "non-root caller (a screen locker, uid 1001): account check of alice with a valid profile, a corrupt one, a broken iampw.conf; iampw-admin run by alice" \
 		"account $a1 (profile unreadable), $a2 with a corrupt profile (root gets $aroot), $a3 with a broken iampw.conf; iampw-admin refused ($I)"
@@ -618,7 +618,7 @@ conf_kind() {
 	check "logged for the account check" logged "pam_iampw(acctw:account): user alice: $f: $what"
 	check "get-login-profile says $file: $what" grep -qxF -- "$f: $what" "$out/i1.err"
 	check "admin prints nothing on stdout" test ! -s "$out/i.out"
-	check "profile unchanged" cmp -s "$profiles/alice" "$work/alice.good"
+	check "profile unchanged" cmp -s "$profiles/1001" "$work/alice.good"
 	[ "$maxms" -lt 2000 ] || bad+=("slowest step took $maxms ms")
 	local extra="" repair=""
 	if [ -z "$ip" ]; then
@@ -676,7 +676,7 @@ case_confdir_0777() {
 
 # profile_kind KIND: alice's profile made into KIND.
 profile_kind() {
-	local kind=$1 f=$profiles/alice s0 sig0 tsig0
+	local kind=$1 f=$profiles/1001 s0 sig0 tsig0
 	local what=${kind_what[$kind]}
 	fixture
 	make_kind "$kind" "$f" "$other" || bad+=("cannot make the profile $kind")
@@ -755,9 +755,9 @@ dir_kind() {
 		"refused, \"$what\": change $P, account $A, get/update-login-profile $(both "$I1" "$I2")$extra"
 }
 
-# lock_kind KIND: alice's lock file .alice.lock made into KIND.
+# lock_kind KIND: alice's lock file .1001.lock made into KIND.
 lock_kind() {
-	local kind=$1 f=$profiles/.alice.lock s0 sig0 what desc
+	local kind=$1 f=$profiles/.1001.lock s0 sig0 what desc
 	fixture
 	case $kind in
 	symlink)
@@ -785,10 +785,10 @@ lock_kind() {
 	check "update-login-profile says so" printed "$f: $what"
 	want "$(fsig "$f")" "$sig0" "the lock file itself"
 	want "$(fsig "$other/lock-target")" absent "the symlink's target"
-	check "profile unchanged" cmp -s "$profiles/alice" "$work/alice.good"
+	check "profile unchanged" cmp -s "$profiles/1001" "$work/alice.good"
 	[ "$maxms" -lt 2000 ] || bad+=("slowest step took $maxms ms")
 	snap_check "$s0"
-	finish "lock file .alice.lock is $desc: password change of alice, account check, get/update-login-profile" \
+	finish "lock file .1001.lock (alice's) is $desc: password change of alice, account check, get/update-login-profile" \
 		"writers refuse, \"$what\": change $P, update-login-profile $I2; readers unaffected: account $A, get-login-profile $I1$([ "$kind" = symlink ] && echo "; the missing target is not created"); slowest step $maxms ms"
 }
 
@@ -816,9 +816,13 @@ no_ctrl() {
 	! LC_ALL=C grep -qP '[\x01-\x09\x0b-\x1f\x7f]' "$1"
 }
 
-# name_case LABEL NAME [passwd]: NAME through pamdrive and iampw-admin.
+# name_case LABEL NAME [UID]: NAME through pamdrive and iampw-admin.
+# Profiles are filed by uid, so no name is ever a path (SPEC §3.1): a
+# name no account has is an unknown user everywhere (NoSuchEntity for
+# iampw-admin), and a name /etc/passwd has (UID) is that account, whose
+# only file is profiles/UID.
 name_case() {
-	local label=$1 name=$2 known=${3:-} s0 t0 verb got
+	local label=$1 name=$2 known=${3:-} s0 t0 verb got want_i
 	fixture
 	pw alice >/dev/null	# a lock file, as after a real change
 	t0=$(state_tree)
@@ -826,35 +830,62 @@ name_case() {
 	sandbox_log_clear >/dev/null
 	run_t "$PAMDRIVE" -p <(printf '%s\n' Xy+1234567890 Xy+1234567890) "$work/pam.d" chg "$name" \
 		>"$out/n.chg" 2>&1
-	check "pamdrive chauthtok: same output as for nosuchuser ($(tail -n 1 "$out/n.chg"))" \
-		cmp -s "$out/n.chg" "$out/ref.chg"
+	if [ -z "$known" ]; then
+		check "pamdrive chauthtok: same output as for nosuchuser ($(tail -n 1 "$out/n.chg"))" \
+			cmp -s "$out/n.chg" "$out/ref.chg"
+	else
+		want "$(plabel "$out/n.chg")" PAM_SUCCESS "pamdrive chauthtok of the account $known"
+		check "its profile is profiles/$known, recording the name" \
+			"$PROFQ" "$state" "$known"
+		want "$("$PROFQ" "$state" "$known" 2>&1 | sed -n 's/^user=\(.*\) uid=.*/\1/p')" "$name" \
+			"the name recorded in profiles/$known"
+	fi
 	run_t "$PAMDRIVE" -o a "$work/pam.d" acctw "$name" >"$out/n.acct" 2>&1
-	check "pamdrive acct_mgmt: same output as for nosuchuser ($(tail -n 1 "$out/n.acct"))" \
-		cmp -s "$out/n.acct" "$out/ref.acct"
+	if [ -z "$known" ]; then
+		check "pamdrive acct_mgmt: same output as for nosuchuser ($(tail -n 1 "$out/n.acct"))" \
+			cmp -s "$out/n.acct" "$out/ref.acct"
+	else
+		want "$(plabel "$out/n.acct")" PAM_SUCCESS "pamdrive acct_mgmt of the account $known"
+	fi
 	got=""
 	for verb in get-login-profile "update-login-profile --password-reset-required" delete-login-profile; do
 		# shellcheck disable=SC2086 # the verb and its flag
 		adm $verb --user-name "$name"
 		case ", $got," in *", $I,"*) ;; *) got="$got${got:+, }$I" ;; esac
-		want "$I" "ValidationError (254)" "$verb"
-		check "$verb: nothing on stdout" test ! -s "$out/i.out"
-		check "$verb: the message names the rule" printed "failed to satisfy constraint"
+		if [ -z "$known" ]; then
+			want "$I" "NoSuchEntity (254)" "$verb"
+			check "$verb: nothing on stdout" test ! -s "$out/i.out"
+		else
+			want "$I" "success (0)" "$verb"
+		fi
 		check "$verb: no control character printed" no_ctrl "$out/i.err"
+		check "$verb: no control character printed on stdout" no_ctrl "$out/i.out"
 		case $name in *[[:cntrl:]]*)
 			[[ $(<"$out/i.err") == *"$name"* ]] && bad+=("$verb printed the raw name") ;;
 		esac
 	done
 	sandbox_log_sync >/dev/null
 	check "no control character in the syslog" no_ctrl "$SANDBOX_LOG"
-	want "$(state_tree)" "$t0" "the state dir tree"
+	if [ -z "$known" ]; then
+		want "$(state_tree)" "$t0" "the state dir tree"
+	else
+		want "$(state_tree | grep -v -e "^$profiles/$known " -e "^$profiles/\.$known\.lock " -e "^$profiles d ")" \
+			"$(grep -v -e "^$profiles d " <<<"$t0")" \
+			"the state dir tree, but for profiles/$known and its lock"
+	fi
 	local p
 	for p in "$state/x" "$profiles/../x" "$state/a" "$profiles/a" /var/lib/x /var/x "$work/x" "$cwd/a" /x /a; do
 		[ -e "$p" ] || [ -L "$p" ] && bad+=("$p exists")
 	done
-	check "alice's profile unchanged" test -f "$profiles/alice"
+	check "alice's profile unchanged" test -f "$profiles/1001"
 	snap_check "$s0"
-	finish "user name $label${known:+ (in /etc/passwd, uid $known)}: pamdrive chauthtok and acct_mgmt, iampw-admin get-, update- (--password-reset-required) and delete-login-profile" \
-		"pamdrive: as an unknown user ($(sed -n 's/^rc op=c code=\([A-Z_]*\).*/\1/p' "$out/n.chg"), account $(a=$(sed -n 's/^rc op=a code=\([A-Z_]*\).*/\1/p' "$out/n.acct"); [ "$a" = PAM_AUTH_ERR ] && a=PAM_IGNORE; echo "$a")); iampw-admin: $got for every verb (a valid name that is no account gets $REF_I: the tool refuses a name that cannot be a profile file name before looking it up${known:+, even one NSS knows}); nothing created, no control character printed or logged"
+	if [ -z "$known" ]; then
+		finish "user name $label: pamdrive chauthtok and acct_mgmt, iampw-admin get-, update- (--password-reset-required) and delete-login-profile" \
+			"pamdrive: as an unknown user ($(sed -n 's/^rc op=c code=\([A-Z_]*\).*/\1/p' "$out/n.chg"), account $(a=$(sed -n 's/^rc op=a code=\([A-Z_]*\).*/\1/p' "$out/n.acct"); [ "$a" = PAM_AUTH_ERR ] && a=PAM_IGNORE; echo "$a")); iampw-admin: $got for every verb (a name no account has, as for nosuchuser: $REF_I); nothing created, no control character printed or logged"
+	else
+		finish "user name $label (in /etc/passwd, uid $known): pamdrive chauthtok and acct_mgmt, iampw-admin get-, update- (--password-reset-required) and delete-login-profile" \
+			"the account itself (SPEC §3.1): the change made profiles/$known and nothing else (the name recorded inside it, never a path); account $(plabel "$out/n.acct"); iampw-admin: $got; no control character printed or logged"
+	fi
 }
 
 # --------------------------------------------------------------------------
@@ -955,9 +986,9 @@ case_pw_refused() { # LABEL PW MADE_OF
 }
 
 # A case-insensitive NSS source (sssd, winbind; faultshim's PWFOLD stands
-# in for one) answers "ALICE" with alice's account.  The module then uses
-# the account's own spelling, so alice's rules still apply; iampw-admin
-# takes profile names exactly as given.
+# in for one) answers "ALICE" with alice's account.  Any spelling NSS
+# resolves is the account (SPEC §3.1): alice's rules apply, for the
+# module and iampw-admin alike, under her own name.
 case_name_spelling() {
 	fixture
 	adm update-login-profile --user-name alice --password-reset-required
@@ -967,10 +998,11 @@ case_name_spelling() {
 	adm get-login-profile --user-name ALICE
 	unset LD_PRELOAD IAMPW_FAULT_PWFOLD
 	want "$A" PAM_NEW_AUTHTOK_REQD "account check as ALICE"
-	want "$I" "NoSuchEntity (254)" "get-login-profile --user-name ALICE"
+	want "$I" "success (0)" "get-login-profile --user-name ALICE"
+	check "the profile shown is alice's, under her own name" grep -q '"UserName": "alice"' "$out/i.out"
 	check "no profile under the other spelling" test ! -e "$profiles/ALICE"
 	finish "user name ALICE with a case-insensitive NSS source (alice's account answers for it): account check as ALICE while alice must reset her password; iampw-admin get-login-profile --user-name ALICE" \
-		"account $A: alice's profile applies under her own spelling, never skipped; iampw-admin $I: a profile is the exact name's"
+		"account $A: alice's profile applies under any spelling, never skipped; iampw-admin $I, showing alice's profile under her own name"
 }
 
 # --------------------------------------------------------------------------
@@ -1003,8 +1035,8 @@ case_info_fail() {
 	fixture
 	rel_policy "minimum_password_length = 12" "max_password_age = 90"
 	t=$(($(date +%s) - 80 * 86400 - 3600))
-	sed -i "s/^password_last_changed = .*/password_last_changed = $t/" "$profiles/alice"
-	want "$(stat -c '%a %U' "$profiles/alice")" "600 root" "edited profile"
+	sed -i "s/^password_last_changed = .*/password_last_changed = $t/" "$profiles/1001"
+	want "$(stat -c '%a %U' "$profiles/1001")" "600 root" "edited profile"
 	run_t "$PAMDRIVE" -o a "$work/pam.d" acctw alice >"$out/c.out" 2>&1
 	a0=$(plabel "$out/c.out")
 	m0=$(sed -n 's/^msg 4 //p' "$out/c.out")
@@ -1033,7 +1065,7 @@ inside() {
 		"$SRCDIR/etc/pam.d/iampw-admin.in" >/etc/pam.d/iampw-admin
 	change alice "$REL_PW1"
 	[ "$rc" -eq 0 ] || bail_out "the first change of alice failed: $(cat "$work/drive.out")"
-	cp -p "$profiles/alice" "$work/alice.good"
+	cp -p "$profiles/1001" "$work/alice.good"
 
 	case_conf_invalid
 	case_policy_invalid
@@ -1074,6 +1106,8 @@ inside() {
 	name_case "<ESC>[31m" $'\x1b[31m'
 	echo '../x:x:1500:1500::/nonexistent:/usr/sbin/nologin' >>/etc/passwd
 	echo 'a/b:x:1501:1501::/nonexistent:/usr/sbin/nologin' >>/etc/passwd
+	echo '../x:!:20000:0:99999:7:::' >>/etc/shadow
+	echo 'a/b:!:20000:0:99999:7:::' >>/etc/shadow
 	[ "$(getent passwd ../x | cut -d: -f3)" = 1500 ] || diag "NSS does not know ../x"
 	name_case "../x" "../x" 1500
 	name_case "a/b" "a/b" 1501

@@ -346,8 +346,9 @@ shadow_hash() {
 	awk -F: -v u="$1" '$1 == u { print $2 }' /etc/shadow
 }
 
+# profile_get USER KEY: profiles are filed by uid (iampw.conf(5)).
 profile_get() {
-	sed -n "s/^$2 = //p" "/var/lib/iampw/profiles/$1" 2>/dev/null
+	sed -n "s/^$2 = //p" "/var/lib/iampw/profiles/$(id -u "$1")" 2>/dev/null
 }
 
 test_services() {

@@ -48,7 +48,7 @@ shadow_hash() {
 	awk -F: -v u="$user" '$1 == u { print $2 }' /etc/shadow
 }
 
-profile=$state/profiles/$user
+profile=""
 
 profile_sum() {
 	if [ -e "$profile" ]; then sha256sum "$profile" | cut -d' ' -f1; else echo absent; fi
@@ -195,16 +195,23 @@ inside() {
 	if getent passwd "$user" >/dev/null; then
 		# The host has an alice: the copy of /etc has her too.
 		user=iampwtest$$
-		profile=$state/profiles/$user
 	fi
 	useradd -m "$user" >&2
 	uid=$(id -u "$user" 2>/dev/null)
+	# Profiles are filed by uid (iampw.conf(5)).
+	profile=$state/profiles/$uid
 	fail_unless "useradd -m $user: a real account with uid ${uid:-?} >= 1000" \
 		test "${uid:-0}" -ge 1000 -a -d "/home/$user"
 	# -c: chpasswd hashes itself, without the host's common-password.
 	echo "$user:$P0" | chpasswd -c YESCRYPT >&2
 	pam iampw-test authenticate "$P0"
 	accepted $? "chpasswd set the initial password; it authenticates"
+
+	# The forced changes below are forced for real: shadow's "must change"
+	# (chage -d 0) on an account without a profile is reset-required
+	# (§3.1).  The flag alone would make a voluntary change, which this
+	# policy disables (§5.2).
+	chage -d 0 "$user" >&2
 
 	# -- a weak password, admin reset --------------------------------------
 	sum=$(shadow_sum)
@@ -248,6 +255,9 @@ inside() {
 	is "$(profile_get password_reset_required)" false "password_reset_required = false"
 
 	# -- reusing it ----------------------------------------------------------
+	# Reset required again, as update-login-profile --password-reset-required
+	# sets it, so that the forced changes below are forced ones.
+	sed -i 's/^password_reset_required = false$/password_reset_required = true/' "$profile"
 	sum=$(shadow_sum)
 	psum=$(profile_sum)
 	pam iampw-test chauthtok "$P1" "$P1" "$P1" "$P1" "$P1" "$P1"

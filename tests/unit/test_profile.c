@@ -17,7 +17,8 @@
 #include <crypt.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define NAME "profiles/alice"
+#define NAME "profiles/1000"
+#define FP "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /*
  * Hashes shared by the tests: 24 entries made with one yescrypt salt,
@@ -102,6 +103,7 @@ static void assert_profile_equal(const struct iampw_profile *got,
 {
 	assert_int_equal(got->uid, want->uid);
 	assert_string_equal(got->user, want->user);
+	assert_string_equal(got->account, want->account);
 	assert_true(got->create_date == want->create_date);
 	assert_true(got->last_changed == want->last_changed);
 	assert_true(got->last_used == want->last_used);
@@ -126,6 +128,7 @@ static void sample(const struct fixture *f, unsigned n, int64_t last_used,
 	memset(p, 0, sizeof *p);
 	p->uid = 1000;
 	strcpy(p->user, "alice");
+	strcpy(p->account, FP);
 	p->create_date = 1763805600;
 	p->last_changed = 1763809200;
 	p->last_used = last_used;
@@ -192,6 +195,18 @@ static void test_round_trip(void **state)
 	strcpy(p.user, "WS01$");
 	p.uid = 0;
 	round_trip(&p);
+	/* Any name NSS may give (§3.1): written %XX-encoded, read back the same. */
+	static const char *const names[] = {
+		"alice@corp.example", "CORP\\alice", "\xc3\x89lodie Martin", "a;b#c=d",
+		"100%", "%41", "\"quoted\"", "tab\there", "x\xff",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		strcpy(p.user, names[i]);
+		round_trip(&p);
+	}
+	memset(p.user, 0x7f, IAMPW_NAME_MAX);
+	p.user[IAMPW_NAME_MAX] = '\0';
+	round_trip(&p);
 
 	/* sha512crypt history. */
 	sample(f, 0, 0, &p);
@@ -215,6 +230,7 @@ static void test_format_exact_text(void **state)
 		 "[profile]\n"
 		 "user = alice\n"
 		 "uid = 1000\n"
+		 "account = " FP "\n"
 		 "create_date = 1763805600\n"
 		 "password_last_changed = 1763809200\n"
 		 "password_last_used = 1763812800\n"
@@ -239,22 +255,26 @@ static void test_format_exact_text(void **state)
 static void test_format_refusals(void **state)
 {
 	const struct fixture *f = *state;
-	static const char *const bad_users[] = {
-		"../x", "", ".hidden", "-rf", "a/b", "a b", "$",
-		"abcdefghijklmnopqrstuvwxyz0123456",   /* 33 */
-	};
 	struct iampw_profile p;
 	char buf[4096];
 	int n;
 
-	for (size_t i = 0; i < ARRAY_SIZE(bad_users); i++) {
-		sample(f, 1, 0, &p);
-		/* The 33-byte name fills the array: no terminating NUL needed. */
-		memcpy(p.user, bad_users[i], strnlen(bad_users[i], sizeof p.user));
-		if (strlen(bad_users[i]) < sizeof p.user)
-			p.user[strlen(bad_users[i])] = '\0';
-		assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
-	}
+	/* An empty name, and one that fills the array without its NUL. */
+	sample(f, 1, 0, &p);
+	p.user[0] = '\0';
+	assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
+	memset(p.user, 'a', sizeof p.user);
+	assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
+	/* No account fingerprint, or not one; a uid no profile can have. */
+	sample(f, 1, 0, &p);
+	p.account[0] = '\0';
+	assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
+	sample(f, 1, 0, &p);
+	p.account[63] = 'A';
+	assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
+	sample(f, 1, 0, &p);
+	p.uid = UINT32_MAX;
+	assert_int_equal(iampw_profile_format(&p, buf, sizeof buf), IAMPW_E_INVAL);
 	/* History without a salt, or more than 24 entries. */
 	sample(f, 1, 0, &p);
 	p.salt[0] = '\0';
@@ -291,6 +311,7 @@ static const char *const profile_lines[] = {
 	"password_last_changed = 1763809200",
 	"password_last_used = 1763812800",
 	"password_reset_required = false",
+	"account = " FP,
 };
 
 /*
@@ -347,6 +368,7 @@ static void test_parse_minimal(void **state)
 	memset(&want, 0, sizeof want);
 	want.uid = 1000;
 	strcpy(want.user, "alice");
+	strcpy(want.account, FP);
 	want.create_date = 1763805600;
 	want.last_changed = 1763809200;
 	assert_profile_equal(&p, &want);
@@ -376,7 +398,7 @@ static void test_missing_keys(void **state)
 	const struct fixture *f = *state;
 	static const char *const keys[] = {
 		"user", "uid", "create_date", "password_last_changed", NULL,
-		"password_reset_required",
+		"password_reset_required", "account",
 	};
 	char report[128];
 
@@ -392,13 +414,22 @@ static void test_bad_identity(void **state)
 {
 	const struct fixture *f = *state;
 
+	/* Only what the writer writes: plain bytes, and %XX for the others. */
 	expect_corrupt(f, profile_text(-1, 0, "user = ../x", ""),
 		       NAME ":2: user: not a valid user name");
-	expect_corrupt(f, profile_text(-1, 0, "user = -rf", ""),
+	expect_corrupt(f, profile_text(-1, 0, "user = a%41", ""),
 		       NAME ":2: user: not a valid user name");
+	expect_corrupt(f, profile_text(-1, 0, "user = a%2f", ""),
+		       NAME ":2: user: not a valid user name");
+	expect_corrupt(f, profile_text(-1, 0, "user = a%2", ""),
+		       NAME ":2: user: not a valid user name");
+	expect_corrupt(f, profile_text(-1, 0, "user = %00", ""),
+		       NAME ":2: user: not a valid user name");
+	expect_corrupt(f, profile_text(-1, 6, "account = " FP "0", ""),
+		       NAME ":8: account: not an account fingerprint (64 hex digits)");
+	expect_corrupt(f, profile_text(-1, 6, "account = 0123456789ABCDEF", ""),
+		       NAME ":8: account: not an account fingerprint (64 hex digits)");
 	expect_corrupt(f, profile_text(-1, 0, "user =", ""),
-		       NAME ":2: user: not a valid user name");
-	expect_corrupt(f, profile_text(-1, 0, "user = abcdefghijklmnopqrstuvwxyz0123456", ""),
 		       NAME ":2: user: not a valid user name");
 	expect_corrupt(f, profile_text(-1, 1, "uid = 4294967295", ""),
 		       NAME ":3: uid: 4294967295 is out of range (0 to 4294967294)");
@@ -410,6 +441,16 @@ static void test_bad_identity(void **state)
 		       NAME ":7: password_reset_required: not one of true/false/yes/no/1/0: 'maybe'");
 	expect_corrupt(f, profile_text(-1, 5, "password_reset_required = false\nshell = /bin/sh", ""),
 		       NAME ":8: unknown key 'shell' in [profile]");
+	/* The 257th byte is one too many. */
+	{
+		char line[IAMPW_NAME_MAX + 16];
+
+		memset(line, 'a', sizeof line);
+		memcpy(line, "user = ", 7);
+		line[7 + IAMPW_NAME_MAX + 1] = '\0';
+		expect_corrupt(f, profile_text(-1, 0, line, ""),
+			       NAME ":2: user: not a valid user name");
+	}
 }
 
 static void test_bad_dates(void **state)
@@ -463,17 +504,17 @@ static void test_bad_history(void **state)
 
 	/* [history] is line 8: [profile] and its 6 lines come first. */
 	expect_corrupt(f, with_history("[history]\nh1 = %s\n", f->hash[0]),
-		       NAME ":9: h1: history entry without a salt");
+		       NAME ":10: h1: history entry without a salt");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\nh3 = %s\n",
 				       f->salt, f->hash[0], f->hash[2]),
-		       NAME ":11: h3: history entries must be numbered h1, h2, ... without gaps");
+		       NAME ":12: h3: history entries must be numbered h1, h2, ... without gaps");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh2 = %s\n",
 				       f->salt, f->hash[1]),
-		       NAME ":10: h2: history entries must be numbered h1, h2, ... without gaps");
+		       NAME ":11: h2: history entries must be numbered h1, h2, ... without gaps");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh0 = %s\n", f->salt, f->hash[0]),
-		       NAME ":10: unknown key 'h0' in [history]");
+		       NAME ":11: unknown key 'h0' in [history]");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh01 = %s\n", f->salt, f->hash[0]),
-		       NAME ":10: unknown key 'h01' in [history]");
+		       NAME ":11: unknown key 'h01' in [history]");
 
 	/* h25: a 25th entry is never written, so never read. */
 	many = malloc(16 * 1024);
@@ -485,31 +526,31 @@ static void test_bad_history(void **state)
 			len += (size_t)sprintf(many + len, "h%u = %s\n", i + 1, f->hash[i]);
 		sprintf(many + len, "h25 = %s\n", f->hash[0]);
 	}
-	expect_corrupt(f, with_history("%s", many), NAME ":34: unknown key 'h25' in [history]");
+	expect_corrupt(f, with_history("%s", many), NAME ":35: unknown key 'h25' in [history]");
 	free(many);
 
 	/* Malformed entries: truncated, another method, another salt. */
 	strcpy(trunc, f->hash[0]);
 	trunc[strlen(trunc) - 1] = '\0';
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n", f->salt, trunc),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	make_salt("$1$", 0, md5_salt, sizeof md5_salt);
 	make_hash("Old-password-0!", md5_salt, md5);
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n", f->salt, md5),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\nh2 = %s\n",
 				       f->salt, f->hash[0], f->other_hash),
-		       NAME ":11: h2: malformed history entry");
+		       NAME ":12: h2: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n", f->salt, f->sha_hash[0]),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n", f->salt, f->salt),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s$\n", f->salt, f->hash[0]),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = *0\n", f->salt),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 =\n", f->salt),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 	/* Longer than any hash (and than the struct's slot). */
 	{
 		char big[CRYPT_OUTPUT_SIZE + 64];
@@ -518,7 +559,7 @@ static void test_bad_history(void **state)
 		memset(big + strlen(big), 'A', sizeof big - strlen(big) - 1);
 		big[sizeof big - 1] = '\0';
 		expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n", f->salt, big),
-			       NAME ":10: h1: malformed history entry");
+			       NAME ":11: h1: malformed history entry");
 	}
 }
 
@@ -531,7 +572,7 @@ static void test_bad_salt(void **state)
 		"garbage", "$2b$05$abcdefghijklmnopqrstuu", costly,
 	};
 	static const char report[] =
-		NAME ":9: salt: not a yescrypt or sha512crypt setting within the cost limits";
+		NAME ":10: salt: not a yescrypt or sha512crypt setting within the cost limits";
 
 	make_salt("$1$", 0, md5_salt, sizeof md5_salt);
 	/*
@@ -548,7 +589,7 @@ static void test_bad_salt(void **state)
 	/* The salt of another profile is well formed: its entries are not. */
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\n",
 				       f->other_salt, f->hash[0]),
-		       NAME ":10: h1: malformed history entry");
+		       NAME ":11: h1: malformed history entry");
 }
 
 /* Problems in the ini layer are reported too, hashes never quoted. */
@@ -558,14 +599,14 @@ static void test_ini_level_refusals(void **state)
 
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\nh1 = %s\n",
 				       f->salt, f->hash[0], f->hash[1]),
-		       NAME ":11: key 'h1' repeated (first on line 10)");
+		       NAME ":12: key 'h1' repeated (first on line 11)");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = \"%s\"\n",
 				       f->salt, f->hash[0]),
-		       NAME ":10: key 'h1': values are plain ASCII without quotes");
+		       NAME ":11: key 'h1': values are plain ASCII without quotes");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\n%s\n", f->salt, f->hash[0]),
-		       NAME ":10: expected 'key = value'");
+		       NAME ":11: expected 'key = value'");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\n[extra]\n", f->salt),
-		       NAME ":10: unknown section [extra]");
+		       NAME ":11: unknown section [extra]");
 }
 
 /* Several problems at once are all reported, and *p is still cleared. */
@@ -584,7 +625,7 @@ static void test_all_problems_reported(void **state)
 	assert_string_equal(e.text,
 		NAME ": [profile] lacks 'user'\n"
 		NAME ":3: create_date: '-5' is out of range (0 to 253402300799)\n"
-		NAME ":10: h2: malformed history entry");
+		NAME ":11: h2: malformed history entry");
 	assert_int_equal(e.count, 3);
 	assert_cleared(&p);
 	assert_null(strstr(e.text, salt_tail(f->salt)));
@@ -618,9 +659,10 @@ static void test_parse_fd(void **state)
 	assert_true(fd >= 0);
 	iampw_err_init(&e);
 	assert_int_equal(iampw_profile_parse_fd(fd, NAME, &back, &e), IAMPW_E_PARSE);
-	assert_int_equal(e.count, 4);
+	assert_int_equal(e.count, 5);
 	assert_string_equal(e.text,
 		NAME ": [profile] lacks 'uid'\n"
+		NAME ": [profile] lacks 'account'\n"
 		NAME ": [profile] lacks 'create_date'\n"
 		NAME ": [profile] lacks 'password_last_changed'\n"
 		NAME ": [profile] lacks 'password_reset_required'");

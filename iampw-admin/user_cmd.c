@@ -1,0 +1,368 @@
+/*
+ * get-user, list-users and update-user (SPEC §6): IAM's User shape for
+ * the host's accounts in scope.
+ *
+ *   Path              "/" (IAM's default path)
+ *   UserName          the account's canonical name
+ *   UserId            "AIDA" and the uid in 16 decimal digits: stable for
+ *                     the account's life, [\w]{16,128} as IAM's model asks
+ *   Arn               arn:linux:iam::<hostname>:user/<name>
+ *   CreateDate        the login profile's creation; without one, the
+ *                     password's last change in /etc/shadow; without that,
+ *                     the home directory's last modification; else the epoch
+ *   PasswordLastUsed  the last password login pam_iampw recorded; absent
+ *                     when never (as IAM)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+#define DAY_SECONDS INT64_C(86400)
+
+/* Dates a User shape needs, from the profile that governs and the host. */
+struct user_dates {
+	int64_t created;
+	int64_t last_used;     /* 0: never */
+};
+
+static void add_date(json_object *o, const char *key, int64_t t)
+{
+	char iso[IAMPW_ISO8601_SIZE];
+
+	if (iampw_iso8601(t, iso) == IAMPW_OK)
+		json_object_object_add(o, key, json_object_new_string(iso));
+}
+
+/* The best creation date the host knows (see the top of this file). */
+static int64_t created_of(const struct iampw_profile *own, long lastchg, const char *home)
+{
+	struct stat st;
+
+	if (own != NULL && own->create_date > 0)
+		return own->create_date;
+	if (lastchg > 0 && lastchg <= IAMPW_TIME_MAX / DAY_SECONDS)
+		return (int64_t)lastchg * DAY_SECONDS;
+	if (home != NULL && home[0] == '/' && stat(home, &st) == 0 && st.st_mtime > 0)
+		return (int64_t)st.st_mtime;
+	return 0;
+}
+
+static json_object *user_json(const struct admin *a, const char *name, uid_t uid,
+			      const struct user_dates *d)
+{
+	json_object *o = json_object_new_object();
+	char id[32], arn[sizeof a->host + IAMPW_NAME_MAX + 32];
+
+	snprintf(id, sizeof id, "AIDA%016lu", (unsigned long)uid);
+	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", a->host, name);
+	json_object_object_add(o, "Path", json_object_new_string("/"));
+	json_object_object_add(o, "UserName", json_object_new_string(name));
+	json_object_object_add(o, "UserId", json_object_new_string(id));
+	json_object_object_add(o, "Arn", json_object_new_string(arn));
+	add_date(o, "CreateDate", d->created);
+	if (d->last_used > 0)
+		add_date(o, "PasswordLastUsed", d->last_used);
+	return o;
+}
+
+/* The home directory of `name`, for CreateDate's last resort. */
+static int home_of(const char *name, char *home, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc;
+
+	home[0] = '\0';
+	if (buf == NULL)
+		return ENOMEM;
+	for (;;) {
+		rc = getpwnam_r(name, &pw, buf, size, &res);
+		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+			break;
+	}
+	if (rc == 0 && res != NULL && pw.pw_dir != NULL)
+		snprintf(home, n, "%s", pw.pw_dir);
+	free(buf);
+	return 0;
+}
+
+/* Dates of the account in a->acct: its own profile's, else the host's. */
+static int dates_of(const struct cli *c, struct admin *a, struct user_dates *d)
+{
+	struct iampw_profile p;
+	enum iampw_owner owner;
+	char home[4096] = "";
+	int rc;
+
+	rc = admin_profile(c, a, &p, &owner);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!owner_is_own(owner))
+		home_of(a->name, home, sizeof home);
+	d->created = created_of(owner_is_own(owner) ? &p : NULL, a->acct.lastchg, home);
+	d->last_used = owner_is_own(owner) ? p.last_used : 0;
+	iampw_profile_clear(&p);
+	return EXIT_OK;
+}
+
+int verb_get_user(struct cli *c)
+{
+	json_object *resp = NULL;
+	struct user_dates d;
+	struct admin a;
+	int rc;
+
+	rc = admin_load(c, &a);
+	/* No --user-name: the caller, who is root here, and never an IAM user. */
+	if (rc == EXIT_OK && c->user_name == NULL)
+		rc = cli_error(c, "ValidationError",
+			       "root is never subject to the password policy: give --user-name");
+	if (rc == EXIT_OK)
+		rc = admin_user(c, &a, c->user_name);
+	if (rc == EXIT_OK)
+		rc = admin_open_store(c, &a, false);
+	if (rc == EXIT_OK)
+		rc = dates_of(c, &a, &d);
+	if (rc != EXIT_OK)
+		goto out;
+	resp = json_object_new_object();
+	json_object_object_add(resp, "User", user_json(&a, a.name, a.acct.uid, &d));
+	rc = out_print(c, resp);
+out:
+	json_object_put(resp);
+	admin_free(&a);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* list-users                                                             */
+
+/*
+ * The AWS CLI's pagination token is opaque to scripts; ours is the name
+ * to start from, base64url-free hex so that it survives any shell.
+ */
+static void token_of(const char *name, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0' && o + 3 < n; p++) {
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 15];
+	}
+	out[o] = '\0';
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* false when `token` is not one we made. */
+static bool name_of_token(const char *token, char out[IAMPW_NAME_MAX + 1])
+{
+	size_t len = strlen(token), o = 0;
+
+	if (len == 0 || len % 2 != 0 || len / 2 > IAMPW_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = hexval(token[i]), lo = hexval(token[i + 1]);
+
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			return false;
+		out[o++] = (char)(hi << 4 | lo);
+	}
+	out[o] = '\0';
+	return true;
+}
+
+/* The shadow entry of `e` from the table, or asked for. */
+static int shadow_into(const struct acct_table *shadow, const struct acct *e,
+		       struct iampw_acct *ia)
+{
+	const struct acct *s = acct_find(shadow, e->name);
+
+	ia->uid = e->uid;
+	ia->gid = e->gid;
+	ia->name = e->name;
+	if (s == NULL)
+		return acct_shadow(e->name, ia);
+	ia->shadow = true;
+	ia->usable = s->usable;
+	ia->lastchg = s->lastchg;
+	memcpy(ia->fp, s->fp, IAMPW_FP_SIZE);
+	return 0;
+}
+
+static int list_one(const struct cli *c, struct admin *a, const struct acct_table *shadow,
+		    const struct acct *e, json_object *list)
+{
+	struct user_dates d;
+	int rc;
+
+	rc = shadow_into(shadow, e, &a->acct);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+				 e->name, strerror_r(rc, (char[128]){ 0 }, 128));
+	snprintf(a->name, sizeof a->name, "%s", e->name);
+	a->acct.name = a->name;
+	rc = dates_of(c, a, &d);
+	if (rc == EXIT_OK)
+		json_object_array_add(list, user_json(a, e->name, e->uid, &d));
+	return rc;
+}
+
+int verb_list_users(struct cli *c)
+{
+	struct acct_table accounts = { 0 }, shadow = { 0 };
+	char start[IAMPW_NAME_MAX + 1] = "", token[2 * IAMPW_NAME_MAX + 1];
+	json_object *resp = NULL, *list;
+	struct admin a;
+	uint64_t shown = 0;
+	int rc;
+
+	rc = admin_load(c, &a);
+	if (rc == EXIT_OK && c->starting_token != NULL && !name_of_token(c->starting_token, start))
+		rc = cli_usage_error("Bad starting token: %.64s", c->starting_token);
+	if (rc == EXIT_OK)
+		rc = admin_open_store(c, &a, false);
+	if (rc != EXIT_OK)
+		goto out;
+	rc = acct_read_passwd(&accounts);
+	if (rc == 0)
+		rc = acct_read_shadow(&shadow);
+	if (rc != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+			       strerror_r(rc, (char[128]){ 0 }, 128));
+		goto out;
+	}
+	acct_sort(&accounts);
+	acct_sort(&shadow);
+	resp = json_object_new_object();
+	list = json_object_new_array();
+	json_object_object_add(resp, "Users", list);
+	/* Sorted by name, as IAM lists users. */
+	for (size_t i = 0; i < accounts.n && rc == EXIT_OK; i++) {
+		const struct acct *e = &accounts.v[i];
+		bool in = false;
+
+		if (e->uid == 0 || strcmp(e->name, start) < 0)
+			continue;
+		if (iampw_in_scope(&a.cfg, e->name, e->uid, e->gid, &in, &a.err) != IAMPW_OK) {
+			rc = cli_config_error(&a.err);
+			break;
+		}
+		if (!in)
+			continue;
+		if (c->max_items > 0 && shown == c->max_items) {
+			token_of(e->name, token, sizeof token);
+			json_object_object_add(resp, "NextToken", json_object_new_string(token));
+			break;
+		}
+		rc = list_one(c, &a, &shadow, e, list);
+		shown++;
+	}
+	if (rc == EXIT_OK)
+		rc = out_print(c, resp);
+out:
+	json_object_put(resp);
+	acct_free(&accounts);
+	acct_free(&shadow);
+	admin_free(&a);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* update-user --new-user-name                                            */
+
+/*
+ * Rename the Unix account and record the new name in its profile, under
+ * the account's lock.  The profile is filed by uid, so the rules follow
+ * the account whether or not the second step succeeds; an error then says
+ * exactly what was left.
+ */
+int verb_update_user(struct cli *c)
+{
+	char msg[1024], canon[IAMPW_NAME_MAX + 1], shown_new[IAMPW_NAME_SHOWN];
+	struct iampw_profile p;
+	enum iampw_owner owner;
+	struct admin a;
+	bool taken = false;
+	uid_t uid;
+	gid_t gid;
+	int lockfd = -1, rc;
+
+	iampw_profile_clear(&p);
+	rc = admin_load(c, &a);
+	if (rc == EXIT_OK)
+		rc = admin_user(c, &a, c->user_name);
+	if (rc == EXIT_OK)
+		rc = admin_open_store(c, &a, false);
+	if (rc != EXIT_OK)
+		goto out;
+	iampw_name_display(c->new_user_name, shown_new);
+	if (!iampw_user_name_valid(c->new_user_name)) {
+		rc = cli_error(c, "ValidationError",
+			       "1 validation error detected: Value at 'newUserName' failed to satisfy constraint: "
+			       "Member must have length between 1 and %d", IAMPW_NAME_MAX);
+		goto out;
+	}
+	rc = acct_lookup(c->new_user_name, canon, &uid, &gid, &taken);
+	if (rc != 0 || taken) {
+		rc = rc != 0 ? cli_error(c, "ServiceFailure", "cannot look up the new name: %s",
+					 strerror_r(rc, (char[128]){ 0 }, 128)) :
+		     cli_error(c, "EntityAlreadyExists", "User with name %s already exists.", shown_new);
+		goto out;
+	}
+	if (a.store.dirfd >= 0 &&
+	    (rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
+				   &a.err)) != IAMPW_OK) {
+		rc = rc == IAMPW_E_BUSY ?
+		     cli_error(c, "EntityTemporarilyUnmodifiable",
+			       "User %s cannot be modified while another change to it is in progress.",
+			       a.shown) :
+		     cli_error(c, "ServiceFailure", "%s", a.err.text);
+		goto out;
+	}
+	rc = unixpw_rename(a.name, c->new_user_name, msg, sizeof msg);
+	if (rc != 0) {
+		/* usermod's 8: the user is logged in; 3 and 19: a name it refuses. */
+		rc = cli_error(c, rc == 8 ? "EntityTemporarilyUnmodifiable" :
+				  rc == 3 || rc == 19 ? "ValidationError" : "ServiceFailure",
+			       "cannot rename %s to %s: %s", a.shown, shown_new, msg);
+		goto out;
+	}
+	/* The account is renamed: record the new name in its own profile. */
+	snprintf(a.name, sizeof a.name, "%s", c->new_user_name);
+	a.acct.name = a.name;
+	rc = a.store.dirfd < 0 ? EXIT_OK : admin_profile(c, &a, &p, &owner);
+	if (rc == EXIT_OK && a.store.dirfd >= 0 && owner_is_own(owner)) {
+		snprintf(p.user, sizeof p.user, "%s", a.name);
+		if (iampw_profile_save(&a.store, &p, &a.err) != IAMPW_OK)
+			rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
+	}
+	if (rc != EXIT_OK) {
+		fprintf(stderr, "The account %s is now %s; its login profile still applies to it "
+			"(profiles follow the uid) but records the old name until the next change.\n",
+			a.shown, shown_new);
+		goto out;
+	}
+	cli_audit(c, "user %s: renamed to %s", a.shown, shown_new);
+out:
+	iampw_store_unlock(lockfd);
+	iampw_profile_clear(&p);
+	admin_free(&a);
+	return rc;
+}
