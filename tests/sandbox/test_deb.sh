@@ -27,13 +27,15 @@
 #      (enabled again: purge forgot the profiles), disabled with
 #      pam-auth-update, reinstalled: still disabled; purged: /etc/pam.d
 #      byte-identical again.
+#   6. With common-* edited by hand, the package changes nothing there
+#      and says pam_iampw is not enabled; purge changes nothing either.
 
 # shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/../e2e/e2e.sh"
 
-INSIDE_TESTS=26
+INSIDE_TESTS=32
 
 P0='Kettle+Lamp+Fig7'
 P1='Orbit[Stone]2Yak'
@@ -191,6 +193,24 @@ test_admin_choice() {
 		pam_has_no_iampw
 }
 
+# common-* edited by hand (a module line added): pam-auth-update leaves
+# them alone, postinst says that pam_iampw is not enabled, and purge
+# leaves them alone too.
+test_local_changes() {
+	local rc=0
+	sed -i 's/^\(password[[:space:]].*pam_unix\.so.*\)$/&\npassword optional pam_echo.so/' \
+		/etc/pam.d/common-password && grep -q '^password optional pam_echo\.so$' /etc/pam.d/common-password ||
+		bail_out "cannot edit common-password"
+	pam_snapshot >"$work/pam.before"
+	sha256sum /etc/pam.d/common-* >"$work/common.before"
+	apt_get install3.out install --no-install-recommends "$DEB_FILE" || rc=$?
+	fail_unless "common-* edited by hand: apt-get install succeeds and leaves common-* as they were" \
+		eval "[ $rc -eq 0 ] && sha256sum /etc/pam.d/common-* | cmp -s - '$work/common.before'" ||
+		diag_file "$work/install3.out"
+	fail_unless "postinst says that pam_iampw is not enabled" \
+		grep -q '^pam-iampw: pam_iampw is NOT enabled' "$work/install3.out" || diag_file "$work/install3.out"
+}
+
 inside() {
 	umask 022
 	mkdir -p "$work" "$E2E_WORK" && chmod 0755 "$E2E_WORK" || bail_out "cannot create $work"
@@ -211,6 +231,8 @@ inside() {
 	test_purge first
 	test_admin_choice
 	test_purge second
+	test_local_changes
+	test_purge third
 	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
 	done_testing
 }
