@@ -23,6 +23,10 @@ for tool in git dpkg-buildpackage lintian; do
 	}
 done
 
+git rev-parse --git-dir >/dev/null 2>&1 || {
+	echo "tools/build-deb.sh: $top is not a git checkout (it copies the files git knows)" >&2
+	exit 1
+}
 rm -rf "$src" "$out"
 mkdir -p "$src/pam-iampw" "$out"
 # Only what a clean clone has, plus new files not yet committed: never
