@@ -20,4 +20,5 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	python3 util-linux iproute2 passwd login \
 	expect openssh-server openssh-client sudo \
 	libpwquality1 libcrack2 cracklib-runtime time \
-	gdb procps coreutils
+	gdb procps coreutils \
+	dpkg-dev debhelper lintian

@@ -7,6 +7,8 @@
 #   3. a clang libFuzzer build: make fuzz, FUZZ_SECONDS (default 60) per target
 #   4. docs/RELIABILITY.md rewritten from the logs (tools/reliability-doc.sh)
 #   5. make distcheck (the tarball builds, tests, installs and uninstalls)
+#   6. the Debian package: dpkg-buildpackage, lintian, and
+#      tests/sandbox/test_deb.sh (apt-get install, passwd, apt-get purge)
 # Builds go to build/<name>/ out of the source tree.  Prints one summary
 # line "N passed, N failed" counted from the test logs, and exits 1 when
 # anything failed.  Needs the packages of tools/deps.sh.
@@ -86,6 +88,24 @@ reliability_doc() {
 }
 step reliability-doc reliability_doc
 step distcheck make -C build/default distcheck
+# The Debian package: built from a copy of the tree and checked with
+# lintian, failing on any E: or W: (tools/build-deb.sh, results in
+# build/deb/), then installed, used and purged in the sandbox
+# (tests/sandbox/test_deb.sh, counted below with the other tests).  That
+# test skips when it is given no package: here a missing .deb or a skip
+# fails the step.
+deb_package() {
+	local deb trs=build/default/tests/sandbox/test_deb.sh.trs
+	tools/build-deb.sh || return 1
+	deb=$(ls "$top"/build/deb/pam-iampw_*.deb 2>/dev/null | head -n 1)
+	[ -f "$deb" ] || { echo "tools/build-deb.sh made no build/deb/pam-iampw_*.deb"; return 1; }
+	DEB=$deb make -C build/default check TESTS=tests/sandbox/test_deb.sh || return 1
+	if ! [ -f "$trs" ] || grep -q '^:test-result: SKIP' "$trs"; then
+		echo "tests/sandbox/test_deb.sh did not run"
+		return 1
+	fi
+}
+step deb deb_package
 
 # Count every test case in the automake logs (one .trs per test program,
 # one ":test-result:" line per case), plus each step above.
