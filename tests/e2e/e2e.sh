@@ -256,3 +256,35 @@ RULE_UPPER='it must contain at least one uppercase letter (A-Z)'
 RULE_LOWER='it must contain at least one lowercase letter (a-z)'
 RULE_NUMBER='it must contain at least one number (0-9)'
 RULE_SYMBOL="it must contain at least one symbol ($SYMBOLS)"
+
+# e2e_stack PROFILE...: inside the sandbox, make pam-auth-update enable
+# exactly these profiles of /usr/share/pam-configs and disable every other
+# one, so that the stack is the caller's choice and never the host's
+# (a host with libpam-pwquality enabled puts pam_pwquality first:
+# TESTING.md).  A copy of /etc/pam.d/common-* with local edits, which
+# pam-auth-update refuses to merge, is rebuilt from Debian's templates
+# (--force).  pam-auth-update's output goes to $E2E_WORK/stack.out.
+e2e_stack() {
+	local p out=$E2E_WORK/stack.out want=" $* "
+	local -a others=()
+	for p in /usr/share/pam-configs/*; do
+		p=${p##*/}
+		case $want in *" $p "*) ;; *) others+=("$p") ;; esac
+	done
+	mkdir -p "$E2E_WORK" || return 1
+	DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable "$@" \
+		${others[0]+--disable "${others[@]}"} </dev/null >"$out" 2>&1 || return 1
+	if grep -q 'Local modifications' "$out"; then
+		DEBIAN_FRONTEND=noninteractive pam-auth-update --package --force --enable "$@" \
+			${others[0]+--disable "${others[@]}"} </dev/null >>"$out" 2>&1 || return 1
+	fi
+	# Exactly the wanted profiles are recorded as enabled.
+	[ "$(e2e_enabled_profiles)" = "$(printf '%s\n' "$@" | sort -u)" ]
+}
+
+# The profiles pam-auth-update has enabled (from its saved stacks in
+# /var/lib/pam), one per line, sorted.
+e2e_enabled_profiles() {
+	sed -n 's/^Module: //p' /var/lib/pam/auth /var/lib/pam/account /var/lib/pam/password \
+		/var/lib/pam/session 2>/dev/null | grep -vx null | sort -u
+}
