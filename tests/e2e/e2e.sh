@@ -100,15 +100,23 @@ E2E_WORK=/run/e2e
 STATE=/var/lib/iampw
 ADMIN=/usr/sbin/iampw-admin
 
-# e2e_setup USER...: checks that pam_iampw is installed, completes the
-# su and sudo services, makes the work directory, an auth-only service
-# for checking passwords, and fresh accounts USER... (bash as shell, a
-# home).  Bails out on failure.
+# e2e_setup USER...: checks that pam_iampw is installed, builds the
+# stack (e2e_stack unix iampw iampw-commit; not with E2E_KEEP_STACK=1),
+# completes the su and sudo services, makes the work directory, an
+# auth-only service for checking passwords, and fresh accounts USER...
+# (bash as shell, a home).  Bails out on failure.
 e2e_setup() {
 	local u svc
 	umask 022
 	[ "${SANDBOX_INSTALLED:-}" = 1 ] || bail_out "not in sandbox.sh --install"
 	[ -x "$ADMIN" ] || bail_out "$ADMIN is not installed"
+	# The stack is the tests' own, never the host's (TESTING.md): exactly
+	# the profiles unix, iampw and iampw-commit, unless the caller built
+	# its own stack with pam-auth-update and set E2E_KEEP_STACK=1.
+	if [ -z "${E2E_KEEP_STACK:-}" ]; then
+		e2e_stack unix iampw iampw-commit ||
+			bail_out "pam-auth-update did not enable exactly unix, iampw, iampw-commit: $(tail -n 5 "$E2E_WORK/stack.out" 2>/dev/null)"
+	fi
 	grep -q '^password.*pam_iampw\.so' /etc/pam.d/common-password ||
 		bail_out "pam_iampw is not in /etc/pam.d/common-password"
 	if ! mkdir -p "$E2E_WORK" || ! chmod 0755 "$E2E_WORK"; then

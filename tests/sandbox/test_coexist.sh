@@ -206,7 +206,7 @@ inside() {
 	stack /etc/pam.d/common-password password >"$cout"
 	check "$v: common-password: $(peer_modules "$v" | sed 's/ /, /g')${profiles[1]:+ in front, }pam_iampw's check, pam_unix" \
 		'peers_in_front $v'
-	e2e_setup alice bob
+	E2E_KEEP_STACK=1 e2e_setup alice bob
 
 	policy 12 --allow-users-to-change-password
 	rc=$?
