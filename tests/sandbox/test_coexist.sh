@@ -12,6 +12,9 @@
 #              benchmark's pwquality.conf, and the custom profiles
 #              pwhistory (remember=24 use_authtok) and faillock +
 #              faillock_notify that it tells administrators to write
+#   after      the other order, written by hand as pam_iampw(8) says: a
+#              profile that puts pam_pwquality.so use_authtok after
+#              pam_iampw (priority 300)
 #
 # In each: `make install` says what will happen to the modules there;
 # pam_iampw is enabled by the README's command (pam-auth-update --enable
@@ -27,6 +30,9 @@
 #   - a password both refuse never reaches pam_iampw;
 #   - on the plain host, pam_iampw's own tries: the same answers end with
 #     the password stored on its second try;
+#   - in the other order (after), pam_iampw asks first, with its tries,
+#     and the password it approved is refused by pwquality, which asks
+#     for nothing: nothing is stored;
 # and pam-auth-update --remove iampw iampw-commit restores common-* byte
 # for byte.  The build must be configured for the system, as for
 # tests/e2e/ (else the test is skipped).
@@ -37,7 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../e2e/e2e.sh"
 
 # COEXIST_VARIANTS picks some of them (e.g. while debugging).
-VARIANTS=${COEXIST_VARIANTS:-plain pwquality passwdqc cis}
+VARIANTS=${COEXIST_VARIANTS:-plain pwquality passwdqc cis after}
 # Results of each variant's sandbox run.
 PER_VARIANT=14
 
@@ -103,11 +109,26 @@ write_cis() {
 	EOF
 }
 
+# pam_pwquality after pam_iampw, told to take the password pam_iampw
+# approved (pam_iampw(8), "Stacks written by hand").
+write_after() {
+	cat >/usr/share/pam-configs/pwquality-after <<-'EOF'
+		Name: pam_pwquality after pam_iampw, on its password (test)
+		Default: no
+		Priority: 300
+		Password-Type: Primary
+		Password:
+		    requisite pam_pwquality.so use_authtok
+		Password-Initial:
+		    requisite pam_pwquality.so use_authtok
+	EOF
+}
+
 # What each module of the password stack is called in common-password.
 peer_modules() {
 	case $1 in
 	plain) ;;
-	pwquality) echo pam_pwquality.so ;;
+	pwquality | after) echo pam_pwquality.so ;;
 	passwdqc) echo pam_passwdqc.so ;;
 	cis) echo pam_pwquality.so pam_pwhistory.so ;;
 	esac
@@ -133,7 +154,13 @@ peers_in_front() {
 	[ -n "$c" ] && [ -n "$u" ] && [ "$c" -lt "$u" ] || return 1
 	for m in $(peer_modules "$1"); do
 		p=$(line_of "$m")
-		[ -n "$p" ] && [ "$p" -lt "$c" ] || return 1
+		if [ "$1" = after ]; then
+			[ -n "$p" ] && [ "$p" -gt "$c" ] && [ "$p" -lt "$u" ] || return 1
+			stack /etc/pam.d/common-password password | sed -n "${p}p" |
+				grep -Eq ' use_authtok( |$)' || return 1
+		else
+			[ -n "$p" ] && [ "$p" -lt "$c" ] || return 1
+		fi
 		[ "$(stack /etc/pam.d/common-password password | grep -c " $m")" -eq 1 ] || return 1
 	done
 }
@@ -141,7 +168,7 @@ peers_in_front() {
 # What the other module says when it refuses USERPW.
 peer_says_user() {
 	case $1 in
-	pwquality | cis) says 'BAD PASSWORD: The password contains the user name in some form' ;;
+	pwquality | cis | after) says 'BAD PASSWORD: The password contains the user name in some form' ;;
 	passwdqc) says 'Weak password: ' ;;
 	esac
 }
@@ -171,6 +198,10 @@ inside() {
 		write_cis || bail_out "cannot write the CIS profiles"
 		profiles+=(pwquality pwhistory faillock faillock_notify)
 		;;
+	after)
+		write_after || bail_out "cannot write the pwquality-after profile"
+		profiles+=(pwquality-after)
+		;;
 	*) bail_out "unknown variant $v" ;;
 	esac
 
@@ -190,7 +221,7 @@ inside() {
 			'[ $rc -eq 0 ]' 'says "pam-auth-update --enable iampw iampw-commit"' \
 			'! says "already has"'
 	else
-		check "$v: make install names the modules already there and says they stay in front" \
+		check "$v: make install names the modules already there and says none is disabled" \
 			'[ $rc -eq 0 ]' 'says "pam-auth-update --enable iampw iampw-commit"' \
 			'says "already has: $(peer_modules $v)."' \
 			'says "disables none of them"' 'says "COEXISTING WITH OTHER PASSWORD MODULES"'
@@ -204,8 +235,13 @@ inside() {
 		'[ $rc -eq 0 ]' \
 		'[ "$(e2e_enabled_profiles)" = "$(printf "%s\n" "${profiles[@]}" iampw iampw-commit | sort)" ]'
 	stack /etc/pam.d/common-password password >"$cout"
-	check "$v: common-password: $(peer_modules "$v" | sed 's/ /, /g')${profiles[1]:+ in front, }pam_iampw's check, pam_unix" \
-		'peers_in_front $v'
+	if [ "$v" = after ]; then
+		check "$v: common-password: pam_iampw's check, pam_pwquality.so use_authtok, pam_unix" \
+			'peers_in_front $v'
+	else
+		check "$v: common-password: $(peer_modules "$v" | sed 's/ /, /g')${profiles[1]:+ in front, }pam_iampw's check, pam_unix" \
+			'peers_in_front $v'
+	fi
 	E2E_KEEP_STACK=1 e2e_setup alice bob
 
 	policy 12 --allow-users-to-change-password
@@ -227,6 +263,19 @@ inside() {
 			'authenticates alice "$USERPW"' '! authenticates alice "$IAMBAD"'
 		check "$v: (no other module: nothing stored skipped one)" '[ "$(shadow_hash alice)" != "$h" ]'
 		cur=$USERPW
+	elif [ "$v" = after ]; then
+		check "$v: pam_iampw asks first: the password IAM refuses, in its words, then its next try" \
+			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1' \
+			'[ "${CONV_PROMPTS#current new retype new retype}" != "$CONV_PROMPTS" ]'
+		check "$v: pwquality refuses the one pam_iampw approved, in its words, and asks for nothing" \
+			'peer_says_user $v' '[ "$CONV_PROMPTS" = "current new retype new retype" ]'
+		check "$v: nothing stored: not the refused one, not the one pwquality refused" \
+			'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]' \
+			'! authenticates alice "$USERPW"' '! authenticates alice "$IAMBAD"' \
+			'authenticates alice "$P0"'
+		for cur in "$P0" "$USERPW" "$IAMBAD"; do
+			authenticates alice "$cur" && break
+		done
 	else
 		check "$v: a password the other module accepted and IAM refuses: pam_iampw's words, once" \
 			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1'
@@ -246,8 +295,18 @@ inside() {
 
 	# -- the other module refuses what IAM accepts ----------------------------
 	h=$(shadow_hash alice)
-	E2E_CURRENT=$cur E2E_NEW=$USERPW2$'\n'$GOOD conv -- runuser -u alice -- passwd
-	if [ "$v" = plain ]; then
+	if [ "$v" = after ]; then
+		E2E_CURRENT=$cur E2E_NEW=$GOOD conv -- runuser -u alice -- passwd
+	else
+		E2E_CURRENT=$cur E2E_NEW=$USERPW2$'\n'$GOOD conv -- runuser -u alice -- passwd
+	fi
+	if [ "$v" = after ]; then
+		check "$v: a password both accept is stored, on pam_iampw's first try" \
+			'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype" ]' \
+			'authenticates alice "$GOOD"' '[ "$(shadow_hash alice)" != "$h" ]'
+		check "$v: (nothing refused it)" '! says "$MSG_POLICY"' '! says "BAD PASSWORD"'
+		cur=$GOOD
+	elif [ "$v" = plain ]; then
 		check "$v: with no other module, a password IAM accepts is stored at once" \
 			'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype" ]' \
 			'authenticates alice "$USERPW2"'
@@ -267,10 +326,10 @@ inside() {
 	# -- a password both refuse -----------------------------------------------
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$cur E2E_NEW=$WEAK conv -- runuser -u alice -- passwd
-	if [ "$v" = plain ]; then
+	if [ "$v" = plain ] || [ "$v" = after ]; then
 		check "$v: a weak password: pam_iampw's message with every failed rule, on each of its 3 tries" \
 			'has_line "${MSG_POLICY}it must be at least 12 characters long." 3' \
-			'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]'
+			'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]' '! says "BAD PASSWORD"'
 	else
 		check "$v: a weak password: the other module refuses it first, pam_iampw never sees it" \
 			'peer_says_weak $v' '! says "$MSG_POLICY"' '[ "$CONV_EXIT" != 0 ]' \
