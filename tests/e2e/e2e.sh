@@ -269,9 +269,11 @@ RULE_SYMBOL="it must contain at least one symbol ($SYMBOLS)"
 # exactly these profiles of /usr/share/pam-configs and disable every other
 # one, so that the stack is the caller's choice and never the host's
 # (a host with libpam-pwquality enabled puts pam_pwquality first:
-# TESTING.md).  A copy of /etc/pam.d/common-* with local edits, which
-# pam-auth-update refuses to merge, is rebuilt from Debian's templates
-# (--force).  pam-auth-update's output goes to $E2E_WORK/stack.out.
+# TESTING.md).  A copy of /etc/pam.d/common-* with local edits that
+# pam-auth-update cannot merge (it says so, or silently writes nothing
+# when a file lacks its markers) is rebuilt from Debian's templates
+# (--force, which leaves common-*.pam-old copies in the sandbox's
+# /etc/pam.d).  pam-auth-update's output goes to $E2E_WORK/stack.out.
 e2e_stack() {
 	local p out=$E2E_WORK/stack.out want=" $* "
 	local -a others=()
@@ -282,12 +284,27 @@ e2e_stack() {
 	mkdir -p "$E2E_WORK" || return 1
 	DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable "$@" \
 		${others[0]+--disable "${others[@]}"} </dev/null >"$out" 2>&1 || return 1
-	if grep -q 'Local modifications' "$out"; then
+	if grep -q 'Local modifications' "$out" || ! e2e_stack_managed ||
+		[ "$(e2e_enabled_profiles)" != "$(printf '%s\n' "$@" | sort -u)" ]; then
 		DEBIAN_FRONTEND=noninteractive pam-auth-update --package --force --enable "$@" \
 			${others[0]+--disable "${others[@]}"} </dev/null >>"$out" 2>&1 || return 1
 	fi
-	# Exactly the wanted profiles are recorded as enabled.
-	[ "$(e2e_enabled_profiles)" = "$(printf '%s\n' "$@" | sort -u)" ]
+	# Every file is pam-auth-update's, and exactly the wanted profiles are
+	# recorded as enabled.
+	e2e_stack_managed && [ "$(e2e_enabled_profiles)" = "$(printf '%s\n' "$@" | sort -u)" ]
+}
+
+# Each /etc/pam.d/common-* file has pam-auth-update's four markers, so it
+# is written from the enabled profiles.
+e2e_stack_managed() {
+	local t
+	for t in auth account password session session-noninteractive; do
+		[ "$(grep -c -e '^# here are the per-package modules (the "Primary" block)' \
+			-e "^# here's the fallback if no module succeeds" \
+			-e '^# and here are more per-package modules (the "Additional" block)' \
+			-e '^# end of pam-auth-update config' "/etc/pam.d/common-$t" 2>/dev/null)" -eq 4 ] ||
+			return 1
+	done
 }
 
 # The profiles pam-auth-update has enabled (from its saved stacks in

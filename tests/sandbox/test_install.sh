@@ -24,6 +24,8 @@
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
+# For e2e_stack only.
+. "$here/../e2e/e2e.sh"
 
 # Results printed by the first sandbox run, the second, then outside.
 INSIDE_TESTS=53
@@ -286,24 +288,9 @@ unchanged() {
 # The copy's stack as on a plain Debian host: pam-auth-update enables the
 # profile unix alone, whatever this host enables (a host with
 # libpam-pwquality puts pam_pwquality first: TESTING.md; the stacks of
-# such hosts are tests/sandbox/test_coexist.sh's).  --force only when the
-# copy has local edits that pam-auth-update cannot merge.
+# such hosts are tests/sandbox/test_coexist.sh's).  e2e_stack: tests/e2e/e2e.sh.
 plain_stack() {
-	local p out=$work/plain-stack.out
-	local -a others=()
-	for p in /usr/share/pam-configs/*; do
-		p=${p##*/}
-		[ "$p" = unix ] || others+=("$p")
-	done
-	DEBIAN_FRONTEND=noninteractive timeout 60 pam-auth-update --package --enable unix \
-		${others[0]+--disable "${others[@]}"} </dev/null >"$out" 2>&1 || return 1
-	if grep -q 'Local modifications' "$out"; then
-		DEBIAN_FRONTEND=noninteractive timeout 60 pam-auth-update --package --force \
-			--enable unix ${others[0]+--disable "${others[@]}"} </dev/null >>"$out" 2>&1 ||
-			return 1
-	fi
-	[ "$(sed -n 's/^Module: //p' /var/lib/pam/auth /var/lib/pam/account \
-		/var/lib/pam/password /var/lib/pam/session | grep -vx null | sort -u)" = unix ]
+	e2e_stack unix || { diag_file "$E2E_WORK/stack.out"; return 1; }
 }
 
 test_pam_auth_update() {
