@@ -1,7 +1,7 @@
 #!/bin/bash
 # The README's first quick-start command (Debian 12, as root):
 #
-#   tools/demo.sh
+#   tools/demo.sh [--pwquality]
 #
 # installs the dependencies (tools/deps.sh), builds pam_iampw out of tree
 # in build/demo, and then shows it at work on a throwaway copy of this
@@ -12,6 +12,14 @@
 # forces the change and refuses a weak and a reused password, login warns
 # before expiry, makes an expired password be changed, and refuses a
 # hard-expired one.  Nothing on the host changes; the sandbox checks that.
+#
+# The sandbox's PAM stack is built by the demo, never inherited: whatever
+# profiles this host enables (libpam-pwquality, libpam-passwdqc, ...),
+# pam-auth-update enables exactly unix, iampw and iampw-commit in the copy.
+# With --pwquality, a last part shows pam_iampw next to libpam-pwquality
+# (pam_iampw(8), "COEXISTING WITH OTHER PASSWORD MODULES"): its profile
+# enabled first, then pam_iampw's, a password change through both, and
+# pam-auth-update --remove restoring the files byte for byte.
 #
 # Exit status 0 when every step behaved as narrated; 1 when one did not
 # (the step says what was expected); 2 when the demo could not run.
@@ -42,7 +50,7 @@ inside() {
 	. "$top/tests/lib.sh"
 	. "$top/tests/e2e/e2e.sh"
 	PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-	local failed=0 rc h
+	local failed=0 rc h with_pwquality=${1:-}
 	local P0='Kettle+Lamp+Fig7' P1='Orbit[Stone]2Yak' P2='Quill=Marsh=9Tan' P3='Violet{Cask}8Rue'
 	local WEAK='summer' POLICY_FLAGS
 
@@ -90,9 +98,64 @@ inside() {
 		conversation
 	}
 
+	# --pwquality: the same host with libpam-pwquality enabled.
+	pwquality_part() {
+		local Q1='Alicealice#ali1' Q2='Gx7Rq2LmztWp9K' Q3='Nectar|Brim|3Owl+Fern' f cur diffs=""
+		say "9. The same host with libpam-pwquality, as CIS-hardened hosts have it"
+		echo "   pam_iampw is taken out again, pwquality's profile enabled, and then"
+		echo "   pam_iampw's, by the README's command:"
+		if ! e2e_stack unix pwquality; then
+			verify "pam-auth-update enabled pwquality" false
+			return
+		fi
+		mkdir -p "$E2E_WORK/before-iampw" && cp -p /etc/pam.d/common-* "$E2E_WORK/before-iampw/"
+		run pam-auth-update --enable iampw iampw-commit
+		verify "both are enabled" '[ $rc -eq 0 ]' \
+			'[ "$(e2e_enabled_profiles | tr "\n" " ")" = "iampw iampw-commit pwquality unix " ]'
+		grep -v '^#' /etc/pam.d/common-password | sed '/^[[:space:]]*$/d' | show
+		echo "   pwquality (priority 1024) stays in front of pam_iampw (512): it asks for the"
+		echo "   new password and checks it first, with its own three tries.  pam_iampw then"
+		echo "   checks the password pwquality approved, once: if IAM's rules refuse it,"
+		echo "   the change ends, so no password that pwquality did not see can be stored."
+		echo "   alice offers one with her user name in it (IAM's rules accept it, pwquality"
+		echo "   does not), then one without a symbol (pwquality accepts it, IAM does not),"
+		echo "   then a good one."
+		h=$(shadow_hash alice)
+		E2E_CURRENT=$P3 E2E_NEW=$Q1$'\n'$Q2$'\n'$Q3 conv_shown -- runuser -u alice -- passwd
+		verify "pwquality refused the first, in its own words, and asked again" \
+			'says "BAD PASSWORD: The password contains the user name in some form"'
+		verify "pam_iampw refused the second, which pwquality had approved, in its words" \
+			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1'
+		verify "and asked nothing more: the change ended, nothing was stored" \
+			'[ "$CONV_EXIT" != 0 ]' '[ "$CONV_PROMPTS" = "current new new retype" ]' \
+			'[ "$(shadow_hash alice)" = "$h" ]' 'authenticates alice "$P3"'
+		echo "   She runs passwd again, with a password both accept:"
+		for cur in "$P3" "$Q2" "$Q3"; do
+			authenticates alice "$cur" && break
+		done
+		E2E_CURRENT=$cur E2E_NEW=$Q3 conv_shown -- runuser -u alice -- passwd
+		verify "it is stored" '[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$Q3"' \
+			'[ "$(shadow_hash alice)" != "$h" ]'
+		echo "   Removing pam_iampw gives back the files exactly as they were:"
+		run pam-auth-update --remove iampw iampw-commit
+		for f in common-auth common-account common-password common-session \
+			common-session-noninteractive; do
+			cmp -s "$E2E_WORK/before-iampw/$f" "/etc/pam.d/$f" || diffs="$diffs $f"
+		done
+		verify "every /etc/pam.d/common-* file is byte-identical to before the enable" \
+			'[ $rc -eq 0 ]' '[ -z "$diffs" ]' \
+			'[ "$(e2e_enabled_profiles | tr "\n" " ")" = "pwquality unix " ]'
+	}
+
 	say "0. A host with pam_iampw installed"
-	echo "   This is a private copy of this host, where \`make install\` and"
-	echo "   \`pam-auth-update --enable iampw iampw-commit\` just ran.  The password stack:"
+	echo "   This is a private copy of this host, where \`make install\` just ran and"
+	echo "   pam-auth-update enabled exactly the profiles unix, iampw and iampw-commit"
+	echo "   (whatever this host itself enables).  The password stack:"
+	if ! e2e_stack unix iampw iampw-commit; then
+		sed 's/^/      /' "$E2E_WORK/stack.out"
+		echo "   demo: pam-auth-update could not build that stack"
+		return 1
+	fi
 	e2e_setup alice bob
 	grep -v '^#' /etc/pam.d/common-password | sed '/^[[:space:]]*$/d' | show
 	echo "   Two users: alice, and bob, who will run su."
@@ -186,6 +249,8 @@ inside() {
 		echo "   (this sandbox has no syslog receiver)"
 	fi
 
+	if [ -n "$with_pwquality" ]; then pwquality_part; fi
+
 	echo
 	if [ "$failed" -ne 0 ]; then
 		printf '%s%d step(s) did not behave as narrated.%s\n' "$R" "$failed" "$N"
@@ -237,10 +302,12 @@ outside() {
 		make -C "$build" -j"$(nproc)"
 
 	say "Starting a throwaway copy of this host (tests/sandbox/sandbox.sh --install)"
-	echo "Inside it, \`make install\` and \`pam-auth-update --enable iampw iampw-commit\`"
-	echo "put pam_iampw into /etc/pam.d/common-*; every file written lands in private copies."
+	echo "Inside it, \`make install\` puts pam_iampw in place and pam-auth-update enables"
+	echo "exactly the profiles the demo shows (this host's own choice of profiles does not"
+	echo "matter); every file written lands in private copies."
 	errf=$top/build/demo-sandbox.log
-	top_builddir=$build tests/sandbox/sandbox.sh --install "$top/tools/demo.sh" --inside 2>"$errf"
+	top_builddir=$build tests/sandbox/sandbox.sh --install "$top/tools/demo.sh" --inside \
+		${with_pwquality:+--pwquality} 2>"$errf"
 	rc=$?
 	echo
 	if [ "$rc" -eq 124 ] || [ "$(tail -n 1 "$errf")" != "sandbox: host unchanged" ]; then
@@ -264,7 +331,20 @@ outside() {
 
 if [ "${1:-}" = --inside ]; then
 	[ "${SANDBOX:-}" = 1 ] || die "--inside runs only inside tests/sandbox/sandbox.sh"
-	inside
+	inside "${2:-}"
 	exit $?
 fi
+with_pwquality=""
+case ${1:-} in
+"") ;;
+--pwquality) with_pwquality=1 ;;
+-h | --help)
+	echo "usage: tools/demo.sh [--pwquality]"
+	exit 0
+	;;
+*)
+	echo "usage: tools/demo.sh [--pwquality]" >&2
+	exit 2
+	;;
+esac
 outside

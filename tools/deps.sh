@@ -22,3 +22,32 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	libpwquality1 libcrack2 cracklib-runtime time \
 	gdb procps coreutils \
 	dpkg-dev debhelper lintian
+
+# The password-quality modules a hardened host already runs (SPEC §5.5):
+# the coexistence tests and the demo enable their pam-auth-update profiles
+# inside the sandbox only.  Their postinst runs `pam-auth-update
+# --package`, which enables a new profile marked "Default: yes" on this
+# host; so each profile this run brings in is disabled again at once
+# (--disable also marks it as seen: no later pam-auth-update run turns it
+# on), and /etc/pam.d/common-* must come out byte for byte as they went in.
+# A peer that was installed before is left as the administrator had it.
+peer_pkgs="" peer_profiles=""
+for peer in libpam-pwquality:pwquality libpam-passwdqc:passwdqc; do
+	if ! dpkg-query -W -f='${Status}\n' "${peer%%:*}" 2>/dev/null | grep -qx 'install ok installed'; then
+		peer_pkgs="$peer_pkgs ${peer%%:*}"
+		peer_profiles="$peer_profiles ${peer#*:}"
+	fi
+done
+if [ -n "$peer_pkgs" ]; then
+	pam_before=$(sha256sum /etc/pam.d/common-* 2>&1)
+	# shellcheck disable=SC2086 # word lists on purpose
+	apt-get install -y -q --no-install-recommends --no-upgrade $peer_pkgs
+	# shellcheck disable=SC2086
+	pam-auth-update --package --disable $peer_profiles </dev/null
+	if [ "$(sha256sum /etc/pam.d/common-* 2>&1)" != "$pam_before" ]; then
+		echo "tools/deps.sh: installing$peer_pkgs changed /etc/pam.d/common-*;" >&2
+		echo "tools/deps.sh: check them, and run 'pam-auth-update' to choose the profiles you want" >&2
+		exit 1
+	fi
+	echo "tools/deps.sh: installed$peer_pkgs; their PAM profiles (${peer_profiles# }) are left disabled on this host"
+fi

@@ -100,15 +100,23 @@ E2E_WORK=/run/e2e
 STATE=/var/lib/iampw
 ADMIN=/usr/sbin/iampw-admin
 
-# e2e_setup USER...: checks that pam_iampw is installed, completes the
-# su and sudo services, makes the work directory, an auth-only service
-# for checking passwords, and fresh accounts USER... (bash as shell, a
-# home).  Bails out on failure.
+# e2e_setup USER...: checks that pam_iampw is installed, builds the
+# stack (e2e_stack unix iampw iampw-commit; not with E2E_KEEP_STACK=1),
+# completes the su and sudo services, makes the work directory, an
+# auth-only service for checking passwords, and fresh accounts USER...
+# (bash as shell, a home).  Bails out on failure.
 e2e_setup() {
 	local u svc
 	umask 022
 	[ "${SANDBOX_INSTALLED:-}" = 1 ] || bail_out "not in sandbox.sh --install"
 	[ -x "$ADMIN" ] || bail_out "$ADMIN is not installed"
+	# The stack is the tests' own, never the host's (TESTING.md): exactly
+	# the profiles unix, iampw and iampw-commit, unless the caller built
+	# its own stack with pam-auth-update and set E2E_KEEP_STACK=1.
+	if [ -z "${E2E_KEEP_STACK:-}" ]; then
+		e2e_stack unix iampw iampw-commit ||
+			bail_out "pam-auth-update did not enable exactly unix, iampw, iampw-commit: $(tail -n 5 "$E2E_WORK/stack.out" 2>/dev/null)"
+	fi
 	grep -q '^password.*pam_iampw\.so' /etc/pam.d/common-password ||
 		bail_out "pam_iampw is not in /etc/pam.d/common-password"
 	if ! mkdir -p "$E2E_WORK" || ! chmod 0755 "$E2E_WORK"; then
@@ -256,3 +264,52 @@ RULE_UPPER='it must contain at least one uppercase letter (A-Z)'
 RULE_LOWER='it must contain at least one lowercase letter (a-z)'
 RULE_NUMBER='it must contain at least one number (0-9)'
 RULE_SYMBOL="it must contain at least one symbol ($SYMBOLS)"
+
+# e2e_stack PROFILE...: inside the sandbox, make pam-auth-update enable
+# exactly these profiles of /usr/share/pam-configs and disable every other
+# one, so that the stack is the caller's choice and never the host's
+# (a host with libpam-pwquality enabled puts pam_pwquality first:
+# TESTING.md).  A copy of /etc/pam.d/common-* with local edits that
+# pam-auth-update cannot merge (it says so, or silently writes nothing
+# when a file lacks its markers) is rebuilt from Debian's templates
+# (--force, which leaves common-*.pam-old copies in the sandbox's
+# /etc/pam.d).  pam-auth-update's output goes to $E2E_WORK/stack.out.
+e2e_stack() {
+	local p out=$E2E_WORK/stack.out want=" $* "
+	local -a others=()
+	for p in /usr/share/pam-configs/*; do
+		p=${p##*/}
+		case $want in *" $p "*) ;; *) others+=("$p") ;; esac
+	done
+	mkdir -p "$E2E_WORK" || return 1
+	DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable "$@" \
+		${others[0]+--disable "${others[@]}"} </dev/null >"$out" 2>&1 || return 1
+	if grep -q 'Local modifications' "$out" || ! e2e_stack_managed ||
+		[ "$(e2e_enabled_profiles)" != "$(printf '%s\n' "$@" | sort -u)" ]; then
+		DEBIAN_FRONTEND=noninteractive pam-auth-update --package --force --enable "$@" \
+			${others[0]+--disable "${others[@]}"} </dev/null >>"$out" 2>&1 || return 1
+	fi
+	# Every file is pam-auth-update's, and exactly the wanted profiles are
+	# recorded as enabled.
+	e2e_stack_managed && [ "$(e2e_enabled_profiles)" = "$(printf '%s\n' "$@" | sort -u)" ]
+}
+
+# Each /etc/pam.d/common-* file has pam-auth-update's four markers, so it
+# is written from the enabled profiles.
+e2e_stack_managed() {
+	local t
+	for t in auth account password session session-noninteractive; do
+		[ "$(grep -c -e '^# here are the per-package modules (the "Primary" block)' \
+			-e "^# here's the fallback if no module succeeds" \
+			-e '^# and here are more per-package modules (the "Additional" block)' \
+			-e '^# end of pam-auth-update config' "/etc/pam.d/common-$t" 2>/dev/null)" -eq 4 ] ||
+			return 1
+	done
+}
+
+# The profiles pam-auth-update has enabled (from its saved stacks in
+# /var/lib/pam), one per line, sorted.
+e2e_enabled_profiles() {
+	sed -n 's/^Module: //p' /var/lib/pam/auth /var/lib/pam/account /var/lib/pam/password \
+		/var/lib/pam/session 2>/dev/null | grep -vx null | sort -u
+}

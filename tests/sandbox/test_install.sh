@@ -24,6 +24,8 @@
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
+# For e2e_stack only.
+. "$here/../e2e/e2e.sh"
 
 # Results printed by the first sandbox run, the second, then outside.
 INSIDE_TESTS=53
@@ -283,8 +285,17 @@ unchanged() {
 	done
 }
 
+# The copy's stack as on a plain Debian host: pam-auth-update enables the
+# profile unix alone, whatever this host enables (a host with
+# libpam-pwquality puts pam_pwquality first: TESTING.md; the stacks of
+# such hosts are tests/sandbox/test_coexist.sh's).  e2e_stack: tests/e2e/e2e.sh.
+plain_stack() {
+	e2e_stack unix || { diag_file "$E2E_WORK/stack.out"; return 1; }
+}
+
 test_pam_auth_update() {
 	local f out=$work/pam-auth-update.out
+	plain_stack || bail_out "pam-auth-update could not enable the profile unix alone"
 	mkdir -p "$work/before"
 	cp -p /etc/pam.d/common-* "$work/before/"
 	DEBIAN_FRONTEND=noninteractive timeout 60 \
