@@ -39,8 +39,8 @@
 #define REACHED_TEXT "PT-REACHED"
 
 /*
- * The accounts every program sees.  alice's GECOS carries a full name for
- * the identity rule; bob's primary group and alice's membership test
+ * The accounts every program sees.  alice's and elodie's GECOS carry full
+ * names for the identity rule (elodie's needs Unicode case folding); bob's primary group and alice's membership test
  * [scope] group=.
  */
 static const char passwd_text[] =
@@ -49,13 +49,15 @@ static const char passwd_text[] =
 	"alice:x:1001:1001:Alice Smith,,,:/home/alice:/bin/bash\n"
 	"bob:x:1002:2000:Bob Jones,,,:/home/bob:/bin/bash\n"
 	"carol:x:1003:1003:Carol White,,,:/home/carol:/bin/bash\n"
-	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n";
+	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n"
+	"elodie:x:1005:1005:\xc3\x89lodie Martin,,,:/home/elodie:/bin/bash\n";
 static const char group_text[] =
 	"root:x:0:\n"
 	"sysacct:x:999:\n"
 	"alice:x:1001:\n"
 	"carol:x:1003:\n"
 	"dave:x:1004:\n"
+	"elodie:x:1005:\n"
 	PT_GROUP ":x:2000:alice\n";
 
 /* The program's private temp dir (set in the re-executed program). */

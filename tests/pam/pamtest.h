@@ -32,6 +32,7 @@
 #define PT_UID_BOB 1002    /* primary group "iamusers" */
 #define PT_UID_CAROL 1003  /* in no group but her own */
 #define PT_UID_DAVE 1004
+#define PT_UID_ELODIE 1005 /* GECOS "\xc3\x89lodie Martin,,," (UTF-8) */
 #define PT_GROUP "iamusers"
 
 /* What the default iampw.conf of a fixture says: fast history hashes. */

@@ -518,6 +518,24 @@ static void identity_rules(void **state)
 		       PROMPTS, 0);
 }
 
+/* The full name under Unicode case folding: "élodie martin" is "Élodie Martin". */
+static void identity_rule_folds_unicode(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	pt_profile(f, "elodie", PT_UID_ELODIE, 10, false);
+	chauthtok(f, "passwd", "elodie", PT_UID_ELODIE, 0,
+		  ANSWERS("\xc3\xa9lodie martin", "\xc3\xa9lodie martin", GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	pt_assert_conv(&r,
+		       PROMPTS, PAM_ERROR_MSG,
+		       MSG_PREFIX CLAUSE_TYPES
+		       "; it must not be the same as the user's full name.",
+		       PROMPTS, 0);
+}
+
 static void retry_three_rounds(void **state)
 {
 	struct pt_fx *f = *state;
@@ -1116,6 +1134,7 @@ int main(int argc, char **argv)
 		T(self_change_clears_reset_required),
 		T(every_failed_rule_in_one_message),
 		T(identity_rules),
+		T(identity_rule_folds_unicode),
 		T(retry_three_rounds),
 		T(retry_one_round),
 		T(retry_then_success),

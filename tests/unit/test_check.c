@@ -544,19 +544,88 @@ static void test_user_name_any_case(void **state)
 	assert_int_equal(check_id(&id6, "alice"), IAMPW_R_TOO_SHORT);
 }
 
-/* The fold is ASCII only and never the locale's (no Turkish dotless i). */
-static void test_fold_is_ascii_only(void **state)
+/*
+ * Full Unicode case folding (SPEC §4.3), never the locale's: no Turkish
+ * rules, so 'I' folds to 'i' and U+0130 (dotted capital I) to "i" + U+0307.
+ */
+static void test_fold_is_unicode(void **state)
 {
 	struct iampw_identity ii = { "iiiiii", NULL, NULL };
 	struct iampw_identity emile = { "\xc3\xa9mile1", NULL, NULL };
 
 	assert_int_equal(check_id(&ii, "IIIIII"), IAMPW_R_IS_USER_NAME);
-	/* "ÉMILE1" is not folded to "émile1". */
-	assert_int_equal(check_id(&emile, "\xc3\x89MILE1"), 0);
+	/* Dotless i (U+0131) and dotted capital I (U+0130) are other letters. */
+	assert_int_equal(check_id(&ii, "\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1"), 0);
+	assert_int_equal(check_id(&ii, "\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0"), 0);
+	/* "ÉMILE1" folds to "émile1". */
+	assert_int_equal(check_id(&emile, "\xc3\x89MILE1"), IAMPW_R_IS_USER_NAME);
 	assert_int_equal(check_id(&emile, "\xc3\xa9MILE1"), IAMPW_R_IS_USER_NAME);
+	/* "E" + U+0301 is not normalised to "É": compared as typed. */
+	assert_int_equal(check_id(&emile, "E\xcc\x81MILE1"), 0);
+	assert_int_equal(check_id(&emile, "emile1"), 0);
 	/* '@' and '`' differ from 'A' and 'a' by the case bit; '[' from '{'. */
 	ii.user = "@@@[[[";
 	assert_int_equal(check_id(&ii, "```{{{"), 0);
+}
+
+/* The SPEC's own example, and full folding's one-to-many mappings. */
+static void test_fold_full_name_examples(void **state)
+{
+	struct iampw_identity id = { "em", "\xc3\x89lodie Martin,Room 2", NULL };
+	struct iampw_identity street = { "x", "STRASSE", NULL };
+	struct iampw_identity greek = { "x", "\xce\xa3\xce\xa9\xce\x9a\xce\xa1\xce\x91\xce\xa4\xce\x97\xce\xa3", NULL };
+
+	/* "élodie martin" for the GECOS full name "Élodie Martin". */
+	assert_int_equal(check_id(&id, "\xc3\xa9lodie martin"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&id, "\xc3\x89LODIE MARTIN"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&id, "elodie martin"), 0);
+	/* ß folds to "ss", both ways round. */
+	assert_int_equal(check_id(&street, "stra\xc3\x9f" "e"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&street, "Strasse"), IAMPW_R_IS_FULL_NAME);
+	street.gecos = "Stra\xc3\x9f" "e";
+	assert_int_equal(check_id(&street, "STRASSE"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&street, "STRAS"), IAMPW_R_TOO_SHORT);
+	/* Final sigma: "ΣΩΚΡΑΤΗΣ" and "σωκρατης" (both sigmas fold to σ). */
+	assert_int_equal(check_id(&greek, "\xcf\x83\xcf\x89\xce\xba\xcf\x81\xce\xb1\xcf\x84\xce\xb7\xcf\x82"),
+			 IAMPW_R_IS_FULL_NAME);
+}
+
+/*
+ * Invalid UTF-8 on either side: no Unicode text to fold, so "the same"
+ * is byte for byte with ASCII letters folded; never a crash, and two
+ * different invalid names never fold alike (libunistring alone would
+ * turn both into U+FFFD).
+ */
+static void test_fold_invalid_utf8(void **state)
+{
+	struct iampw_identity id = { "ab\xff" "cdef", "Jos\xe9 Garc\xed" "a", NULL };
+
+	assert_int_equal(check_id(&id, "AB\xff" "CDEF"), IAMPW_R_IS_USER_NAME);
+	assert_int_equal(check_id(&id, "ab\xfe" "cdef"), 0);
+	assert_int_equal(check_id(&id, "ab\xef\xbf\xbd" "cdef"), 0);
+	assert_int_equal(check_id(&id, "JOS\xe9 GARC\xed" "A"), IAMPW_R_IS_FULL_NAME);
+	/* A Latin-1 GECOS is not its UTF-8 spelling. */
+	assert_int_equal(check_id(&id, "Jos\xc3\xa9 Garc\xc3\xad" "a"), 0);
+	/* Invalid password, valid name: still compared, bytes and ASCII. */
+	id.user = "alice1";
+	assert_int_equal(check_id(&id, "ALICE1\xff"), 0);
+	/* Truncated sequences at the end of either side. */
+	id.user = "alice\xc3";
+	assert_int_equal(check_id(&id, "ALICE\xc3"), IAMPW_R_IS_USER_NAME);
+	assert_int_equal(check_id(&id, "ALICE\xc3\xa9"), 0);
+}
+
+/* The longest password that expands most under folding fits the buffer. */
+static void test_fold_longest_expansion(void **state)
+{
+	/* U+0390 folds to three code points (6 bytes from 2). */
+	char *pw = repeat("\xce\x90", 255);
+	char *name = repeat("\xce\xb9\xcc\x88\xcc\x81", 255);
+	struct iampw_identity id = { NULL, name, NULL };
+
+	assert_int_equal(check_id(&id, pw), IAMPW_R_TOO_LONG | IAMPW_R_IS_FULL_NAME);
+	free(pw);
+	free(name);
 }
 
 static void test_full_name_from_gecos(void **state)
@@ -841,7 +910,10 @@ int main(void)
 		cmocka_unit_test(test_every_failure_reported),
 		cmocka_unit_test(test_control_characters),
 		cmocka_unit_test(test_user_name_any_case),
-		cmocka_unit_test(test_fold_is_ascii_only),
+		cmocka_unit_test(test_fold_is_unicode),
+		cmocka_unit_test(test_fold_full_name_examples),
+		cmocka_unit_test(test_fold_invalid_utf8),
+		cmocka_unit_test(test_fold_longest_expansion),
 		cmocka_unit_test(test_full_name_from_gecos),
 		cmocka_unit_test(test_host_name_full_and_short),
 		cmocka_unit_test(test_containing_a_name_is_accepted),
