@@ -279,6 +279,50 @@ const char *iampw_reason_name(enum iampw_reason reason);
 int iampw_check_message(const struct iampw_check *r, char *buf, size_t n);
 
 /* ---------------------------------------------------------------------- */
+/* The screening blocklist (§9.1): a passwdqc pwqfilter(1) filter file      */
+
+/*
+ * An open filter.  The fields are filled by iampw_blocklist_open and only
+ * read by callers (entries is for reports such as `iampw-admin check`).
+ */
+struct iampw_blocklist {
+	int fd;                 /* O_CLOEXEC, -1 when closed */
+	bool big_endian;        /* the writer's byte order */
+	uint8_t hash;           /* 1 = MD4, 2 = NTLM of CP1252 text */
+	uint8_t threshold;
+	uint8_t bucket_size;
+	uint32_t nbuckets;
+	uint64_t entries;       /* inserts - deletes, as pwqfilter --status says */
+	char path[4096];        /* for messages */
+};
+
+/*
+ * Open the filter at `path` (absolute) the way every file is opened
+ * (§3: no symlink, regular, owned by root or `owner`, not writable by
+ * group or other) and check its 64-byte header and its size against the
+ * format (see lib/blocklist.c).  Only the header is read.  Every failure
+ * is an error with a message, a missing file included (IAMPW_E_NOENT):
+ * screening that was asked for and cannot be done is a configuration
+ * error (§7), never "not listed".  On failure b->fd is -1.
+ */
+int iampw_blocklist_open(struct iampw_blocklist *b, const char *path,
+			 uid_t owner, struct iampw_err *e);
+/* Close it (safe on a closed or failed one). */
+void iampw_blocklist_close(struct iampw_blocklist *b);
+
+/*
+ * Is `pw` in the filter, as `pwqfilter --lookup` would answer for the
+ * same text?  The text ends at its first CR or LF, as pwqfilter's lines
+ * and passwdqc's own check do.  At most two 16-byte reads.  On any error
+ * (read failure, corrupt bucket) *listed stays true and a negative code
+ * is returned: never "not listed" on doubt.  A filter false positive
+ * (below one in a billion for pwqfilter's filters) counts as listed.
+ * Every copy of the password's digest is wiped.
+ */
+int iampw_blocklist_lookup(const struct iampw_blocklist *b, const char *pw,
+			   bool *listed, struct iampw_err *e);
+
+/* ---------------------------------------------------------------------- */
 /* Profiles (§3) and the profile store                                    */
 
 #define IAMPW_USER_MAX 32
