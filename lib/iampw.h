@@ -103,6 +103,8 @@ enum iampw_hash {
 };
 
 #define IAMPW_GROUP_MAX 64
+/* [screening] blocklist: an absolute path shorter than this. */
+#define IAMPW_BLOCKLIST_PATH_MAX 1024
 
 /* Ceilings for stored history costs (§5.4) and for the `cost` key. */
 #define IAMPW_YESCRYPT_COST_MAX 11UL
@@ -116,6 +118,10 @@ struct iampw_config {
 	unsigned warn_days;          /* [account] warn_days, 0..365, default 15 */
 	enum iampw_hash hash;        /* [history] hash, default yescrypt */
 	unsigned long cost;          /* [history] cost, 0 = method default */
+	/* [screening] blocklist: a pwqfilter filter, "" = no screening (§9.1) */
+	char blocklist[IAMPW_BLOCKLIST_PATH_MAX];
+	bool screen_at_login;        /* [screening] at_login, default no (§9.2) */
+	bool screen_context;         /* [screening] context, default no (§9.1) */
 };
 
 void iampw_config_defaults(struct iampw_config *c);
