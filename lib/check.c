@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <unicase.h>
+#include <unictype.h>
 #include <unistr.h>
 
 #include "internal.h"
@@ -63,6 +64,12 @@ static const struct {
 	  N_("it must not be the same as the user's full name") },
 	{ IAMPW_R_IS_HOST_NAME, "is_host_name",
 	  N_("it must not be the same as the host name") },
+	{ IAMPW_R_BLOCKLISTED, "blocklisted",
+	  N_("it appears in a list of passwords that are known to be breached "
+	     "or easily guessed") },
+	{ IAMPW_R_CONTEXT, "contains_name",
+	  N_("it must not contain the user name, the host name or a word of "
+	     "the user's full name") },
 };
 
 static const char *const class_words[] = {
@@ -305,9 +312,107 @@ static uint32_t identity_failures(const struct iampw_identity *id,
 	return f;
 }
 
-void iampw_check_password(const struct iampw_policy *p,
-			  const struct iampw_identity *id, const char *pw,
-			  struct iampw_check *r)
+/* Does a (alen bytes) contain b (blen > 0 bytes), ASCII case ignored? */
+static bool ascii_contains(const char *a, size_t alen, const char *b, size_t blen)
+{
+	for (size_t i = 0; i + blen <= alen; i++) {
+		if (ascii_same(a + i, blen, b, blen))
+			return true;
+	}
+	return false;
+}
+
+/* same_folded's twin for "contains": the same fallbacks, the same fail-closed. */
+static bool contains_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			    const char *name, size_t namelen)
+{
+	struct fold nf;
+	bool found;
+
+	if (namelen == 0)
+		return false;
+	if (pwf->rc == FOLD_NOMEM)
+		return true;
+	fold(name, namelen, &nf);
+	if (pwf->rc == FOLD_INVALID || nf.rc == FOLD_INVALID)
+		found = ascii_contains(pw, pwlen, name, namelen);
+	else if (nf.rc == FOLD_NOMEM)
+		found = true;
+	else
+		found = nf.len > 0 && memmem(pwf->s, pwf->len, nf.s, nf.len) != NULL;
+	fold_done(&nf);
+	return found;
+}
+
+/* A letter, or a mark that belongs to the letter before it ("e" + U+0301). */
+static bool word_char(ucs4_t uc)
+{
+	return uc_is_alpha(uc) || uc_is_general_category(uc, UC_CATEGORY_M);
+}
+
+/*
+ * Does the password contain a word of 4 or more letters of the full name
+ * (n bytes)?  Words are runs of letters; a byte that is not valid UTF-8
+ * decodes as U+FFFD, which is no letter, so each word is valid UTF-8.
+ */
+static bool contains_name_word(const char *pw, size_t pwlen, const struct fold *pwf,
+			       const char *name, size_t n)
+{
+	const uint8_t *s = (const uint8_t *)name;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t start, letters = 0;
+		ucs4_t uc;
+		int k;
+
+		k = u8_mbtouc(&uc, s + i, n - i);
+		if (!word_char(uc)) {
+			i += (size_t)k;
+			continue;
+		}
+		start = i;
+		while (i < n) {
+			k = u8_mbtouc(&uc, s + i, n - i);
+			if (!word_char(uc))
+				break;
+			letters += uc_is_alpha(uc);
+			i += (size_t)k;
+		}
+		if (letters >= 4 &&
+		    contains_folded(pw, pwlen, pwf, name + start, i - start))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * [screening] context = yes (§9.1): the user name, the host's short name
+ * (which its full name contains), or a full-name word of 4+ letters,
+ * anywhere in the password, case folded as for identity.
+ */
+static bool context_failure(const struct iampw_identity *id, const char *pw,
+			    size_t len, const struct fold *pwf)
+{
+	size_t n;
+
+	if (id->user != NULL && contains_folded(pw, len, pwf, id->user, strlen(id->user)))
+		return true;
+	if (id->host != NULL) {
+		n = strcspn(id->host, ".");
+		if (n == 0)
+			n = strlen(id->host);
+		if (contains_folded(pw, len, pwf, id->host, n))
+			return true;
+	}
+	return id->gecos != NULL &&
+	       contains_name_word(pw, len, pwf, id->gecos, strcspn(id->gecos, ","));
+}
+
+/* The rules of iampw_check_password; screening too when `s` is given. */
+static int check(const struct iampw_policy *p, const struct iampw_identity *id,
+		 const struct iampw_screen *scr, const char *pw,
+		 struct iampw_check *r, struct iampw_err *e)
 {
 	size_t len;
 	unsigned classes;
@@ -323,7 +428,7 @@ void iampw_check_password(const struct iampw_policy *p,
 	len = strnlen(pw, IAMPW_PASSWORD_BYTES_MAX + 1);
 	if (len > IAMPW_PASSWORD_BYTES_MAX) {
 		r->failed = IAMPW_R_INPUT_TOO_LONG;
-		return;
+		return IAMPW_OK;
 	}
 
 	r->chars = scan((const unsigned char *)pw, len, &classes, &control);
@@ -339,9 +444,58 @@ void iampw_check_password(const struct iampw_policy *p,
 
 		fold(pw, len, &pwf);
 		r->failed |= identity_failures(id, pw, len, &pwf);
+		if (scr != NULL && scr->context && context_failure(id, pw, len, &pwf))
+			r->failed |= IAMPW_R_CONTEXT;
 		fold_done(&pwf);
 	}
+	if (scr != NULL && scr->blocklist.fd >= 0) {
+		bool listed = true;
+		int rc = iampw_blocklist_lookup(&scr->blocklist, pw, &listed, e);
+
+		if (listed)
+			r->failed |= IAMPW_R_BLOCKLISTED;
+		if (rc != IAMPW_OK)
+			return rc;
+	}
+	return IAMPW_OK;
 }
+
+void iampw_check_password(const struct iampw_policy *p,
+			  const struct iampw_identity *id, const char *pw,
+			  struct iampw_check *r)
+{
+	check(p, id, NULL, pw, r, NULL);
+}
+
+int iampw_check_screened(const struct iampw_policy *p,
+			 const struct iampw_identity *id,
+			 const struct iampw_screen *s, const char *pw,
+			 struct iampw_check *r, struct iampw_err *e)
+{
+	return check(p, id, s, pw, r, e);
+}
+
+void iampw_screen_init(struct iampw_screen *s)
+{
+	memset(s, 0, sizeof *s);
+	s->blocklist.fd = -1;
+}
+
+int iampw_screen_open(struct iampw_screen *s, const struct iampw_config *c,
+		      uid_t owner, struct iampw_err *e)
+{
+	iampw_screen_init(s);
+	s->context = c->screen_context;
+	if (c->blocklist[0] == '\0')
+		return IAMPW_OK;
+	return iampw_blocklist_open(&s->blocklist, c->blocklist, owner, e);
+}
+
+void iampw_screen_close(struct iampw_screen *s)
+{
+	iampw_blocklist_close(&s->blocklist);
+}
+
 
 const char *iampw_reason_name(enum iampw_reason reason)
 {

@@ -244,8 +244,10 @@ enum iampw_reason {
 	IAMPW_R_IS_USER_NAME    = 1u << 9,
 	IAMPW_R_IS_FULL_NAME    = 1u << 10,
 	IAMPW_R_IS_HOST_NAME    = 1u << 11,
+	IAMPW_R_BLOCKLISTED     = 1u << 12,  /* in the screening filter (§9.1) */
+	IAMPW_R_CONTEXT         = 1u << 13,  /* contains user/host name, full-name word */
 };
-#define IAMPW_R_COUNT 12
+#define IAMPW_R_COUNT 14
 
 /* Who the password is for; any field may be NULL or "" (then not compared). */
 struct iampw_identity {
@@ -327,6 +329,45 @@ void iampw_blocklist_close(struct iampw_blocklist *b);
  */
 int iampw_blocklist_lookup(const struct iampw_blocklist *b, const char *pw,
 			   bool *listed, struct iampw_err *e);
+
+/*
+ * Screening as iampw.conf's [screening] asks (§9.1), for
+ * iampw_check_screened: the open filter (fd -1 when none is configured)
+ * and the context rule.
+ */
+struct iampw_screen {
+	bool context;
+	struct iampw_blocklist blocklist;
+};
+
+/* No screening at all (blocklist.fd = -1, context off). */
+void iampw_screen_init(struct iampw_screen *s);
+/*
+ * Screening per `c`: opens c->blocklist when set (see
+ * iampw_blocklist_open; files owned by root or `owner` are trusted).
+ * Any error is a configuration error for the caller (§7: fail closed,
+ * never "no screening"); *s is then safe to close.
+ */
+int iampw_screen_open(struct iampw_screen *s, const struct iampw_config *c,
+		      uid_t owner, struct iampw_err *e);
+/* Close the filter; safe after a failed open or init. */
+void iampw_screen_close(struct iampw_screen *s);
+
+/*
+ * iampw_check_password, plus screening: with s->context and an identity,
+ * IAMPW_R_CONTEXT when the password contains (Unicode case folded, as
+ * the identity rule) the user name, the host's first label, or a word of
+ * 4+ letters of the GECOS full name; with an open filter,
+ * IAMPW_R_BLOCKLISTED when it lists the password.  Every rule is still
+ * checked and reported together (not after INPUT_TOO_LONG: nothing is).
+ * Returns IAMPW_OK, or the lookup's error: then IAMPW_R_BLOCKLISTED is
+ * set too, and the caller must treat the check as failed (§7).  `s` may
+ * be NULL (no screening).
+ */
+int iampw_check_screened(const struct iampw_policy *p,
+			 const struct iampw_identity *id,
+			 const struct iampw_screen *s, const char *pw,
+			 struct iampw_check *r, struct iampw_err *e);
 
 /* ---------------------------------------------------------------------- */
 /* Profiles (§3) and the profile store                                    */

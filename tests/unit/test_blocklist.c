@@ -633,6 +633,81 @@ static void test_hostile_files(void **state)
 	free(f);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The rule: iampw_screen_open + iampw_check_screened                     */
+
+static void test_screened_check(void **state)
+{
+	struct iampw_policy p;
+	struct iampw_identity id = { "alice", "Alice Smith,,,", "web01" };
+	struct iampw_config c;
+	struct iampw_screen s;
+	struct iampw_check r;
+	struct iampw_err e;
+	char msg[1024];
+
+	th_write_str(dir, "list", "Summer2024!\nP@ssw0rd\n");
+	assert_int_equal(run("pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
+			     tp("list.pwq"), tp("list")), 0);
+	iampw_policy_default(&p);
+	iampw_config_defaults(&c);
+	/* No blocklist configured: nothing opened, nothing screened. */
+	iampw_err_init(&e);
+	assert_int_equal(iampw_screen_open(&s, &c, geteuid(), &e), IAMPW_OK);
+	assert_int_equal(s.blocklist.fd, -1);
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Summer2024!", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, 0);
+	iampw_screen_close(&s);
+
+	strcpy(c.blocklist, tp("list.pwq"));
+	assert_int_equal(iampw_screen_open(&s, &c, geteuid(), &e), IAMPW_OK);
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Summer2024!", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, IAMPW_R_BLOCKLISTED);
+	iampw_check_message(&r, msg, sizeof msg);
+	assert_string_equal(msg, "Password does not conform to the account password "
+			    "policy: it appears in a list of passwords that are known "
+			    "to be breached or easily guessed.");
+	/* Listed and failing other rules: all reported together. */
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "P@ssw0rd", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, IAMPW_R_BLOCKLISTED);
+	p.min_length = 12;
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "P@ssw0rd", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, IAMPW_R_TOO_SHORT | IAMPW_R_BLOCKLISTED);
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Winter2024!x", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, 0);
+	/* Context off in the config: a name inside is fine. */
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Smith-2024-x", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, 0);
+	/* The plain check never screens. */
+	iampw_check_password(&p, &id, "Summer2024!x", &r);
+	assert_int_equal(r.failed, 0);
+	iampw_screen_close(&s);
+
+	/* context = yes. */
+	c.screen_context = true;
+	assert_int_equal(iampw_screen_open(&s, &c, geteuid(), &e), IAMPW_OK);
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Smith-2024-x", &r, &e), IAMPW_OK);
+	assert_int_equal(r.failed, IAMPW_R_CONTEXT);
+	/* A filter broken after opening: an error, and the password refused. */
+	assert_int_equal(truncate(tp("list.pwq"), 64), 0);
+	iampw_err_init(&e);
+	assert_int_equal(iampw_check_screened(&p, &id, &s, "Winter2024!x", &r, &e), IAMPW_E_IO);
+	assert_true(r.failed & IAMPW_R_BLOCKLISTED);
+	assert_true(e.count > 0);
+	iampw_screen_close(&s);
+	iampw_screen_close(&s);
+
+	/* A configured filter that cannot be opened is an error, not "off". */
+	iampw_err_init(&e);
+	assert_int_equal(iampw_screen_open(&s, &c, geteuid(), &e), IAMPW_E_PARSE);
+	assert_int_equal(s.blocklist.fd, -1);
+	strcpy(c.blocklist, tp("missing.pwq"));
+	iampw_err_init(&e);
+	assert_int_equal(iampw_screen_open(&s, &c, geteuid(), &e), IAMPW_E_NOENT);
+	assert_non_null(strstr(e.text, "does not exist"));
+	iampw_screen_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_buckets),
 		cmocka_unit_test(test_truncated_after_open),
 		cmocka_unit_test(test_hostile_files),
+		cmocka_unit_test(test_screened_check),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
