@@ -115,6 +115,20 @@ static void check_scope_group(struct checker *k)
 	}
 }
 
+/* A configured filter that does not open stops every change (SPEC 9.1). */
+static void check_blocklist(struct checker *k)
+{
+	struct iampw_blocklist b;
+	struct iampw_err e;
+
+	if (k->cfg.blocklist[0] == '\0')
+		return;
+	iampw_err_init(&e);
+	if (iampw_blocklist_open(&b, k->cfg.blocklist, 0, &e) != IAMPW_OK)
+		problems_of(k, &e);
+	iampw_blocklist_close(&b);
+}
+
 static void check_config(struct checker *k)
 {
 	struct iampw_policy pol;
@@ -125,8 +139,10 @@ static void check_config(struct checker *k)
 		problems_of(k, &e);
 	else
 		k->scope_known = true;
-	if (k->scope_known)
+	if (k->scope_known) {
 		check_scope_group(k);
+		check_blocklist(k);
+	}
 	iampw_err_init(&e);
 	if (iampw_policy_load(k->c->policy, 0, &pol, &e) != IAMPW_OK)
 		problems_of(k, &e);

@@ -1,15 +1,22 @@
 /*
  * The password rules of IAM (§4.1-4.3): length in UTF-8 characters,
  * control characters, character types, and "not the user/full/host
- * name".  Every failing rule is recorded; nothing stops at the first.
+ * name" under Unicode case folding.  Every failing rule is recorded;
+ * nothing stops at the first.
  *
- * The password is only read, never copied, so there is nothing to wipe.
+ * The password is never copied; its case-folded form lives in one stack
+ * buffer that is wiped before the check returns.
  */
 #include "config.h"
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <unicase.h>
+#include <unictype.h>
+#include <unistr.h>
 
 #include "internal.h"
 
@@ -57,6 +64,12 @@ static const struct {
 	  N_("it must not be the same as the user's full name") },
 	{ IAMPW_R_IS_HOST_NAME, "is_host_name",
 	  N_("it must not be the same as the host name") },
+	{ IAMPW_R_BLOCKLISTED, "blocklisted",
+	  N_("it appears in a list of passwords that are known to be breached "
+	     "or easily guessed") },
+	{ IAMPW_R_CONTEXT, "contains_name",
+	  N_("it must not contain the user name, the host name or a word of "
+	     "the user's full name") },
 };
 
 static const char *const class_words[] = {
@@ -182,52 +195,224 @@ static uint32_t class_failures(const struct iampw_policy *p, unsigned classes)
 }
 
 /*
- * Our own fold: strcasecmp follows the host process's locale (a Turkish
- * locale folds 'I' to dotless i), and the module must not depend on it.
+ * The fallback fold for text that is not valid UTF-8 (below): ASCII only,
+ * and our own, because strcasecmp follows the host process's locale (a
+ * Turkish locale folds 'I' to dotless i) and the module must not.
  */
 static unsigned char ascii_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* Is pw (pwlen bytes) equal to name (namelen bytes), ASCII case ignored? */
-static bool same_nocase(const char *pw, size_t pwlen, const char *name,
-			size_t namelen)
+/* Is a (alen bytes) equal to b (blen bytes), ASCII case ignored? */
+static bool ascii_same(const char *a, size_t alen, const char *b, size_t blen)
 {
-	if (namelen == 0 || pwlen != namelen)
+	if (alen != blen)
 		return false;
-	for (size_t i = 0; i < pwlen; i++) {
-		if (ascii_lower((unsigned char)pw[i]) !=
-		    ascii_lower((unsigned char)name[i]))
+	for (size_t i = 0; i < alen; i++) {
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
 			return false;
 	}
 	return true;
 }
 
+/*
+ * Full Unicode case folding (libunistring, no language-specific rules, so
+ * never the locale's): "Élodie" and "éLODIE" fold alike, and so do
+ * "STRASSE" and "straße".  No normalisation: a precomposed "é" and "e" +
+ * U+0301 stay different, as typed.  A code point folds to at most three,
+ * so 3 * 511 bytes hold any password's fold: the password's fold never
+ * leaves this buffer (no malloc inside libunistring) and is wiped.
+ */
+#define FOLD_BUF (3 * IAMPW_PASSWORD_BYTES_MAX + 1)
+
+struct fold {
+	enum { FOLD_OK, FOLD_INVALID, FOLD_NOMEM } rc;
+	uint8_t *s;   /* the folded text: buf, or malloc'd for a long name */
+	size_t len;
+	uint8_t buf[FOLD_BUF];
+};
+
+/*
+ * Fold n bytes of s.  Invalid UTF-8 is refused first (FOLD_INVALID):
+ * libunistring would otherwise turn every bad byte into U+FFFD, and two
+ * different invalid names would fold alike.
+ */
+static void fold(const char *s, size_t n, struct fold *f)
+{
+	f->len = sizeof f->buf;
+	f->s = NULL;
+	if (u8_check((const uint8_t *)s, n) != NULL) {
+		f->rc = FOLD_INVALID;
+		return;
+	}
+	f->s = u8_casefold((const uint8_t *)s, n, NULL, NULL, f->buf, &f->len);
+	f->rc = f->s != NULL ? FOLD_OK : FOLD_NOMEM;
+}
+
+static void fold_done(struct fold *f)
+{
+	if (f->s != NULL && f->s != f->buf) {
+		iampw_wipe(f->s, f->len);
+		free(f->s);
+	}
+	/* Whole: a failed fold may have left part of its output behind. */
+	if (f->rc != FOLD_INVALID)
+		iampw_wipe(f->buf, sizeof f->buf);
+	f->s = NULL;
+}
+
+/*
+ * Is the password (pw, pwlen bytes, its fold in *pwf) the same as name
+ * (namelen bytes), case folded?  An empty name is never compared.  When
+ * either side is not valid UTF-8, "the same" is byte for byte with ASCII
+ * letters folded (there is no Unicode text to fold); when folding runs
+ * out of memory, the answer is "the same": the rule fails closed.
+ */
+static bool same_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			const char *name, size_t namelen)
+{
+	struct fold nf;
+	bool same;
+
+	if (namelen == 0)
+		return false;
+	if (pwf->rc == FOLD_NOMEM)
+		return true;
+	fold(name, namelen, &nf);
+	if (pwf->rc == FOLD_INVALID || nf.rc == FOLD_INVALID)
+		same = ascii_same(pw, pwlen, name, namelen);
+	else if (nf.rc == FOLD_NOMEM)
+		same = true;
+	else
+		same = pwf->len == nf.len && memcmp(pwf->s, nf.s, nf.len) == 0;
+	fold_done(&nf);
+	return same;
+}
+
 static uint32_t identity_failures(const struct iampw_identity *id,
-				  const char *pw, size_t len)
+				  const char *pw, size_t len,
+				  const struct fold *pwf)
 {
 	uint32_t f = 0;
 
 	if (id == NULL)
 		return 0;
-	if (id->user != NULL && same_nocase(pw, len, id->user, strlen(id->user)))
+	if (id->user != NULL && same_folded(pw, len, pwf, id->user, strlen(id->user)))
 		f |= IAMPW_R_IS_USER_NAME;
 	/* The full name is the first GECOS field; the rest is room, phones... */
 	if (id->gecos != NULL &&
-	    same_nocase(pw, len, id->gecos, strcspn(id->gecos, ",")))
+	    same_folded(pw, len, pwf, id->gecos, strcspn(id->gecos, ",")))
 		f |= IAMPW_R_IS_FULL_NAME;
 	/* "web01" is as guessable as "web01.example.com". */
 	if (id->host != NULL &&
-	    (same_nocase(pw, len, id->host, strlen(id->host)) ||
-	     same_nocase(pw, len, id->host, strcspn(id->host, "."))))
+	    (same_folded(pw, len, pwf, id->host, strlen(id->host)) ||
+	     same_folded(pw, len, pwf, id->host, strcspn(id->host, "."))))
 		f |= IAMPW_R_IS_HOST_NAME;
 	return f;
 }
 
-void iampw_check_password(const struct iampw_policy *p,
-			  const struct iampw_identity *id, const char *pw,
-			  struct iampw_check *r)
+/* Does a (alen bytes) contain b (blen > 0 bytes), ASCII case ignored? */
+static bool ascii_contains(const char *a, size_t alen, const char *b, size_t blen)
+{
+	for (size_t i = 0; i + blen <= alen; i++) {
+		if (ascii_same(a + i, blen, b, blen))
+			return true;
+	}
+	return false;
+}
+
+/* same_folded's twin for "contains": the same fallbacks, the same fail-closed. */
+static bool contains_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			    const char *name, size_t namelen)
+{
+	struct fold nf;
+	bool found;
+
+	if (namelen == 0)
+		return false;
+	if (pwf->rc == FOLD_NOMEM)
+		return true;
+	fold(name, namelen, &nf);
+	if (pwf->rc == FOLD_INVALID || nf.rc == FOLD_INVALID)
+		found = ascii_contains(pw, pwlen, name, namelen);
+	else if (nf.rc == FOLD_NOMEM)
+		found = true;
+	else
+		found = nf.len > 0 && memmem(pwf->s, pwf->len, nf.s, nf.len) != NULL;
+	fold_done(&nf);
+	return found;
+}
+
+/* A letter, or a mark that belongs to the letter before it ("e" + U+0301). */
+static bool word_char(ucs4_t uc)
+{
+	return uc_is_alpha(uc) || uc_is_general_category(uc, UC_CATEGORY_M);
+}
+
+/*
+ * Does the password contain a word of 4 or more letters of the full name
+ * (n bytes)?  Words are runs of letters; a byte that is not valid UTF-8
+ * decodes as U+FFFD, which is no letter, so each word is valid UTF-8.
+ */
+static bool contains_name_word(const char *pw, size_t pwlen, const struct fold *pwf,
+			       const char *name, size_t n)
+{
+	const uint8_t *s = (const uint8_t *)name;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t start, letters = 0;
+		ucs4_t uc;
+		int k;
+
+		k = u8_mbtouc(&uc, s + i, n - i);
+		if (!word_char(uc)) {
+			i += (size_t)k;
+			continue;
+		}
+		start = i;
+		while (i < n) {
+			k = u8_mbtouc(&uc, s + i, n - i);
+			if (!word_char(uc))
+				break;
+			letters += uc_is_alpha(uc);
+			i += (size_t)k;
+		}
+		if (letters >= 4 &&
+		    contains_folded(pw, pwlen, pwf, name + start, i - start))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * [screening] context = yes (§9.1): the user name, the host's short name
+ * (which its full name contains), or a full-name word of 4+ letters,
+ * anywhere in the password, case folded as for identity.
+ */
+static bool context_failure(const struct iampw_identity *id, const char *pw,
+			    size_t len, const struct fold *pwf)
+{
+	size_t n;
+
+	if (id->user != NULL && contains_folded(pw, len, pwf, id->user, strlen(id->user)))
+		return true;
+	if (id->host != NULL) {
+		n = strcspn(id->host, ".");
+		if (n == 0)
+			n = strlen(id->host);
+		if (contains_folded(pw, len, pwf, id->host, n))
+			return true;
+	}
+	return id->gecos != NULL &&
+	       contains_name_word(pw, len, pwf, id->gecos, strcspn(id->gecos, ","));
+}
+
+/* The rules of iampw_check_password; screening too when `s` is given. */
+static int check(const struct iampw_policy *p, const struct iampw_identity *id,
+		 const struct iampw_screen *scr, const char *pw,
+		 struct iampw_check *r, struct iampw_err *e)
 {
 	size_t len;
 	unsigned classes;
@@ -243,7 +428,7 @@ void iampw_check_password(const struct iampw_policy *p,
 	len = strnlen(pw, IAMPW_PASSWORD_BYTES_MAX + 1);
 	if (len > IAMPW_PASSWORD_BYTES_MAX) {
 		r->failed = IAMPW_R_INPUT_TOO_LONG;
-		return;
+		return IAMPW_OK;
 	}
 
 	r->chars = scan((const unsigned char *)pw, len, &classes, &control);
@@ -254,8 +439,63 @@ void iampw_check_password(const struct iampw_policy *p,
 	if (control)
 		r->failed |= IAMPW_R_CONTROL;
 	r->failed |= class_failures(p, classes);
-	r->failed |= identity_failures(id, pw, len);
+	if (id != NULL) {
+		struct fold pwf;
+
+		fold(pw, len, &pwf);
+		r->failed |= identity_failures(id, pw, len, &pwf);
+		if (scr != NULL && scr->context && context_failure(id, pw, len, &pwf))
+			r->failed |= IAMPW_R_CONTEXT;
+		fold_done(&pwf);
+	}
+	if (scr != NULL && scr->blocklist.fd >= 0) {
+		bool listed = true;
+		int rc = iampw_blocklist_lookup(&scr->blocklist, pw, &listed, e);
+
+		if (listed)
+			r->failed |= IAMPW_R_BLOCKLISTED;
+		if (rc != IAMPW_OK)
+			return rc;
+	}
+	return IAMPW_OK;
 }
+
+void iampw_check_password(const struct iampw_policy *p,
+			  const struct iampw_identity *id, const char *pw,
+			  struct iampw_check *r)
+{
+	check(p, id, NULL, pw, r, NULL);
+}
+
+int iampw_check_screened(const struct iampw_policy *p,
+			 const struct iampw_identity *id,
+			 const struct iampw_screen *s, const char *pw,
+			 struct iampw_check *r, struct iampw_err *e)
+{
+	return check(p, id, s, pw, r, e);
+}
+
+void iampw_screen_init(struct iampw_screen *s)
+{
+	memset(s, 0, sizeof *s);
+	s->blocklist.fd = -1;
+}
+
+int iampw_screen_open(struct iampw_screen *s, const struct iampw_config *c,
+		      uid_t owner, struct iampw_err *e)
+{
+	iampw_screen_init(s);
+	s->context = c->screen_context;
+	if (c->blocklist[0] == '\0')
+		return IAMPW_OK;
+	return iampw_blocklist_open(&s->blocklist, c->blocklist, owner, e);
+}
+
+void iampw_screen_close(struct iampw_screen *s)
+{
+	iampw_blocklist_close(&s->blocklist);
+}
+
 
 const char *iampw_reason_name(enum iampw_reason reason)
 {

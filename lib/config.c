@@ -21,6 +21,8 @@ static bool config_known(const char *section, const char *key)
 		{ "scope", "min_uid" }, { "scope", "max_uid" }, { "scope", "group" },
 		{ "account", "warn_days" },
 		{ "history", "hash" }, { "history", "cost" },
+		{ "screening", "blocklist" }, { "screening", "at_login" },
+		{ "screening", "context" },
 	};
 
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -144,6 +146,45 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_config *c,
 	c->cost = (unsigned long)cost;
 }
 
+/*
+ * The blocklist is opened by whoever screens (a missing filter is their
+ * error, §9.1); here only its spelling: empty, or an absolute path of
+ * printable characters.
+ */
+static void apply_screening(const struct iampw_ini *ini, struct iampw_config *c,
+			    struct iampw_err *e)
+{
+	unsigned line = 0;
+	const char *path = iampw_ini_get(ini, "screening", "blocklist", &line);
+	bool b;
+
+	if (path != NULL) {
+		size_t n = strlen(path);
+		bool printable = true;
+
+		for (size_t i = 0; i < n; i++) {
+			if ((unsigned char)path[i] < 0x20 || path[i] == 0x7F)
+				printable = false;
+		}
+		if (n > 0 && (path[0] != '/' || !printable))
+			iampw_err_add(e, IAMPW_E_PARSE,
+				      "%s:%u: blocklist: must be empty or an absolute path",
+				      iampw_ini_display(ini), line);
+		else if (n >= sizeof c->blocklist)
+			iampw_err_add(e, IAMPW_E_PARSE,
+				      "%s:%u: blocklist: longer than %zu bytes",
+				      iampw_ini_display(ini), line, sizeof c->blocklist - 1);
+		else
+			memcpy(c->blocklist, path, n + 1);
+	}
+	b = c->screen_at_login;
+	if (iampw_ini_get_bool(ini, "screening", "at_login", &b, e) == IAMPW_OK)
+		c->screen_at_login = b;
+	b = c->screen_context;
+	if (iampw_ini_get_bool(ini, "screening", "context", &b, e) == IAMPW_OK)
+		c->screen_context = b;
+}
+
 static int config_apply(const struct iampw_ini *ini, void *out,
 			struct iampw_err *e)
 {
@@ -155,6 +196,7 @@ static int config_apply(const struct iampw_ini *ini, void *out,
 	if (iampw_ini_get_u64(ini, "account", "warn_days", 0, 365, &warn, e) == IAMPW_OK)
 		c->warn_days = (unsigned)warn;
 	apply_history(ini, c, e);
+	apply_screening(ini, c, e);
 	if (e->count != before) {
 		iampw_config_defaults(c);
 		return IAMPW_E_PARSE;

@@ -103,6 +103,8 @@ enum iampw_hash {
 };
 
 #define IAMPW_GROUP_MAX 64
+/* [screening] blocklist: an absolute path shorter than this. */
+#define IAMPW_BLOCKLIST_PATH_MAX 1024
 
 /* Ceilings for stored history costs (§5.4) and for the `cost` key. */
 #define IAMPW_YESCRYPT_COST_MAX 11UL
@@ -116,6 +118,10 @@ struct iampw_config {
 	unsigned warn_days;          /* [account] warn_days, 0..365, default 15 */
 	enum iampw_hash hash;        /* [history] hash, default yescrypt */
 	unsigned long cost;          /* [history] cost, 0 = method default */
+	/* [screening] blocklist: a pwqfilter filter, "" = no screening (§9.1) */
+	char blocklist[IAMPW_BLOCKLIST_PATH_MAX];
+	bool screen_at_login;        /* [screening] at_login, default no (§9.2) */
+	bool screen_context;         /* [screening] context, default no (§9.1) */
 };
 
 void iampw_config_defaults(struct iampw_config *c);
@@ -238,8 +244,10 @@ enum iampw_reason {
 	IAMPW_R_IS_USER_NAME    = 1u << 9,
 	IAMPW_R_IS_FULL_NAME    = 1u << 10,
 	IAMPW_R_IS_HOST_NAME    = 1u << 11,
+	IAMPW_R_BLOCKLISTED     = 1u << 12,  /* in the screening filter (§9.1) */
+	IAMPW_R_CONTEXT         = 1u << 13,  /* contains user/host name, full-name word */
 };
-#define IAMPW_R_COUNT 12
+#define IAMPW_R_COUNT 14
 
 /* Who the password is for; any field may be NULL or "" (then not compared). */
 struct iampw_identity {
@@ -277,6 +285,89 @@ const char *iampw_reason_name(enum iampw_reason reason);
  * Returns snprintf's count.
  */
 int iampw_check_message(const struct iampw_check *r, char *buf, size_t n);
+
+/* ---------------------------------------------------------------------- */
+/* The screening blocklist (§9.1): a passwdqc pwqfilter(1) filter file      */
+
+/*
+ * An open filter.  The fields are filled by iampw_blocklist_open and only
+ * read by callers (entries is for reports such as `iampw-admin check`).
+ */
+struct iampw_blocklist {
+	int fd;                 /* O_CLOEXEC, -1 when closed */
+	bool big_endian;        /* the writer's byte order */
+	uint8_t hash;           /* 1 = MD4, 2 = NTLM of CP1252 text */
+	uint8_t threshold;
+	uint8_t bucket_size;
+	uint32_t nbuckets;
+	uint64_t entries;       /* inserts - deletes, as pwqfilter --status says */
+	char path[4096];        /* for messages */
+};
+
+/*
+ * Open the filter at `path` (absolute) the way every file is opened
+ * (§3: no symlink, regular, owned by root or `owner`, not writable by
+ * group or other) and check its 64-byte header and its size against the
+ * format (see lib/blocklist.c).  Only the header is read.  Every failure
+ * is an error with a message, a missing file included (IAMPW_E_NOENT):
+ * screening that was asked for and cannot be done is a configuration
+ * error (§7), never "not listed".  On failure b->fd is -1.
+ */
+int iampw_blocklist_open(struct iampw_blocklist *b, const char *path,
+			 uid_t owner, struct iampw_err *e);
+/* Close it (safe on a closed or failed one). */
+void iampw_blocklist_close(struct iampw_blocklist *b);
+
+/*
+ * Is `pw` in the filter, as `pwqfilter --lookup` would answer for the
+ * same text?  The text ends at its first CR or LF, as pwqfilter's lines
+ * and passwdqc's own check do.  At most two 16-byte reads.  On any error
+ * (read failure, corrupt bucket) *listed stays true and a negative code
+ * is returned: never "not listed" on doubt.  A filter false positive
+ * (below one in a billion for pwqfilter's filters) counts as listed.
+ * Every copy of the password's digest is wiped.
+ */
+int iampw_blocklist_lookup(const struct iampw_blocklist *b, const char *pw,
+			   bool *listed, struct iampw_err *e);
+
+/*
+ * Screening as iampw.conf's [screening] asks (§9.1), for
+ * iampw_check_screened: the open filter (fd -1 when none is configured)
+ * and the context rule.
+ */
+struct iampw_screen {
+	bool context;
+	struct iampw_blocklist blocklist;
+};
+
+/* No screening at all (blocklist.fd = -1, context off). */
+void iampw_screen_init(struct iampw_screen *s);
+/*
+ * Screening per `c`: opens c->blocklist when set (see
+ * iampw_blocklist_open; files owned by root or `owner` are trusted).
+ * Any error is a configuration error for the caller (§7: fail closed,
+ * never "no screening"); *s is then safe to close.
+ */
+int iampw_screen_open(struct iampw_screen *s, const struct iampw_config *c,
+		      uid_t owner, struct iampw_err *e);
+/* Close the filter; safe after a failed open or init. */
+void iampw_screen_close(struct iampw_screen *s);
+
+/*
+ * iampw_check_password, plus screening: with s->context and an identity,
+ * IAMPW_R_CONTEXT when the password contains (Unicode case folded, as
+ * the identity rule) the user name, the host's first label, or a word of
+ * 4+ letters of the GECOS full name; with an open filter,
+ * IAMPW_R_BLOCKLISTED when it lists the password.  Every rule is still
+ * checked and reported together (not after INPUT_TOO_LONG: nothing is).
+ * Returns IAMPW_OK, or the lookup's error: then IAMPW_R_BLOCKLISTED is
+ * set too, and the caller must treat the check as failed (§7).  `s` may
+ * be NULL (no screening).
+ */
+int iampw_check_screened(const struct iampw_policy *p,
+			 const struct iampw_identity *id,
+			 const struct iampw_screen *s, const char *pw,
+			 struct iampw_check *r, struct iampw_err *e);
 
 /* ---------------------------------------------------------------------- */
 /* Accounts (§3.1): which account a profile belongs to                    */

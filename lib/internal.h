@@ -45,6 +45,14 @@ int iampw_check_dir(int dirfd, const char *display, uid_t owner,
 int iampw_check_private(int fd, const char *display, struct iampw_err *e);
 
 /*
+ * iampw_blocklist_open after the file checks: read and check the header
+ * of the filter open on `fd` (which it owns from now on: closed on
+ * failure and by iampw_blocklist_close).  Used by the fuzz target.
+ */
+int iampw_blocklist_open_fd(struct iampw_blocklist *b, int fd,
+			    const char *display, struct iampw_err *e);
+
+/*
  * A strictly parsed INI file.  The grammar is a subset of what iniparser
  * accepts, and iniparser's result is cross-checked against it:
  *   blank lines; comments starting with ';' or '#';

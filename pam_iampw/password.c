@@ -188,13 +188,16 @@ static int check_history(struct ctx *c, const char *pw, struct pending *pend)
  * in pend when the policy keeps a history), PAM_TRY_AGAIN after telling
  * the user why, or a failure.
  */
-static int check_candidate(struct ctx *c, const char *pw, struct pending *pend)
+static int check_candidate(struct ctx *c, const struct iampw_screen *scr,
+			   const char *pw, struct pending *pend)
 {
 	struct iampw_identity id = { c->name, c->gecos, c->host };
 	struct iampw_check r;
 	char msg[1024];
 
-	iampw_check_password(&c->pol, &id, pw, &r);
+	/* A filter that cannot be read is never "not listed" (§9.1). */
+	if (iampw_check_screened(&c->pol, &id, scr, pw, &r, &c->err) != IAMPW_OK)
+		return ctx_config_failure(c, PAM_AUTHTOK_ERR);
 	if (r.failed != 0) {
 		iampw_check_message(&r, msg, sizeof msg);
 		say(c, PAM_ERROR_MSG, "%s", msg);
@@ -214,7 +217,8 @@ static int check_candidate(struct ctx *c, const char *pw, struct pending *pend)
  * replaced by a prompt of ours: the password stored must have passed
  * every module of the stack.
  */
-static int get_good_password(struct ctx *c, struct pending *pend)
+static int prompt_and_check(struct ctx *c, const struct iampw_screen *scr,
+			    struct pending *pend)
 {
 	const void *preset = NULL;
 	unsigned tries = c->o.retry, done = 0;
@@ -234,7 +238,7 @@ static int get_good_password(struct ctx *c, struct pending *pend)
 			rc = rc == PAM_SUCCESS ? PAM_AUTHTOK_ERR : rc;
 			break;
 		}
-		rc = check_candidate(c, pw, pend);
+		rc = check_candidate(c, scr, pw, pend);
 		if (rc == PAM_SUCCESS)
 			return PAM_SUCCESS;
 		/* A refused password must not reach the next module. */
@@ -246,6 +250,20 @@ static int get_good_password(struct ctx *c, struct pending *pend)
 	pam_syslog(c->pamh, LOG_NOTICE, "user %s: password change refused after %u %s",
 		   c->user, done, done == 1 ? "try" : "tries");
 	return rc == PAM_TRY_AGAIN || rc == PAM_SUCCESS ? PAM_AUTHTOK_ERR : rc;
+}
+
+/* With [screening] (§9.1): a configured filter must open, or no change. */
+static int get_good_password(struct ctx *c, struct pending *pend)
+{
+	struct iampw_screen scr;
+	int rc;
+
+	if (iampw_screen_open(&scr, &c->cfg, geteuid(), &c->err) != IAMPW_OK)
+		rc = ctx_config_failure(c, PAM_AUTHTOK_ERR);
+	else
+		rc = prompt_and_check(c, &scr, pend);
+	iampw_screen_close(&scr);
+	return rc;
 }
 
 int password_check(struct ctx *c)

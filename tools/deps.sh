@@ -13,7 +13,8 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -720 2>/
 fi
 apt-get install -y -q --no-install-recommends --no-upgrade \
 	build-essential autoconf automake libtool pkg-config \
-	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev nettle-dev \
+	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev \
+	libunistring-dev nettle-dev passwdqc \
 	libpam-modules libpam-runtime pamtester \
 	libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper libuid-wrapper \
 	clang libclang-rt-14-dev valgrind \

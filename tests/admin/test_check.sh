@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-INSIDE_TESTS=40
+INSIDE_TESTS=46
 OUTSIDE_TESTS=3
 
 # --------------------------------------------------------------------------
@@ -188,6 +188,25 @@ inside() {
 	admin check
 	is "$?" 253 "a world-writable state dir: exit 253"
 	fail_unless "named" has "$state: writable by group or others"
+	chmod 0700 "$state"
+
+	# -- the screening filter (SPEC 9.1) -------------------------------------
+	printf '[screening]\nblocklist = %s\n' "$conf/bl.pwq" >>"$conf/iampw.conf"
+	admin check
+	is "$?" 253 "a configured filter that is missing: exit 253"
+	fail_unless "named" has "$conf/bl.pwq: does not exist"
+	printf 'password\n123456\n' | pwqfilter --create=100 -o "$conf/bl.pwq" 2>/dev/null
+	chmod 0644 "$conf/bl.pwq"
+	admin check
+	is "$?" 0 "a filter built by pwqfilter: exit 0"
+	chmod 0666 "$conf/bl.pwq"
+	admin check
+	is "$?" 253 "a world-writable filter: exit 253"
+	fail_unless "named" has "$conf/bl.pwq: writable by group or others"
+	printf 'PWQ0 and nothing else\n' >"$conf/bl.pwq"
+	chmod 0644 "$conf/bl.pwq"
+	admin check
+	fail_unless "a file that is no filter: named" has "$conf/bl.pwq: "
 
 	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
 	done_testing

@@ -14,13 +14,16 @@
 #      change (login goes straight in, the account stack says PAM_SUCCESS)
 #      but applies at the next change; a MaxPasswordAge expires an older
 #      password at once (an account adopted with `chage -d` in the past).
+#   8. Screening (SPEC 9.1): with a pwqfilter filter in [screening], a
+#      listed password is refused to passwd and to iampw-admin alike; an
+#      unlisted one goes through.
 
 # shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
 
-INSIDE_TESTS=24
+INSIDE_TESTS=28
 
 P0='Kettle+Lamp+Fig7'
 P1='Orbit[Stone]2Yak'
@@ -36,6 +39,10 @@ LOWER='lowercaseonly'
 MSG_WEAK="${MSG_POLICY}it must be at least 12 characters long; $RULE_UPPER; $RULE_LOWER; $RULE_NUMBER; $RULE_SYMBOL."
 MSG_LOWER="${MSG_POLICY}$RULE_UPPER; $RULE_NUMBER; $RULE_SYMBOL."
 MSG_MIN20="${MSG_POLICY}it must be at least 20 characters long."
+# Meets the 20-character policy of part 8, but is in the blocklist.
+LISTED='Listed+Pass+Word+2024'
+GOOD20='Granite^Harbor^5Moss'
+MSG_LISTED="${MSG_POLICY}it appears in a list of passwords that are known to be breached or easily guessed."
 
 inside() {
 	local h rc rc2 old
@@ -151,6 +158,33 @@ inside() {
 		'grep -q "\"MinimumPasswordLength\": 20," "$cout"' \
 		'grep -q "\"MaxPasswordAge\": 90," "$cout"' \
 		'grep -q "\"AllowUsersToChangePassword\": true," "$cout"'
+
+	# -- 8. screening ----------------------------------------------------------
+	printf '%s\n' "$LISTED" 'Summer2024!' |
+		pwqfilter --create=100 -o /etc/iampw/blocklist.pwq 2>/dev/null &&
+		chmod 0644 /etc/iampw/blocklist.pwq
+	rc=$?
+	if grep -q '^blocklist =' /etc/iampw/iampw.conf; then
+		sed -i 's|^blocklist =.*|blocklist = /etc/iampw/blocklist.pwq|' /etc/iampw/iampw.conf
+	else
+		printf '[screening]\nblocklist = /etc/iampw/blocklist.pwq\n' >>/etc/iampw/iampw.conf
+	fi
+	rc2=$?
+	check "8: a filter built with pwqfilter, named in iampw.conf [screening]; iampw-admin check is clean" \
+		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'admin check'
+	h=$(shadow_hash alice)
+	E2E_CURRENT=$P2 E2E_NEW=$LISTED conv -- runuser -u alice -- passwd
+	check "8: passwd as alice: a listed password is refused 3 times with SPEC's sentence, nothing changed" \
+		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_LISTED" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+	printf '%s\n' "$LISTED" | admin update-login-profile --user-name alice --password-stdin >"$cout" 2>&1
+	rc=$?
+	check "8: iampw-admin update-login-profile: an admin-set listed password is refused too" \
+		'[ $rc -ne 0 ]' 'grep -q "PasswordPolicyViolation" "$cout"' \
+		'grep -qF "known to be breached or easily guessed" "$cout"' \
+		'[ "$(shadow_hash alice)" = "$h" ]'
+	E2E_CURRENT=$P2 E2E_NEW=$GOOD20 conv -- runuser -u alice -- passwd
+	check "8: an unlisted password is accepted" \
+		'[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$GOOD20"'
 
 	log_check "passwd's and login's changes are logged by pam_iampw (SANDBOX_LOG)" \
 		"pam_iampw(passwd:chauthtok): user alice: password change recorded" \

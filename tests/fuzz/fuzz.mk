@@ -10,9 +10,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_check \
 	tests/fuzz/fuzz_user \
 	tests/fuzz/fuzz_args \
-	tests/fuzz/fuzz_json
+	tests/fuzz/fuzz_json \
+	tests/fuzz/fuzz_blocklist
 
-FUZZ_NAMES = policy config profile check user args json
+FUZZ_NAMES = policy config profile check user args json blocklist
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 # fuzz_args and fuzz_json take the real verb table from iampw-admin/main.c
@@ -68,6 +69,10 @@ tests_fuzz_fuzz_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_fuzz_json_CFLAGS = $(fuzz_admin_cflags)
 tests_fuzz_fuzz_json_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_json_LDADD = $(fuzz_admin_ldadd)
+tests_fuzz_fuzz_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_blocklist_CFLAGS = $(fuzz_cflags)
+tests_fuzz_fuzz_blocklist_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_blocklist_LDADD = lib/libiampw.la
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
@@ -96,7 +101,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_check \
 	tests/fuzz/replay_user \
 	tests/fuzz/replay_args \
-	tests/fuzz/replay_json
+	tests/fuzz/replay_json \
+	tests/fuzz/replay_blocklist
 if HAVE_TEST_DEPS
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -126,6 +132,9 @@ tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c test
 tests_fuzz_replay_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_replay_json_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/json"'
 tests_fuzz_replay_json_LDADD = $(fuzz_admin_ldadd)
+tests_fuzz_replay_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/replay.c tests/fuzz/fuzz.h
+tests_fuzz_replay_blocklist_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/blocklist"'
+tests_fuzz_replay_blocklist_LDADD = lib/libiampw.la
 fuzz:
 	@echo "make fuzz: configure with CC=clang --enable-fuzzing first" >&2; exit 1
 endif

@@ -1,5 +1,6 @@
 /*
- * libFuzzer target: the password checker under random policies.
+ * libFuzzer target: the password checker under random policies, with
+ * or without the context rule of [screening] (byte 2, bit 4).
  * Input: 4 policy bytes, then user NUL gecos NUL host NUL password.
  */
 #include "config.h"
@@ -57,6 +58,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	id.gecos = gecos;
 	id.host = host;
 	iampw_check_password(&pol, &id, pw, &r);
+	/* Bit 4 of byte 2: the context rule too, which adds nothing else. */
+	if (data[2] & 16) {
+		struct iampw_check plain = r;
+		struct iampw_screen scr;
+		struct iampw_err e;
+
+		iampw_screen_init(&scr);
+		scr.context = true;
+		iampw_err_init(&e);
+		if (iampw_check_screened(&pol, &id, &scr, pw, &r, &e) != IAMPW_OK ||
+		    (r.failed & ~(uint32_t)IAMPW_R_CONTEXT) != plain.failed)
+			abort();
+	}
 	n = iampw_check_message(&r, msg, sizeof msg);
 	/* A message exists exactly when a rule failed, and it always fits. */
 	if (n < 0 || (size_t)n >= sizeof msg || (r.failed == 0) != (n == 0))

@@ -40,9 +40,9 @@
 #define REACHED_TEXT "PT-REACHED"
 
 /*
- * The accounts every program sees.  alice's GECOS carries a full name for
- * the identity rule; bob's primary group and alice's membership test
- * [scope] group=.
+ * The accounts every program sees.  alice's and elodie's GECOS carry full
+ * names for the identity rule (elodie's needs Unicode case folding);
+ * bob's primary group and alice's membership test [scope] group=.
  */
 static const char passwd_text[] =
 	"root:x:0:0:root:/root:/bin/bash\n"
@@ -51,8 +51,9 @@ static const char passwd_text[] =
 	"bob:x:1002:2000:Bob Jones,,,:/home/bob:/bin/bash\n"
 	"carol:x:1003:1003:Carol White,,,:/home/carol:/bin/bash\n"
 	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n"
+	"elodie:x:1005:1005:\xc3\x89lodie Martin,,,:/home/elodie:/bin/bash\n"
 	/* A name as sssd gives them: '@', '.', non-ASCII (§3.1). */
-	PT_ODD_NAME ":x:1005:1005:\xc3\x89lodie Martin,,,:/home/elodie:/bin/bash\n";
+	PT_ODD_NAME ":x:1006:1006:Odd Name,,,:/home/odd:/bin/bash\n";
 /*
  * Their shadow entries (nss_wrapper): locked by default, so an account
  * without a profile is not governed (§3.1) unless a case gives it a
@@ -60,7 +61,7 @@ static const char passwd_text[] =
  * through its fingerprint (pt_profile_init).
  */
 static const char *const shadow_users[] = {
-	"root", "sysacct", "alice", "bob", "carol", "dave", PT_ODD_NAME,
+	"root", "sysacct", "alice", "bob", "carol", "dave", "elodie", PT_ODD_NAME,
 };
 
 static const char group_text[] =
@@ -69,6 +70,7 @@ static const char group_text[] =
 	"alice:x:1001:\n"
 	"carol:x:1003:\n"
 	"dave:x:1004:\n"
+	"elodie:x:1005:\n"
 	PT_GROUP ":x:2000:alice\n";
 
 /* The program's private temp dir (set in the re-executed program). */

@@ -32,7 +32,8 @@
 #define PT_UID_BOB 1002    /* primary group "iamusers" */
 #define PT_UID_CAROL 1003  /* in no group but her own */
 #define PT_UID_DAVE 1004
-#define PT_UID_ODD 1005    /* PT_ODD_NAME */
+#define PT_UID_ELODIE 1005 /* GECOS "\xc3\x89lodie Martin,,," (UTF-8) */
+#define PT_UID_ODD 1006    /* PT_ODD_NAME */
 #define PT_ODD_NAME "m.\xc3\xa9lodie@corp.example"
 #define PT_GROUP "iamusers"
 

@@ -167,9 +167,9 @@ static void unknown_and_hostile_names_are_ignored(void **state)
 	policy_max_age(f, 90, true);
 	pt_profile(f, "bob", PT_UID_BOB, 100, false);
 	/* What "../x" would reach from the profiles dir: a hard-expired profile. */
-	pt_profile_init(&p, "x", 1005, pt_days_ago(100), false);
+	pt_profile_init(&p, "x", 1099, pt_days_ago(100), false);
 	pt_profile_save(f, &p);
-	assert_int_equal(rename(pt_path(f, "state/profiles/1005"), pt_path(f, "state/x")), 0);
+	assert_int_equal(rename(pt_path(f, "state/profiles/1099"), pt_path(f, "state/x")), 0);
 	before = pt_tree_count(f->dir);
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		expect_ignored(f, names[i]);
@@ -969,7 +969,7 @@ static void odd_name_in_scope(void **state)
 	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
 	pt_profile(f, PT_ODD_NAME, PT_UID_ODD, 100, false);
 	expect_expired(f, PT_ODD_NAME);
-	assert_true(pt_exists(pt_path(f, "state/profiles/1005")));
+	assert_true(pt_exists(pt_path(f, "state/profiles/1006")));
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, pt_setup, pt_teardown)

@@ -538,6 +538,100 @@ static void identity_rules(void **state)
 		       PROMPTS, 0);
 }
 
+/* The full name under Unicode case folding: "élodie martin" is "Élodie Martin". */
+static void identity_rule_folds_unicode(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+
+	passwd_service(f, NULL);
+	pt_profile(f, "elodie", PT_UID_ELODIE, 10, false);
+	chauthtok(f, "passwd", "elodie", PT_UID_ELODIE, 0,
+		  ANSWERS("\xc3\xa9lodie martin", "\xc3\xa9lodie martin", GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	pt_assert_conv(&r,
+		       PROMPTS, PAM_ERROR_MSG,
+		       MSG_PREFIX CLAUSE_TYPES
+		       "; it must not be the same as the user's full name.",
+		       PROMPTS, 0);
+}
+
+/* A filter built by the real pwqfilter in the fixture's directory. */
+static void make_filter(const struct pt_fx *f, const char *name, const char *words)
+{
+	char cmd[3 * PATH_MAX];
+
+	pt_write(pt_path(f, "words"), words, 0600);
+	snprintf(cmd, sizeof cmd, "pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
+		 pt_path(f, name), pt_path(f, "words"));
+	assert_int_equal(system(cmd), 0);
+}
+
+/* [screening] (§9.1): a listed password and a context word, then a good one. */
+static void screening_at_change(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+	char conf[2 * PATH_MAX];
+
+	make_filter(f, "bl.pwq", "Summer2024!\npassword\n");
+	snprintf(conf, sizeof conf, PT_CONFIG_DEFAULT
+		 "[screening]\nblocklist = %s\ncontext = yes\n", pt_path(f, "bl.pwq"));
+	pt_config(f, conf);
+	passwd_service(f, NULL);
+	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0,
+		  ANSWERS("Summer2024!", "Summer2024!", "password", "password",
+			  "Smith#2024", "Smith#2024"), &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	pt_assert_conv(&r,
+		       PROMPTS, PAM_ERROR_MSG,
+		       MSG_PREFIX "it appears in a list of passwords that are known "
+		       "to be breached or easily guessed.",
+		       PROMPTS, PAM_ERROR_MSG,
+		       MSG_PREFIX CLAUSE_TYPES "; it appears in a list of passwords "
+		       "that are known to be breached or easily guessed.",
+		       PROMPTS, PAM_ERROR_MSG,
+		       MSG_PREFIX "it must not contain the user name, the host name "
+		       "or a word of the user's full name.",
+		       0);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+}
+
+/* A configured filter that is missing or malformed stops the change. */
+static void screening_filter_broken(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+	char conf[2 * PATH_MAX];
+
+	snprintf(conf, sizeof conf, PT_CONFIG_DEFAULT "[screening]\nblocklist = %s\n",
+		 pt_path(f, "missing.pwq"));
+	pt_config(f, conf);
+	passwd_service(f, NULL);
+	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	pt_assert_conv(&r, GENERIC, 0);
+	/* Not a filter at all. */
+	pt_write(pt_path(f, "missing.pwq"), "not a filter, but long enough to hold a "
+		 "header of sixty-four bytes, or nearly so\n", 0644);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	pt_assert_conv(&r, GENERIC, 0);
+	/* A good filter, writable by others. */
+	make_filter(f, "missing.pwq", "password\n");
+	assert_int_equal(chmod(pt_path(f, "missing.pwq"), 0666), 0);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
+	pt_assert_conv(&r, GENERIC, 0);
+	/* Fixed: the change goes through. */
+	assert_int_equal(chmod(pt_path(f, "missing.pwq"), 0644), 0);
+	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+}
+
 static void retry_three_rounds(void **state)
 {
 	struct pt_fx *f = *state;
@@ -1274,6 +1368,9 @@ int main(int argc, char **argv)
 		T(self_change_clears_reset_required),
 		T(every_failed_rule_in_one_message),
 		T(identity_rules),
+		T(identity_rule_folds_unicode),
+		T(screening_at_change),
+		T(screening_filter_broken),
 		T(retry_three_rounds),
 		T(retry_one_round),
 		T(retry_then_success),

@@ -544,19 +544,88 @@ static void test_user_name_any_case(void **state)
 	assert_int_equal(check_id(&id6, "alice"), IAMPW_R_TOO_SHORT);
 }
 
-/* The fold is ASCII only and never the locale's (no Turkish dotless i). */
-static void test_fold_is_ascii_only(void **state)
+/*
+ * Full Unicode case folding (SPEC §4.3), never the locale's: no Turkish
+ * rules, so 'I' folds to 'i' and U+0130 (dotted capital I) to "i" + U+0307.
+ */
+static void test_fold_is_unicode(void **state)
 {
 	struct iampw_identity ii = { "iiiiii", NULL, NULL };
 	struct iampw_identity emile = { "\xc3\xa9mile1", NULL, NULL };
 
 	assert_int_equal(check_id(&ii, "IIIIII"), IAMPW_R_IS_USER_NAME);
-	/* "ÉMILE1" is not folded to "émile1". */
-	assert_int_equal(check_id(&emile, "\xc3\x89MILE1"), 0);
+	/* Dotless i (U+0131) and dotted capital I (U+0130) are other letters. */
+	assert_int_equal(check_id(&ii, "\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1\xc4\xb1"), 0);
+	assert_int_equal(check_id(&ii, "\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0\xc4\xb0"), 0);
+	/* "ÉMILE1" folds to "émile1". */
+	assert_int_equal(check_id(&emile, "\xc3\x89MILE1"), IAMPW_R_IS_USER_NAME);
 	assert_int_equal(check_id(&emile, "\xc3\xa9MILE1"), IAMPW_R_IS_USER_NAME);
+	/* "E" + U+0301 is not normalised to "É": compared as typed. */
+	assert_int_equal(check_id(&emile, "E\xcc\x81MILE1"), 0);
+	assert_int_equal(check_id(&emile, "emile1"), 0);
 	/* '@' and '`' differ from 'A' and 'a' by the case bit; '[' from '{'. */
 	ii.user = "@@@[[[";
 	assert_int_equal(check_id(&ii, "```{{{"), 0);
+}
+
+/* The SPEC's own example, and full folding's one-to-many mappings. */
+static void test_fold_full_name_examples(void **state)
+{
+	struct iampw_identity id = { "em", "\xc3\x89lodie Martin,Room 2", NULL };
+	struct iampw_identity street = { "x", "STRASSE", NULL };
+	struct iampw_identity greek = { "x", "\xce\xa3\xce\xa9\xce\x9a\xce\xa1\xce\x91\xce\xa4\xce\x97\xce\xa3", NULL };
+
+	/* "élodie martin" for the GECOS full name "Élodie Martin". */
+	assert_int_equal(check_id(&id, "\xc3\xa9lodie martin"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&id, "\xc3\x89LODIE MARTIN"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&id, "elodie martin"), 0);
+	/* ß folds to "ss", both ways round. */
+	assert_int_equal(check_id(&street, "stra\xc3\x9f" "e"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&street, "Strasse"), IAMPW_R_IS_FULL_NAME);
+	street.gecos = "Stra\xc3\x9f" "e";
+	assert_int_equal(check_id(&street, "STRASSE"), IAMPW_R_IS_FULL_NAME);
+	assert_int_equal(check_id(&street, "STRAS"), IAMPW_R_TOO_SHORT);
+	/* Final sigma: "ΣΩΚΡΑΤΗΣ" and "σωκρατης" (both sigmas fold to σ). */
+	assert_int_equal(check_id(&greek, "\xcf\x83\xcf\x89\xce\xba\xcf\x81\xce\xb1\xcf\x84\xce\xb7\xcf\x82"),
+			 IAMPW_R_IS_FULL_NAME);
+}
+
+/*
+ * Invalid UTF-8 on either side: no Unicode text to fold, so "the same"
+ * is byte for byte with ASCII letters folded; never a crash, and two
+ * different invalid names never fold alike (libunistring alone would
+ * turn both into U+FFFD).
+ */
+static void test_fold_invalid_utf8(void **state)
+{
+	struct iampw_identity id = { "ab\xff" "cdef", "Jos\xe9 Garc\xed" "a", NULL };
+
+	assert_int_equal(check_id(&id, "AB\xff" "CDEF"), IAMPW_R_IS_USER_NAME);
+	assert_int_equal(check_id(&id, "ab\xfe" "cdef"), 0);
+	assert_int_equal(check_id(&id, "ab\xef\xbf\xbd" "cdef"), 0);
+	assert_int_equal(check_id(&id, "JOS\xe9 GARC\xed" "A"), IAMPW_R_IS_FULL_NAME);
+	/* A Latin-1 GECOS is not its UTF-8 spelling. */
+	assert_int_equal(check_id(&id, "Jos\xc3\xa9 Garc\xc3\xad" "a"), 0);
+	/* Invalid password, valid name: still compared, bytes and ASCII. */
+	id.user = "alice1";
+	assert_int_equal(check_id(&id, "ALICE1\xff"), 0);
+	/* Truncated sequences at the end of either side. */
+	id.user = "alice\xc3";
+	assert_int_equal(check_id(&id, "ALICE\xc3"), IAMPW_R_IS_USER_NAME);
+	assert_int_equal(check_id(&id, "ALICE\xc3\xa9"), 0);
+}
+
+/* The longest password that expands most under folding fits the buffer. */
+static void test_fold_longest_expansion(void **state)
+{
+	/* U+0390 folds to three code points (6 bytes from 2). */
+	char *pw = repeat("\xce\x90", 255);
+	char *name = repeat("\xce\xb9\xcc\x88\xcc\x81", 255);
+	struct iampw_identity id = { NULL, name, NULL };
+
+	assert_int_equal(check_id(&id, pw), IAMPW_R_TOO_LONG | IAMPW_R_IS_FULL_NAME);
+	free(pw);
+	free(name);
 }
 
 static void test_full_name_from_gecos(void **state)
@@ -615,6 +684,84 @@ static void test_containing_a_name_is_accepted(void **state)
 	assert_int_equal(r.failed, 0);
 	iampw_check_password(&p, &id, "1alice", &r);
 	assert_int_equal(r.failed, IAMPW_R_TOO_SHORT | IAMPW_R_FEW_CLASSES);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Screening: the context rule (§9.1 context = yes)                       */
+
+static uint32_t check_ctx(const struct iampw_identity *id, const char *pw)
+{
+	struct iampw_policy p = custom_policy(6);
+	struct iampw_screen s;
+	struct iampw_check r;
+	struct iampw_err e;
+
+	iampw_screen_init(&s);
+	s.context = true;
+	iampw_err_init(&e);
+	assert_int_equal(iampw_check_screened(&p, id, &s, pw, &r, &e), IAMPW_OK);
+	assert_int_equal(e.count, 0);
+	return r.failed;
+}
+
+static void test_context_names(void **state)
+{
+	struct iampw_identity id = {
+		"alice", "Alice Smith,Room 1,555-1234", "web01.example.com"
+	};
+
+	assert_int_equal(check_ctx(&id, "my-ALICE-pw"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "xxWeb01yy"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "smith2024!"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "Al!ce-2024"), 0);
+	assert_int_equal(check_ctx(&id, "web-01.x"), 0);
+	/* Only the first GECOS field is the full name. */
+	assert_int_equal(check_ctx(&id, "Room-1-x"), 0);
+	assert_int_equal(check_ctx(&id, "ALICE1"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "alicE!"), IAMPW_R_CONTEXT);
+	/* Equality is a containment too: both rules say so. */
+	id.user = "alice1";
+	assert_int_equal(check_ctx(&id, "ALICE1"), IAMPW_R_IS_USER_NAME | IAMPW_R_CONTEXT);
+	/* Off unless asked for. */
+	assert_int_equal(check_id(&id, "my-alice1-pw"), 0);
+	assert_int_equal(check_ctx(&nobody, "my-alice1-pw"), 0);
+}
+
+/* Words are runs of letters; 4 letters count, 3 do not. */
+static void test_context_full_name_words(void **state)
+{
+	struct iampw_identity id = { NULL, "Jean-Pierre O'Neil Li Abe", NULL };
+
+	assert_int_equal(check_ctx(&id, "xxjeanxx"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "PIERRE99"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "1neil234"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "abe-li-o"), 0);
+	assert_int_equal(check_ctx(&id, "jean-pie"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "jea-pie-nei"), 0);
+	/* Unicode letters and case folding: "Élodie", "Straße". */
+	id.gecos = "\xc3\x89lodie Stra\xc3\x9f" "e";
+	assert_int_equal(check_ctx(&id, "99\xc3\xa9LODIE!"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "mySTRASSE1"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "99elodie!"), 0);
+	/* "Zoë" written with a combining diaeresis: a 3-letter word. */
+	id.gecos = "Zoe\xcc\x88 Ng";
+	assert_int_equal(check_ctx(&id, "zoe\xcc\x88zoe"), 0);
+	id.gecos = "Chlo\xc3\xab";
+	assert_int_equal(check_ctx(&id, "xCHLO\xc3\x8bx"), IAMPW_R_CONTEXT);
+}
+
+/* Invalid UTF-8: words stop at bad bytes; ASCII folding as a fallback. */
+static void test_context_invalid_utf8(void **state)
+{
+	struct iampw_identity id = { "bob", "Jos\xe9 Garc\xed" "a,,", "h\xffst" };
+
+	/* "Jos" and "Garc" + "a": only "Garc" has 4 letters. */
+	assert_int_equal(check_ctx(&id, "xxGARCxx"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "xxJOSxx"), 0);
+	assert_int_equal(check_ctx(&id, "xxH\xffSTxx"), IAMPW_R_CONTEXT);
+	assert_int_equal(check_ctx(&id, "xxH\xfeSTxx"), 0);
+	/* An invalid password still finds a valid name, ASCII folded. */
+	assert_int_equal(check_ctx(&id, "\xff" "BOBBY\xff"), IAMPW_R_CONTEXT);
 }
 
 static void test_null_and_empty_identity(void **state)
@@ -693,6 +840,13 @@ static void test_message_each_clause(void **state)
 		       PREFIX "it must not be the same as the user's full name.");
 	expect_message(IAMPW_R_IS_HOST_NAME, 8,
 		       PREFIX "it must not be the same as the host name.");
+	/* SPEC §9.1's sentence, word for word. */
+	expect_message(IAMPW_R_BLOCKLISTED, 8,
+		       PREFIX "it appears in a list of passwords that are known "
+		       "to be breached or easily guessed.");
+	expect_message(IAMPW_R_CONTEXT, 8,
+		       PREFIX "it must not contain the user name, the host name "
+		       "or a word of the user's full name.");
 }
 
 static void test_message_quotes_min_classes(void **state)
@@ -727,7 +881,11 @@ static void test_message_order_and_dedup(void **state)
 		       "symbols " SYMBOLS_TEXT "; "
 		       "it must not be the same as the user name; "
 		       "it must not be the same as the user's full name; "
-		       "it must not be the same as the host name.");
+		       "it must not be the same as the host name; "
+		       "it appears in a list of passwords that are known to be "
+		       "breached or easily guessed; "
+		       "it must not contain the user name, the host name or a "
+		       "word of the user's full name.");
 }
 
 static void test_message_empty_when_acceptable(void **state)
@@ -799,6 +957,7 @@ static void test_reason_names(void **state)
 		"input_too_long", "too_short", "too_long", "control_character",
 		"no_uppercase", "no_lowercase", "no_number", "no_symbol",
 		"too_few_types", "is_user_name", "is_full_name", "is_host_name",
+		"blocklisted", "contains_name",
 	};
 
 	for (unsigned i = 0; i < IAMPW_R_COUNT; i++) {
@@ -841,10 +1000,16 @@ int main(void)
 		cmocka_unit_test(test_every_failure_reported),
 		cmocka_unit_test(test_control_characters),
 		cmocka_unit_test(test_user_name_any_case),
-		cmocka_unit_test(test_fold_is_ascii_only),
+		cmocka_unit_test(test_fold_is_unicode),
+		cmocka_unit_test(test_fold_full_name_examples),
+		cmocka_unit_test(test_fold_invalid_utf8),
+		cmocka_unit_test(test_fold_longest_expansion),
 		cmocka_unit_test(test_full_name_from_gecos),
 		cmocka_unit_test(test_host_name_full_and_short),
 		cmocka_unit_test(test_containing_a_name_is_accepted),
+		cmocka_unit_test(test_context_names),
+		cmocka_unit_test(test_context_full_name_words),
+		cmocka_unit_test(test_context_invalid_utf8),
 		cmocka_unit_test(test_null_and_empty_identity),
 		cmocka_unit_test(test_message_spec_example),
 		cmocka_unit_test(test_message_each_clause),

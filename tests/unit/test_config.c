@@ -23,6 +23,9 @@ static void assert_config_equal(const struct iampw_config *got,
 	assert_int_equal(got->warn_days, want->warn_days);
 	assert_int_equal(got->hash, want->hash);
 	assert_int_equal(got->cost, want->cost);
+	assert_string_equal(got->blocklist, want->blocklist);
+	assert_int_equal(got->screen_at_login, want->screen_at_login);
+	assert_int_equal(got->screen_context, want->screen_context);
 }
 
 static void assert_defaults(const struct iampw_config *c)
@@ -33,6 +36,9 @@ static void assert_defaults(const struct iampw_config *c)
 	assert_int_equal(c->warn_days, 15);
 	assert_int_equal(c->hash, IAMPW_HASH_YESCRYPT);
 	assert_int_equal(c->cost, 0);
+	assert_string_equal(c->blocklist, "");
+	assert_false(c->screen_at_login);
+	assert_false(c->screen_context);
 }
 
 /* Parse `text` into *c (first filled with junk) with a fresh collector. */
@@ -118,7 +124,11 @@ static void test_every_key(void **state)
 		  "warn_days = 30\n"
 		  "[history]\n"
 		  "hash = sha512crypt\n"
-		  "cost = 5000\n", &c);
+		  "cost = 5000\n"
+		  "[screening]\n"
+		  "blocklist = /etc/iampw/blocklist.pwq\n"
+		  "at_login = yes\n"
+		  "context = true\n", &c);
 	memset(&want, 0, sizeof want);
 	want.min_uid = 500;
 	want.max_uid = 70000;
@@ -126,6 +136,9 @@ static void test_every_key(void **state)
 	want.warn_days = 30;
 	want.hash = IAMPW_HASH_SHA512CRYPT;
 	want.cost = 5000;
+	strcpy(want.blocklist, "/etc/iampw/blocklist.pwq");
+	want.screen_at_login = true;
+	want.screen_context = true;
 	assert_config_equal(&c, &want);
 
 	/* The cost is read after the method, wherever it is written. */
@@ -139,6 +152,47 @@ static void test_every_key(void **state)
 	assert_int_equal(c.min_uid, 1000);
 	assert_int_equal(c.max_uid, 1000);
 	assert_int_equal(c.warn_days, 15);
+}
+
+/* [screening] (§9.1): an empty or absolute path, and two booleans. */
+static void test_screening(void **state)
+{
+	struct iampw_config c;
+	char *long_path;
+
+	(void)state;
+	expect_ok("[screening]\nblocklist =\nat_login = no\ncontext = 0\n", &c);
+	assert_defaults(&c);
+	expect_ok("[screening]\nblocklist = /var/lib/hibp ntlm.pwq ; comment\n", &c);
+	assert_string_equal(c.blocklist, "/var/lib/hibp ntlm.pwq");
+	assert_false(c.screen_at_login);
+	expect_ok("[screening]\nat_login = 1\n", &c);
+	assert_true(c.screen_at_login);
+	assert_false(c.screen_context);
+	expect_error("[screening]\nblocklist = blocklist.pwq\n", 1,
+		     "iampw.conf:2: blocklist: must be empty or an absolute path");
+	expect_error("[screening]\nblocklist = ./x\n", 1,
+		     "iampw.conf:2: blocklist: must be empty or an absolute path");
+	expect_error("[screening]\nblocklist = /a\tb\n", 1,
+		     "iampw.conf:2: blocklist: must be empty or an absolute path");
+	expect_error("[screening]\nat_login = Yes\ncontext = on\n", 2,
+		     "iampw.conf:2: at_login: not one of true/false/yes/no/1/0: 'Yes'\n"
+		     "iampw.conf:3: context: not one of true/false/yes/no/1/0: 'on'");
+	expect_error("[screening]\nblocklists = /x\n", 1,
+		     "iampw.conf:2: unknown key 'blocklists' in [screening]");
+	/* A line holds at most 1000 bytes, the path field 1023: the line limit speaks. */
+	long_path = malloc(1200);
+	assert_non_null(long_path);
+	strcpy(long_path, "[screening]\nblocklist = /");
+	memset(long_path + strlen(long_path), 'a', 1000);
+	strcpy(long_path + strlen("[screening]\nblocklist = /") + 1000, "\n");
+	{
+		struct iampw_err e;
+
+		assert_int_equal(parse(long_path, &c, &e), IAMPW_E_PARSE);
+		assert_defaults(&c);
+	}
+	free(long_path);
 }
 
 static void test_warn_days(void **state)
@@ -452,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_sample),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_screening),
 		cmocka_unit_test(test_warn_days),
 		cmocka_unit_test(test_uid_range),
 		cmocka_unit_test(test_group),
