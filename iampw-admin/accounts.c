@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <pwd.h>
 #include <shadow.h>
 #include <stdio.h>
@@ -358,3 +360,52 @@ int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t)
 	return rc;
 }
 
+
+/* ---------------------------------------------------------------------- */
+/* Who holds a profile lock                                               */
+
+pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n)
+{
+	char name[IAMPW_UID_NAME_SIZE + 8], line[256], path[64];
+	struct stat st;
+	pid_t holder = 0;
+	FILE *f;
+
+	comm[0] = '\0';
+	snprintf(name, sizeof name, ".%lu.lock", (unsigned long)uid);
+	if (s->dirfd < 0 || fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	f = fopen("/proc/locks", "re");
+	if (f == NULL)
+		return 0;
+	/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:123456 0 EOF"; "->" lines wait. */
+	while (holder == 0 && fgets(line, sizeof line, f) != NULL) {
+		unsigned maj, min;
+		unsigned long long ino;
+		long pid;
+		char kind[16];
+
+		if (strstr(line, "->") != NULL ||
+		    sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &ino) != 5)
+			continue;
+		if (strcmp(kind, "FLOCK") == 0 && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && ino == (unsigned long long)st.st_ino && pid > 0)
+			holder = (pid_t)pid;
+	}
+	fclose(f);
+	if (holder == 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)holder);
+	f = fopen(path, "re");
+	if (f != NULL) {
+		if (fgets(comm, (int)n, f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	/* A process name is the user's to choose: show it escaped. */
+	for (char *p = comm; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	return holder;
+}

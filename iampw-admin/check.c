@@ -26,6 +26,9 @@
 
 /* The random part of a temp file name: store.c's TMP_SUFFIX_LEN. */
 #define TMP_SUFFIX_LEN 10
+#ifndef PAMD_DIR
+#define PAMD_DIR "/etc/pam.d"
+#endif
 /* A directory entry name with every byte escaped as \xNN. */
 #define SHOWN_NAME_SIZE (4 * 256 + 1)
 
@@ -129,6 +132,61 @@ static void check_blocklist(struct checker *k)
 	iampw_blocklist_close(&b);
 }
 
+/* The module of a PAM line ("type control module args"), or NULL. */
+static const char *pam_line_module(char *line, char **type, char **rest)
+{
+	char *save = NULL, *t, *ctl, *mod;
+
+	t = strtok_r(line, " \t\n", &save);
+	if (t == NULL || t[0] == '#' || t[0] == '@')
+		return NULL;
+	ctl = strtok_r(NULL, " \t\n", &save);
+	/* "[success=1 default=ignore]" may hold blanks. */
+	while (ctl != NULL && ctl[0] == '[' && strchr(ctl, ']') == NULL)
+		ctl = strtok_r(NULL, " \t\n", &save);
+	mod = ctl != NULL ? strtok_r(NULL, " \t\n", &save) : NULL;
+	*type = t;
+	*rest = save;
+	return mod;
+}
+
+/*
+ * The host's common-password must record what pam_iampw checks: without
+ * the commit line, no change is recorded and the account's lock, taken by
+ * the check, is held until the program ends its PAM transaction (for a
+ * forced change at login: the end of the session).
+ */
+static void check_pam_stack(struct checker *k)
+{
+	static const char path[] = PAMD_DIR "/common-password";
+	bool check = false, commit = false;
+	char line[1024];
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *type = NULL, *rest = NULL;
+		const char *mod = pam_line_module(line, &type, &rest), *base;
+
+		if (mod == NULL || strcmp(type, "password") != 0)
+			continue;
+		base = strrchr(mod, '/');
+		if (strcmp(base != NULL ? base + 1 : mod, "pam_iampw.so") != 0)
+			continue;
+		if (rest != NULL && strstr(rest, "commit") != NULL)
+			commit = true;
+		else
+			check = true;
+	}
+	fclose(f);
+	if (check && !commit)
+		problem(k, "%s: pam_iampw checks new passwords but no 'password ... pam_iampw.so commit' "
+			"line records them: changes are not recorded, and a forced change at login holds "
+			"the account's lock until the session ends; enable it with "
+			"'pam-auth-update --enable iampw-commit'", path);
+}
+
 static void check_config(struct checker *k)
 {
 	struct iampw_policy pol;
@@ -146,6 +204,7 @@ static void check_config(struct checker *k)
 	iampw_err_init(&e);
 	if (iampw_policy_load(k->c->policy, 0, &pol, &e) != IAMPW_OK)
 		problems_of(k, &e);
+	check_pam_stack(k);
 }
 
 /* ---------------------------------------------------------------------- */

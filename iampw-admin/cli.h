@@ -265,6 +265,12 @@ int acct_shadow(const char *name, struct iampw_acct *a);
  * too; unsorted.  0 or errno (the names read before an error are kept).
  */
 int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t);
+/*
+ * The process holding the profile lock of `uid` (from /proc/locks), its
+ * name in `comm`; 0 when none is known.  For the administrator's message
+ * only: a user may stop their own passwd while it holds the lock.
+ */
+pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n);
 
 /* report.c */
 int verb_generate_credential_report(struct cli *c);

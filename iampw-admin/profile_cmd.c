@@ -50,6 +50,13 @@ static int new_password(struct cli *c, struct admin *a, char **pw, bool *generat
 
 static int busy(const struct cli *c, const struct admin *a)
 {
+	char comm[32];
+	pid_t pid = acct_lock_holder(&a->store, a->acct.uid, comm, sizeof comm);
+
+	if (pid > 0)
+		return cli_error(c, "EntityTemporarilyUnmodifiable",
+				 "Login Profile for User %s cannot be modified while another change to it is in progress (its lock is held by process %ld, %s).",
+				 a->shown, (long)pid, comm[0] != '\0' ? comm : "?");
 	return cli_error(c, "EntityTemporarilyUnmodifiable",
 			 "Login Profile for User %s cannot be modified while another change to it is in progress.",
 			 a->shown);

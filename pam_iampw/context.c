@@ -249,9 +249,10 @@ int ctx_load_profile(struct ctx *c)
 }
 
 /*
- * iampw.conf is broken, so the real scope is unknown.  Accounts inside
- * the default scope fail closed; accounts outside it (system accounts:
- * cron, daemons) are left alone rather than locked out by a typo.  The
+ * iampw.conf is broken, so the real scope is unknown.  Every account from
+ * the default min_uid up fails closed, whatever max_uid the broken file
+ * meant (a wider range must not escape through a typo); system accounts
+ * below it (cron, daemons) are left alone rather than locked out.  The
  * problem is logged either way.
  */
 static enum load config_failure_scope(struct ctx *c)
@@ -259,10 +260,10 @@ static enum load config_failure_scope(struct ctx *c)
 	struct iampw_config defaults;
 
 	iampw_config_defaults(&defaults);
-	if (c->uid >= defaults.min_uid && c->uid <= defaults.max_uid)
+	if (c->uid >= defaults.min_uid)
 		return LOAD_CONFIG_ERROR;
 	ctx_log_errors(c, LOG_ERR);
-	debug_log(c, "iampw.conf broken; uid %lu is outside the default scope",
+	debug_log(c, "iampw.conf broken; uid %lu is a system account",
 		  (unsigned long)c->uid);
 	return LOAD_OUT_OF_SCOPE;
 }

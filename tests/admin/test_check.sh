@@ -12,7 +12,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-INSIDE_TESTS=46
+INSIDE_TESTS=49
 OUTSIDE_TESTS=3
 
 # --------------------------------------------------------------------------
@@ -180,6 +180,22 @@ inside() {
 	rm -f "$profiles"/* "$profiles"/.[0-9c]*
 	admin check
 	is "$?" 0 "an empty store: exit 0"
+
+	# -- the host's stack: a check line without its commit line ------------
+	# (the sandbox's /etc is a private copy)
+	cp /etc/pam.d/common-password "$work/common-password.orig"
+	printf '%s\n' 'password requisite pam_iampw.so' \
+		'password [success=1 default=ignore] pam_unix.so obscure use_authtok yescrypt' \
+		'password requisite pam_deny.so' 'password required pam_permit.so' \
+		>/etc/pam.d/common-password
+	admin check
+	is "$?" 253 "common-password checks with pam_iampw but has no commit line: exit 253"
+	fail_unless "named, with the fix" \
+		has "/etc/pam.d/common-password: pam_iampw checks new passwords but no 'password ... pam_iampw.so commit' line records them"
+	echo 'password optional pam_iampw.so commit' >>/etc/pam.d/common-password
+	admin check
+	is "$?" 0 "with the commit line: exit 0"
+	cp "$work/common-password.orig" /etc/pam.d/common-password
 	chmod 0755 "$state"
 	admin check
 	is "$?" 253 "a world-readable state dir (it holds hashes): exit 253"

@@ -51,7 +51,6 @@ PD='Dave#Pass5678xy'
 PF='Frank^Key^4Pine'
 MSG_WEAK="Password does not conform to the account password policy: it must be at least 12 characters long; it must contain at least one uppercase letter (A-Z); it must contain at least one symbol (! @ # \$ % ^ & * ( ) _ + - = [ ] { } | ')."
 MSG_REUSED='Password has been used recently. Choose a different password.'
-MSG_BUSY='Login Profile for User alice cannot be modified while another change to it is in progress.'
 
 # admin ARG...: the tool on the sandbox's files, stdin from /dev/null.
 admin() {
@@ -393,17 +392,19 @@ inside() {
 		sleep 0.1
 	done
 	child=$(pgrep -P "$holder")
+	# The error names the holder: a user may stop their own passwd there.
+	busy_held="Login Profile for User alice cannot be modified while another change to it is in progress (its lock is held by process $holder, flock)."
 	sum=$(shadow_sum)
 	t0=$(now)
 	admin_in "$PA5" update-login-profile --user-name alice --password-stdin
 	t1=$(now)
-	iam_error "alice's lock held elsewhere: update-login-profile --password-stdin -> EntityTemporarilyUnmodifiable" \
-		EntityTemporarilyUnmodifiable UpdateLoginProfile "$MSG_BUSY"
+	iam_error "alice's lock held elsewhere: update-login-profile --password-stdin -> EntityTemporarilyUnmodifiable, naming the holder" \
+		EntityTemporarilyUnmodifiable UpdateLoginProfile "$busy_held"
 	check "... after about 5 s ($((t1 - t0)) s), /etc/shadow unchanged" \
 		'[ $((t1 - t0)) -ge 4 ] && [ $((t1 - t0)) -le 15 ]' '[ "$(shadow_sum)" = "$sum" ]'
 	admin update-login-profile --user-name alice --no-password-reset-required
 	iam_error "lock held: a flag-only update is refused the same way" \
-		EntityTemporarilyUnmodifiable UpdateLoginProfile "$MSG_BUSY"
+		EntityTemporarilyUnmodifiable UpdateLoginProfile "$busy_held"
 	is "$(profile_get alice password_reset_required)" true "... and the flag unchanged"
 	# shellcheck disable=SC2086 # $child may be empty
 	kill "$holder" $child 2>/dev/null

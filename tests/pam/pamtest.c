@@ -53,7 +53,9 @@ static const char passwd_text[] =
 	"dave:x:1004:1004:Dave Brown,,,:/home/dave:/bin/bash\n"
 	"elodie:x:1005:1005:\xc3\x89lodie Martin,,,:/home/elodie:/bin/bash\n"
 	/* A name as sssd gives them: '@', '.', non-ASCII (§3.1). */
-	PT_ODD_NAME ":x:1006:1006:Odd Name,,,:/home/odd:/bin/bash\n";
+	PT_ODD_NAME ":x:1006:1006:Odd Name,,,:/home/odd:/bin/bash\n"
+	/* Beyond the default max_uid: in scope only with a wider range. */
+	"far:x:70000:70000:Far Away,,,:/home/far:/bin/bash\n";
 /*
  * Their shadow entries (nss_wrapper): locked by default, so an account
  * without a profile is not governed (§3.1) unless a case gives it a
@@ -61,7 +63,7 @@ static const char passwd_text[] =
  * through its fingerprint (pt_profile_init).
  */
 static const char *const shadow_users[] = {
-	"root", "sysacct", "alice", "bob", "carol", "dave", "elodie", PT_ODD_NAME,
+	"root", "sysacct", "alice", "bob", "carol", "dave", "elodie", PT_ODD_NAME, "far",
 };
 
 static const char group_text[] =

@@ -622,10 +622,23 @@ static void broken_iampw_conf(void **state)
 	pt_assert_conv(&r, GENERIC, 0);
 	expect_ignored(f, "root");
 	/*
-	 * The real scope is unknown; accounts outside the default scope
-	 * (cron running as a daemon account) are not locked out by a typo.
+	 * The real scope is unknown; system accounts (cron running as a
+	 * daemon account) are not locked out by a typo...
 	 */
 	expect_ignored(f, "sysacct");
+	/*
+	 * ... but an account beyond the default max_uid, which a wider
+	 * range in the broken file may have meant to cover, fails closed:
+	 * no account escapes its rules through a typo.
+	 */
+	pt_profile(f, "far", 70000, 400, true);
+	acct_check(f, "far", 0, &r);
+	assert_int_equal(r.rc[0], PAM_AUTHINFO_UNAVAIL);
+	pt_assert_conv(&r, GENERIC, 0);
+	/* With the file mended and the wider range, far is judged again. */
+	pt_config(f, "[scope]\nmin_uid = 1000\nmax_uid = 80000\n[history]\ncost = 1\n");
+	acct_check(f, "far", 0, &r);
+	assert_int_equal(r.rc[0], PAM_NEW_AUTHTOK_REQD);
 }
 
 /*
