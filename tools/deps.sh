@@ -21,3 +21,7 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	expect openssh-server openssh-client sudo \
 	libpwquality1 libcrack2 cracklib-runtime time \
 	gdb procps coreutils
+# tests/ansible: ansible-playbook drives the iampw.fleet modules; ansible-test
+# and the checkers it would otherwise fetch from PyPI check them.
+apt-get install -y -q --no-install-recommends --no-upgrade \
+	ansible-core python3-voluptuous pycodestyle yamllint

@@ -177,7 +177,7 @@ write_controller_config() {
 	cat >"$W/ansible.cfg" <<-EOF
 		[defaults]
 		inventory = $W/inventory
-		collections_path = $E2E_SRCDIR/ansible/collections
+		collections_path = $COLLS
 		local_tmp = $W/home/tmp
 		log_path = $W/ansible.log
 		host_key_checking = False
@@ -190,15 +190,16 @@ write_controller_config() {
 	EOF
 }
 
-# play NAME ARG...: ansible-playbook ARG... as the controller; output in
-# $W/NAME.out, exit status in $play_rc.
+# play NAME ARG...: ansible-playbook ARG... as the controller (with
+# PLAY_CMD=ansible: an ad-hoc command); output in $W/NAME.out, exit status
+# in $play_rc.
 play() {
 	local name=$1
 	shift
 	(cd "${PLAY_CWD:-$W}" && env HOME="$W/home" ANSIBLE_CONFIG="$W/ansible.cfg" \
-		ANSIBLE_COLLECTIONS_PATH="$E2E_SRCDIR/ansible/collections" \
+		ANSIBLE_COLLECTIONS_PATH="$COLLS" \
 		ANSIBLE_FORCE_COLOR=0 ANSIBLE_STDOUT_CALLBACK=default \
-		ansible-playbook "$@" </dev/null >"$W/$name.out" 2>&1)
+		"${PLAY_CMD:-ansible-playbook}" "$@" </dev/null >"$W/$name.out" 2>&1)
 	play_rc=$?
 }
 
@@ -297,10 +298,15 @@ policy_tests() {
 	echo "$ms" >"$W/apply-ms"
 	is "$(all_policies)" "$(expect_policies "$WANT14")" \
 		"policy: every host has the playbook's policy (read back with iampw-admin over ssh)"
+	fail_if "policy: no warning (e.g. about parameters named like passwords: the aliases password_*)" \
+		grep -q WARNING "$W/apply1.out"
 	fail_unless "policy: the module's invocation is in each host's syslog (so the syslog checks below can see)" \
 		in_every_syslog 'Invoked with .*min_pw_length=14'
 
+	t0=$(date +%s%N)
 	play apply2 "$here/policy.yml"
+	t1=$(date +%s%N)
+	diag "fleet: the same run again, nothing to change: $(((t1 - t0) / 1000000)) ms"
 	is_run apply2 "$play_rc $(recap apply2)" "0 fleet1=0 fleet2=0 fleet3=0" \
 		"policy: a second run changes nothing (changed=0 everywhere)"
 
@@ -333,6 +339,15 @@ fleet3: $WANT14" "drift: fleet2's policy changed by hand with iampw-admin over s
 	is_run drift "$play_rc $(recap drift)" "0 fleet1=0 fleet2=1 fleet3=0" \
 		"drift: the next run changes fleet2 alone"
 	is "$(all_policies)" "$(expect_policies "$WANT14")" "drift: fleet2 has the fleet's policy again"
+
+	PLAY_CMD=ansible play alt fleet1 -m iampw.fleet.iampw_password_policy \
+		-a 'state=present min_pw_length=10 policy_file=/etc/iampw/alt-policy.conf'
+	is_run alt "$play_rc $(on fleet1 "grep -c '^minimum_password_length = 10\$' /etc/iampw/alt-policy.conf") $(policy_of fleet1 | grep -c MinimumPasswordLength=14)" \
+		"0 1 1" "options: policy_file is iampw-admin's --policy (that file written, the default one untouched)"
+	PLAY_CMD=ansible play noadmin fleet1 -m iampw.fleet.iampw_credential_report \
+		-a 'iampw_admin=/usr/sbin/no-such-iampw-admin'
+	is_run noadmin "$play_rc $(grep -c 'iampw_admin: /usr/sbin/no-such-iampw-admin is not an executable file' "$W/noadmin.out")" \
+		"2 1" "options: iampw_admin names the tool; a wrong path fails clearly"
 }
 
 # secret_nowhere DESC: none of the passwords in $W/secrets/* is in any file
@@ -427,7 +442,7 @@ login_tests() {
 
 report_tests() {
 	local f=$W/cwd/credential-report.csv h bad header
-	PLAY_CWD=$W/cwd play report "$E2E_SRCDIR/ansible/collections/ansible_collections/iampw/fleet/playbooks/iampw-credential-report.yml"
+	PLAY_CWD=$W/cwd play report "$COLLS/ansible_collections/iampw/fleet/playbooks/iampw-credential-report.yml"
 	is_run report "$play_rc $(failed_count report)" "0 0" \
 		"report: iampw-credential-report.yml ran on the three hosts"
 	fail_unless "report: it wrote ./credential-report.csv (in the directory ansible-playbook ran in)" test -s "$f"
@@ -448,7 +463,7 @@ report_tests() {
 	is "$(tail -n +2 "$f")" "$(cat "$W/report-expected.rows")" \
 		"report: the rows are each host's own report, host by host in inventory order, and nothing else"
 	fail_if "report: carol (profile deleted, password locked) is in no host's rows" grep -q '^carol,' "$f"
-	PLAY_CWD=$W/cwd play report2 "$E2E_SRCDIR/ansible/collections/ansible_collections/iampw/fleet/playbooks/iampw-credential-report.yml" \
+	PLAY_CWD=$W/cwd play report2 "$COLLS/ansible_collections/iampw/fleet/playbooks/iampw-credential-report.yml" \
 		-e "iampw_report_path=$W/report-by-var.csv"
 	is_run report2 "$play_rc $(cmp -s "$f" "$W/report-by-var.csv"; echo $?)" "0 0" \
 		"report: -e iampw_report_path writes the same report there"
@@ -481,13 +496,21 @@ outside() {
 			skip_all "the build is configured with $v=$have: the fleet test installs it (in three sandboxes) and needs ${want#*=}"
 	done
 
-	plan 43
+	plan 47
 	before_host=$(e2e_host_state)
 	before_root=$(ls -d /root/.ansible /root/.ssh/known_hosts 2>&1)
 	mkdir -p "$builddir/tests/ansible" && W=$(mktemp -d "$builddir/tests/ansible/fleet.XXXXXX") ||
 		bail_out "mktemp"
 	chmod 0700 "$W"
 	diag "work directory: $W"
+	# The controller uses the collection as `make install` ships it (with
+	# the system layout: /usr/share/ansible/collections, Ansible's default).
+	flock "$builddir" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -C "$builddir" install DESTDIR="$W/inst" >"$W/install.log" 2>&1 ||
+		{ diag_file "$W/install.log"; bail_out "make install DESTDIR=$W/inst failed"; }
+	COLLS=$W/inst/usr/share/ansible/collections
+	fail_unless "make install put the collection iampw.fleet in /usr/share/ansible/collections" \
+		test -f "$COLLS/ansible_collections/iampw/fleet/plugins/modules/iampw_password_policy.py"
 	write_controller_config || bail_out "controller configuration"
 	if start_hosts; then
 		pass "three sandbox hosts up, each with pam_iampw installed and sshd on 127.0.0.1 of its own namespace"

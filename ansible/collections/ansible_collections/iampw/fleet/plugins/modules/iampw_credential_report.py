@@ -20,7 +20,7 @@ description:
   - The playbook C(iampw-credential-report.yml) shipped with this collection merges every host's report into one CSV
     on the controller.
 author:
-  - pam_iampw developers
+  - pam_iampw developers (!UNKNOWN)
 options: {}
 extends_documentation_fragment:
   - iampw.fleet.iampw_admin

@@ -28,7 +28,7 @@ description:
     hide one return value. Without C(no_log), a generated password is shown by C(-v), by a C(debug) of the
     registered result, and in the C(ANSIBLE_LOG_PATH) log. With C(no_log), the registered variable still holds it.
 author:
-  - pam_iampw developers
+  - pam_iampw developers (!UNKNOWN)
 options:
   name:
     description:

@@ -20,7 +20,7 @@ description:
     field by field, so a second run reports no change.
   - As in IAM, an update replaces the whole policy, so every parameter not given takes its default.
 author:
-  - pam_iampw developers
+  - pam_iampw developers (!UNKNOWN)
 options:
   state:
     description:
@@ -259,17 +259,20 @@ def ensure_absent(module, admin, before):
 
 
 def main():
+    # no_log=False: the aliases are named like passwords (password_max_age
+    # ...), which makes AnsibleModule warn, and hide them from its log.
     argument_spec = dict(
         state=dict(type='str', required=True, choices=['present', 'absent']),
-        min_pw_length=dict(type='int', default=6, aliases=['minimum_password_length']),
+        min_pw_length=dict(type='int', default=6, aliases=['minimum_password_length'], no_log=False),
         require_symbols=dict(type='bool', default=False),
         require_numbers=dict(type='bool', default=False),
         require_uppercase=dict(type='bool', default=False),
         require_lowercase=dict(type='bool', default=False),
-        allow_pw_change=dict(type='bool', default=False, aliases=['allow_password_change']),
-        pw_max_age=dict(type='int', default=0, aliases=['password_max_age']),
-        pw_reuse_prevent=dict(type='int', default=0, aliases=['password_reuse_prevent', 'prevent_reuse']),
-        pw_expire=dict(type='bool', default=False, aliases=['password_expire', 'expire']),
+        allow_pw_change=dict(type='bool', default=False, aliases=['allow_password_change'], no_log=False),
+        pw_max_age=dict(type='int', default=0, aliases=['password_max_age'], no_log=False),
+        pw_reuse_prevent=dict(type='int', default=0, aliases=['password_reuse_prevent', 'prevent_reuse'],
+                              no_log=False),
+        pw_expire=dict(type='bool', default=False, aliases=['password_expire', 'expire'], no_log=False),
     )
     argument_spec.update(COMMON_ARGUMENT_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
