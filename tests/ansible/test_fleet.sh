@@ -43,7 +43,7 @@ host_die() {
 }
 
 host_inside() {
-	local name=fleet$FLEET_N port=$((PORT_BASE + FLEET_N)) w=$FLEET_WORK u sshd_pid i
+	local name=fleet$FLEET_N port=$((PORT_BASE + FLEET_N)) w=$FLEET_WORK u sshd_pid
 	umask 022
 	[ "${SANDBOX_INSTALLED:-}" = 1 ] || host_die "not in sandbox.sh --install"
 	hostname "$name" || host_die "hostname"
@@ -86,7 +86,7 @@ host_inside() {
 	/usr/sbin/sshd -t -f /etc/ssh/fleet_sshd_config || host_die "sshd -t"
 	/usr/sbin/sshd -D -e -f /etc/ssh/fleet_sshd_config 2>"$w/$name.sshd.log" &
 	sshd_pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
 		kill -0 "$sshd_pid" 2>/dev/null || host_die "sshd exited"
 		sleep 0.1
@@ -350,6 +350,11 @@ fleet3: $WANT14" "drift: fleet2's policy changed by hand with iampw-admin over s
 		"2 1" "options: iampw_admin names the tool; a wrong path fails clearly"
 }
 
+# authenticates_on HOST USER PASSWORD: PAM on HOST accepts it (sent on stdin).
+authenticates_on() {
+	printf '%s\n' "$3" | on "$1" pamtester fleet-auth "$2" authenticate >/dev/null 2>&1
+}
+
 # secret_nowhere DESC: none of the passwords in $W/secrets/* is in any file
 # of the work directory (ansible's outputs, its log, the controller's temp
 # and control directories, the hosts' syslogs and sshd logs), nor in any
@@ -429,6 +434,14 @@ login_tests() {
 		in_every_syslog 'Invoked with .*name=erin'
 	secret_nowhere "secrets: no generated password in ansible's output (-vvv), its log, the controller's files, the hosts' syslogs or any file of the hosts"
 
+	PLAY_CMD=ansible play flag fleet3 -m iampw.fleet.iampw_login_profile \
+		-a 'name=alice password_reset_required=true'
+	is_run flag "$play_rc $(on fleet3 /usr/sbin/iampw-admin get-login-profile --user-name alice |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["LoginProfile"]["PasswordResetRequired"])')" \
+		"0 True" "login profile: password_reset_required alone sets the flag on an existing profile"
+	fail_unless "login profile: ... and leaves the password as it was" authenticates_on fleet3 alice "$P0"
+	fail_if "login profile: ... and returns no password" grep -q '"password"' "$W/flag.out"
+
 	play login_absent "$here/login.yml" -e profile_state=absent -e "fleet_secrets=$W/secrets"
 	is_run login_absent "$play_rc $(recap login_absent)" "0 fleet1=1 fleet2=1 fleet3=1" \
 		"login profile: state=absent deletes carol's profile on each host"
@@ -496,12 +509,14 @@ outside() {
 			skip_all "the build is configured with $v=$have: the fleet test installs it (in three sandboxes) and needs ${want#*=}"
 	done
 
-	plan 47
+	plan 50
 	before_host=$(e2e_host_state)
 	before_root=$(ls -d /root/.ansible /root/.ssh/known_hosts 2>&1)
 	mkdir -p "$builddir/tests/ansible" && W=$(mktemp -d "$builddir/tests/ansible/fleet.XXXXXX") ||
 		bail_out "mktemp"
 	chmod 0700 "$W"
+	# Whatever happens to this script, the hosts stop serving.
+	trap 'touch "$W/stop"' EXIT
 	diag "work directory: $W"
 	# The controller uses the collection as `make install` ships it (with
 	# the system layout: /usr/share/ansible/collections, Ansible's default).
@@ -522,6 +537,7 @@ outside() {
 		fail "three sandbox hosts up, each with pam_iampw installed and sshd on 127.0.0.1 of its own namespace"
 	fi
 	stop_hosts
+	trap - EXIT
 	rc=0
 	for n in 1 2 3; do
 		eval "h=\${sandbox_rc_$n:-none}"
