@@ -19,7 +19,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-src=$here/../../ansible/collections/ansible_collections/iampw/fleet
+src=$here/../../ansible/ansible_collections/iampw/fleet
 MODULES="iampw_password_policy iampw_login_profile iampw_credential_report"
 AT=/usr/lib/python3/dist-packages/ansible_test
 PY=/usr/bin/python3

@@ -35,8 +35,9 @@ EXIT_IAM_ERROR = 254
 class IampwAdminError(Exception):
     """iampw-admin exited non-zero: its status, stderr and IAM error code."""
 
-    def __init__(self, cmd, rc, stderr):
+    def __init__(self, cmd, verb, rc, stderr):
         self.cmd = cmd
+        self.verb = verb
         self.rc = rc
         self.stderr = stderr.strip()
         match = _ERROR_LINE.search(self.stderr)
@@ -46,7 +47,7 @@ class IampwAdminError(Exception):
     def message(self):
         if self.stderr:
             return self.stderr
-        return '%s exited with status %d and printed no error' % (' '.join(self.cmd[:1] + self.cmd[-1:]), self.rc)
+        return 'iampw-admin %s exited with status %d and printed no error' % (self.verb, self.rc)
 
     def is_no_such_entity(self):
         return self.rc == EXIT_IAM_ERROR and self.code == 'NoSuchEntity'
@@ -92,7 +93,7 @@ class IampwAdmin(object):
         out, err = proc.communicate()
         out = out.decode('utf-8', 'replace')
         if proc.returncode != 0:
-            raise IampwAdminError(cmd, proc.returncode, err.decode('utf-8', 'replace'))
+            raise IampwAdminError(cmd, verb, proc.returncode, err.decode('utf-8', 'replace'))
         return out
 
     def run_json(self, verb, args=(), policy_file=None):
