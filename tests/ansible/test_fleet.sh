@@ -368,7 +368,7 @@ secret_nowhere() {
 		found="$found$(secrets | on "$h" 'grep -rlF -f - /etc /root /tmp /var/tmp /home /run /var/log /var/mail /var/lib/iampw /dev/shm 2>/dev/null')"
 	done
 	# The same search finds them where they are (a check of the check).
-	is "$found $(grep -rlF -f <(secrets) "$W/secrets" | wc -l)" " 6" "$desc"
+	is "$found $(grep -rlF -f <(secrets) "$W/secrets" | wc -l)" " $(find "$W/secrets" -type f | wc -l)" "$desc"
 }
 
 # The returned passwords, one a line (the files have no newline).
@@ -432,6 +432,16 @@ login_tests() {
 		"login profile: ... three more passwords returned, erin's real ones"
 	fail_unless "login profile: erin's module task logged its invocation to each host's syslog" \
 		in_every_syslog 'Invoked with .*name=erin'
+	for h in $HOSTS; do mv "$W/secrets/$h" "$W/secrets/$h.erin"; done
+	play rotate "$here/login.yml" -e profile_user=erin -e profile_update=always -e "fleet_secrets=$W/secrets"
+	is_run rotate "$play_rc $(recap rotate)" "0 fleet1=2 fleet2=2 fleet3=2" \
+		"login profile: update_password=always sets and returns a new password for an existing profile"
+	ok=0
+	for h in $HOSTS; do
+		authenticates_on "$h" erin "$(cat "$W/secrets/$h")" &&
+			! authenticates_on "$h" erin "$(cat "$W/secrets/$h.erin")" && ok=$((ok + 1))
+	done
+	is "$ok $(secrets | sort -u | wc -l)" "3 9" "login profile: ... the new one logs in, the old one no longer does"
 	secret_nowhere "secrets: no generated password in ansible's output (-vvv), its log, the controller's files, the hosts' syslogs or any file of the hosts"
 
 	PLAY_CMD=ansible play flag fleet3 -m iampw.fleet.iampw_login_profile \
@@ -509,7 +519,7 @@ outside() {
 			skip_all "the build is configured with $v=$have: the fleet test installs it (in three sandboxes) and needs ${want#*=}"
 	done
 
-	plan 50
+	plan 52
 	before_host=$(e2e_host_state)
 	before_root=$(ls -d /root/.ansible /root/.ssh/known_hosts 2>&1)
 	mkdir -p "$builddir/tests/ansible" && W=$(mktemp -d "$builddir/tests/ansible/fleet.XXXXXX") ||
