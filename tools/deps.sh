@@ -52,3 +52,8 @@ if [ -n "$peer_pkgs" ]; then
 	fi
 	echo "tools/deps.sh: installed$peer_pkgs; their PAM profiles (${peer_profiles# }) are left disabled on this host"
 fi
+
+# tests/ansible: ansible-playbook drives the iampw.fleet modules; ansible-test
+# and the checkers it would otherwise fetch from PyPI check them.
+apt-get install -y -q --no-install-recommends --no-upgrade \
+	ansible-core python3-voluptuous pycodestyle yamllint
