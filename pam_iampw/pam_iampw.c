@@ -23,6 +23,8 @@
 #define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
 #define MSG_WARN_ONE "Your password will expire in 1 day."
 #define MSG_WARN_DAYS "Your password will expire in %lld days."
+#define MSG_BREACHED \
+	"Your password appears in a list of breached passwords. You must change it now."
 
 static void cleanup_marker(pam_handle_t *pamh, void *data, int status)
 {
@@ -149,29 +151,79 @@ out:
 	return rc;
 }
 
-/* Record password_last_used, at most once per LAST_USED_INTERVAL. */
-static void record_last_used(struct ctx *c)
+/*
+ * §9.2: is the password that just authenticated in the blocklist?  A
+ * filter that cannot be read is logged and screens nothing: a login is
+ * never blocked by it (§7).  The password is only looked up, never kept.
+ */
+static bool listed_at_login(struct ctx *c)
+{
+	struct iampw_screen scr;
+	const void *tok = NULL;
+	bool listed = false;
+
+	if (!c->cfg.screen_at_login || c->cfg.blocklist[0] == '\0')
+		return false;
+	if (pam_get_item(c->pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS || tok == NULL)
+		return false;
+	if (iampw_screen_open(&scr, &c->cfg, geteuid(), &c->err) == IAMPW_OK &&
+	    iampw_blocklist_lookup(&scr.blocklist, tok, &listed, &c->err) != IAMPW_OK)
+		listed = false;
+	iampw_screen_close(&scr);
+	if (c->err.len > 0) {
+		ctx_log_errors(c, LOG_ERR);
+		pam_syslog(c->pamh, LOG_ERR, "user %s: the password could not be screened at login",
+			   c->user);
+	}
+	return listed;
+}
+
+/*
+ * One write at most, under the account's lock: password_last_used (at
+ * most once per LAST_USED_INTERVAL), and with a blocklisted password the
+ * reset flag, so that the account stack forces a change in this very
+ * login (§9.2).  An account without a profile of its own gets one.
+ */
+static void record_login(struct ctx *c, bool listed)
 {
 	int lockfd = -1;
+	bool due = c->have_profile &&
+		   !(c->prof.last_used <= c->now && c->now - c->prof.last_used < LAST_USED_INTERVAL);
 
-	if (c->prof.last_used <= c->now &&
-	    c->now - c->prof.last_used < LAST_USED_INTERVAL)
+	if (!listed && !due)
 		return;
-	/* A login never waits long on a busy profile: skip this time. */
-	if (iampw_store_lock(&c->store, c->uid, LAST_USED_LOCK_MS, &lockfd,
-			     &c->err) != IAMPW_OK)
+	/*
+	 * A login never waits long on a busy profile just to record a date;
+	 * a breached password is worth the normal wait.
+	 */
+	if ((c->store.dirfd < 0 &&
+	     iampw_store_open(&c->store, c->o.statedir, true, geteuid(),
+			      geteuid() == 0 ? 0 : getegid(), &c->err) != IAMPW_OK) ||
+	    iampw_store_lock(&c->store, c->uid, listed ? IAMPW_LOCK_TIMEOUT_MS : LAST_USED_LOCK_MS,
+			     &lockfd, &c->err) != IAMPW_OK)
 		goto out;
 	/* Re-read under the lock: a password change may have just landed. */
-	if (ctx_load_profile(c) != IAMPW_OK || !c->have_profile)
+	if (ctx_load_profile(c) != IAMPW_OK || (!c->have_profile && !listed))
 		goto out;
+	if (!c->have_profile)
+		iampw_profile_adopt(&c->acct, c->now, &c->prof);
 	c->prof.last_used = c->now;
+	if (listed)
+		c->prof.reset_required = true;
 	/* A renamed account's profile takes its new name here. */
 	snprintf(c->prof.user, sizeof c->prof.user, "%s", c->name);
-	iampw_profile_save(&c->store, &c->prof, &c->err);
+	if (iampw_profile_save(&c->store, &c->prof, &c->err) == IAMPW_OK && listed)
+		pam_syslog(c->pamh, LOG_NOTICE,
+			   "user %s: the password is in the blocklist: a change is required",
+			   c->user);
 out:
 	if (lockfd >= 0)
 		iampw_store_unlock(lockfd);
-	ctx_log_errors(c, LOG_WARNING);
+	if (listed && c->err.len > 0)
+		pam_syslog(c->pamh, LOG_ERR,
+			   "user %s: the password is in the blocklist but the reset could not be recorded",
+			   c->user);
+	ctx_log_errors(c, listed ? LOG_ERR : LOG_WARNING);
 }
 
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
@@ -193,8 +245,13 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (c == NULL)
 		return PAM_IGNORE;
 	/* Never decides authentication: every outcome here is PAM_IGNORE. */
-	if (rc == PAM_SUCCESS && ctx_load(c, false) == LOAD_OK && c->have_profile)
-		record_last_used(c);
+	if (rc == PAM_SUCCESS && ctx_load(c, false) == LOAD_OK && c->owner != IAMPW_OWNER_NONE) {
+		bool listed = listed_at_login(c);
+
+		if (listed)
+			say(c, PAM_ERROR_MSG, MSG_BREACHED);
+		record_login(c, listed);
+	}
 	ctx_log_errors(c, LOG_WARNING);
 	ctx_free(c);
 	return PAM_IGNORE;

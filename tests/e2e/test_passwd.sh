@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
 
-INSIDE_TESTS=28
+INSIDE_TESTS=32
 
 P0='Kettle+Lamp+Fig7'
 P1='Orbit[Stone]2Yak'
@@ -186,9 +186,30 @@ inside() {
 	check "8: an unlisted password is accepted" \
 		'[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$GOOD20"'
 
+	# -- 9. screening at login (SPEC 9.2) ---------------------------------------
+	useradd -m -s /bin/bash dave9 && echo "dave9:Summer2024!" | chpasswd -c YESCRYPT
+	if grep -q '^at_login =' /etc/iampw/iampw.conf; then
+		sed -i 's/^at_login =.*/at_login = yes/' /etc/iampw/iampw.conf
+	else
+		sed -i '/^blocklist =/a at_login = yes' /etc/iampw/iampw.conf
+	fi
+	check "9: at_login = yes; dave9's password (set with chpasswd, no profile yet) is in the filter" \
+		'admin check' 'authenticates dave9 "Summer2024!"'
+	E2E_PASSWORD='Summer2024!' E2E_CURRENT='Summer2024!' E2E_NEW=$GOOD20 conv -shell -- login dave9
+	check "9: login dave9: told the password is breached, made to change it in the same login" \
+		'has_line "Your password appears in a list of breached passwords. You must change it now." 1' \
+		'has_line "$MSG_RESET" 1' '[ "$CONV_EXIT" = 0 ]' 'shell_as dave9' \
+		'authenticates dave9 "$GOOD20"' '! authenticates dave9 "Summer2024!"'
+	check "9: the profile records the change, no reset pending, and never the password" \
+		'grep -qx "password_reset_required = false" "$STATE/profiles/$(id -u dave9)"' \
+		'! grep -rqF "Summer2024!" "$STATE"'
+	E2E_PASSWORD=$GOOD20 conv -shell -- login dave9
+	check "9: the next login goes straight in" '[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]'
+
 	log_check "passwd's and login's changes are logged by pam_iampw (SANDBOX_LOG)" \
 		"pam_iampw(passwd:chauthtok): user alice: password change recorded" \
-		"pam_iampw(login:chauthtok): user carol: password change recorded"
+		"pam_iampw(login:chauthtok): user carol: password change recorded" \
+		"user dave9: the password is in the blocklist: a change is required"
 
 	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
 	done_testing

@@ -694,7 +694,7 @@ static int converse(int n, const struct pam_message **msg,
 		 */
 		if ((style == PAM_TEXT_INFO &&
 		     strncmp(text, STRESS_INFO, sizeof STRESS_INFO - 1) == 0) ||
-		    (is_prompt(style) && strstr(text, "STRESS password") != NULL)) {
+		    (is_prompt(style) && strcasestr(text, "STRESS password") != NULL)) {
 			if (style == PAM_TEXT_INFO)
 				probe(cs);
 			a = cs->t->stress_answer ? cs->t->stress_answer : "stress-probe";

@@ -295,6 +295,120 @@ static void marks_password_login(void **state)
 	pt_assert_conv(&r, 0);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Screening at login (§9.2)                                              */
+
+#define MSG_BREACHED \
+	"Your password appears in a list of breached passwords. You must change it now."
+
+/*
+ * pam_stress stands in for the password module: it asks for the password
+ * and sets PAM_AUTHTOK, as pam_unix does, then the module's auth line
+ * with [screening] at_login, then the account line.
+ */
+static void login_screened(const struct pt_fx *f, const char *filter)
+{
+	char conf[2 * PATH_MAX];
+
+	assert_true(snprintf(conf, sizeof conf, PT_CONFIG_DEFAULT
+			     "[screening]\nblocklist = %s\nat_login = yes\n", filter) <
+		    (int)sizeof conf);
+	pt_config(f, conf);
+	pt_service(f, "login",
+		   "auth    required pam_stress.so\n"
+		   "auth    optional @IAMPW@\n"
+		   "account required @IAMPW@ exempt_key_logins\n");
+}
+
+static void password_login_with(const struct pt_fx *f, const char *user, const char *pw,
+				struct pt_result *r)
+{
+	struct pt_txn t = {
+		.service = "login", .user = user, .stress_answer = pw,
+		.steps = { { PT_AUTH, 0 }, { PT_ACCT, 0 } },
+	};
+
+	pt_run(f, &t, r);
+}
+
+static void make_filter(const struct pt_fx *f, const char *name, const char *words)
+{
+	char cmd[3 * PATH_MAX];
+
+	pt_write(pt_path(f, "words"), words, 0600);
+	snprintf(cmd, sizeof cmd, "pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
+		 pt_path(f, name), pt_path(f, "words"));
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A breached password at login: told, reset required, the change forced now. */
+static void breached_at_login(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	make_filter(f, "bl.pwq", "Summer2024!\npassword\n");
+	login_screened(f, pt_path(f, "bl.pwq"));
+	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
+	password_login_with(f, "alice", "Summer2024!", &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	assert_int_equal(r.rc[1], PAM_NEW_AUTHTOK_REQD);
+	pt_assert_conv(&r, PAM_ERROR_MSG, MSG_BREACHED, PAM_ERROR_MSG, PT_MSG_RESET, 0);
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_true(p.reset_required);
+	assert_true(p.last_used > 0);
+	/* The plaintext is stored nowhere in the state. */
+	assert_false(pt_tree_contains(f->state, "Summer2024!"));
+}
+
+/* A password not listed: nothing said, nothing written but the usual last-used. */
+static void clean_password_at_login(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	make_filter(f, "bl.pwq", "Summer2024!\n");
+	login_screened(f, pt_path(f, "bl.pwq"));
+	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
+	password_login_with(f, "alice", "Not-In-The-List-77", &r);
+	assert_int_equal(r.rc[1], PAM_SUCCESS);
+	pt_assert_conv(&r, 0);
+	assert_true(pt_profile_load(f, "alice", &p));
+	assert_false(p.reset_required);
+}
+
+/* An account with a usable password and no profile gets one, reset required. */
+static void breached_without_profile(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	make_filter(f, "bl.pwq", "Summer2024!\n");
+	login_screened(f, pt_path(f, "bl.pwq"));
+	pt_shadow("bob", PT_HASH_A, (long)(time(NULL) / 86400) - 3);
+	password_login_with(f, "bob", "Summer2024!", &r);
+	assert_int_equal(r.rc[1], PAM_NEW_AUTHTOK_REQD);
+	assert_true(pt_profile_load(f, "bob", &p));
+	assert_true(p.reset_required);
+}
+
+/* A filter that cannot be read never blocks a login (§7); it is logged. */
+static void unreadable_filter_never_blocks(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+
+	login_screened(f, pt_path(f, "missing.pwq"));
+	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
+	password_login_with(f, "alice", "Summer2024!", &r);
+	assert_int_equal(r.rc[0], PAM_SUCCESS);
+	assert_int_equal(r.rc[1], PAM_SUCCESS);
+	pt_assert_conv(&r, 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, pt_setup, pt_teardown)
 
 int main(int argc, char **argv)
@@ -303,6 +417,10 @@ int main(int argc, char **argv)
 		T(ignored_for_everyone),
 		T(ignored_when_broken),
 		T(records_last_used),
+		T(breached_at_login),
+		T(clean_password_at_login),
+		T(breached_without_profile),
+		T(unreadable_filter_never_blocks),
 		T(no_write_within_5_minutes),
 		T(writes_after_5_minutes),
 		T(no_profile_nothing_created),
