@@ -16,7 +16,7 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev \
 	libunistring-dev nettle-dev passwdqc \
 	libpam-modules libpam-runtime pamtester \
-	libcmocka-dev libpamtest0-dev libpam-wrapper libnss-wrapper libuid-wrapper \
+	libcmocka-dev libnss-wrapper \
 	clang libclang-rt-14-dev valgrind \
 	python3 util-linux iproute2 passwd login \
 	expect openssh-server openssh-client sudo \
