@@ -72,7 +72,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/lib.sh"
 
-INSIDE_TESTS=63
+INSIDE_TESTS=64
 REL_TOOLS=(timeout truncate mkfifo setpriv sha256sum)
 
 # Valid copies that links point to live here: outside the state dir and
@@ -1005,6 +1005,34 @@ case_name_spelling() {
 		"account $A: alice's profile applies under any spelling, never skipped; iampw-admin $I, showing alice's profile under her own name"
 }
 
+# The second step of an admin verb fails after the Unix password was set
+# (SPEC §6): the error says what was left, and a generated password is
+# printed on stderr, never lost.  faultshim fails the second renameat in
+# the state dir: the first is the PAM commit's, the second the profile
+# write that sets the reset flag.
+case_generated_never_lost() {
+	local h0 pw
+	fixture
+	h0=$(awk -F: '$1 == "bob" { print $2 }' /etc/shadow)
+	rm -f "$profiles/1002"
+	export LD_PRELOAD=$FAULTSHIM IAMPW_FAULT_DIR=$state IAMPW_FAULT=renameat:2:ENOSPC
+	adm create-login-profile --user-name bob --generate-password --password-reset-required
+	unset LD_PRELOAD IAMPW_FAULT_DIR IAMPW_FAULT
+	want "$I" "ServiceFailure (254)" "create-login-profile --generate-password, second write failing"
+	check "nothing on stdout" test ! -s "$out/i.out"
+	check "the error says the Unix password was changed" \
+		printed "The Unix password of bob was changed, but its login profile was not updated as asked"
+	pw=$(sed -n "s/.*The account's password is now the generated one: //p" "$out/i.err")
+	check "the generated password is printed on stderr" test -n "$pw"
+	check "bob's shadow hash changed" test "$(awk -F: '$1 == "bob" { print $2 }' /etc/shadow)" != "$h0"
+	check "the printed password is bob's password now" python3 -W ignore -c \
+		'import crypt, sys; h = [l.split(":")[1] for l in open("/etc/shadow") if l.split(":")[0] == "bob"][0]; sys.exit(crypt.crypt(sys.argv[1], h) != h)' "$pw"
+	sandbox_log_sync >/dev/null
+	check "the password is not in the syslog" lacks "$pw" "$SANDBOX_LOG"
+	finish "create-login-profile --generate-password when the second write fails (ENOSPC on the profile write after the Unix password was set)" \
+		"$I; stderr says the Unix password was changed and the profile not updated as asked, and prints the generated password, which is bob's password now; stdout empty; not logged"
+}
+
 # --------------------------------------------------------------------------
 # Conversations.
 
@@ -1112,6 +1140,7 @@ inside() {
 	name_case "../x" "../x" 1500
 	name_case "a/b" "a/b" 1501
 	case_name_spelling
+	case_generated_never_lost
 
 	passwords_setup
 	LC_ALL=C case_pw_accepted 511 "$PW511" "128 characters, 127 of 4 bytes and one of 3"
