@@ -1029,7 +1029,7 @@ case_generated_never_lost() {
 		'import crypt, sys; h = [l.split(":")[1] for l in open("/etc/shadow") if l.split(":")[0] == "bob"][0]; sys.exit(crypt.crypt(sys.argv[1], h) != h)' "$pw"
 	sandbox_log_sync >/dev/null
 	check "the password is not in the syslog" lacks "$pw" "$SANDBOX_LOG"
-	finish "create-login-profile --generate-password when the second write fails (ENOSPC on the profile write after the Unix password was set)" \
+	finish "generated password, the profile write failing after the Unix password was set: create-login-profile --generate-password --password-reset-required of bob, ENOSPC on its second write" \
 		"$I; stderr says the Unix password was changed and the profile not updated as asked, and prints the generated password, which is bob's password now; stdout empty; not logged"
 }
 
