@@ -106,6 +106,28 @@ struct edit {
 };
 
 /*
+ * Take the account's lock and read its shadow entry again under it: a
+ * password set a moment ago is the one a profile must be bound to.
+ * EXIT_OK with *lockfd held, or the error (nothing held).
+ */
+static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
+{
+	int rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, lockfd, &a->err);
+
+	if (rc == IAMPW_E_BUSY)
+		return busy(c, a);
+	if (rc != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	rc = acct_shadow(a->name, &a->acct);
+	if (rc == 0)
+		return EXIT_OK;
+	iampw_store_unlock(*lockfd);
+	*lockfd = -1;
+	return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+			 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+}
+
+/*
  * Load (or make), change and save the account's profile under its lock.
  * The shadow entry is read again under the lock: a password set a moment
  * ago is the one the profile is bound to.  On success *p is as saved.
@@ -116,17 +138,9 @@ static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
 	enum iampw_owner owner;
 	int lockfd = -1, rc;
 
-	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
-	if (rc == IAMPW_E_BUSY)
-		return busy(c, a);
-	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
-	rc = acct_shadow(a->name, &a->acct);
-	if (rc != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
-		goto out;
-	}
+	rc = lock_fresh(c, a, &lockfd);
+	if (rc != EXIT_OK)
+		return rc;
 	rc = admin_profile(c, a, p, &owner);
 	if (rc != EXIT_OK)
 		goto out;
@@ -363,19 +377,9 @@ static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool sin
 	enum iampw_owner owner;
 	int lockfd = -1, rc;
 
-	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
-	if (rc == IAMPW_E_BUSY)
-		return busy(c, a);
-	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
-	/* Under the lock, the entry as it is now: a change may have just landed. */
-	rc = acct_shadow(a->name, &a->acct);
-	if (rc != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
-		iampw_store_unlock(lockfd);
+	rc = lock_fresh(c, a, &lockfd);
+	if (rc != EXIT_OK)
 		return rc;
-	}
 	rc = admin_profile(c, a, &p, &owner);
 	if (rc != EXIT_OK)
 		goto out;

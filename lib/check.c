@@ -262,18 +262,29 @@ static void fold_done(struct fold *f)
 	f->s = NULL;
 }
 
+/* Does a (alen bytes) contain b (blen > 0 bytes), ASCII case ignored? */
+static bool ascii_contains(const char *a, size_t alen, const char *b, size_t blen)
+{
+	for (size_t i = 0; i + blen <= alen; i++) {
+		if (ascii_same(a + i, blen, b, blen))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Is the password (pw, pwlen bytes, its fold in *pwf) the same as name
- * (namelen bytes), case folded?  An empty name is never compared.  When
- * either side is not valid UTF-8, "the same" is byte for byte with ASCII
- * letters folded (there is no Unicode text to fold); when folding runs
- * out of memory, the answer is "the same": the rule fails closed.
+ * (namelen bytes), or with `contains` does it contain it, case folded?
+ * An empty name is never compared.  When either side is not valid UTF-8,
+ * the comparison is byte for byte with ASCII letters folded (there is no
+ * Unicode text to fold); when folding runs out of memory, the answer is
+ * "yes": the rule fails closed.
  */
-static bool same_folded(const char *pw, size_t pwlen, const struct fold *pwf,
-			const char *name, size_t namelen)
+static bool match_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			 const char *name, size_t namelen, bool contains)
 {
 	struct fold nf;
-	bool same;
+	bool hit;
 
 	if (namelen == 0)
 		return false;
@@ -281,13 +292,28 @@ static bool same_folded(const char *pw, size_t pwlen, const struct fold *pwf,
 		return true;
 	fold(name, namelen, &nf);
 	if (pwf->rc == FOLD_INVALID || nf.rc == FOLD_INVALID)
-		same = ascii_same(pw, pwlen, name, namelen);
+		hit = contains ? ascii_contains(pw, pwlen, name, namelen) :
+				 ascii_same(pw, pwlen, name, namelen);
 	else if (nf.rc == FOLD_NOMEM)
-		same = true;
+		hit = true;
+	else if (contains)
+		hit = nf.len > 0 && memmem(pwf->s, pwf->len, nf.s, nf.len) != NULL;
 	else
-		same = pwf->len == nf.len && memcmp(pwf->s, nf.s, nf.len) == 0;
+		hit = pwf->len == nf.len && memcmp(pwf->s, nf.s, nf.len) == 0;
 	fold_done(&nf);
-	return same;
+	return hit;
+}
+
+static bool same_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			const char *name, size_t namelen)
+{
+	return match_folded(pw, pwlen, pwf, name, namelen, false);
+}
+
+static bool contains_folded(const char *pw, size_t pwlen, const struct fold *pwf,
+			    const char *name, size_t namelen)
+{
+	return match_folded(pw, pwlen, pwf, name, namelen, true);
 }
 
 static uint32_t identity_failures(const struct iampw_identity *id,
@@ -312,37 +338,6 @@ static uint32_t identity_failures(const struct iampw_identity *id,
 	return f;
 }
 
-/* Does a (alen bytes) contain b (blen > 0 bytes), ASCII case ignored? */
-static bool ascii_contains(const char *a, size_t alen, const char *b, size_t blen)
-{
-	for (size_t i = 0; i + blen <= alen; i++) {
-		if (ascii_same(a + i, blen, b, blen))
-			return true;
-	}
-	return false;
-}
-
-/* same_folded's twin for "contains": the same fallbacks, the same fail-closed. */
-static bool contains_folded(const char *pw, size_t pwlen, const struct fold *pwf,
-			    const char *name, size_t namelen)
-{
-	struct fold nf;
-	bool found;
-
-	if (namelen == 0)
-		return false;
-	if (pwf->rc == FOLD_NOMEM)
-		return true;
-	fold(name, namelen, &nf);
-	if (pwf->rc == FOLD_INVALID || nf.rc == FOLD_INVALID)
-		found = ascii_contains(pw, pwlen, name, namelen);
-	else if (nf.rc == FOLD_NOMEM)
-		found = true;
-	else
-		found = nf.len > 0 && memmem(pwf->s, pwf->len, nf.s, nf.len) != NULL;
-	fold_done(&nf);
-	return found;
-}
 
 /* A letter, or a mark that belongs to the letter before it ("e" + U+0301). */
 static bool word_char(ucs4_t uc)

@@ -446,6 +446,16 @@ void pt_shadow(const char *user, const char *hash, long lastchg)
 	assert_int_equal(rename(tmp, path), 0);
 }
 
+void pt_filter(const struct pt_fx *f, const char *name, const char *words)
+{
+	char cmd[3 * PATH_MAX];
+
+	pt_write(pt_path(f, "words"), words, 0600);
+	snprintf(cmd, sizeof cmd, "pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
+		 pt_path(f, name), pt_path(f, "words"));
+	assert_int_equal(system(cmd), 0);
+}
+
 void pt_account(const char *user, struct iampw_acct *a)
 {
 	struct passwd *pw = getpwnam(user);

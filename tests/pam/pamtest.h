@@ -169,6 +169,8 @@ void pt_policy(const struct pt_fx *f, const struct iampw_policy_request *r);
  * user NULL resets every entry to the default (locked, "!").
  */
 void pt_shadow(const char *user, const char *hash, long lastchg);
+/* A blocklist `name` in the fixture's dir, built by the real pwqfilter from `words`. */
+void pt_filter(const struct pt_fx *f, const char *name, const char *words);
 /* The account as the core sees it (passwd + shadow), `user` kept by reference. */
 void pt_account(const char *user, struct iampw_acct *a);
 

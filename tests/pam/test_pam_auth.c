@@ -331,16 +331,6 @@ static void password_login_with(const struct pt_fx *f, const char *user, const c
 	pt_run(f, &t, r);
 }
 
-static void make_filter(const struct pt_fx *f, const char *name, const char *words)
-{
-	char cmd[3 * PATH_MAX];
-
-	pt_write(pt_path(f, "words"), words, 0600);
-	snprintf(cmd, sizeof cmd, "pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
-		 pt_path(f, name), pt_path(f, "words"));
-	assert_int_equal(system(cmd), 0);
-}
-
 /* A breached password at login: told, reset required, the change forced now. */
 static void breached_at_login(void **state)
 {
@@ -348,7 +338,7 @@ static void breached_at_login(void **state)
 	struct iampw_profile p;
 	struct pt_result r;
 
-	make_filter(f, "bl.pwq", "Summer2024!\npassword\n");
+	pt_filter(f, "bl.pwq", "Summer2024!\npassword\n");
 	login_screened(f, pt_path(f, "bl.pwq"));
 	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
 	password_login_with(f, "alice", "Summer2024!", &r);
@@ -369,7 +359,7 @@ static void clean_password_at_login(void **state)
 	struct iampw_profile p;
 	struct pt_result r;
 
-	make_filter(f, "bl.pwq", "Summer2024!\n");
+	pt_filter(f, "bl.pwq", "Summer2024!\n");
 	login_screened(f, pt_path(f, "bl.pwq"));
 	pt_profile(f, "alice", PT_UID_ALICE, 10, false);
 	password_login_with(f, "alice", "Not-In-The-List-77", &r);
@@ -386,7 +376,7 @@ static void breached_without_profile(void **state)
 	struct iampw_profile p;
 	struct pt_result r;
 
-	make_filter(f, "bl.pwq", "Summer2024!\n");
+	pt_filter(f, "bl.pwq", "Summer2024!\n");
 	login_screened(f, pt_path(f, "bl.pwq"));
 	pt_shadow("bob", PT_HASH_A, (long)(time(NULL) / 86400) - 3);
 	password_login_with(f, "bob", "Summer2024!", &r);

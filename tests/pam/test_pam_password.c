@@ -556,17 +556,6 @@ static void identity_rule_folds_unicode(void **state)
 		       PROMPTS, 0);
 }
 
-/* A filter built by the real pwqfilter in the fixture's directory. */
-static void make_filter(const struct pt_fx *f, const char *name, const char *words)
-{
-	char cmd[3 * PATH_MAX];
-
-	pt_write(pt_path(f, "words"), words, 0600);
-	snprintf(cmd, sizeof cmd, "pwqfilter --create=100 -o '%s' < '%s' 2>/dev/null",
-		 pt_path(f, name), pt_path(f, "words"));
-	assert_int_equal(system(cmd), 0);
-}
-
 /* [screening] (§9.1): a listed password and a context word, then a good one. */
 static void screening_at_change(void **state)
 {
@@ -574,7 +563,7 @@ static void screening_at_change(void **state)
 	struct pt_result r;
 	char conf[2 * PATH_MAX];
 
-	make_filter(f, "bl.pwq", "Summer2024!\npassword\n");
+	pt_filter(f, "bl.pwq", "Summer2024!\npassword\n");
 	snprintf(conf, sizeof conf, PT_CONFIG_DEFAULT
 		 "[screening]\nblocklist = %s\ncontext = yes\n", pt_path(f, "bl.pwq"));
 	pt_config(f, conf);
@@ -621,7 +610,7 @@ static void screening_filter_broken(void **state)
 	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
 	pt_assert_conv(&r, GENERIC, 0);
 	/* A good filter, writable by others. */
-	make_filter(f, "missing.pwq", "password\n");
+	pt_filter(f, "missing.pwq", "password\n");
 	assert_int_equal(chmod(pt_path(f, "missing.pwq"), 0666), 0);
 	chauthtok(f, "passwd", "alice", PT_UID_ALICE, 0, ANSWERS(GOOD1, GOOD1), &r);
 	assert_int_equal(r.rc[0], PAM_AUTHTOK_ERR);
