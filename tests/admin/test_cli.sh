@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=172
+TESTS=174
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -450,6 +450,16 @@ update --cli-input-json '[1, 2]'
 usage_error "--cli-input-json that is not an object: exit 252" "--cli-input-json"
 update --cli-input-json "file://$work/no-such-file.json"
 usage_error "--cli-input-json file:// of a missing file: exit 252" "no-such-file.json"
+# A FIFO is refused at once, never waited on (SPEC §6): no writer will come.
+mkfifo -m 0600 "$work/input.fifo"
+t0=$(date +%s)
+timeout 10 "$ADMIN" --config "$conf" --policy "$pol" --state-dir "$state" \
+	update-account-password-policy --cli-input-json "file://$work/input.fifo" \
+	</dev/null >"$out" 2>"$err"
+rc=$?
+t1=$(date +%s)
+usage_error "--cli-input-json file:// of a FIFO: exit 252 at once ($((t1 - t0)) s), not a regular file" "is not a regular file"
+rm -f "$work/input.fifo"
 # The limit is 64 KiB exactly: a file of 65,536 bytes is read, one more is refused.
 python3 -c 'import sys; b = "{\"MinimumPasswordLength\": 13"; n = int(sys.argv[1]); sys.stdout.write(b + " " * (n - len(b) - 1) + "}")' 65536 >"$work/64k.json"
 python3 -c 'import sys; b = "{\"MinimumPasswordLength\": 13"; n = int(sys.argv[1]); sys.stdout.write(b + " " * (n - len(b) - 1) + "}")' 65537 >"$work/64k1.json"
@@ -457,6 +467,15 @@ update --cli-input-json "file://$work/64k1.json"
 usage_error "--cli-input-json file:// of 65,537 bytes: exit 252" "larger than 64 KiB"
 update --cli-input-json "file://$work/64k.json"
 ok_quiet "--cli-input-json file:// of exactly 65,536 bytes: exit 0"
+# A configuration directory made by iampw-admin is 0755 whatever its umask
+# (SPEC §3): with 077 it was 0700, shutting every non-root PAM caller out.
+( umask 077; "$ADMIN" --config "$conf" --policy "$tmp/newetc/policy.conf" --state-dir "$state" \
+	update-account-password-policy --minimum-password-length 10 </dev/null >"$out" 2>"$err" )
+rc=$?
+check "umask 077: the missing configuration directory is made 0755 root, policy.conf 0644" \
+	'[ $rc -eq 0 ]' '[ "$(stat -c "%a %u" "$tmp/newetc")" = "755 0" ]' \
+	'[ "$(stat -c "%a %u" "$tmp/newetc/policy.conf")" = "644 0" ]'
+rm -rf "$tmp/newetc"
 sum=$(pol_sum)
 update --cli-input-json '{"MaxPasswordAge": 1096}'
 validation "--cli-input-json out of range: ValidationError, exit 254" 1096 maxPasswordAge '<=1095'
