@@ -503,7 +503,8 @@ static char *faillock_args(char *line)
 	base = strrchr(mod, '/');
 	if (strcmp(base != NULL ? base + 1 : mod, "pam_faillock.so") != 0)
 		return NULL;
-	return save != NULL ? save : (char *)"";
+	/* No arguments: the empty end of the line, never a literal (strtok_r may write). */
+	return save != NULL ? save : mod + strlen(mod);
 }
 
 /* A plain non-negative base-10 number, or -1. */
