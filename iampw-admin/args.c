@@ -23,6 +23,7 @@ enum opt_id {
 	O_SYMBOLS, O_NO_SYMBOLS, O_NUMBERS, O_NO_NUMBERS, O_UPPER, O_NO_UPPER,
 	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
 	O_NEW_USER_NAME, O_MAX_ITEMS, O_STARTING_TOKEN,
+	O_AGAINST,
 };
 
 enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
@@ -66,6 +67,7 @@ static const struct option_def {
 	{ "--no-allow-users-to-change-password", O_NO_ALLOW, A_NONE, F_POLICY },
 	{ "--hard-expiry", O_HARD, A_NONE, F_POLICY },
 	{ "--no-hard-expiry", O_NO_HARD, A_NONE, F_POLICY },
+	{ "--against", O_AGAINST, A_VALUE, F_AGAINST },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -229,6 +231,9 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_NO_ALLOW: return set_tri(&c->req_allow, TRI_FALSE, d->name);
 	case O_HARD: return set_tri(&c->req_hard, TRI_TRUE, d->name);
 	case O_NO_HARD: return set_tri(&c->req_hard, TRI_FALSE, d->name);
+	case O_AGAINST:
+		c->against = v;
+		return compliance_parse_against(v);
 	case O_HELP:
 	case O_VERSION:
 	case O_CLI_INPUT_JSON:

@@ -438,6 +438,9 @@ int verb_check(struct cli *c)
 {
 	struct checker k;
 
+	/* A compliance report, not a validation: compliance.c. */
+	if (c->against != NULL)
+		return verb_check_against(c);
 	memset(&k, 0, sizeof k);
 	k.c = c;
 	k.store.dirfd = -1;

@@ -64,6 +64,9 @@ struct cli {
 	struct iampw_policy_request req;
 	enum tri req_symbols, req_numbers, req_upper, req_lower, req_allow, req_hard;
 
+	/* check --against STANDARD (§9.3), NULL: plain check */
+	const char *against;
+
 	/* --generate-cli-skeleton [input|output] */
 	const char *skeleton;
 	const char *cli_input_json; /* the argument, read by cli_load_input */
@@ -86,6 +89,7 @@ enum {
 	F_USER_OPTIONAL = 1u << 8,  /* --user-name may be left out (get-user) */
 	F_NEW_NAME = 1u << 9,       /* update-user --new-user-name */
 	F_PAGE = 1u << 10,          /* --max-items, --starting-token */
+	F_AGAINST = 1u << 11,       /* check --against */
 };
 
 struct verb {
@@ -277,6 +281,9 @@ int verb_generate_credential_report(struct cli *c);
 int verb_get_credential_report(struct cli *c);
 /* check.c */
 int verb_check(struct cli *c);
+/* compliance.c: check --against (§9.3); a known standard name, else a usage error (252). */
+int verb_check_against(struct cli *c);
+int compliance_parse_against(const char *name);
 /* user_cmd.c */
 int verb_get_user(struct cli *c);
 int verb_list_users(struct cli *c);

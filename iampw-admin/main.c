@@ -69,8 +69,9 @@ const struct verb verbs[] = {
 	{ "update-user", "UpdateUser", F_USER_NAME | F_NEW_NAME | F_INPUT, true,
 	  verb_update_user, USER_SYNOPSIS " --new-user-name NEW",
 	  "Rename the Unix account (usermod -l) and its login profile in one step." },
-	{ "check", "Check", 0, false, verb_check, "",
-	  "Validate iampw.conf, policy.conf and every profile; list every problem." },
+	{ "check", "Check", F_AGAINST, false, verb_check,
+	  "[--against iam-default|nist-800-63b-4|cis-debian-12]",
+	  "Validate iampw.conf, policy.conf and every profile; --against: PASS/FAIL per requirement of a standard." },
 	{ NULL, NULL, 0, false, NULL, NULL, NULL },
 };
 

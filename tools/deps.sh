@@ -24,6 +24,10 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	gdb procps coreutils \
 	dpkg-dev debhelper lintian
 
+# tests/admin/test_compliance.sh: the AWS CLI's own parameter validation
+# must accept the policy presets (offline; no request reaches AWS).
+apt-get install -y -q --no-install-recommends --no-upgrade awscli
+
 # The password-quality modules a hardened host already runs (SPEC §5.5):
 # the coexistence tests and the demo enable their pam-auth-update profiles
 # inside the sandbox only.  Their postinst runs `pam-auth-update

@@ -28,7 +28,7 @@ verbs=(get-account-password-policy update-account-password-policy
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((15 + ${#verbs[@]}))
+plan $((17 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -82,6 +82,9 @@ is "$(comp_line 'iampw-admin --output=te' iampw-admin --output = te)" "text" \
 	"--output=VALUE as readline splits it"
 is "$(comp get-credential-report --generate-cli-skeleton '')" "input output" \
 	"--generate-cli-skeleton's values"
+is "$(comp check --against '')" "cis-debian-12 iam-default nist-800-63b-4" \
+	"check --against's values: the standards"
+is "$(comp check --against=n)" "--against=nist-800-63b-4" "--against=VALUE"
 
 all=""
 for v in "${verbs[@]}"; do
@@ -153,6 +156,7 @@ accepts() {
 		--output) value=json ;;
 		--user-name) value=nobody ;;
 		--cli-input-json) value='{}' ;;
+		--against) value=iam-default ;;
 		--config | --policy) value=$tmp/none.conf ;;
 		--state-dir) value=$tmp/state ;;
 		*) value=1 ;;

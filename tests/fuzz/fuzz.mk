@@ -30,6 +30,7 @@ fuzz_admin_sources = \
 	iampw-admin/accounts.c \
 	iampw-admin/report.c \
 	iampw-admin/check.c \
+	iampw-admin/compliance.c \
 	iampw-admin/user_cmd.c
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
