@@ -38,16 +38,23 @@ static void open_store(struct iampw_store *s, const char *statedir)
 		die("store %s: %s", statedir, e.text);
 }
 
-/* A profile bound to the account's shadow entry as it is (none: a bare one). */
-static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid)
+/*
+ * A profile bound to a shadow entry whose hash is `hash` (NULL: the
+ * account's entry as it is now; none: a bare one).
+ */
+static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid,
+			const char *hash)
 {
 	struct iampw_acct a = { .uid = (uid_t)uid, .gid = (gid_t)uid, .name = user };
-	struct spwd *sp = getspnam(user);
+	struct spwd *sp = hash == NULL ? getspnam(user) : NULL;
 
 	if (!iampw_user_name_valid(user) || uid > IAMPW_UID_MAX)
 		die("bad user name %s or uid %lu", user, uid);
-	iampw_acct_set_shadow(&a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
-			      sp != NULL ? sp->sp_lstchg : -1);
+	if (hash != NULL)
+		iampw_acct_set_shadow(&a, true, hash, 20000);
+	else
+		iampw_acct_set_shadow(&a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
+				      sp != NULL ? sp->sp_lstchg : -1);
 	iampw_profile_new(&a, (int64_t)time(NULL), p);
 }
 
@@ -74,7 +81,7 @@ static int gen_history(const char *statedir, const char *user, unsigned long uid
 		die("N must be at most %d", IAMPW_REUSE_MAX);
 	open_store(&s, statedir);
 	iampw_config_defaults(&cfg);
-	new_profile(&p, user, uid);
+	new_profile(&p, user, uid, NULL);
 	/* Oldest first: each record puts the new entry at the front. */
 	for (unsigned k = n; k >= 1; k--) {
 		bool reused = false;
@@ -120,7 +127,7 @@ static int gen_opasswd(const char *user, unsigned long uid, unsigned n)
 }
 
 static int gen_profiles(const char *statedir, const char *prefix, unsigned long from,
-			unsigned long to, unsigned long uidbase)
+			unsigned long to, unsigned long uidbase, const char *hash)
 {
 	struct iampw_store s;
 	static struct iampw_profile p;
@@ -129,7 +136,7 @@ static int gen_profiles(const char *statedir, const char *prefix, unsigned long 
 	open_store(&s, statedir);
 	for (unsigned long i = from; i < to; i++) {
 		snprintf(user, sizeof user, "%s%06lu", prefix, i);
-		new_profile(&p, user, uidbase + i);
+		new_profile(&p, user, uidbase + i, hash);
 		save(&s, &p);
 	}
 	iampw_store_close(&s);
@@ -144,10 +151,11 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "opasswd") == 0)
 		return gen_opasswd(argv[2], strtoul(argv[3], NULL, 10),
 				   (unsigned)strtoul(argv[4], NULL, 10));
-	if (argc == 7 && strcmp(argv[1], "profiles") == 0)
+	if ((argc == 7 || argc == 8) && strcmp(argv[1], "profiles") == 0)
 		return gen_profiles(argv[2], argv[3], strtoul(argv[4], NULL, 10),
-				    strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10));
+				    strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10),
+				    argc == 8 ? argv[7] : NULL);
 	fputs("usage: gen history STATEDIR USER UID N | gen opasswd USER UID N |\n"
-	      "       gen profiles STATEDIR PREFIX FROM TO UIDBASE\n", stderr);
+	      "       gen profiles STATEDIR PREFIX FROM TO UIDBASE [SHADOW_HASH]\n", stderr);
 	return 2;
 }

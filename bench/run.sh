@@ -199,7 +199,8 @@ timed() {
 	awk '{ printf "%.3f s|%.1f MiB\n", $1, $2 / 1024 }' "$W/time"
 }
 for n in $SIZES; do
-	"$GEN" profiles "$S4" bu "$have" "$n" 200000
+	# Bound to the shadow entries below, whose hash they all share (§3.1).
+	"$GEN" profiles "$S4" bu "$have" "$n" 200000 "$HASH"
 	awk -v a="$have" -v b="$n" 'BEGIN {
 		for (i = a; i < b; i++)
 			printf "bu%06d:x:%d:%d::/nonexistent:/usr/sbin/nologin\n", i, 200000 + i, 200000 + i
