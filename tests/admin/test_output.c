@@ -58,7 +58,7 @@ static const struct verb v_users = {
 
 #define PROFILE_JSON \
 	"{\"LoginProfile\": {\"UserName\": \"alice\"," \
-	"\"CreateDate\": \"2026-11-22T10:00:00Z\", \"PasswordResetRequired\": true}," \
+	"\"CreateDate\": \"2026-11-22T10:00:00+00:00\", \"PasswordResetRequired\": true}," \
 	"\"Password\": \"x\"}"
 
 /* "user,arn,...\n<root_account>,...\nalice,...,true" (no final newline, as IAM). */
@@ -345,7 +345,7 @@ static void test_text_login_profile_and_password(void **state)
 {
 	(void)state;
 	expect_output(OUT_TEXT, &v_create, PROFILE_JSON,
-		"x\nLOGINPROFILE\t2026-11-22T10:00:00Z\tTrue\talice\n");
+		"x\nLOGINPROFILE\t2026-11-22T10:00:00+00:00\tTrue\talice\n");
 }
 
 /* True/False/None; an array of scalars is one "IDENT<TAB>value" per element. */
@@ -405,7 +405,7 @@ static void test_text_credential_report(void **state)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		snprintf(json, sizeof json,
 			 "{\"Content\": \"%s\", \"ReportFormat\": \"text/csv\","
-			 " \"GeneratedTime\": \"2026-11-22T10:00:00Z\"}", cases[i].content);
+			 " \"GeneratedTime\": \"2026-11-22T10:00:00+00:00\"}", cases[i].content);
 		expect_output(OUT_TEXT, &v_report, json, cases[i].csv);
 	}
 	/* Only text is special: JSON shows the response as AWS does. */
@@ -603,7 +603,7 @@ static void test_write_failure(void **state)
 
 	/* stdout works again afterwards: the failure stayed in that call. */
 	expect_output(OUT_TEXT, &v_create, PROFILE_JSON,
-		"x\nLOGINPROFILE\t2026-11-22T10:00:00Z\tTrue\talice\n");
+		"x\nLOGINPROFILE\t2026-11-22T10:00:00+00:00\tTrue\talice\n");
 }
 
 int main(void)

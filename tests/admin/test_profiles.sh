@@ -153,9 +153,9 @@ created_at() {
 	python3 - "$@" <<-'EOF'
 		import calendar, re, sys, time
 		iso, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-		if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", iso):
+		if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", iso):
 		    sys.exit("not ISO 8601 UTC: %r" % iso)
-		t = calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
+		t = calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%S+00:00"))
 		sys.exit(0 if t0 <= t <= t1 else "%d not in %d..%d" % (t, t0, t1))
 	EOF
 }
