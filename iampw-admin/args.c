@@ -92,7 +92,7 @@ static const struct verb *find_verb(const char *name)
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: iampw-admin [--output json|text|table] [--config FILE] [--policy FILE]\n"
+	fputs("usage: iampw-admin [--output FORMAT] [--query JMESPATH] [--config FILE] [--policy FILE]\n"
 	      "                   [--state-dir DIR] <command> [parameters]\n"
 	      "       iampw-admin <command> --help\n"
 	      "       iampw-admin --version\n\n"
@@ -101,7 +101,8 @@ static void print_usage(FILE *f)
 	for (const struct verb *v = verbs; v->name != NULL; v++)
 		fprintf(f, "  %-32s %s\n", v->name, v->help);
 	fputs("\nGlobal options:\n"
-	      "  --output json|text|table   output format (default json)\n"
+	      "  --output FORMAT            json, text, table, yaml or yaml-stream\n"
+	      "                             (default $AWS_DEFAULT_OUTPUT, else json)\n"
 	      "  --config FILE              host settings (default " IAMPW_SYSCONFDIR "/iampw.conf)\n"
 	      "  --policy FILE              password policy (default " IAMPW_SYSCONFDIR "/policy.conf)\n"
 	      "  --state-dir DIR            login profiles (default " IAMPW_STATEDIR ")\n"
@@ -118,7 +119,7 @@ static void print_verb_help(const struct verb *v)
 	if (v->flags & F_INPUT)
 		printf("\n  --cli-input-json JSON|file://FILE   the request's fields as JSON\n"
 		       "  --generate-cli-skeleton [input|output]   print a JSON skeleton and exit\n");
-	printf("\nGlobal options: --output json|text|table, --config FILE, --policy FILE,\n"
+	printf("\nGlobal options: --output json|text|table|yaml|yaml-stream, --config FILE, --policy FILE,\n"
 	       "--state-dir DIR.  See iampw-admin(8).\n");
 }
 
@@ -167,14 +168,10 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 {
 	switch (d->id) {
 	case O_OUTPUT:
-		if (strcmp(v, "json") == 0)
-			c->output = OUT_JSON;
-		else if (strcmp(v, "text") == 0)
-			c->output = OUT_TEXT;
-		else if (strcmp(v, "table") == 0)
-			c->output = OUT_TABLE;
-		else
-			return cli_usage_error("argument --output: Invalid choice, valid choices are: json | text | table");
+		if (!out_format_parse(v, &c->output))
+			return cli_usage_error("argument --output: Invalid choice, valid choices are: "
+					       "json | text | table | yaml | yaml-stream");
+		c->output_given = true;
 		return EXIT_OK;
 	case O_CONFIG: c->config = v; return EXIT_OK;
 	case O_POLICY: c->policy = v; return EXIT_OK;
@@ -219,6 +216,25 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 		break;
 	}
 	return EXIT_OK;
+}
+
+/*
+ * Without --output, AWS_DEFAULT_OUTPUT chooses, as in the AWS CLI (whose
+ * ~/.aws/config is not read here).  A value it does not know is refused
+ * with its words and exit code; the AWS CLI finds out only when it
+ * prints, after the request, but a verb that changes something must not
+ * run when its answer cannot be printed.
+ */
+static int default_output(struct cli *c)
+{
+	const char *env = getenv("AWS_DEFAULT_OUTPUT");
+
+	if (c->output_given || env == NULL)
+		return EXIT_OK;
+	if (out_format_parse(env, &c->output))
+		return EXIT_OK;
+	fprintf(stderr, "\nUnknown output type: %.64s\n", env);
+	return EXIT_OTHER;
 }
 
 /* Split argv into the verb, the options and their values. */
@@ -347,6 +363,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		if (rc != EXIT_OK)
 			return rc;
 	}
+	rc = default_output(c);
+	if (rc != EXIT_OK)
+		return rc;
 	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
 		return cli_usage_error("unrecognized arguments: --cli-input-json");
 	c->cli_input_json = s.cli_input_json;

@@ -5,7 +5,7 @@
  * Shape (as shadow's chage): parse the command line into a struct, check
  * conflicts, check permission, then run the verb: lock, change, commit,
  * one audit line.  Every verb returns an exit code; output goes through
- * out_* (json/text/table), errors through cli_error*.
+ * out_* (json/text/table/yaml), errors through cli_error*.
  */
 #ifndef IAMPW_ADMIN_CLI_H
 #define IAMPW_ADMIN_CLI_H
@@ -31,7 +31,7 @@ enum {
 /* cli_parse: --help or --version was printed; exit 0 without running a verb. */
 #define CLI_DONE (-1)
 
-enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE };
+enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE, OUT_YAML, OUT_YAML_STREAM };
 
 /* A tri-state flag: --x / --no-x / neither. */
 enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
@@ -44,6 +44,7 @@ enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
 struct cli {
 	/* global options */
 	enum out_format output;
+	bool output_given;          /* --output was given: AWS_DEFAULT_OUTPUT is not read */
 	const char *config;         /* iampw.conf */
 	const char *policy;         /* policy.conf */
 	const char *state_dir;
@@ -118,6 +119,8 @@ json_object *cli_skeleton(const struct verb *v, bool output);
 
 /* output.c: print a response in the chosen format; returns EXIT_OK or EXIT_OTHER. */
 int out_print(const struct cli *c, json_object *response);
+/* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */
+bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */
 char *out_json_string(json_object *o);
 

@@ -67,6 +67,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <regex.h>
+
+#include <yaml.h>
 
 #include "cli.h"
 
@@ -558,6 +562,234 @@ static void txt_item(struct obuf *b, json_object *v, const char *ident,
 }
 
 /* ---------------------------------------------------------------------- */
+/* yaml and yaml-stream                                                    */
+
+/*
+ * The AWS CLI v2 dumps YAML with ruamel.yaml's "safe" C emitter, which is
+ * libyaml: block style, mapping keys sorted, an indent of 2, lines folded
+ * at 80 columns, non-ASCII kept.  Feeding libyaml the same events gives
+ * the same bytes.  What libyaml does not decide is whether a string may
+ * be written plain: the dumper lets it only when YAML 1.2's implicit
+ * resolvers would read the plain text back as a string, not as a bool,
+ * number, null, timestamp, merge key or value key.  Those resolvers, as
+ * ruamel.yaml 0.17 defines them for YAML 1.2, are these patterns.
+ */
+static const char *const yaml_non_str[] = {
+	"^(true|True|TRUE|false|False|FALSE)$",
+	"^([-+]?[0-9][0-9_]*\\.[0-9_]*([eE][-+]?[0-9]+)?"
+	"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+	"|[-+]?\\.[0-9_]+([eE][-+][0-9]+)?"
+	"|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$",
+	"^([-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$",
+	"^<<$",
+	"^(~|null|Null|NULL|)$",
+	"^([0-9]{4}-[0-9]{2}-[0-9]{2}"
+	"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}"
+	"(\\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)$",
+	"^=$",
+	"^(!|&|\\*)$",
+};
+
+#define N_YAML_NON_STR (sizeof yaml_non_str / sizeof yaml_non_str[0])
+
+struct yw {
+	yaml_emitter_t em;
+	struct obuf *out;
+	regex_t re[N_YAML_NON_STR];
+	size_t nre;
+	bool failed;
+};
+
+/* Whether `s` (n bytes) may be written plain and still read back as a string. */
+static bool yaml_plain_is_str(struct yw *y, const char *s, size_t n)
+{
+	size_t i, len;
+	char *copy;
+	bool str = true;
+
+	/* The patterns are tried on C strings: a NUL is never plain anyway. */
+	if (memchr(s, '\0', n) != NULL)
+		return false;
+	copy = strndup(s, n);
+	if (copy == NULL) {
+		y->failed = true;
+		return false;
+	}
+	/* Python's '$' also matches before a final newline. */
+	len = n;
+	for (int pass = 0; pass < 2 && str; pass++) {
+		for (i = 0; i < y->nre && str; i++)
+			if (regexec(&y->re[i], copy, 0, NULL, 0) == 0)
+				str = false;
+		if (len == 0 || copy[len - 1] != '\n')
+			break;
+		copy[--len] = '\0';
+	}
+	free(copy);
+	return str;
+}
+
+static int yaml_write(void *data, unsigned char *buffer, size_t size)
+{
+	struct obuf *b = data;
+
+	ob_add(b, (const char *)buffer, size);
+	return !b->failed;
+}
+
+static void yaml_emit(struct yw *y, yaml_event_t *ev, int init_ok)
+{
+	if (y->failed)
+		return;
+	if (!init_ok || !yaml_emitter_emit(&y->em, ev))
+		y->failed = true;
+}
+
+static void yaml_scalar(struct yw *y, const char *s, size_t n, bool is_str)
+{
+	yaml_event_t ev;
+	int plain;
+
+	if (y->failed)
+		return;
+	plain = is_str ? yaml_plain_is_str(y, s, n) : 1;
+	if (n > INT_MAX) {
+		y->failed = true;
+		return;
+	}
+	yaml_emit(y, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
+		  (yaml_char_t *)(uintptr_t)s, (int)n, plain, is_str,
+		  is_str ? YAML_ANY_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE));
+}
+
+static void yaml_value(struct yw *y, json_object *v);
+
+static void yaml_mapping(struct yw *y, json_object *o)
+{
+	yaml_event_t ev;
+	size_t i, n;
+	const char **keys = sorted_keys(y->out, o, &n);
+
+	if (y->out->failed)
+		y->failed = true;
+	yaml_emit(y, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+		  YAML_BLOCK_MAPPING_STYLE));
+	for (i = 0; i < n && !y->failed; i++) {
+		yaml_scalar(y, keys[i], strlen(keys[i]), true);
+		yaml_value(y, json_object_object_get(o, keys[i]));
+	}
+	yaml_emit(y, &ev, yaml_mapping_end_event_initialize(&ev));
+	free(keys);
+}
+
+static void yaml_sequence_start(struct yw *y)
+{
+	yaml_event_t ev;
+
+	yaml_emit(y, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+		  YAML_BLOCK_SEQUENCE_STYLE));
+}
+
+static void yaml_sequence_end(struct yw *y)
+{
+	yaml_event_t ev;
+
+	yaml_emit(y, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static void yaml_value(struct yw *y, json_object *v)
+{
+	size_t i, n;
+	const char *s;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		yaml_mapping(y, v);
+		break;
+	case json_type_array:
+		n = json_object_array_length(v);
+		yaml_sequence_start(y);
+		for (i = 0; i < n && !y->failed; i++)
+			yaml_value(y, json_object_array_get_idx(v, i));
+		yaml_sequence_end(y);
+		break;
+	case json_type_string:
+		yaml_scalar(y, json_object_get_string(v),
+			    (size_t)json_object_get_string_len(v), true);
+		break;
+	case json_type_null:
+		yaml_scalar(y, "null", 4, false);
+		break;
+	case json_type_boolean:
+		s = json_object_get_boolean(v) ? "true" : "false";
+		yaml_scalar(y, s, strlen(s), false);
+		break;
+	default:
+		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		if (s == NULL)
+			y->failed = true;
+		else
+			yaml_scalar(y, s, strlen(s), false);
+		break;
+	}
+}
+
+/*
+ * One YAML document of `v`; with `stream`, as --output yaml-stream prints
+ * a response: a sequence holding it.  Returns false on failure.
+ */
+static bool yaml_document(struct obuf *b, json_object *v, bool stream)
+{
+	struct yw y = { .out = b };
+	yaml_event_t ev;
+	bool ok;
+
+	for (y.nre = 0; y.nre < N_YAML_NON_STR; y.nre++)
+		if (regcomp(&y.re[y.nre], yaml_non_str[y.nre], REG_EXTENDED | REG_NOSUB) != 0)
+			break;
+	if (y.nre < N_YAML_NON_STR || !yaml_emitter_initialize(&y.em)) {
+		while (y.nre > 0)
+			regfree(&y.re[--y.nre]);
+		b->failed = true;
+		return false;
+	}
+	yaml_emitter_set_output(&y.em, yaml_write, b);
+	yaml_emitter_set_unicode(&y.em, 1);
+	yaml_emit(&y, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+	yaml_emit(&y, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+	if (stream)
+		yaml_sequence_start(&y);
+	yaml_value(&y, v);
+	if (stream)
+		yaml_sequence_end(&y);
+	yaml_emit(&y, &ev, yaml_document_end_event_initialize(&ev, 1));
+	yaml_emit(&y, &ev, yaml_stream_end_event_initialize(&ev));
+	if (!y.failed && !yaml_emitter_flush(&y.em))
+		y.failed = true;
+	yaml_emitter_delete(&y.em);
+	while (y.nre > 0)
+		regfree(&y.re[--y.nre]);
+	ok = !y.failed && !b->failed;
+	if (!ok)
+		b->failed = true;
+	return ok;
+}
+
+static void yaml_print(struct obuf *b, json_object *v, bool stream)
+{
+	/*
+	 * A lone scalar would end with "...": the AWS CLI writes it as
+	 * compact JSON instead (yaml-stream always has its sequence).
+	 */
+	if (!stream && is_scalar(v)) {
+		jw_value(b, v, 0);
+		ob_str(b, "\n");
+		return;
+	}
+	yaml_document(b, v, stream);
+}
+
+/* ---------------------------------------------------------------------- */
 /* get-credential-report in text: the CSV itself (§6.2)                   */
 
 static int b64_sextet(unsigned char ch)
@@ -887,6 +1119,25 @@ static int emit(const char *p, size_t n)
 	return EXIT_OTHER;
 }
 
+bool out_format_parse(const char *name, enum out_format *f)
+{
+	static const struct {
+		const char *name;
+		enum out_format f;
+	} formats[] = {
+		{ "json", OUT_JSON }, { "text", OUT_TEXT }, { "table", OUT_TABLE },
+		{ "yaml", OUT_YAML }, { "yaml-stream", OUT_YAML_STREAM },
+	};
+
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		if (strcmp(name, formats[i].name) == 0) {
+			*f = formats[i].f;
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool verb_is(const struct cli *c, const char *name)
 {
 	return c->verb != NULL && c->verb->name != NULL &&
@@ -912,6 +1163,8 @@ int out_print(const struct cli *c, json_object *response)
 	} else if (c->output == OUT_TABLE) {
 		tab_print(&b, c->verb != NULL && c->verb->operation != NULL ?
 			      c->verb->operation : "", response);
+	} else if (c->output == OUT_YAML || c->output == OUT_YAML_STREAM) {
+		yaml_print(&b, response, c->output == OUT_YAML_STREAM);
 	} else {
 		fprintf(stderr, "iampw-admin: unknown output format %d\n", (int)c->output);
 		rc = EXIT_OTHER;

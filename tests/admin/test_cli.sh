@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=172
+TESTS=178
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -581,8 +581,8 @@ admin create-login-profile --user-name nobody --generate-password --password-std
 usage_error "--generate-password with --password-stdin: exit 252"
 admin create-login-profile --user-name nobody --password-reset-required --no-password-reset-required
 usage_error "--password-reset-required --no-password-reset-required: exit 252" "not allowed with"
-admin --output yaml get-account-password-policy
-usage_error "--output yaml: exit 252" "--output"
+admin --output xml get-account-password-policy
+usage_error "--output xml: exit 252" "--output"
 admin get-account-password-policy --require-symbols=yes
 usage_error "a value given to a flag that takes none: exit 252"
 check "no command-line error wrote anything" '[ "$(ls -A "$state")" = "" ]' \
@@ -601,6 +601,34 @@ check "global options before and after the verb, --output=json form" '[ $rc -eq 
 admin_bare update-account-password-policy --minimum-password-length 16 --policy "$pol" --config "$conf"
 check "--policy after update's own flags: it writes there" '[ $rc -eq 0 ]' \
 	'grep -qx "minimum_password_length = 16" "$pol"'
+
+# --------------------------------------------------------------------------
+# --output yaml and yaml-stream, and AWS_DEFAULT_OUTPUT (--output wins), as
+# in the AWS CLI.  The exact bytes of every format: test_awsfmt.sh.
+
+get_policy --output yaml
+check "--output yaml: exit 0, the policy as a YAML mapping, keys sorted" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(head -n 3 "$out")" = "PasswordPolicy:
+  AllowUsersToChangePassword: false
+  ExpirePasswords: false" ]' \
+	'grep -qx "  MinimumPasswordLength: 16" "$out"'
+get_policy --output yaml-stream
+check "--output yaml-stream: the response as the one item of a YAML sequence" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(head -n 2 "$out")" = "- PasswordPolicy:
+    AllowUsersToChangePassword: false" ]'
+AWS_DEFAULT_OUTPUT=text get_policy
+check "AWS_DEFAULT_OUTPUT=text without --output: text" '[ $rc -eq 0 ]' "$stderr_empty" \
+	'[ "$(cut -f1 "$out")" = PASSWORDPOLICY ]'
+AWS_DEFAULT_OUTPUT=text get_policy --output json
+check "AWS_DEFAULT_OUTPUT=text with --output json: --output wins" '[ $rc -eq 0 ]' \
+	'[ "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 16" ]'
+sum=$(pol_sum)
+AWS_DEFAULT_OUTPUT=xml update --minimum-password-length 17
+check "AWS_DEFAULT_OUTPUT=xml: the AWS CLI's words, exit 255, nothing changed" '[ $rc -eq 255 ]' \
+	"$stdout_empty" '[ "$(cat "$err")" = "
+Unknown output type: xml" ]' '[ "$(pol_sum)" = "$sum" ]'
+AWS_DEFAULT_OUTPUT=xml get_policy --output json
+check "AWS_DEFAULT_OUTPUT=xml with --output json: not read" '[ $rc -eq 0 ]' "$stderr_empty"
 
 # --------------------------------------------------------------------------
 # --help and --version, for anyone.

@@ -28,7 +28,7 @@ verbs=(get-account-password-policy update-account-password-policy
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((15 + ${#verbs[@]}))
+plan $((16 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -76,7 +76,8 @@ is "$(comp '')" "$(sorted "${verbs[@]}")" \
 is "$(comp get-login-profile --)" \
 	"--cli-input-json --config --generate-cli-skeleton --help --output --policy --state-dir --user-name --version" \
 	"get-login-profile's flags and the global options"
-is "$(comp --output '')" "json table text" "--output's values"
+is "$(comp --output '')" "json table text yaml yaml-stream" "--output's values"
+is "$(comp --output y)" "yaml yaml-stream" "--output y: both YAML formats"
 is "$(comp --output=t)" "--output=table --output=text" "--output=VALUE"
 is "$(comp_line 'iampw-admin --output=te' iampw-admin --output = te)" "text" \
 	"--output=VALUE as readline splits it"

@@ -31,8 +31,8 @@ fuzz_admin_sources = \
 	iampw-admin/check.c
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
-fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(PAM_CFLAGS)
-fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(PAM_LIBS)
+fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS)
+fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""iampw-admin's output formats against the AWS CLI v2's own formatters.
+
+Run by test_awsfmt.sh with Debian's python3 (where Debian's awscli 2.x
+lives):  awsfmt.py FMT_DRIVER
+
+For every response shape iampw-admin prints (one per verb, plus documents
+that reach the corners of each format: nesting, lists of objects with
+differing keys, long and non-ASCII values, strings YAML must quote), the
+document is printed by tests/admin/fmt_driver (our output.c) and by the
+AWS CLI's formatter classes (awscli.formatter, the code `aws` itself runs),
+and the bytes must be equal.  Prints TAP.
+"""
+
+import difflib
+import io
+import json
+import subprocess
+import sys
+import types
+
+import awscli
+from awscli.formatter import get_formatter
+
+FORMATS = ["json", "text", "yaml", "yaml-stream"]
+
+# A generated password of the kind create-login-profile prints.
+GENERATED = "k7#Vq!2mZr9@Lw4$Tx8&Pb"
+REPORT = ("dXNlcixhcm4scGFzc3dvcmRfZW5hYmxlZAo8cm9vdF9hY2NvdW50Pixhcm46bGludXg6aWFt"
+          "Ojpob3N0OnJvb3Qsbm90X3N1cHBvcnRlZAphbGljZSxhcm46bGludXg6aWFtOjpob3N0OnVz"
+          "ZXIvYWxpY2UsdHJ1ZQ==")
+
+# (verb, operation, document): the response shapes of every verb.
+CASES = [
+    ("get-account-password-policy", "GetAccountPasswordPolicy", {
+        "PasswordPolicy": {
+            "MinimumPasswordLength": 12, "RequireSymbols": True,
+            "RequireNumbers": True, "RequireUppercaseCharacters": False,
+            "RequireLowercaseCharacters": True, "AllowUsersToChangePassword": True,
+            "ExpirePasswords": True, "MaxPasswordAge": 90,
+            "PasswordReusePrevention": 24, "HardExpiry": False}}),
+    ("get-account-password-policy", "GetAccountPasswordPolicy", {
+        "PasswordPolicy": {
+            "MinimumPasswordLength": 6, "RequireSymbols": False,
+            "RequireNumbers": False, "RequireUppercaseCharacters": False,
+            "RequireLowercaseCharacters": False, "AllowUsersToChangePassword": False,
+            "ExpirePasswords": False, "HardExpiry": False}}),
+    ("get-login-profile", "GetLoginProfile", {
+        "LoginProfile": {"UserName": "alice", "CreateDate": "2026-11-22T10:00:00+00:00",
+                         "PasswordResetRequired": False}}),
+    ("create-login-profile", "CreateLoginProfile", {
+        "LoginProfile": {"UserName": "bob", "CreateDate": "2026-12-06T06:25:26+00:00",
+                         "PasswordResetRequired": True},
+        "Password": GENERATED}),
+    ("update-login-profile", "UpdateLoginProfile", {"Password": GENERATED}),
+    ("delete-login-profile", "DeleteLoginProfile", {}),
+    ("update-account-password-policy", "UpdateAccountPasswordPolicy", {}),
+    ("generate-credential-report", "GenerateCredentialReport", {
+        "State": "COMPLETE",
+        "Description": "No report is stored: get-credential-report generates a "
+                       "current report each time it is called."}),
+    ("get-credential-report", "GetCredentialReport", {
+        "Content": REPORT, "ReportFormat": "text/csv",
+        "GeneratedTime": "2026-11-22T10:00:00+00:00"}),
+    ("adopt-user", "AdoptUser", {"LoginProfiles": [
+        {"UserName": "carol", "CreateDate": "2026-12-06T06:25:26+00:00",
+         "PasswordResetRequired": False},
+        {"UserName": "dave", "CreateDate": "2024-01-15T00:00:00+00:00",
+         "PasswordResetRequired": True}]}),
+    ("adopt-user", "AdoptUser", {"LoginProfiles": []}),
+    # IAM's User shape (get-user, list-users).
+    ("get-user", "GetUser", {"User": {
+        "Path": "/", "UserName": "alice", "UserId": "AIDAIAMPW000003E8",
+        "Arn": "arn:linux:iam::host:user/alice",
+        "CreateDate": "2026-11-22T10:00:00+00:00",
+        "PasswordLastUsed": "2026-12-01T08:00:00+00:00"}}),
+    ("list-users", "ListUsers", {"Users": [
+        {"Path": "/", "UserName": "alice", "UserId": "AIDAIAMPW000003E8",
+         "Arn": "arn:linux:iam::host:user/alice", "CreateDate": "2026-11-22T10:00:00+00:00",
+         "PasswordLastUsed": "2026-12-01T08:00:00+00:00"},
+        {"Path": "/", "UserName": "bob", "UserId": "AIDAIAMPW000003E9",
+         "Arn": "arn:linux:iam::host:user/bob", "CreateDate": "2026-11-23T10:00:00+00:00"}],
+        "IsTruncated": True, "Marker": "eyJNYXJrZXIiOiAiYm9iIn0="}),
+    # Corners of the formats.
+    ("x-names", "XNames", {"Items": [
+        {"Name": "álvaro", "Note": "ünïcödé ☃ 日本語"},
+        {"Name": "a very long value " * 6, "Extra": 1}], "Count": 2}),
+    ("x-quote", "XQuote", {"Values": {
+        "bool": "true", "yes": "yes", "int": "012", "float": "1.5", "null": "null",
+        "empty": "", "date": "2026-11-22", "stamp": "2026-11-22T10:00:00+00:00",
+        "colon": "a: b", "hash": "a #b", "dash": "- x", "quote": "'x'",
+        "newline": "a\nb", "trail": "x\n", "tab": "a\tb", "space": " lead",
+        "merge": "<<", "tilde": "~", "star": "*", "pct": "%x", "at": "@x",
+        "hex": "0x1F", "exp": "1e5", "inf": ".inf", "nan": ".NaN",
+        "plain": "plain text", "ctl": "a\u0001b", "del": "a\u007fb"}}),
+    ("x-nested", "XNested", {"A": {"B": {"C": {"D": 1, "E": [1, 2, "x"]}}},
+                             "Z": None, "N": [], "O": {}, "L": [[1, 2], [3, 4]]}),
+    ("x-wide", "XWide", {"Wide": {"One": "x" * 30, "Two": "y" * 30, "Three": 3}}),
+    ("x-single", "XSingle", {"Only": {"Key": "value"}}),
+]
+
+
+def aws_render(fmt, operation, doc):
+    args = types.SimpleNamespace(query=None, color="off")
+    stream = io.StringIO()
+    get_formatter(fmt, args)(operation, json.loads(json.dumps(doc)), stream)
+    return stream.getvalue().encode("utf-8")
+
+
+def ours(driver, fmt, verb, operation, doc):
+    text = "null" if doc == {} and verb.startswith(("delete-", "update-account")) \
+        else json.dumps(doc, ensure_ascii=False)
+    p = subprocess.run([driver, fmt, verb, operation], input=text.encode("utf-8"),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    driver = sys.argv[1]
+    if not awscli.__version__.startswith("2."):
+        print("Bail out! awscli %s is not the AWS CLI v2" % awscli.__version__)
+        return 1
+    tests = [(v, o, d, f) for (v, o, d) in CASES for f in FORMATS]
+    print("1..%d" % len(tests))
+    failed = 0
+    for n, (verb, op, doc, fmt) in enumerate(tests, 1):
+        rc, got, err = ours(driver, fmt, verb, op, doc)
+        if fmt == "text" and verb == "get-credential-report":
+            # §6.2: the CSV itself, a deliberate difference (NOTES).
+            import base64
+            want = base64.b64decode(doc["Content"])
+        else:
+            want = aws_render(fmt, op, doc)
+        desc = "%s --output %s: as the AWS CLI %s prints it" % (verb, fmt, awscli.__version__)
+        if rc == 0 and got == want and not err:
+            print("ok %d - %s" % (n, desc))
+            continue
+        failed += 1
+        print("not ok %d - %s" % (n, desc))
+        print("# exit %d, stderr %r" % (rc, err.decode("utf-8", "replace")))
+        for line in difflib.unified_diff(
+                want.decode("utf-8", "replace").splitlines(True),
+                got.decode("utf-8", "replace").splitlines(True), "aws", "iampw-admin"):
+            print("# " + line.rstrip("\n"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
