@@ -14,7 +14,7 @@
 #include "cli.h"
 
 enum opt_id {
-	O_OUTPUT, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
+	O_OUTPUT, O_QUERY, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
 	O_USER_NAME, O_ALL, O_RESET, O_NO_RESET, O_GENERATE, O_PASSWORD_STDIN,
 	O_PASSWORD, O_CLI_INPUT_JSON, O_SKELETON,
 	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
@@ -31,6 +31,7 @@ static const struct option_def {
 	unsigned verb_flag;     /* 0: a global option */
 } options[] = {
 	{ "--output", O_OUTPUT, A_VALUE, 0 },
+	{ "--query", O_QUERY, A_VALUE, 0 },
 	{ "--config", O_CONFIG, A_VALUE, 0 },
 	{ "--policy", O_POLICY, A_VALUE, 0 },
 	{ "--state-dir", O_STATE_DIR, A_VALUE, 0 },
@@ -103,6 +104,8 @@ static void print_usage(FILE *f)
 	fputs("\nGlobal options:\n"
 	      "  --output FORMAT            json, text, table, yaml or yaml-stream\n"
 	      "                             (default $AWS_DEFAULT_OUTPUT, else json)\n"
+	      "  --query JMESPATH           print only what the JMESPath expression selects\n"
+	      "                             (evaluated by jp(1))\n"
 	      "  --config FILE              host settings (default " IAMPW_SYSCONFDIR "/iampw.conf)\n"
 	      "  --policy FILE              password policy (default " IAMPW_SYSCONFDIR "/policy.conf)\n"
 	      "  --state-dir DIR            login profiles (default " IAMPW_STATEDIR ")\n"
@@ -119,7 +122,8 @@ static void print_verb_help(const struct verb *v)
 	if (v->flags & F_INPUT)
 		printf("\n  --cli-input-json JSON|file://FILE   the request's fields as JSON\n"
 		       "  --generate-cli-skeleton [input|output]   print a JSON skeleton and exit\n");
-	printf("\nGlobal options: --output json|text|table|yaml|yaml-stream, --config FILE, --policy FILE,\n"
+	printf("\nGlobal options: --output json|text|table|yaml|yaml-stream, --query JMESPATH,\n"
+	       "--config FILE, --policy FILE,\n"
 	       "--state-dir DIR.  See iampw-admin(8).\n");
 }
 
@@ -173,6 +177,7 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 					       "json | text | table | yaml | yaml-stream");
 		c->output_given = true;
 		return EXIT_OK;
+	case O_QUERY: c->query = v; return EXIT_OK;
 	case O_CONFIG: c->config = v; return EXIT_OK;
 	case O_POLICY: c->policy = v; return EXIT_OK;
 	case O_STATE_DIR: c->state_dir = v; return EXIT_OK;

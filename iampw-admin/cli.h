@@ -45,6 +45,7 @@ struct cli {
 	/* global options */
 	enum out_format output;
 	bool output_given;          /* --output was given: AWS_DEFAULT_OUTPUT is not read */
+	const char *query;          /* --query JMESPATH, or NULL */
 	const char *config;         /* iampw.conf */
 	const char *policy;         /* policy.conf */
 	const char *state_dir;
@@ -117,8 +118,16 @@ int cli_load_input(struct cli *c);
 /* The input skeleton of a verb (--generate-cli-skeleton); new reference. */
 json_object *cli_skeleton(const struct verb *v, bool output);
 
-/* output.c: print a response in the chosen format; returns EXIT_OK or EXIT_OTHER. */
+/*
+ * output.c: print a response (after --query) in the chosen format; returns
+ * EXIT_OK or EXIT_OTHER.
+ */
 int out_print(const struct cli *c, json_object *response);
+/*
+ * Check the syntax of a --query expression with jp: EXIT_OK, EXIT_USAGE
+ * (the AWS CLI's message printed) or EXIT_OTHER (jp cannot be run).
+ */
+int out_query_check(const char *expr);
 /* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */
 bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */

@@ -162,6 +162,14 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
 	if (rc != EXIT_OK)
 		return rc;
+	/* A bad expression is a command-line error, found before anything runs. */
+	if (c.query != NULL) {
+		rc = out_query_check(c.query);
+		if (rc != EXIT_OK) {
+			cli_free(&c);
+			return rc;
+		}
+	}
 	/*
 	 * Only root, and only as itself: a set-id copy would let any user
 	 * rewrite the policy, so it refuses to run at all.

@@ -67,8 +67,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <regex.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -1097,6 +1104,496 @@ static void tab_print(struct obuf *b, const char *title, json_object *response)
 }
 
 /* ---------------------------------------------------------------------- */
+/* --query: JMESPath, evaluated by jp                                      */
+
+/*
+ * JMESPath is evaluated by jp, the JMESPath project's own command-line
+ * tool (Debian's jp), never by code of ours: the response goes to its
+ * stdin as JSON, the result comes back on its stdout as JSON.  It runs
+ * without a shell, with an empty environment but LC_ALL, its output
+ * bounded and its time limited.  The response may hold a generated
+ * password: every buffer that held it is wiped.
+ */
+#define JP_OUT_MAX (16u << 20)
+#define JP_ERR_MAX (64u << 10)
+#define JP_SECONDS 30
+
+static const char *jp_path(void)
+{
+	const char *p = getenv("IAMPW_ADMIN_JP");
+
+	return p != NULL && p[0] == '/' ? p : IAMPW_JP;
+}
+
+static void set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+/* Read what is there into b, up to max bytes; false when it is over max. */
+static bool jp_drain(int *fd, struct obuf *b, size_t max)
+{
+	char buf[4096];
+	ssize_t n = read(*fd, buf, sizeof buf);
+
+	if (n > 0) {
+		if (b->len + (size_t)n > max) {
+			iampw_wipe(buf, sizeof buf);
+			return false;
+		}
+		ob_add(b, buf, (size_t)n);
+		iampw_wipe(buf, (size_t)n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(*fd);
+		*fd = -1;
+	}
+	return true;
+}
+
+/*
+ * Feed `in` to the child's stdin and collect its stdout and stderr until
+ * both close.  Returns 0, or an errno (ETIMEDOUT, EFBIG for too much
+ * output, ...).  SIGPIPE (jp exiting before reading everything) is held
+ * back and discarded, so that the write fails with EPIPE instead.
+ */
+static int jp_exchange(int fds[3], const char *in, size_t inlen,
+		       struct obuf *out, struct obuf *err)
+{
+	struct timespec start, now, zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	size_t done = 0;
+	int rc = 0;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (inlen == 0) {
+		close(fds[0]);
+		fds[0] = -1;
+	}
+	while (rc == 0 && (fds[1] >= 0 || fds[2] >= 0)) {
+		struct pollfd p[3] = {
+			{ .fd = fds[0], .events = POLLOUT },
+			{ .fd = fds[1], .events = POLLIN },
+			{ .fd = fds[2], .events = POLLIN },
+		};
+		int left;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = JP_SECONDS * 1000 - (int)((now.tv_sec - start.tv_sec) * 1000 +
+						 (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			rc = ETIMEDOUT;
+			break;
+		}
+		if (poll(p, 3, left) < 0) {
+			if (errno != EINTR)
+				rc = errno;
+			continue;
+		}
+		if (fds[0] >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t n = write(fds[0], in + done, inlen - done);
+
+			if (n > 0)
+				done += (size_t)n;
+			if ((n < 0 && errno != EAGAIN && errno != EINTR) || done == inlen) {
+				close(fds[0]);
+				fds[0] = -1;
+			}
+		}
+		if (fds[1] >= 0 && (p[1].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    !jp_drain(&fds[1], out, JP_OUT_MAX))
+			rc = EFBIG;
+		if (fds[2] >= 0 && (p[2].revents & (POLLIN | POLLERR | POLLHUP)) &&
+		    !jp_drain(&fds[2], err, JP_ERR_MAX))
+			rc = EFBIG;
+		if (out->failed || err->failed)
+			rc = ENOMEM;
+	}
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+		;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/*
+ * Run jp with `args` (NULL-terminated, after the program name) on `in`.
+ * Returns 0 with jp's exit status in *status, or an errno: ENOENT and
+ * EACCES when jp cannot be run.
+ */
+static int jp_run(const char *const *args, const char *in, size_t inlen,
+		  struct obuf *out, struct obuf *err, int *status)
+{
+	static char lc_all[] = "LC_ALL=C.UTF-8", jp[] = "jp";
+	char *const envp[] = { lc_all, NULL };
+	char *argv[8] = { jp };
+	int pipes[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } }, fds[3];
+	posix_spawn_file_actions_t fa;
+	size_t i;
+	pid_t pid;
+	int rc, ws;
+
+	for (i = 0; args[i] != NULL && i + 2 < sizeof argv / sizeof argv[0]; i++)
+		argv[i + 1] = (char *)(uintptr_t)args[i];
+	for (i = 0; i < 3; i++)
+		if (pipe2(pipes[i], O_CLOEXEC) != 0) {
+			rc = errno;
+			goto close_pipes;
+		}
+	rc = posix_spawn_file_actions_init(&fa);
+	if (rc != 0)
+		goto close_pipes;
+	if ((rc = posix_spawn_file_actions_adddup2(&fa, pipes[0][0], STDIN_FILENO)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(&fa, pipes[1][1], STDOUT_FILENO)) != 0 ||
+	    (rc = posix_spawn_file_actions_adddup2(&fa, pipes[2][1], STDERR_FILENO)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		goto close_pipes;
+	}
+	rc = posix_spawn(&pid, jp_path(), &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		goto close_pipes;
+	close(pipes[0][0]);
+	close(pipes[1][1]);
+	close(pipes[2][1]);
+	fds[0] = pipes[0][1];
+	fds[1] = pipes[1][0];
+	fds[2] = pipes[2][0];
+	for (i = 0; i < 3; i++)
+		set_nonblock(fds[i]);
+	rc = jp_exchange(fds, in, inlen, out, err);
+	if (rc != 0)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + (WIFSIGNALED(ws) ? WTERMSIG(ws) : 0);
+	return rc;
+close_pipes:
+	for (i = 0; i < 3; i++) {
+		if (pipes[i][0] >= 0)
+			close(pipes[i][0]);
+		if (pipes[i][1] >= 0)
+			close(pipes[i][1]);
+	}
+	return rc;
+}
+
+/* jp could not be run, or failed in a way that is not about the expression. */
+static int jp_failed(int err, int status, const struct obuf *errout)
+{
+	char msg[128];
+
+	if (err == ENOENT || err == EACCES)
+		fprintf(stderr, "iampw-admin: --query needs jp, the JMESPath command-line tool "
+			"(Debian package jp): %s: %s\n", jp_path(), strerror_r(err, msg, sizeof msg));
+	else if (err == ETIMEDOUT)
+		fprintf(stderr, "iampw-admin: --query: jp did not finish within %d seconds\n",
+			JP_SECONDS);
+	else if (err == EFBIG)
+		fprintf(stderr, "iampw-admin: --query: the result is larger than %u MiB\n",
+			JP_OUT_MAX >> 20);
+	else if (err != 0)
+		fprintf(stderr, "iampw-admin: --query: cannot run jp: %s\n",
+			strerror_r(err, msg, sizeof msg));
+	else
+		fprintf(stderr, "iampw-admin: --query: jp failed (status %d)%s%.*s\n", status,
+			errout->len > 0 ? ": " : "", (int)(errout->len < 512 ? errout->len : 512),
+			errout->p != NULL ? errout->p : "");
+	return EXIT_OTHER;
+}
+
+/* jp's message without its trailing newlines. */
+static int trimmed(const struct obuf *b)
+{
+	size_t n = b->len;
+
+	while (n > 0 && (b->p[n - 1] == '\n' || b->p[n - 1] == '\r'))
+		n--;
+	return (int)n;
+}
+
+int out_query_check(const char *expr)
+{
+	static const char syntax[] = "SyntaxError: ";
+	const char *args[] = { "--ast", "--", expr, NULL };
+	struct obuf out = { 0 }, err = { 0 };
+	int rc, status = 0;
+
+	rc = jp_run(args, "", 0, &out, &err, &status);
+	if (rc != 0 || (status == 0 && out.len > 0)) {
+		if (rc != 0)
+			jp_failed(rc, status, &err);
+		ob_free(&out);
+		ob_free(&err);
+		return rc == 0 ? EXIT_OK : EXIT_OTHER;
+	}
+	if (status == 1 && err.len > sizeof syntax - 1 &&
+	    strncmp(err.p, syntax, sizeof syntax - 1) == 0) {
+		/*
+		 * The AWS CLI's frame for a bad expression, with jp's words:
+		 * "SyntaxError: MSG\nEXPR\n   ^" becomes
+		 * "Bad value for --query EXPR: Invalid jmespath expression: MSG:\n"EXPR"\n    ^".
+		 */
+		const char *msg = err.p + sizeof syntax - 1, *nl = strchr(msg, '\n');
+		const char *caret = nl != NULL ? strchr(nl + 1, '\n') : NULL;
+		int col = -1;
+
+		if (caret != NULL && strchr(caret + 1, '^') != NULL)
+			col = (int)(strchr(caret + 1, '^') - (caret + 1));
+		fprintf(stderr, "\nBad value for --query %s: Invalid jmespath expression: %.*s:\n\"%s\"\n",
+			expr, nl != NULL ? (int)(nl - msg) : trimmed(&err), msg, expr);
+		if (col >= 0)
+			fprintf(stderr, "%*s^\n", col + 1, "");
+		ob_free(&out);
+		ob_free(&err);
+		return EXIT_USAGE;
+	}
+	rc = jp_failed(0, status, &err);
+	ob_free(&out);
+	ob_free(&err);
+	return rc;
+}
+
+/*
+ * jp writes the members of every object sorted by name (Go's maps), where
+ * the AWS CLI keeps the order of the response and, for a multiselect hash
+ * ({Name: UserName, ...}), the order of the expression.  The order is
+ * put back: a name written in the expression as a hash key ("Name:") comes
+ * in the order of the expression, before the others; a name of the
+ * response in the response's order; anything else after, as jp gave it.
+ */
+static void wipe_strings(json_object *v);
+
+struct key_order {
+	const char *expr;
+	const char *doc;     /* the response as JSON */
+};
+
+static size_t key_rank(const struct key_order *ko, const char *key)
+{
+	size_t n = strlen(key), pos;
+	const char *p;
+
+	for (p = strstr(ko->expr, key); n > 0 && p != NULL; p = strstr(p + 1, key)) {
+		const char *q = p + n;
+
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q == ':' && (p == ko->expr || strchr("{, \t\n\"", p[-1]) != NULL))
+			return (size_t)(p - ko->expr);
+	}
+	pos = strlen(ko->expr) + 1;
+	for (p = strstr(ko->doc, key); n > 0 && p != NULL; p = strstr(p + 1, key))
+		if (p > ko->doc && p[-1] == '"' && p[n] == '"' && p[n + 1] == ':')
+			return pos + (size_t)(p - ko->doc);
+	return SIZE_MAX;
+}
+
+struct ranked {
+	const char *key;
+	json_object *val;
+	size_t rank, seq;
+};
+
+static int cmp_ranked(const void *x, const void *y)
+{
+	const struct ranked *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A copy of v with every object's members in the AWS CLI's order; NULL for null or on failure. */
+static json_object *reorder(const struct key_order *ko, json_object *v, bool *failed)
+{
+	struct ranked *r;
+	json_object *o;
+	size_t i, n;
+
+	if (json_object_is_type(v, json_type_array)) {
+		n = json_object_array_length(v);
+		o = json_object_new_array_ext((int)n);
+		if (o == NULL) {
+			*failed = true;
+			return NULL;
+		}
+		for (i = 0; i < n; i++)
+			if (json_object_array_add(o, reorder(ko, json_object_array_get_idx(v, i),
+							      failed)) != 0)
+				*failed = true;
+		return o;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return json_object_get(v);
+	n = (size_t)json_object_object_length(v);
+	o = json_object_new_object();
+	r = calloc(n + 1, sizeof *r);
+	if (o == NULL || r == NULL) {
+		json_object_put(o);
+		free(r);
+		*failed = true;
+		return NULL;
+	}
+	i = 0;
+	json_object_object_foreach(v, key, val) {
+		r[i] = (struct ranked){ key, val, key_rank(ko, key), i };
+		i++;
+	}
+	qsort(r, n, sizeof *r, cmp_ranked);
+	for (i = 0; i < n; i++)
+		if (json_object_object_add(o, r[i].key, reorder(ko, r[i].val, failed)) != 0)
+			*failed = true;
+	free(r);
+	return o;
+}
+
+/*
+ * Evaluate c->query on the response (NULL, a verb without output, is {}
+ * as for the AWS CLI).  EXIT_OK with *result (NULL for JSON null), or an
+ * exit code with the error printed.
+ */
+static int query_apply(const struct cli *c, json_object *response, json_object **result)
+{
+	static const char evaluating[] = "Error evaluating JMESPath expression: ";
+	const char *args[] = { "-c", "--", c->query, NULL };
+	struct obuf in = { 0 }, out = { 0 }, err = { 0 };
+	enum json_tokener_error jerr = json_tokener_success;
+	int rc, status = 0;
+
+	*result = NULL;
+	if (response != NULL)
+		jw_value(&in, response, 0);
+	else
+		ob_str(&in, "{}");
+	if (in.failed) {
+		ob_free(&in);
+		fprintf(stderr, "iampw-admin: cannot format the output: %s\n", strerror(ENOMEM));
+		return EXIT_OTHER;
+	}
+	rc = jp_run(args, in.p, in.len, &out, &err, &status);
+	if (rc != 0 || status != 0) {
+		if (rc == 0 && status == 1 && err.len > sizeof evaluating - 1 &&
+		    strncmp(err.p, evaluating, sizeof evaluating - 1) == 0) {
+			/* As the AWS CLI reports an error of evaluation: exit 255. */
+			fprintf(stderr, "\n%.*s\n", trimmed(&err) - (int)(sizeof evaluating - 1),
+				err.p + sizeof evaluating - 1);
+			rc = EXIT_OTHER;
+		} else {
+			rc = jp_failed(rc, status, &err);
+		}
+	} else {
+		struct json_tokener *tok = json_tokener_new();
+
+		rc = EXIT_OK;
+		if (tok == NULL || out.len > INT32_MAX) {
+			jerr = json_tokener_error_parse_eof;
+		} else {
+			*result = json_tokener_parse_ex(tok, out.p != NULL ? out.p : "", (int)out.len + 1);
+			jerr = json_tokener_get_error(tok);
+		}
+		json_tokener_free(tok);
+		if (jerr != json_tokener_success) {
+			json_object_put(*result);
+			*result = NULL;
+			fprintf(stderr, "iampw-admin: --query: jp's result is not JSON: %s\n",
+				json_tokener_error_desc(jerr));
+			rc = EXIT_OTHER;
+		} else {
+			struct key_order ko = { c->query, in.p != NULL ? in.p : "{}" };
+			bool failed = false;
+			json_object *ordered = reorder(&ko, *result, &failed);
+
+			/* The strings are shared with the copy, and wiped with it. */
+			json_object_put(*result);
+			*result = ordered;
+			if (failed) {
+				fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
+					strerror(ENOMEM));
+				rc = EXIT_OTHER;
+			}
+		}
+	}
+	ob_free(&in);
+	ob_free(&out);
+	ob_free(&err);
+	return rc;
+}
+
+/* Whether the string `s` is somewhere in v. */
+static bool holds_string(json_object *v, const char *s)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return strcmp(json_object_get_string(v), s) == 0;
+	case json_type_object:
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			if (holds_string(val, s))
+				return true;
+		}
+		return false;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			if (holds_string(json_object_array_get_idx(v, i), s))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Wipe every string of a query's result (it may hold a password). */
+static void wipe_strings(json_object *v)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		iampw_wipe((char *)(uintptr_t)json_object_get_string(v),
+			   (size_t)json_object_get_string_len(v));
+		break;
+	case json_type_object:
+		json_object_object_foreach(v, key, val) {
+			(void)key;
+			wipe_strings(val);
+		}
+		break;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++)
+			wipe_strings(json_object_array_get_idx(v, i));
+		break;
+	default:
+		break;
+	}
+}
+
+/* The generated password of a response (a top-level "Password"), or NULL. */
+static const char *generated_password(json_object *response)
+{
+	json_object *pw;
+
+	if (response != NULL && json_object_is_type(response, json_type_object) &&
+	    json_object_object_get_ex(response, "Password", &pw) &&
+	    json_object_is_type(pw, json_type_string))
+		return json_object_get_string(pw);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
 
 /* Writes the rendered output; a failure is reported, not lost. */
 static int emit(const char *p, size_t n)
@@ -1144,31 +1641,47 @@ static bool verb_is(const struct cli *c, const char *name)
 	       strcmp(c->verb->name, name) == 0;
 }
 
+/* Format v (the response, or a query's result) into b. */
+static int render(const struct cli *c, json_object *v, bool queried, struct obuf *b)
+{
+	if (c->output == OUT_TEXT && !queried && verb_is(c, "get-credential-report"))
+		return txt_credential_report(b, v);
+	/* Nothing for a verb without output; a query's null is printed. */
+	if ((v == NULL && !queried) ||
+	    (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0))
+		return EXIT_OK;
+	switch (c->output) {
+	case OUT_JSON:
+		jw_value(b, v, 0);
+		ob_str(b, "\n");
+		return EXIT_OK;
+	case OUT_TEXT:
+		txt_item(b, v, NULL, NULL, 0);
+		return EXIT_OK;
+	case OUT_TABLE:
+		tab_print(b, c->verb != NULL && c->verb->operation != NULL ?
+			     c->verb->operation : "", v);
+		return EXIT_OK;
+	case OUT_YAML:
+	case OUT_YAML_STREAM:
+		yaml_print(b, v, c->output == OUT_YAML_STREAM);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "iampw-admin: unknown output format %d\n", (int)c->output);
+	return EXIT_OTHER;
+}
+
 int out_print(const struct cli *c, json_object *response)
 {
+	const char *password = generated_password(response);
+	json_object *result = NULL;
 	struct obuf b = { 0 };
 	int rc = EXIT_OK;
 
-	if (c->output == OUT_TEXT && verb_is(c, "get-credential-report")) {
-		rc = txt_credential_report(&b, response);
-	} else if (response == NULL ||
-		   (json_object_is_type(response, json_type_object) &&
-		    json_object_object_length(response) == 0)) {
-		/* nothing to print */
-	} else if (c->output == OUT_JSON) {
-		jw_value(&b, response, 0);
-		ob_str(&b, "\n");
-	} else if (c->output == OUT_TEXT) {
-		txt_item(&b, response, NULL, NULL, 0);
-	} else if (c->output == OUT_TABLE) {
-		tab_print(&b, c->verb != NULL && c->verb->operation != NULL ?
-			      c->verb->operation : "", response);
-	} else if (c->output == OUT_YAML || c->output == OUT_YAML_STREAM) {
-		yaml_print(&b, response, c->output == OUT_YAML_STREAM);
-	} else {
-		fprintf(stderr, "iampw-admin: unknown output format %d\n", (int)c->output);
-		rc = EXIT_OTHER;
-	}
+	if (c->query != NULL)
+		rc = query_apply(c, response, &result);
+	if (rc == EXIT_OK)
+		rc = render(c, c->query != NULL ? result : response, c->query != NULL, &b);
 	if (rc == EXIT_OK && b.failed) {
 		fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
 			strerror(ENOMEM));
@@ -1176,6 +1689,17 @@ int out_print(const struct cli *c, json_object *response)
 	}
 	if (rc == EXIT_OK)
 		rc = emit(b.p, b.len);
+	/*
+	 * A generated password is never lost (§6): when it could not be
+	 * printed, or the query left it out, it goes to stderr.
+	 */
+	if (password != NULL && rc != EXIT_OK)
+		fprintf(stderr, "iampw-admin: the generated password, which was set: %s\n", password);
+	else if (password != NULL && c->query != NULL && !holds_string(result, password))
+		fprintf(stderr, "iampw-admin: --query left out the generated password, "
+			"which was set: %s\n", password);
+	wipe_strings(result);
+	json_object_put(result);
 	ob_free(&b);
 	return rc;
 }

@@ -20,6 +20,7 @@ import sys
 import types
 
 import awscli
+import jmespath
 from awscli.formatter import get_formatter
 
 FORMATS = ["json", "text", "yaml", "yaml-stream"]
@@ -100,19 +101,55 @@ CASES = [
 ]
 
 
-def aws_render(fmt, operation, doc):
-    args = types.SimpleNamespace(query=None, color="off")
+# (verb, operation, document, query): --query, evaluated by jp for us and
+# by the AWS CLI's jmespath, then printed.
+POLICY = CASES[0][2]
+PROFILE = CASES[3][2]
+USERS = CASES[12][2]
+QUERIES = [
+    ("get-account-password-policy", "GetAccountPasswordPolicy", POLICY,
+     "PasswordPolicy.MaxPasswordAge"),
+    ("get-account-password-policy", "GetAccountPasswordPolicy", POLICY,
+     "PasswordPolicy.[MinimumPasswordLength, MaxPasswordAge]"),
+    ("get-account-password-policy", "GetAccountPasswordPolicy", POLICY,
+     "PasswordPolicy.{Min: MinimumPasswordLength, Symbols: RequireSymbols}"),
+    ("get-account-password-policy", "GetAccountPasswordPolicy", POLICY,
+     "PasswordPolicy.HardExpiry"),
+    ("get-account-password-policy", "GetAccountPasswordPolicy", POLICY, "Nothing"),
+    ("create-login-profile", "CreateLoginProfile", PROFILE, "Password"),
+    ("create-login-profile", "CreateLoginProfile", PROFILE, "LoginProfile"),
+    ("list-users", "ListUsers", USERS, "Users[].UserName"),
+    ("list-users", "ListUsers", USERS, "Users[?PasswordLastUsed].[UserName, Arn]"),
+    ("list-users", "ListUsers", USERS, "Users[].{Name: UserName, Used: PasswordLastUsed}"),
+    ("list-users", "ListUsers", USERS, "length(Users)"),
+    ("list-users", "ListUsers", USERS, "Users[?UserName == 'nobody']"),
+    ("delete-login-profile", "DeleteLoginProfile", {}, "Anything"),
+]
+
+
+def aws_render(fmt, operation, doc, query=None):
+    args = types.SimpleNamespace(query=jmespath.compile(query) if query else None,
+                                 color="off")
     stream = io.StringIO()
     get_formatter(fmt, args)(operation, json.loads(json.dumps(doc)), stream)
     return stream.getvalue().encode("utf-8")
 
 
-def ours(driver, fmt, verb, operation, doc):
+def ours(driver, fmt, verb, operation, doc, query=None):
     text = "null" if doc == {} and verb.startswith(("delete-", "update-account")) \
         else json.dumps(doc, ensure_ascii=False)
-    p = subprocess.run([driver, fmt, verb, operation], input=text.encode("utf-8"),
+    p = subprocess.run([driver, fmt, verb, operation] + ([query] if query else []),
+                       input=text.encode("utf-8"),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     return p.returncode, p.stdout, p.stderr
+
+
+def contains(value, s):
+    if isinstance(value, dict):
+        return any(contains(v, s) for v in value.values())
+    if isinstance(value, list):
+        return any(contains(v, s) for v in value)
+    return value == s
 
 
 def main():
@@ -120,19 +157,27 @@ def main():
     if not awscli.__version__.startswith("2."):
         print("Bail out! awscli %s is not the AWS CLI v2" % awscli.__version__)
         return 1
-    tests = [(v, o, d, f) for (v, o, d) in CASES for f in FORMATS]
+    tests = [(v, o, d, f, None) for (v, o, d) in CASES for f in FORMATS]
+    tests += [(v, o, d, f, q) for (v, o, d, q) in QUERIES for f in FORMATS]
     print("1..%d" % len(tests))
     failed = 0
-    for n, (verb, op, doc, fmt) in enumerate(tests, 1):
-        rc, got, err = ours(driver, fmt, verb, op, doc)
-        if fmt == "text" and verb == "get-credential-report":
+    for n, (verb, op, doc, fmt, query) in enumerate(tests, 1):
+        rc, got, err = ours(driver, fmt, verb, op, doc, query)
+        if fmt == "text" and verb == "get-credential-report" and not query:
             # §6.2: the CSV itself, a deliberate difference (NOTES).
             import base64
             want = base64.b64decode(doc["Content"])
         else:
-            want = aws_render(fmt, op, doc)
-        desc = "%s --output %s: as the AWS CLI %s prints it" % (verb, fmt, awscli.__version__)
-        if rc == 0 and got == want and not err:
+            want = aws_render(fmt, op, doc, query)
+        # A query that leaves out a generated password: it goes to stderr (§6).
+        want_err = b""
+        if query and isinstance(doc, dict) and "Password" in doc and \
+                not contains(jmespath.search(query, doc), doc["Password"]):
+            want_err = ("iampw-admin: --query left out the generated password, "
+                        "which was set: %s\n" % doc["Password"]).encode("utf-8")
+        desc = "%s --output %s%s: as the AWS CLI %s prints it" % (
+            verb, fmt, " --query '%s'" % query if query else "", awscli.__version__)
+        if rc == 0 and got == want and err == want_err:
             print("ok %d - %s" % (n, desc))
             continue
         failed += 1

@@ -4,10 +4,11 @@
  * tests/admin/awsfmt.py can compare every output format with the AWS
  * CLI's own formatters.
  *
- *	fmt_driver FORMAT VERB OPERATION <response.json
+ *	fmt_driver FORMAT VERB OPERATION [QUERY] <response.json
  *
  * FORMAT is an --output name, VERB the verb ("get-login-profile") and
- * OPERATION its AWS name ("GetLoginProfile", the table's title).  The
+ * OPERATION its AWS name ("GetLoginProfile", the table's title); QUERY
+ * a --query expression, evaluated by jp as the tool does.  The
  * literal document "null" stands for a verb without output.  The exit
  * status is out_print's; 2 for a bad command line or document.
  */
@@ -29,13 +30,14 @@ int main(int argc, char **argv)
 	size_t len;
 	int rc;
 
-	if (argc != 4 || !out_format_parse(argv[1], &c.output)) {
-		fprintf(stderr, "usage: fmt_driver FORMAT VERB OPERATION <response.json\n");
+	if (argc < 4 || argc > 5 || !out_format_parse(argv[1], &c.output)) {
+		fprintf(stderr, "usage: fmt_driver FORMAT VERB OPERATION [QUERY] <response.json\n");
 		return 2;
 	}
 	v.name = argv[2];
 	v.operation = argv[3];
 	c.verb = &v;
+	c.query = argc == 5 ? argv[4] : NULL;
 	len = fread(text, 1, sizeof text - 1, stdin);
 	if (ferror(stdin) || len == sizeof text - 1) {
 		fprintf(stderr, "fmt_driver: cannot read the document\n");

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=178
+TESTS=184
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -629,6 +629,35 @@ check "AWS_DEFAULT_OUTPUT=xml: the AWS CLI's words, exit 255, nothing changed" '
 Unknown output type: xml" ]' '[ "$(pol_sum)" = "$sum" ]'
 AWS_DEFAULT_OUTPUT=xml get_policy --output json
 check "AWS_DEFAULT_OUTPUT=xml with --output json: not read" '[ $rc -eq 0 ]' "$stderr_empty"
+
+# --query, evaluated by jp (test_awsfmt.sh compares the results and their
+# formats with the AWS CLI's own).
+get_policy --query PasswordPolicy.MinimumPasswordLength --output text
+check "--query PasswordPolicy.MinimumPasswordLength --output text: 16" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = 16 ]'
+admin --query 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]' --output json \
+	get-account-password-policy
+check "--query before the command, a multiselect list, JSON" '[ $rc -eq 0 ]' "$stderr_empty" \
+	'[ "$(tr -d " \n" <"$out")" = "[16,false]" ]'
+sum=$(pol_sum)
+update --minimum-password-length 18 --query 'bad['
+check "--query with a syntax error: the AWS CLI's words, exit 252, nothing changed" \
+	'[ $rc -eq 252 ]' "$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
+	'[ "$(head -n 2 "$err")" = "
+Bad value for --query bad[: Invalid jmespath expression: Expected tStar, received: tEOF:" ]' \
+	'[ "$(sed -n 3,4p "$err")" = "\"bad[\"
+     ^" ]'
+get_policy --query 'length(PasswordPolicy.HardExpiry)'
+check "--query failing on the response: exit 255, an empty line then jp's words" \
+	'[ $rc -eq 255 ]' "$stdout_empty" '[ -z "$(head -n 1 "$err")" ]' \
+	'err_has "Invalid type for: false"'
+get_policy --query 'NoSuchField'
+check "--query selecting nothing: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = null ]'
+IAMPW_ADMIN_JP=$work/no-jp update --minimum-password-length 18 --query 'PasswordPolicy'
+check "--query without jp: a clear error, exit 255, nothing changed" '[ $rc -eq 255 ]' \
+	"$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
+	'err_has "iampw-admin: --query needs jp, the JMESPath command-line tool (Debian package jp): $work/no-jp: No such file or directory"'
 
 # --------------------------------------------------------------------------
 # --help and --version, for anyone.
