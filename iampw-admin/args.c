@@ -14,7 +14,7 @@
 #include "cli.h"
 
 enum opt_id {
-	O_OUTPUT, O_QUERY, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
+	O_OUTPUT, O_QUERY, O_COLOR, O_DEBUG, O_NO_PAGER, O_NO_PAGINATE, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
 	O_USER_NAME, O_ALL, O_RESET, O_NO_RESET, O_GENERATE, O_PASSWORD_STDIN,
 	O_PASSWORD, O_CLI_INPUT_JSON, O_SKELETON,
 	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
@@ -32,6 +32,10 @@ static const struct option_def {
 } options[] = {
 	{ "--output", O_OUTPUT, A_VALUE, 0 },
 	{ "--query", O_QUERY, A_VALUE, 0 },
+	{ "--color", O_COLOR, A_VALUE, 0 },
+	{ "--debug", O_DEBUG, A_NONE, 0 },
+	{ "--no-cli-pager", O_NO_PAGER, A_NONE, 0 },
+	{ "--no-paginate", O_NO_PAGINATE, A_NONE, 0 },
 	{ "--config", O_CONFIG, A_VALUE, 0 },
 	{ "--policy", O_POLICY, A_VALUE, 0 },
 	{ "--state-dir", O_STATE_DIR, A_VALUE, 0 },
@@ -106,6 +110,9 @@ static void print_usage(FILE *f)
 	      "                             (default $AWS_DEFAULT_OUTPUT, else json)\n"
 	      "  --query JMESPATH           print only what the JMESPath expression selects\n"
 	      "                             (evaluated by jp(1))\n"
+	      "  --color on|off|auto        colour tables (auto: on a terminal)\n"
+	      "  --debug, --no-cli-pager, --no-paginate\n"
+	      "                             accepted as the AWS CLI does; nothing to do here\n"
 	      "  --config FILE              host settings (default " IAMPW_SYSCONFDIR "/iampw.conf)\n"
 	      "  --policy FILE              password policy (default " IAMPW_SYSCONFDIR "/policy.conf)\n"
 	      "  --state-dir DIR            login profiles (default " IAMPW_STATEDIR ")\n"
@@ -178,6 +185,26 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 		c->output_given = true;
 		return EXIT_OK;
 	case O_QUERY: c->query = v; return EXIT_OK;
+	case O_COLOR:
+		if (strcmp(v, "on") == 0)
+			c->color = COLOR_ON;
+		else if (strcmp(v, "off") == 0)
+			c->color = COLOR_OFF;
+		else if (strcmp(v, "auto") == 0)
+			c->color = COLOR_AUTO;
+		else
+			return cli_usage_error("argument --color: Invalid choice, valid choices are: "
+					       "on | off | auto");
+		return EXIT_OK;
+	/*
+	 * Accepted for scripts written for the AWS CLI, with nothing to do
+	 * here: no pager is ever started and no answer is paginated, and
+	 * --debug's request and response logging has no requests to log.
+	 */
+	case O_DEBUG:
+	case O_NO_PAGER:
+	case O_NO_PAGINATE:
+		return EXIT_OK;
 	case O_CONFIG: c->config = v; return EXIT_OK;
 	case O_POLICY: c->policy = v; return EXIT_OK;
 	case O_STATE_DIR: c->state_dir = v; return EXIT_OK;

@@ -33,6 +33,9 @@ enum {
 
 enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE, OUT_YAML, OUT_YAML_STREAM };
 
+/* --color: the AWS CLI's; auto colours tables on a terminal. */
+enum color { COLOR_AUTO = 0, COLOR_ON, COLOR_OFF };
+
 /* A tri-state flag: --x / --no-x / neither. */
 enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
 
@@ -46,6 +49,7 @@ struct cli {
 	enum out_format output;
 	bool output_given;          /* --output was given: AWS_DEFAULT_OUTPUT is not read */
 	const char *query;          /* --query JMESPATH, or NULL */
+	enum color color;           /* --color on|off|auto */
 	const char *config;         /* iampw.conf */
 	const char *policy;         /* policy.conf */
 	const char *state_dir;
@@ -128,6 +132,12 @@ int out_print(const struct cli *c, json_object *response);
  * (the AWS CLI's message printed) or EXIT_OTHER (jp cannot be run).
  */
 int out_query_check(const char *expr);
+/*
+ * The made-up response of --generate-cli-skeleton output for an operation
+ * ("GetLoginProfile"), as the AWS CLI makes it; NULL for one without
+ * output.  A new reference.
+ */
+json_object *out_skeleton(const char *operation);
 /* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */
 bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */

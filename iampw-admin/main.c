@@ -138,9 +138,18 @@ void cli_free(struct cli *c)
 
 static int print_skeleton(const struct cli *c)
 {
-	json_object *o = cli_skeleton(c->verb, strcmp(c->skeleton, "output") == 0);
+	json_object *o;
 	char *text;
+	int rc;
 
+	/* As the AWS CLI: a made-up response, printed as a real one would be. */
+	if (strcmp(c->skeleton, "output") == 0) {
+		o = out_skeleton(c->verb->operation);
+		rc = out_print(c, o);
+		json_object_put(o);
+		return rc;
+	}
+	o = cli_skeleton(c->verb, false);
 	if (o == NULL)
 		return EXIT_OTHER;
 	text = out_json_string(o);

@@ -15,15 +15,17 @@ and the bytes must be equal.  Prints TAP.
 import difflib
 import io
 import json
+import os
 import subprocess
 import sys
 import types
 
 import awscli
+import colorama
 import jmespath
 from awscli.formatter import get_formatter
 
-FORMATS = ["json", "text", "yaml", "yaml-stream"]
+FORMATS = ["json", "text", "table", "yaml", "yaml-stream"]
 
 # A generated password of the kind create-login-profile prints.
 GENERATED = "k7#Vq!2mZr9@Lw4$Tx8&Pb"
@@ -98,6 +100,14 @@ CASES = [
                              "Z": None, "N": [], "O": {}, "L": [[1, 2], [3, 4]]}),
     ("x-wide", "XWide", {"Wide": {"One": "x" * 30, "Two": "y" * 30, "Three": 3}}),
     ("x-single", "XSingle", {"Only": {"Key": "value"}}),
+    ("x-listnest", "XListNest", {"Items": [
+        {"Name": "a", "Tags": [{"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"}]},
+        {"Name": "b", "Tags": []}, {"Name": "c", "Extra": {"Deep": True}}]}),
+    ("x-falsy", "XFalsy", {"Zero": 0, "Empty": "", "No": False, "Null": None,
+                           "List": [], "Obj": {}, "Lists": [[1, "a"], [2, "b"]]}),
+    # Column widths scaled to x.5: Python's round() goes to the even one.
+    ("x-round", "XRound", {"T": {"A": "x", "B": "y"}, "W": {"C": "z" * 11}}),
+    ("x-cjk", "XCjk", {"User": {"Name": "山田太郎", "Note": "±§ ambiguous", "Emoji": "🙂"}}),
 ]
 
 
@@ -124,22 +134,30 @@ QUERIES = [
     ("list-users", "ListUsers", USERS, "length(Users)"),
     ("list-users", "ListUsers", USERS, "Users[?UserName == 'nobody']"),
     ("delete-login-profile", "DeleteLoginProfile", {}, "Anything"),
+    ("get-login-profile", "GetLoginProfile", CASES[2][2], "LoginProfile.UserName"),
+    ("get-login-profile", "GetLoginProfile", CASES[2][2], "LoginProfile.PasswordResetRequired"),
+    ("get-login-profile", "GetLoginProfile", CASES[2][2], "LoginProfile.[UserName, `0`, '']"),
 ]
 
 
-def aws_render(fmt, operation, doc, query=None):
+def aws_render(fmt, operation, doc, query=None, color="off"):
     args = types.SimpleNamespace(query=jmespath.compile(query) if query else None,
-                                 color="off")
+                                 color=color)
     stream = io.StringIO()
     get_formatter(fmt, args)(operation, json.loads(json.dumps(doc)), stream)
+    if color == "on":
+        # Its ColorizedStyler wrapped our stdout (colorama.init): undo it.
+        colorama.deinit()
     return stream.getvalue().encode("utf-8")
 
 
-def ours(driver, fmt, verb, operation, doc, query=None):
+def ours(driver, fmt, verb, operation, doc, query=None, color="off"):
     text = "null" if doc == {} and verb.startswith(("delete-", "update-account")) \
         else json.dumps(doc, ensure_ascii=False)
     p = subprocess.run([driver, fmt, verb, operation] + ([query] if query else []),
                        input=text.encode("utf-8"),
+                       env=dict(os.environ, FMT_DRIVER_COLOR_ON="1") if color == "on"
+                       else {k: v for k, v in os.environ.items() if k != "FMT_DRIVER_COLOR_ON"},
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     return p.returncode, p.stdout, p.stderr
 
@@ -152,32 +170,133 @@ def contains(value, s):
     return value == s
 
 
+# --generate-cli-skeleton output: (verb, operation, extra arguments, whether
+# `aws iam VERB --generate-cli-skeleton output` itself succeeds offline).
+# aws refuses its own made-up response for some operations (a 0 under a
+# model minimum, a null blob): for those, the response it made up is
+# compared, as botocore's ArgumentGenerator builds it.
+SKELETONS = [
+    ("get-account-password-policy", "GetAccountPasswordPolicy", [], False),
+    ("update-account-password-policy", "UpdateAccountPasswordPolicy", [], True),
+    ("delete-account-password-policy", "DeleteAccountPasswordPolicy", [], True),
+    ("create-login-profile", "CreateLoginProfile", ["--user-name", "x"], True),
+    ("get-login-profile", "GetLoginProfile", ["--user-name", "x"], True),
+    ("update-login-profile", "UpdateLoginProfile", ["--user-name", "x"], True),
+    ("delete-login-profile", "DeleteLoginProfile", ["--user-name", "x"], True),
+    ("generate-credential-report", "GenerateCredentialReport", [], True),
+    ("get-credential-report", "GetCredentialReport", [], False),
+    ("get-user", "GetUser", [], False),
+    ("list-users", "ListUsers", [], False),
+]
+
+
+def aws_skeleton_cli(verb, extra, fmt, home):
+    """What `aws iam VERB --generate-cli-skeleton output` prints, offline."""
+    # `aws` refuses a --password-less create-login-profile before anything.
+    if verb == "create-login-profile":
+        extra = extra + ["--password", "x"]
+    env = {"HOME": home, "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""}
+    p = subprocess.run(["/usr/bin/aws", "iam", verb, "--generate-cli-skeleton", "output",
+                        "--output", fmt] + extra, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=120, check=False)
+    return p.returncode, p.stdout
+
+
+def aws_skeleton_model(operation):
+    """The response aws makes up (its botocore's ArgumentGenerator), as JSON."""
+    from awscli.botocore.session import get_session
+    from awscli.botocore.utils import ArgumentGenerator
+    model = get_session().get_service_model("iam").operation_model(operation)
+    if model.output_shape is None:
+        return b""
+    sk = ArgumentGenerator(use_member_names=True).generate_skeleton(model.output_shape)
+    if operation == "GetCredentialReport":
+        sk["Content"] = ""      # a blob: null there, the empty one here (NOTES)
+    return (json.dumps(sk, indent=4, default=lambda d: d.isoformat()) + "\n").encode()
+
+
+def skeleton_tests(tool):
+    """(description, want, got-function) for --generate-cli-skeleton output."""
+    import tempfile
+    home = tempfile.mkdtemp(prefix="awsfmt-home.")
+    out = []
+    for verb, op, extra, aws_ok in SKELETONS:
+        if subprocess.run([tool, verb, "--help"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False).returncode != 0:
+            continue    # a verb this build does not have yet
+
+        def ours(fmt, verb=verb, extra=extra):
+            p = subprocess.run([tool, verb, "--generate-cli-skeleton", "output",
+                                "--output", fmt] + extra, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, check=False)
+            return p.returncode, p.stdout, p.stderr
+        out.append(("%s --generate-cli-skeleton output: the response botocore makes up" % verb,
+                    aws_skeleton_model(op), lambda ours=ours: ours("json")))
+        if aws_ok:
+            # Dates are datetime objects there, printed differently outside
+            # JSON (NOTES): those formats are compared where there are none.
+            fmts = ["json"] + (["text", "table", "yaml"] if op == "GenerateCredentialReport"
+                               or not aws_skeleton_model(op) else [])
+            for fmt in fmts:
+                rc, want = aws_skeleton_cli(verb, extra, fmt, home)
+                if rc != 0:
+                    want = b"aws failed with exit %d" % rc
+                out.append(("%s --generate-cli-skeleton output --output %s: as aws prints it"
+                            % (verb, fmt), want, lambda fmt=fmt, ours=ours: ours(fmt)))
+    return out
+
+
 def main():
     driver = sys.argv[1]
+    tool = sys.argv[2] if len(sys.argv) > 2 else None
     if not awscli.__version__.startswith("2."):
         print("Bail out! awscli %s is not the AWS CLI v2" % awscli.__version__)
         return 1
-    tests = [(v, o, d, f, None) for (v, o, d) in CASES for f in FORMATS]
-    tests += [(v, o, d, f, q) for (v, o, d, q) in QUERIES for f in FORMATS]
-    print("1..%d" % len(tests))
+    tests = [(v, o, d, f, None, "off") for (v, o, d) in CASES for f in FORMATS]
+    tests += [(v, o, d, f, q, "off") for (v, o, d, q) in QUERIES for f in FORMATS]
+    # --color on: the AWS CLI colours tables (and only tables).
+    tests += [(v, o, d, f, None, "on") for (v, o, d) in CASES[:4] + CASES[-3:]
+              for f in ("table", "text")]
+    skels = []
+    if tool is not None and os.geteuid() == 0:
+        skels = skeleton_tests(tool)
+    print("1..%d" % (len(tests) + max(len(skels), 1)))
     failed = 0
-    for n, (verb, op, doc, fmt, query) in enumerate(tests, 1):
-        rc, got, err = ours(driver, fmt, verb, op, doc, query)
+    for n, (verb, op, doc, fmt, query, color) in enumerate(tests, 1):
+        rc, got, err = ours(driver, fmt, verb, op, doc, query, color)
         if fmt == "text" and verb == "get-credential-report" and not query:
             # §6.2: the CSV itself, a deliberate difference (NOTES).
             import base64
             want = base64.b64decode(doc["Content"])
         else:
-            want = aws_render(fmt, op, doc, query)
+            want = aws_render(fmt, op, doc, query, color)
         # A query that leaves out a generated password: it goes to stderr (§6).
         want_err = b""
         if query and isinstance(doc, dict) and "Password" in doc and \
                 not contains(jmespath.search(query, doc), doc["Password"]):
             want_err = ("iampw-admin: --query left out the generated password, "
                         "which was set: %s\n" % doc["Password"]).encode("utf-8")
-        desc = "%s --output %s%s: as the AWS CLI %s prints it" % (
-            verb, fmt, " --query '%s'" % query if query else "", awscli.__version__)
+        desc = "%s --output %s%s%s: as the AWS CLI %s prints it" % (
+            verb, fmt, " --query '%s'" % query if query else "",
+            " --color on" if color == "on" else "", awscli.__version__)
         if rc == 0 and got == want and err == want_err:
+            print("ok %d - %s" % (n, desc))
+            continue
+        failed += 1
+        print("not ok %d - %s" % (n, desc))
+        print("# exit %d, stderr %r" % (rc, err.decode("utf-8", "replace")))
+        for line in difflib.unified_diff(
+                want.decode("utf-8", "replace").splitlines(True),
+                got.decode("utf-8", "replace").splitlines(True), "aws", "iampw-admin"):
+            print("# " + line.rstrip("\n"))
+    n = len(tests)
+    if tool is None or os.geteuid() != 0:
+        print("ok %d # SKIP --generate-cli-skeleton output: the tool runs only as root" % (n + 1))
+    for desc, want, run in skels:
+        n += 1
+        rc, got, err = run()
+        if rc == 0 and got == want and not err:
             print("ok %d - %s" % (n, desc))
             continue
         failed += 1

@@ -8,7 +8,8 @@
  *
  * FORMAT is an --output name, VERB the verb ("get-login-profile") and
  * OPERATION its AWS name ("GetLoginProfile", the table's title); QUERY
- * a --query expression, evaluated by jp as the tool does.  The
+ * a --query expression, evaluated by jp as the tool does.  With
+ * FMT_DRIVER_COLOR_ON set in the environment, as with --color on.  The
  * literal document "null" stands for a verb without output.  The exit
  * status is out_print's; 2 for a bad command line or document.
  */
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
 	v.operation = argv[3];
 	c.verb = &v;
 	c.query = argc == 5 ? argv[4] : NULL;
+	/* --color on, for the table's colours. */
+	if (getenv("FMT_DRIVER_COLOR_ON") != NULL)
+		c.color = COLOR_ON;
 	len = fread(text, 1, sizeof text - 1, stdin);
 	if (ferror(stdin) || len == sizeof text - 1) {
 		fprintf(stderr, "fmt_driver: cannot read the document\n");
