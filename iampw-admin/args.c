@@ -75,7 +75,34 @@ struct seen {
 	const char *value[64];
 	unsigned n;
 	const char *cli_input_json;
+	/* What the AWS CLI lists as "Unknown options:", in order. */
+	struct { const char *s; size_t n; } unknown[16];
+	unsigned nunknown;
 };
+
+/* An unknown option or argument, kept to be listed (at most 64 bytes of it). */
+static void add_unknown(struct seen *s, const char *a, size_t n)
+{
+	if (s->nunknown < sizeof s->unknown / sizeof s->unknown[0]) {
+		s->unknown[s->nunknown].s = a;
+		s->unknown[s->nunknown++].n = n < 64 ? n : 64;
+	}
+}
+
+/* "Unknown options: --bogus, x", in the AWS CLI's usage frame. */
+static int unknown_options(const struct seen *s)
+{
+	char list[16 * 66 + 1];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < s->nunknown; i++) {
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%.*s", i > 0 ? ", " : "",
+					(int)s->unknown[i].n, s->unknown[i].s);
+		if (len >= sizeof list)
+			break;
+	}
+	return cli_unknown_options(list);
+}
 
 static const struct option_def *find_option(const char *name, size_t len)
 {
@@ -179,9 +206,13 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 {
 	switch (d->id) {
 	case O_OUTPUT:
-		if (!out_format_parse(v, &c->output))
-			return cli_usage_error("argument --output: Invalid choice, valid choices are: "
-					       "json | text | table | yaml | yaml-stream");
+		if (!out_format_parse(v, &c->output)) {
+			static const char *const formats[] = {
+				"json", "text", "table", "yaml", "yaml-stream",
+			};
+
+			return cli_choice_error("--output", formats, 5);
+		}
 		c->output_given = true;
 		return EXIT_OK;
 	case O_QUERY: c->query = v; return EXIT_OK;
@@ -193,8 +224,7 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 		else if (strcmp(v, "auto") == 0)
 			c->color = COLOR_AUTO;
 		else
-			return cli_usage_error("argument --color: Invalid choice, valid choices are: "
-					       "on | off | auto");
+			return cli_choice_error("--color", (const char *const[]){ "on", "off", "auto" }, 3);
 		return EXIT_OK;
 	/*
 	 * Accepted for scripts written for the AWS CLI, with nothing to do
@@ -219,7 +249,8 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_SKELETON:
 		c->skeleton = v != NULL ? v : "input";
 		if (strcmp(c->skeleton, "input") != 0 && strcmp(c->skeleton, "output") != 0)
-			return cli_usage_error("argument --generate-cli-skeleton: Invalid choice, valid choices are: input | output");
+			return cli_choice_error("--generate-cli-skeleton",
+						(const char *const[]){ "input", "output" }, 2);
 		return EXIT_OK;
 	case O_MIN_LENGTH:
 		c->req.has_min_length = true;
@@ -282,16 +313,18 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 				*verb_name = a;
 				continue;
 			}
-			return cli_usage_error("unrecognized arguments: %.64s", a);
+			add_unknown(s, a, strlen(a));
+			continue;
 		}
 		eq = strchr(a, '=');
 		d = find_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a));
-		/* Never echo what follows '=': it may be a mistyped secret. */
+		/*
+		 * Listed as the AWS CLI lists them, all at the end; but never
+		 * what follows '=', which may be a mistyped secret.
+		 */
 		if (d == NULL) {
-			size_t n = eq != NULL ? (size_t)(eq - a) : strlen(a);
-
-			return cli_usage_error("unrecognized arguments: %.*s",
-					       (int)(n < 64 ? n : 64), a);
+			add_unknown(s, a, eq != NULL ? (size_t)(eq - a) : strlen(a));
+			continue;
 		}
 		if (eq != NULL) {
 			if (d->arg == A_NONE)
@@ -371,26 +404,36 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		return CLI_DONE;
 	}
 	if (verb_name == NULL || (help && verb_name == NULL)) {
-		print_usage(help ? stdout : stderr);
-		if (help)
+		if (help) {
+			print_usage(stdout);
 			return CLI_DONE;
+		}
 		return cli_usage_error("the following arguments are required: command");
 	}
 	c->verb = find_verb(verb_name);
 	if (c->verb == NULL) {
-		print_usage(stderr);
-		return cli_usage_error("argument command: Invalid choice: '%.64s'", verb_name);
+		const char *names[64];
+		size_t n = 0;
+
+		for (const struct verb *v = verbs; v->name != NULL && n < 64; v++)
+			names[n++] = v->name;
+		return cli_choice_error("command", names, n);
 	}
 	if (help) {
 		print_verb_help(c->verb);
 		return CLI_DONE;
 	}
+	/* Another command's flag is as unknown to this one as any. */
+	for (unsigned i = 0; i < s.n; i++)
+		if (s.def[i]->verb_flag != 0 && !(c->verb->flags & s.def[i]->verb_flag))
+			add_unknown(&s, s.def[i]->name, strlen(s.def[i]->name));
+	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
+		add_unknown(&s, "--cli-input-json", strlen("--cli-input-json"));
+	if (s.nunknown > 0)
+		return unknown_options(&s);
 	for (unsigned i = 0; i < s.n; i++) {
 		const struct option_def *d = s.def[i];
 
-		if (d->verb_flag != 0 && !(c->verb->flags & d->verb_flag))
-			return cli_usage_error("unrecognized arguments: %s (not a parameter of %s)",
-					       d->name, c->verb->name);
 		rc = apply(c, d, s.value[i]);
 		if (rc != EXIT_OK)
 			return rc;
@@ -398,8 +441,6 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	rc = default_output(c);
 	if (rc != EXIT_OK)
 		return rc;
-	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
-		return cli_usage_error("unrecognized arguments: --cli-input-json");
 	c->cli_input_json = s.cli_input_json;
 	/*
 	 * Inline JSON is part of the command line and is checked with it

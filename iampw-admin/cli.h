@@ -103,8 +103,17 @@ extern const struct verb verbs[];
 /* "An error occurred (Name) when calling the Op operation: detail" */
 int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A command-line error: "iampw-admin: error: ..." on stderr, exit 252. */
+/*
+ * A command-line error in the AWS CLI's frame: an empty line, the usage
+ * lines, "iampw-admin: error: ...", an empty line; exit 252.
+ */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "Unknown options: LIST" in the same frame; exit 252. */
+int cli_unknown_options(const char *list);
+/* "argument ARG: Invalid choice, valid choices are:" and the choices, as there. */
+int cli_choice_error(const char *arg, const char *const *choices, size_t n);
+/* "Parameter validation failed:" and the like: an empty line, the text; exit 252. */
+int cli_param_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A broken configuration: every problem on stderr, exit 253. */
 int cli_config_error(const struct iampw_err *e);
 /* One audit line to syslog (LOG_AUTHPRIV): never a password or a hash. */

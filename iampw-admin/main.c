@@ -65,11 +65,23 @@ const struct verb verbs[] = {
 	{ NULL, NULL, 0, false, NULL, NULL, NULL },
 };
 
+/*
+ * The frames of the AWS CLI's messages (awscli/errorhandler.py): every
+ * error starts with an empty line; a command-line error shows how to get
+ * help.
+ */
+#define USAGE_FRAME \
+	"usage: iampw-admin [options] <command> [parameters]\n" \
+	"To see help text, you can run:\n" \
+	"\n" \
+	"  iampw-admin --help\n" \
+	"  iampw-admin <command> --help\n"
+
 int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "An error occurred (%s) when calling the %s operation: ", iam_error,
+	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: ", iam_error,
 		c->verb != NULL ? c->verb->operation : "unknown");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -82,7 +94,37 @@ int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("iampw-admin: error: ", stderr);
+	fputs("\n" USAGE_FRAME "\niampw-admin: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	return EXIT_USAGE;
+}
+
+int cli_unknown_options(const char *list)
+{
+	fprintf(stderr, "\n" USAGE_FRAME "\nUnknown options: %s\n\n", list);
+	return EXIT_USAGE;
+}
+
+/* Two choices a line, each padded to 40 columns, as the AWS CLI's argparser. */
+int cli_choice_error(const char *arg, const char *const *choices, size_t n)
+{
+	fprintf(stderr, "\n" USAGE_FRAME "\niampw-admin: error: argument %s: "
+		"Invalid choice, valid choices are:\n\n", arg);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%-40s%s", choices[i],
+			i % 2 == 0 && i + 1 < n ? " | " : "\n");
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_param_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputc('\n', stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=184
+TESTS=190
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -141,19 +141,23 @@ check() {
 # Conditions for check.
 stdout_empty='[ ! -s "$out" ]'
 stderr_empty='[ ! -s "$err" ]'
-one_err_line='[ "$(wc -l <"$err")" -eq 1 ]'
+# The AWS CLI's frame of an IAM error: an empty line, then the one line.
+one_err_line='[ "$(wc -l <"$err")" -eq 2 ] && [ -z "$(head -n 1 "$err")" ]'
 
-# err_is TEXT: stderr is exactly that one line.
+# err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
-	[ "$(cat "$err")" = "$1" ] && [ "$(wc -l <"$err")" -eq 1 ]
+	[ "$(cat "$err"; echo .)" = "$1
+." ]
 }
 err_has() {
 	grep -qF -- "$1" "$err"
 }
 
-# iam_error DESC RC NAME OP DETAIL: the AWS CLI error line, exactly, and nothing on stdout.
+# iam_error DESC RC NAME OP DETAIL: the AWS CLI error, exactly (an empty
+# line, then the error line), and nothing on stdout.
 iam_error() {
-	want_err="An error occurred ($3) when calling the $4 operation: $5"
+	want_err="
+An error occurred ($3) when calling the $4 operation: $5"
 	check "$1" "[ \$rc -eq $2 ]" "$stdout_empty" 'err_is "$want_err"'
 }
 
@@ -557,8 +561,33 @@ check "a mistyped --passwd=VALUE: exit 252, the value not echoed" '[ $rc -eq 252
 
 admin get-account-password-policy --bogus-flag
 usage_error "an unknown flag: exit 252" "--bogus-flag"
+check "... in the AWS CLI's frame: Unknown options: --bogus-flag" 'err_is "
+usage: iampw-admin [options] <command> [parameters]
+To see help text, you can run:
+
+  iampw-admin --help
+  iampw-admin <command> --help
+
+Unknown options: --bogus-flag
+"'
+admin get-login-profile --user-name x --bogus=s3cret extra --all
+usage_error "several unknown options, another command's flag: all listed, no value after =" \
+	"Unknown options: --bogus, extra, --all"
+check "... and the value after = is not echoed" '! err_has s3cret'
+admin --output xml get-account-password-policy
+check "--output xml: the AWS CLI's list of choices, two a line" '[ $rc -eq 252 ]' \
+	'[ "$(tail -n 6 "$err")" = "iampw-admin: error: argument --output: Invalid choice, valid choices are:
+
+json                                     | text                                    
+table                                    | yaml                                    
+yaml-stream                             " ]'
+admin --color sometimes get-account-password-policy
+usage_error "--color sometimes: exit 252" "argument --color: Invalid choice"
+admin --debug --no-cli-pager --no-paginate --color off get-account-password-policy --output text
+check "--debug --no-cli-pager --no-paginate --color off: accepted (policy or NoSuchEntity)" \
+	'[ $rc -eq 0 ] || [ $rc -eq 254 ]' '! err_has "Unknown options"'
 admin frobnicate-account
-usage_error "an unknown verb: exit 252" "frobnicate-account"
+usage_error "an unknown verb: exit 252" "iampw-admin: error: argument command: Invalid choice, valid choices are:"
 admin
 usage_error "no verb: exit 252"
 admin get-account-password-policy stray

@@ -131,16 +131,20 @@ check() {
 stdout_empty='[ ! -s "$out" ]'
 stderr_empty='[ ! -s "$err" ]'
 
+# err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
-	[ "$(cat "$err")" = "$1" ] && [ "$(wc -l <"$err")" -eq 1 ]
+	[ "$(cat "$err"; echo .)" = "$1
+." ]
 }
 err_has() {
 	grep -qF -- "$1" "$err"
 }
 
-# iam_error DESC NAME OP DETAIL: exit 254, the AWS CLI error line exactly, nothing on stdout.
+# iam_error DESC NAME OP DETAIL: exit 254, the AWS CLI error exactly (an
+# empty line, then the error line), nothing on stdout.
 iam_error() {
-	want_err="An error occurred ($2) when calling the $3 operation: $4"
+	want_err="
+An error occurred ($2) when calling the $3 operation: $4"
 	check "$1" '[ $rc -eq 254 ]' "$stdout_empty" 'err_is "$want_err"'
 }
 
