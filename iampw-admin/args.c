@@ -364,6 +364,42 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 	return EXIT_OK;
 }
 
+/*
+ * The AWS CLI checks the minimums of IAM's model before any request
+ * (botocore's ParamValidator: minimums only; a maximum is the service's
+ * ValidationError) and lists every value under one.
+ */
+static int check_model_minimums(const struct cli *c)
+{
+	static const char head[] = "\nParameter validation failed:\n";
+	const struct {
+		bool given;
+		int64_t value;
+		const char *name;
+		int64_t min;
+	} ints[] = {
+		{ c->req.has_min_length, c->req.min_length, "MinimumPasswordLength", 6 },
+		{ c->req.has_max_age, c->req.max_age, "MaxPasswordAge", 1 },
+		{ c->req.has_reuse, c->req.reuse_prevention, "PasswordReusePrevention", 1 },
+	};
+	bool failed = false;
+
+	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		if (!ints[i].given || ints[i].value >= ints[i].min)
+			continue;
+		fprintf(stderr, "%sInvalid value for parameter %s, value: %lld, valid min value: %lld\n",
+			failed ? "" : head, ints[i].name, (long long)ints[i].value,
+			(long long)ints[i].min);
+		failed = true;
+	}
+	if (c->user_name != NULL && c->user_name[0] == '\0') {
+		fprintf(stderr, "%sInvalid length for parameter UserName, value: 0, valid min length: 1\n",
+			failed ? "" : head);
+		failed = true;
+	}
+	return failed ? EXIT_USAGE : EXIT_OK;
+}
+
 static int check_required(struct cli *c, bool have_input)
 {
 	const struct verb *v = c->verb;
@@ -371,6 +407,11 @@ static int check_required(struct cli *c, bool have_input)
 	/* With --cli-input-json the fields may come from the file: checked after loading. */
 	if (have_input || c->skeleton != NULL)
 		return EXIT_OK;
+	/* A field missing from --cli-input-json is the model's, as the AWS CLI says. */
+	if (c->cli_input_json != NULL && (v->flags & F_USER_NAME) != 0 &&
+	    (v->flags & F_ALL) == 0 && c->user_name == NULL)
+		return cli_param_error("Parameter validation failed:\n"
+				       "Missing required parameter in input: \"UserName\"");
 	if ((v->flags & F_ALL) != 0) {
 		if (c->all && c->user_name != NULL)
 			return cli_usage_error("argument --all: not allowed with argument --user-name");
@@ -382,7 +423,7 @@ static int check_required(struct cli *c, bool have_input)
 		return cli_usage_error("the following arguments are required: --user-name");
 	if (c->generate_password && c->password_stdin)
 		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
-	return EXIT_OK;
+	return check_model_minimums(c);
 }
 
 int cli_parse(struct cli *c, int argc, char **argv)
@@ -511,9 +552,48 @@ json_object *cli_skeleton(const struct verb *v, bool output)
 	return o;
 }
 
+/* The Python type names botocore's messages show. */
 static const char *type_name(enum field_type t)
 {
-	return t == T_STRING ? "string" : t == T_INT ? "integer" : "boolean";
+	return t == T_STRING ? "<class 'str'>" : t == T_INT ? "<class 'int'>" : "<class 'bool'>";
+}
+
+static const char *json_type_python(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "<class 'NoneType'>";
+	case json_type_boolean: return "<class 'bool'>";
+	case json_type_double: return "<class 'float'>";
+	case json_type_int: return "<class 'int'>";
+	case json_type_object: return "<class 'dict'>";
+	case json_type_array: return "<class 'list'>";
+	case json_type_string: return "<class 'str'>";
+	}
+	return "<class 'object'>";
+}
+
+/*
+ * botocore's "Invalid type for parameter X, value: V, type: <class 'T'>,
+ * valid types: <class 'U'>".  The value is shown as Python would (None,
+ * True, a string raw), at most 64 bytes of it, and never for Password.
+ */
+static int invalid_type(const char *key, json_object *v, enum field_type want)
+{
+	const char *shown;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null: shown = "None"; break;
+	case json_type_boolean: shown = json_object_get_boolean(v) ? "True" : "False"; break;
+	case json_type_string: shown = json_object_get_string(v); break;
+	default:
+		shown = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		break;
+	}
+	if (strcmp(key, "Password") == 0 || shown == NULL)
+		shown = "...";
+	return cli_param_error("Parameter validation failed:\n"
+			       "Invalid type for parameter %.64s, value: %.64s, type: %s, valid types: %s",
+			       key, shown, json_type_python(v), type_name(want));
 }
 
 static bool type_ok(json_object *v, enum field_type t)
@@ -608,12 +688,18 @@ static int read_input(const char *arg, json_object **out)
 		iampw_wipe(text, len);
 		free(text);
 	}
-	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+	if (*out != NULL && !json_object_is_type(*out, json_type_object)) {
+		const char *type = json_type_python(*out);
+
 		json_object_put(*out);
 		*out = NULL;
-		return cli_usage_error("Error parsing parameter '--cli-input-json': Invalid JSON: %s",
-				       jerr != json_tokener_success ? json_tokener_error_desc(jerr) :
-				       "expected an object");
+		return cli_param_error("Error parsing parameter '--cli-input-json': Invalid type: "
+				       "expecting map, received %s", type);
+	}
+	if (*out == NULL) {
+		/* The AWS CLI's words: the reason is not shown there either. */
+		(void)jerr;
+		return cli_param_error("Error parsing parameter 'cli-input-json': Invalid JSON received.");
 	}
 	return EXIT_OK;
 }
@@ -670,9 +756,7 @@ static int load_field(struct cli *c, const struct field *f, size_t n, const char
 		return EXIT_USAGE;
 	}
 	if (!type_ok(val, f[i].type)) {
-		fprintf(stderr, "\nParameter validation failed:\nInvalid type for parameter %s, valid types: %s\n",
-			key, type_name(f[i].type));
-		return EXIT_USAGE;
+		return invalid_type(key, val, f[i].type);
 	}
 	/* Inline JSON is part of argv, which every local user can read (§6). */
 	if (strcmp(key, "Password") == 0 && strncmp(c->cli_input_json, "file://", 7) != 0)

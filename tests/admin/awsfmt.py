@@ -216,6 +216,52 @@ def aws_skeleton_model(operation):
     return (json.dumps(sk, indent=4, default=lambda d: d.isoformat()) + "\n").encode()
 
 
+# Command-line mistakes: (arguments, how much of stderr must be equal).
+# "all": every byte; "last": the last line but the final empty one (the
+# usage lines above it name the program, aws or iampw-admin).
+BAD_INPUTS = [
+    (["update-account-password-policy", "--minimum-password-length", "5"], "all"),
+    (["update-account-password-policy", "--minimum-password-length", "5",
+      "--max-password-age", "0", "--password-reuse-prevention", "0"], "all"),
+    (["update-account-password-policy", "--cli-input-json", "{bad"], "all"),
+    (["update-account-password-policy", "--cli-input-json", "[1, 2]"], "all"),
+    (["update-account-password-policy", "--cli-input-json",
+      '{"MinimumPasswordLength": "x"}'], "all"),
+    (["update-account-password-policy", "--cli-input-json", '{"RequireSymbols": "x"}'], "all"),
+    (["update-account-password-policy", "--cli-input-json", '{"Bogus": 1}'], "all"),
+    (["get-login-profile", "--cli-input-json", "{}"], "all"),
+    (["get-login-profile", "--cli-input-json", '{"UserName": 5}'], "all"),
+    (["get-login-profile", "--user-name", ""], "all"),
+    (["get-account-password-policy", "--bogus"], "last"),
+    (["get-account-password-policy", "--bogus", "--other", "x"], "last"),
+    (["get-login-profile", "--user-name", "x", "extra"], "last"),
+]
+
+
+def bad_input_tests(tool, home):
+    out = []
+    env = {"HOME": home, "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""}
+    for args, how in BAD_INPUTS:
+        # "output" makes aws stop before any request, after every check.
+        a = subprocess.run(["/usr/bin/aws", "iam"] + args + ["--generate-cli-skeleton", "output"],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=120, check=False)
+        want = a.stderr if how == "all" else a.stderr.split(b"\n")[-3:]
+
+        def ours(args=args, how=how):
+            p = subprocess.run([tool, "--config", "/nonexistent/iampw.conf"] + args,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, check=False)
+            err = p.stderr if how == "all" else b"\n".join(p.stderr.split(b"\n")[-3:])
+            return (0 if p.returncode == a.returncode else p.returncode), err, b""
+        if how != "all":
+            want = b"\n".join(want)
+        out.append(("%s: exit %d and the AWS CLI's words" % (" ".join(args), a.returncode),
+                    want, ours))
+    return out
+
+
 def skeleton_tests(tool):
     """(description, want, got-function) for --generate-cli-skeleton output."""
     import tempfile
@@ -244,7 +290,7 @@ def skeleton_tests(tool):
                     want = b"aws failed with exit %d" % rc
                 out.append(("%s --generate-cli-skeleton output --output %s: as aws prints it"
                             % (verb, fmt), want, lambda fmt=fmt, ours=ours: ours(fmt)))
-    return out
+    return out + bad_input_tests(tool, home)
 
 
 def main():

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=190
+TESTS=195
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -332,14 +332,31 @@ refused() {
 	validation "$1 $2: ValidationError in IAM's words, exit 254" "$2" "$3" "$4"
 	is "$(pol_sum)" "$sum" "$1 $2: policy.conf unchanged"
 }
-refused --minimum-password-length 5 minimumPasswordLength 6
+# Under a minimum of IAM's model, the AWS CLI refuses the value itself,
+# before any request (exit 252); over a maximum, IAM does (254).
+# below FLAG VALUE FIELD MIN
+below() {
+	update "$1" "$2"
+	check "$1 $2: the AWS CLI's Parameter validation failed, exit 252" '[ $rc -eq 252 ]' \
+		"$stdout_empty" "err_is \"
+Parameter validation failed:
+Invalid value for parameter $3, value: $2, valid min value: $4\""
+	is "$(pol_sum)" "$sum" "$1 $2: policy.conf unchanged"
+}
+below --minimum-password-length 5 MinimumPasswordLength 6
 refused --minimum-password-length 129 minimumPasswordLength '<=128'
-refused --minimum-password-length -1 minimumPasswordLength 6
-refused --max-password-age 0 maxPasswordAge 1
+below --minimum-password-length -1 MinimumPasswordLength 6
+below --max-password-age 0 MaxPasswordAge 1
 refused --max-password-age 1096 maxPasswordAge '<=1095'
-refused --password-reuse-prevention 0 passwordReusePrevention 1
+below --password-reuse-prevention 0 PasswordReusePrevention 1
 refused --password-reuse-prevention 25 passwordReusePrevention '<=24'
-refused --password-reuse-prevention -1 passwordReusePrevention 1
+below --password-reuse-prevention -1 PasswordReusePrevention 1
+update --minimum-password-length 5 --max-password-age 0 --password-reuse-prevention 0
+check "every value under a minimum is listed, in the model's order" '[ $rc -eq 252 ]' 'err_is "
+Parameter validation failed:
+Invalid value for parameter MinimumPasswordLength, value: 5, valid min value: 6
+Invalid value for parameter MaxPasswordAge, value: 0, valid min value: 1
+Invalid value for parameter PasswordReusePrevention, value: 0, valid min value: 1"'
 update --minimum-password-length 12 --max-password-age 1096
 validation "a valid field beside an invalid one: still refused" 1096 maxPasswordAge '<=1095'
 is "$(pol_sum)" "$sum" "a valid field beside an invalid one: policy.conf unchanged"
@@ -444,14 +461,30 @@ update --cli-input-json '{"MinimumPasswordLength": 14, "MinimumLength": 3}'
 usage_error "--cli-input-json with an unknown key: exit 252, nothing written" 'Unknown parameter in input: "MinimumLength"'
 update --cli-input-json '{"MinimumPasswordLength": "14"}'
 usage_error "--cli-input-json with a string for an integer: exit 252" "Invalid type for parameter MinimumPasswordLength"
+check "... in botocore's words" 'err_is "
+Parameter validation failed:
+Invalid type for parameter MinimumPasswordLength, value: 14, type: <class '"'"'str'"'"'>, valid types: <class '"'"'int'"'"'>"'
 update --cli-input-json '{"RequireSymbols": "true"}'
 usage_error "--cli-input-json with a string for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"RequireSymbols": 1}'
 usage_error "--cli-input-json with a number for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"MinimumPasswordLength": 14,'
 usage_error "--cli-input-json that is not JSON: exit 252" "Invalid JSON"
+check "... in the AWS CLI's words" 'err_is "
+Error parsing parameter '"'"'cli-input-json'"'"': Invalid JSON received."'
+admin get-login-profile --cli-input-json '{}'
+check "--cli-input-json without a required field: the model's words, exit 252" '[ $rc -eq 252 ]' \
+	'err_is "
+Parameter validation failed:
+Missing required parameter in input: \"UserName\""'
+admin get-login-profile --user-name ''
+check "an empty --user-name: under the model's minimum length, exit 252" '[ $rc -eq 252 ]' \
+	'err_is "
+Parameter validation failed:
+Invalid length for parameter UserName, value: 0, valid min length: 1"'
 update --cli-input-json '[1, 2]'
-usage_error "--cli-input-json that is not an object: exit 252" "--cli-input-json"
+usage_error "--cli-input-json that is not an object: exit 252" \
+	"Error parsing parameter '--cli-input-json': Invalid type: expecting map, received <class 'list'>"
 update --cli-input-json "file://$work/no-such-file.json"
 usage_error "--cli-input-json file:// of a missing file: exit 252" "no-such-file.json"
 # The limit is 64 KiB exactly: a file of 65,536 bytes is read, one more is refused.
