@@ -309,6 +309,11 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 		const struct option_def *d;
 
 		if (strncmp(a, "--", 2) != 0) {
+			/* "iampw-admin VERB help", as "aws iam VERB help"; "iampw-admin help". */
+			if (strcmp(a, "help") == 0 && (*verb_name != NULL || i == argc - 1)) {
+				*help = true;
+				continue;
+			}
 			if (*verb_name == NULL) {
 				*verb_name = a;
 				continue;

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=195
+TESTS=197
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -742,6 +742,11 @@ check "--version as root: exit 0, one line naming the tool" '[ $rc -eq 0 ]' "$st
 admin_bare update-account-password-policy --help
 check "VERB --help as root: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
 	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+admin_bare update-account-password-policy help
+check "VERB help, as aws iam VERB help: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
+	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+admin_bare help
+check "help alone: exit 0, the usage" '[ $rc -eq 0 ]' 'grep -q "^usage: iampw-admin" "$out"'
 as_nobody --help
 check "--help as nobody: exit 0, the usage on stdout" '[ $rc -eq 0 ]' "$stderr_empty" \
 	'grep -q "^usage: iampw-admin" "$out"'
