@@ -2018,13 +2018,14 @@ static bool holds_string(json_object *v, const char *s)
 	switch (json_object_get_type(v)) {
 	case json_type_string:
 		return strcmp(json_object_get_string(v), s) == 0;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(v, key, val) {
 			(void)key;
 			if (holds_string(val, s))
 				return true;
 		}
 		return false;
+	}
 	case json_type_array:
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++)
@@ -2046,12 +2047,13 @@ static void wipe_strings(json_object *v)
 		iampw_wipe((char *)(uintptr_t)json_object_get_string(v),
 			   (size_t)json_object_get_string_len(v));
 		break;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(v, key, val) {
 			(void)key;
 			wipe_strings(val);
 		}
 		break;
+	}
 	case json_type_array:
 		n = json_object_array_length(v);
 		for (i = 0; i < n; i++)
