@@ -113,6 +113,58 @@ static const struct option_def *find_option(const char *name, size_t len)
 	return NULL;
 }
 
+/* What a word of the command line names: none, one option, or several. */
+enum resolved { R_NONE, R_ONE, R_AMBIGUOUS };
+
+static bool verb_takes(const struct verb *v, const struct option_def *d)
+{
+	return v == NULL || d->verb_flag == 0 || (v->flags & d->verb_flag) != 0;
+}
+
+/*
+ * The option `name` (len bytes, without any "=value") names, as the AWS
+ * CLI's argparse resolves it: the option of exactly that name, else the
+ * only one that it abbreviates among those the command takes (all of
+ * them while the command is not known).
+ */
+static enum resolved resolve_option(const char *name, size_t len, const struct verb *v,
+				    const struct option_def **out)
+{
+	const struct option_def *d = find_option(name, len);
+	size_t n = 0;
+
+	*out = d;
+	if (d != NULL)
+		return R_ONE;
+	/* "--" alone would abbreviate everything. */
+	if (len <= 2)
+		return R_NONE;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i])) {
+			if (n++ == 0)
+				*out = &options[i];
+		}
+	}
+	if (n > 1)
+		*out = NULL;
+	return n == 0 ? R_NONE : n == 1 ? R_ONE : R_AMBIGUOUS;
+}
+
+/* argparse's "ambiguous option: --pass could match --password, ..." */
+static int ambiguous_option(const char *name, size_t len, const struct verb *v)
+{
+	char list[N_OPTIONS * 40];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < N_OPTIONS && used < sizeof list; i++)
+		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i]))
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+						 used > 0 ? ", " : "", options[i].name);
+	return cli_usage_error("ambiguous option: %.*s could match %s",
+			       (int)(len < 64 ? len : 64), name, list);
+}
+
 static const struct verb *find_verb(const char *name)
 {
 	for (const struct verb *v = verbs; v->name != NULL; v++) {
@@ -300,10 +352,33 @@ static int default_output(struct cli *c)
 	return EXIT_OTHER;
 }
 
+/*
+ * The command, found before the options are resolved, so that an
+ * abbreviation is looked up among that command's options: the first word
+ * that is neither an option nor the value of one.
+ */
+static const struct verb *scan_verb(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option_def *d;
+
+		if (strncmp(a, "--", 2) != 0)
+			return find_verb(a);
+		if (strchr(a, '=') == NULL &&
+		    resolve_option(a, strlen(a), NULL, &d) == R_ONE && d->arg == A_VALUE &&
+		    d->id != O_PASSWORD)
+			i++;
+	}
+	return NULL;
+}
+
 /* Split argv into the verb, the options and their values. */
 static int scan_argv(int argc, char **argv, const char **verb_name, struct seen *s,
 		     bool *help, bool *version)
 {
+	const struct verb *v = scan_verb(argc, argv);
+
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq, *value = NULL;
 		const struct option_def *d;
@@ -322,7 +397,9 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 			continue;
 		}
 		eq = strchr(a, '=');
-		d = find_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a));
+		if (resolve_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a), v, &d) ==
+		    R_AMBIGUOUS)
+			return ambiguous_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a), v);
 		/*
 		 * Listed as the AWS CLI lists them, all at the end; but never
 		 * what follows '=', which may be a mistyped secret.

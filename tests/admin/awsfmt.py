@@ -16,8 +16,10 @@ import difflib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import types
 
 import awscli
@@ -238,6 +240,13 @@ BAD_INPUTS = [
 ]
 
 
+def tool_argv(tool, home):
+    """The tool pointed at files under the temp dir: it must write none."""
+    return [tool, "--config", os.path.join(home, "iampw.conf"),
+            "--policy", os.path.join(home, "policy.conf"),
+            "--state-dir", os.path.join(home, "state")]
+
+
 def bad_input_tests(tool, home):
     out = []
     env = {"HOME": home, "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
@@ -250,7 +259,7 @@ def bad_input_tests(tool, home):
         want = a.stderr if how == "all" else a.stderr.split(b"\n")[-3:]
 
         def ours(args=args, how=how):
-            p = subprocess.run([tool, "--config", "/nonexistent/iampw.conf"] + args,
+            p = subprocess.run(tool_argv(tool, home) + args,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, check=False)
             err = p.stderr if how == "all" else b"\n".join(p.stderr.split(b"\n")[-3:])
@@ -262,18 +271,16 @@ def bad_input_tests(tool, home):
     return out
 
 
-def skeleton_tests(tool):
+def skeleton_tests(tool, home):
     """(description, want, got-function) for --generate-cli-skeleton output."""
-    import tempfile
-    home = tempfile.mkdtemp(prefix="awsfmt-home.")
     out = []
     for verb, op, extra, aws_ok in SKELETONS:
-        if subprocess.run([tool, verb, "--help"], stdout=subprocess.DEVNULL,
+        if subprocess.run(tool_argv(tool, home) + [verb, "--help"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL, check=False).returncode != 0:
             continue    # a verb this build does not have yet
 
         def ours(fmt, verb=verb, extra=extra):
-            p = subprocess.run([tool, verb, "--generate-cli-skeleton", "output",
+            p = subprocess.run(tool_argv(tool, home) + [verb, "--generate-cli-skeleton", "output",
                                 "--output", fmt] + extra, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, check=False)
             return p.returncode, p.stdout, p.stderr
@@ -305,8 +312,9 @@ def main():
     tests += [(v, o, d, f, None, "on") for (v, o, d) in CASES[:4] + CASES[-3:]
               for f in ("table", "text")]
     skels = []
+    home = tempfile.mkdtemp(prefix="awsfmt-home.")
     if tool is not None and os.geteuid() == 0:
-        skels = skeleton_tests(tool)
+        skels = skeleton_tests(tool, home)
     print("1..%d" % (len(tests) + max(len(skels), 1)))
     failed = 0
     for n, (verb, op, doc, fmt, query, color) in enumerate(tests, 1):
@@ -342,6 +350,10 @@ def main():
     for desc, want, run in skels:
         n += 1
         rc, got, err = run()
+        # Nothing here may have changed anything (the tool points at a temp dir).
+        for f in ("policy.conf", "state"):
+            if os.path.exists(os.path.join(home, f)):
+                rc, err = 1, err + b"it wrote " + f.encode()
         if rc == 0 and got == want and not err:
             print("ok %d - %s" % (n, desc))
             continue
@@ -352,6 +364,7 @@ def main():
                 want.decode("utf-8", "replace").splitlines(True),
                 got.decode("utf-8", "replace").splitlines(True), "aws", "iampw-admin"):
             print("# " + line.rstrip("\n"))
+    shutil.rmtree(home, ignore_errors=True)
     return 1 if failed else 0
 
 

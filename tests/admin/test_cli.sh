@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=197
+TESTS=199
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -614,6 +614,16 @@ check "--output xml: the AWS CLI's list of choices, two a line" '[ $rc -eq 252 ]
 json                                     | text                                    
 table                                    | yaml                                    
 yaml-stream                             " ]'
+# Unambiguous abbreviations of long options, as the AWS CLI's argparse takes them.
+admin get-account-password-policy --generate-cli-skeleton output --out text \
+	--quer 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]'
+check "--out text --quer EXPR: abbreviations of --output and --query" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = "0${TAB}True" ]'
+admin create-login-profile --user-name nobody --passw=s3cret
+check "--passw=...: ambiguous among the command's options, exit 252, value not echoed" \
+	'[ $rc -eq 252 ]' "$stdout_empty" \
+	'err_has "iampw-admin: error: ambiguous option: --passw could match --password-reset-required, --password-stdin, --password"' \
+	'! err_has s3cret'
 admin --color sometimes get-account-password-policy
 usage_error "--color sometimes: exit 252" "argument --color: Invalid choice"
 admin --debug --no-cli-pager --no-paginate --color off get-account-password-policy --output text
