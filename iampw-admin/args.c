@@ -486,8 +486,12 @@ static int check_required(struct cli *c, bool have_input)
 {
 	const struct verb *v = c->verb;
 
-	/* With --cli-input-json the fields may come from the file: checked after loading. */
-	if (have_input || c->skeleton != NULL)
+	/*
+	 * With --cli-input-json the fields may come from the file: checked
+	 * after loading.  An input skeleton needs none; "output" checks them
+	 * all, as the AWS CLI does before making up its response.
+	 */
+	if (have_input || (c->skeleton != NULL && strcmp(c->skeleton, "output") != 0))
 		return EXIT_OK;
 	/* A field missing from --cli-input-json is the model's, as the AWS CLI says. */
 	if (c->cli_input_json != NULL && (v->flags & F_USER_NAME) != 0 &&

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=199
+TESTS=201
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -614,6 +614,12 @@ check "--output xml: the AWS CLI's list of choices, two a line" '[ $rc -eq 252 ]
 json                                     | text                                    
 table                                    | yaml                                    
 yaml-stream                             " ]'
+admin get-login-profile --generate-cli-skeleton output
+usage_error "--generate-cli-skeleton output checks the required parameters, as aws: exit 252" \
+	"iampw-admin: error: the following arguments are required: --user-name"
+admin get-login-profile --generate-cli-skeleton
+check "... an input skeleton needs none" '[ $rc -eq 0 ]' 'grep -q "\"UserName\": \"\"" "$out"'
+
 # Unambiguous abbreviations of long options, as the AWS CLI's argparse takes them.
 admin get-account-password-policy --generate-cli-skeleton output --out text \
 	--quer 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]'

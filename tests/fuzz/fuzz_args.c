@@ -128,7 +128,7 @@ static void check_result(const struct cli *c, int rc, char **argv, int argc, siz
 	}
 	if (rc != EXIT_OK)
 		return;
-	if (c->verb == NULL || c->output > OUT_TABLE)
+	if (c->verb == NULL || c->output > OUT_YAML_STREAM)
 		abort();
 	if (!(c->verb->flags & F_INPUT) && (c->cli_input_json != NULL || c->skeleton != NULL))
 		abort();
