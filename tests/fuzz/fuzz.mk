@@ -10,9 +10,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_check \
 	tests/fuzz/fuzz_user \
 	tests/fuzz/fuzz_args \
-	tests/fuzz/fuzz_json
+	tests/fuzz/fuzz_json \
+	tests/fuzz/fuzz_output
 
-FUZZ_NAMES = policy config profile check user args json
+FUZZ_NAMES = policy config profile check user args json output
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 # fuzz_args and fuzz_json take the real verb table from iampw-admin/main.c
@@ -29,6 +30,8 @@ fuzz_admin_sources = \
 	iampw-admin/accounts.c \
 	iampw-admin/report.c \
 	iampw-admin/check.c
+# fuzz_output: the output formats alone.
+fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
 fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS)
@@ -67,6 +70,11 @@ tests_fuzz_fuzz_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_fuzz_json_CFLAGS = $(fuzz_admin_cflags)
 tests_fuzz_fuzz_json_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_json_LDADD = $(fuzz_admin_ldadd)
+tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h $(fuzz_output_sources)
+tests_fuzz_fuzz_output_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_fuzz_output_CFLAGS = $(fuzz_admin_cflags)
+tests_fuzz_fuzz_output_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_output_LDADD = $(fuzz_admin_ldadd)
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
@@ -95,7 +103,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_check \
 	tests/fuzz/replay_user \
 	tests/fuzz/replay_args \
-	tests/fuzz/replay_json
+	tests/fuzz/replay_json \
+	tests/fuzz/replay_output
 if HAVE_TEST_DEPS
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -125,6 +134,11 @@ tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c test
 tests_fuzz_replay_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_replay_json_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/json"'
 tests_fuzz_replay_json_LDADD = $(fuzz_admin_ldadd)
+tests_fuzz_replay_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	$(fuzz_output_sources)
+tests_fuzz_replay_output_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_replay_output_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/output"'
+tests_fuzz_replay_output_LDADD = $(fuzz_admin_ldadd)
 fuzz:
 	@echo "make fuzz: configure with CC=clang --enable-fuzzing first" >&2; exit 1
 endif
