@@ -1,63 +1,53 @@
 /*
- * Printing a response as the AWS CLI prints it (SPEC §6): --output json,
- * text or table.
+ * Printing a response as the AWS CLI v2 prints it (SPEC §6): --query
+ * first, then --output json, text, table, yaml or yaml-stream, each byte
+ * for byte as awscli's own formatter (tests/admin/test_awsfmt.sh runs
+ * both on the same documents).
  *
  * Every format is rendered into memory first and then written with one
  * fwrite and a checked fflush.  So an error found half-way (an invalid
  * credential report, a failed allocation) leaves stdout untouched (§6.1),
  * and a full disk or a closed pipe is reported instead of being lost in
  * stdio's buffer.  The memory may hold a generated password (a top-level
- * "Password"): it is wiped when it grows and when it is released.
+ * "Password"): it is wiped when it grows and when it is released, and a
+ * password that could not be printed (or that --query left out) goes to
+ * stderr rather than being lost.
  *
  * A response that is NULL or an empty object prints nothing in every
  * format, as the AWS CLI prints nothing for an operation without output
- * (the delete-* verbs); an empty object or array inside a response is
- * printed as {} / [] in JSON and left out of text and table, as AWS does.
+ * (the delete-* verbs); a --query result of null is printed.
  *
  * json: Python's json.dumps(indent=4, ensure_ascii=False) plus a newline.
  *	Written by hand rather than by re-indenting json-c's pretty output,
  *	which differs in more than the indent width (an empty object comes
  *	out as "{\n  }").  json-c is asked only for the text of numbers.
  *
- * text: the AWS CLI's text format.  An object gives one line: the
- *	identifier (the upper-cased key it sits under, none at the top),
- *	then its scalar members' values in alphabetical key order, tab-
- *	separated; then each non-scalar member, alphabetically, under its
- *	own key.  An array of scalars gives "IDENT<TAB>value" per element
- *	(the bare values on one line at the top); in an array of objects,
- *	the columns are the union of the elements' scalar keys, a missing
- *	one printed as an empty field.  true/false/null are True/False/None
- *	and strings are raw, as Python's str() prints them.
- *	get-credential-report is the exception (§6.2): it prints the CSV
- *	itself, its base64 "Content" decoded.
+ * text: awscli/text.py.  An object gives one line: the identifier (the
+ *	upper-cased key it sits under, none at the top), then its scalar
+ *	members' values in alphabetical key order, tab-separated; then each
+ *	non-scalar member, alphabetically, under its own key.  An array of
+ *	scalars gives "IDENT<TAB>value" per element (the bare values on one
+ *	line at the top); in an array of objects, the columns are the union
+ *	of the elements' scalar keys, a missing one printed as an empty
+ *	field.  true/false/null are True/False/None and strings are raw, as
+ *	Python's str() prints them.  get-credential-report is the exception
+ *	(§6.2): it prints the CSV itself, its base64 "Content" decoded.
  *
- * table: boxes drawn with - + | in the AWS CLI's style.  Layout, chosen
- *	to be deterministic (it never depends on the terminal's width):
- *	- every line has the same width: the narrowest that fits every
- *	  section with two spaces of padding on each side of every cell;
- *	- the first line is all '-'; then one section per object, the
- *	  top one titled with the operation and each nested one with its
- *	  key, one more '|' on each side per level of nesting;
- *	- a section is its title centred (the extra space, if any, on the
- *	  right), a rule, then its scalar members as "key | value" rows in
- *	  insertion order closed by the same rule; the non-scalar members
- *	  follow as nested sections, also in insertion order (a box can
- *	  only continue with rows before its nested boxes start);
- *	- an array's scalars are one section of one-column rows titled with
- *	  the array's key; each object in an array is a section of its own
- *	  with that same title;
- *	- widths count UTF-8 code points, not bytes; control characters,
- *	  which would break the box, are shown as '?'.
+ * yaml: libyaml, as ruamel.yaml's C emitter writes it for the AWS CLI
+ *	(see the yaml section).
+ *
+ * table: awscli/table.py's MultiTable, rebuilt (see the table section).
  *	For example:
  *
- *	--------------------------------------
- *	|      GetAccountPasswordPolicy      |
- *	+------------------------------------+
- *	||          PasswordPolicy          ||
- *	|+-------------------------+--------+|
- *	||  MinimumPasswordLength  |  12    ||
- *	||  RequireSymbols         |  True  ||
- *	|+-------------------------+--------+|
+ *	-------------------------------------------
+ *	|        GetAccountPasswordPolicy         |
+ *	+-----------------------------------------+
+ *	||            PasswordPolicy             ||
+ *	|+------------------------------+--------+|
+ *	||  AllowUsersToChangePassword  |  True  ||
+ *	||  ExpirePasswords             |  True  ||
+ *	...
+ *	|+------------------------------+--------+|
  */
 #include "config.h"
 
