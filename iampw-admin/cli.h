@@ -147,6 +147,8 @@ int out_query_check(const char *expr);
  * output.  A new reference.
  */
 json_object *out_skeleton(const char *operation);
+/* Whether out_print was called: a verb that printed nothing had no output. */
+bool out_printed(void);
 /* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */
 bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */

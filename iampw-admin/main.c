@@ -235,6 +235,12 @@ int main(int argc, char **argv)
 	rc = cli_load_input(&c);
 	if (rc == EXIT_OK)
 		rc = c.skeleton != NULL ? print_skeleton(&c) : c.verb->run(&c);
+	/*
+	 * The AWS CLI applies --query to the empty response of an operation
+	 * without output, and prints its null.
+	 */
+	if (rc == EXIT_OK && c.query != NULL && !out_printed())
+		rc = out_print(&c, NULL);
 	cli_free(&c);
 	closelog();
 	return rc;

@@ -2194,6 +2194,14 @@ static int render(const struct cli *c, json_object *v, bool queried, struct obuf
 	return EXIT_OTHER;
 }
 
+/* Whether out_print ran in this process (main.c: a verb without output). */
+static bool out_print_ran;
+
+bool out_printed(void)
+{
+	return out_print_ran;
+}
+
 int out_print(const struct cli *c, json_object *response)
 {
 	const char *password = generated_password(response);
@@ -2201,6 +2209,7 @@ int out_print(const struct cli *c, json_object *response)
 	struct obuf b = { 0 };
 	int rc = EXIT_OK;
 
+	out_print_ran = true;
 	if (c->query != NULL)
 		rc = query_apply(c, response, &result);
 	if (rc == EXIT_OK)

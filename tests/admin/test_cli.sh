@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=201
+TESTS=202
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -729,6 +729,9 @@ get_policy --query 'length(PasswordPolicy.HardExpiry)'
 check "--query failing on the response: exit 255, an empty line then jp's words" \
 	'[ $rc -eq 255 ]' "$stdout_empty" '[ -z "$(head -n 1 "$err")" ]' \
 	'err_has "Invalid type for: false"'
+update --minimum-password-length 16 --query 'PasswordPolicy'
+check "--query on a command without output: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = null ]'
 get_policy --query 'NoSuchField'
 check "--query selecting nothing: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
 	"$stderr_empty" '[ "$(cat "$out")" = null ]'
