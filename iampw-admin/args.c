@@ -263,7 +263,7 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 				"json", "text", "table", "yaml", "yaml-stream",
 			};
 
-			return cli_choice_error("--output", formats, 5);
+			return cli_choice_error("--output", v, formats, 5);
 		}
 		c->output_given = true;
 		return EXIT_OK;
@@ -276,7 +276,8 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 		else if (strcmp(v, "auto") == 0)
 			c->color = COLOR_AUTO;
 		else
-			return cli_choice_error("--color", (const char *const[]){ "on", "off", "auto" }, 3);
+			return cli_choice_error("--color", v, (const char *const[]){ "on", "off", "auto" },
+						3);
 		return EXIT_OK;
 	/*
 	 * Accepted for scripts written for the AWS CLI, with nothing to do
@@ -301,7 +302,7 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_SKELETON:
 		c->skeleton = v != NULL ? v : "input";
 		if (strcmp(c->skeleton, "input") != 0 && strcmp(c->skeleton, "output") != 0)
-			return cli_choice_error("--generate-cli-skeleton",
+			return cli_choice_error("--generate-cli-skeleton", c->skeleton,
 						(const char *const[]){ "input", "output" }, 2);
 		return EXIT_OK;
 	case O_MIN_LENGTH:
@@ -544,7 +545,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 
 		for (const struct verb *v = verbs; v->name != NULL && n < 64; v++)
 			names[n++] = v->name;
-		return cli_choice_error("command", names, n);
+		return cli_choice_error("command", verb_name, names, n);
 	}
 	if (help) {
 		print_verb_help(c->verb);

@@ -110,8 +110,11 @@ int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "Unknown options: LIST" in the same frame; exit 252. */
 int cli_unknown_options(const char *list);
-/* "argument ARG: Invalid choice, valid choices are:" and the choices, as there. */
-int cli_choice_error(const char *arg, const char *const *choices, size_t n);
+/*
+ * "argument ARG: Invalid choice, valid choices are:" and the choices, and
+ * those close to VALUE ("maybe you meant"), as there.
+ */
+int cli_choice_error(const char *arg, const char *value, const char *const *choices, size_t n);
 /* "Parameter validation failed:" and the like: an empty line, the text; exit 252. */
 int cli_param_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A broken configuration: every problem on stderr, exit 253. */

@@ -108,14 +108,86 @@ int cli_unknown_options(const char *list)
 	return EXIT_USAGE;
 }
 
-/* Two choices a line, each padded to 40 columns, as the AWS CLI's argparser. */
-int cli_choice_error(const char *arg, const char *const *choices, size_t n)
+/*
+ * The matching characters of a and b as Python's difflib counts them
+ * (SequenceMatcher.get_matching_blocks, no junk): the longest common
+ * block, earliest in a then in b, and the same on each side of it.
+ */
+static size_t matching(const char *a, size_t alo, size_t ahi, const char *b, size_t blo,
+		       size_t bhi)
 {
+	size_t i, j, k, bi = alo, bj = blo, best = 0;
+
+	for (i = alo; i < ahi; i++)
+		for (j = blo; j < bhi; j++) {
+			for (k = 0; i + k < ahi && j + k < bhi && a[i + k] == b[j + k]; k++)
+				;
+			if (k > best) {
+				best = k;
+				bi = i;
+				bj = j;
+			}
+		}
+	if (best == 0)
+		return 0;
+	return best + matching(a, alo, bi, b, blo, bj) +
+	       matching(a, bi + best, ahi, b, bj + best, bhi);
+}
+
+/* difflib's ratio() of a choice and the word given, times 1000 (exact enough for 0.8). */
+static size_t similarity(const char *choice, const char *word)
+{
+	size_t la = strlen(choice), lb = strlen(word);
+
+	if (la + lb == 0 || la > 64 || lb > 64)
+		return 0;
+	return 2000 * matching(choice, 0, la, word, 0, lb) / (la + lb);
+}
+
+/*
+ * Two choices a line, each padded to 40 columns, then difflib's close
+ * matches (at most 3, ratio >= 0.8, best first) as the AWS CLI's
+ * argparser prints them; only for a plain word, which Python's repr()
+ * would show as it is.
+ */
+int cli_choice_error(const char *arg, const char *value, const char *const *choices, size_t n)
+{
+	size_t score[3] = { 0 }, pick[3], found = 0;
+	bool plain = value[0] != '\0' && strlen(value) <= 64;
+
+	for (const char *p = value; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '\'' || *p == '\\')
+			plain = false;
 	fprintf(stderr, "\n" USAGE_FRAME "\niampw-admin: error: argument %s: "
 		"Invalid choice, valid choices are:\n\n", arg);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "%-40s%s", choices[i],
 			i % 2 == 0 && i + 1 < n ? " | " : "\n");
+	for (size_t i = 0; plain && i < n; i++) {
+		size_t s = similarity(choices[i], value), at;
+
+		if (s < 800)
+			continue;
+		/* Best first; on a tie, the greater name first (heapq.nlargest). */
+		for (at = 0; at < found && (score[at] > s ||
+		     (score[at] == s && strcmp(choices[pick[at]], choices[i]) > 0)); at++)
+			;
+		if (at == 3)
+			continue;
+		for (size_t k = (found < 3 ? found : 2); k > at; k--) {
+			score[k] = score[k - 1];
+			pick[k] = pick[k - 1];
+		}
+		score[at] = s;
+		pick[at] = i;
+		if (found < 3)
+			found++;
+	}
+	if (found > 0) {
+		fprintf(stderr, "\n\nInvalid choice: '%s', maybe you meant:\n\n", value);
+		for (size_t k = 0; k < found; k++)
+			fprintf(stderr, "  * %s\n", choices[pick[k]]);
+	}
 	fputc('\n', stderr);
 	return EXIT_USAGE;
 }

@@ -237,7 +237,19 @@ BAD_INPUTS = [
     (["get-account-password-policy", "--bogus"], "last"),
     (["get-account-password-policy", "--bogus", "--other", "x"], "last"),
     (["get-login-profile", "--user-name", "x", "extra"], "last"),
+    # From the error line on (the program's name normalized): the choices
+    # two a line, and difflib's "maybe you meant".
+    (["get-account-password-policy", "--output", "tabel"], "error"),
+    (["get-account-password-policy", "--output", "yam"], "error"),
+    (["get-account-password-policy", "--output", "xml"], "error"),
+    (["get-account-password-policy", "--color", "of"], "error"),
 ]
+
+
+def from_error(err, prog):
+    """stderr from its "PROG: error:" line on, the name made neutral."""
+    at = err.find(prog + b": error:")
+    return b"PROG" + err[at + len(prog):] if at >= 0 else err
 
 
 def tool_argv(tool, home):
@@ -256,15 +268,18 @@ def bad_input_tests(tool, home):
         a = subprocess.run(["/usr/bin/aws", "iam"] + args + ["--generate-cli-skeleton", "output"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120, check=False)
-        want = a.stderr if how == "all" else a.stderr.split(b"\n")[-3:]
+        want = a.stderr if how == "all" else from_error(a.stderr, b"aws") if how == "error" \
+            else a.stderr.split(b"\n")[-3:]
 
         def ours(args=args, how=how):
             p = subprocess.run(tool_argv(tool, home) + args,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, check=False)
-            err = p.stderr if how == "all" else b"\n".join(p.stderr.split(b"\n")[-3:])
+            err = p.stderr if how == "all" else \
+                from_error(p.stderr, b"iampw-admin") if how == "error" else \
+                b"\n".join(p.stderr.split(b"\n")[-3:])
             return (0 if p.returncode == a.returncode else p.returncode), err, b""
-        if how != "all":
+        if how == "last":
             want = b"\n".join(want)
         out.append(("%s: exit %d and the AWS CLI's words" % (" ".join(args), a.returncode),
                     want, ours))
