@@ -16,7 +16,7 @@
 #include "cli.h"
 
 enum opt_id {
-	O_OUTPUT, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
+	O_OUTPUT, O_QUERY, O_COLOR, O_DEBUG, O_NO_PAGER, O_NO_PAGINATE, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
 	O_USER_NAME, O_ALL, O_RESET, O_NO_RESET, O_GENERATE, O_PASSWORD_STDIN,
 	O_PASSWORD, O_CLI_INPUT_JSON, O_SKELETON,
 	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
@@ -35,6 +35,11 @@ static const struct option_def {
 	unsigned verb_flag;     /* 0: a global option */
 } options[] = {
 	{ "--output", O_OUTPUT, A_VALUE, 0 },
+	{ "--query", O_QUERY, A_VALUE, 0 },
+	{ "--color", O_COLOR, A_VALUE, 0 },
+	{ "--debug", O_DEBUG, A_NONE, 0 },
+	{ "--no-cli-pager", O_NO_PAGER, A_NONE, 0 },
+	{ "--no-paginate", O_NO_PAGINATE, A_NONE, 0 },
 	{ "--config", O_CONFIG, A_VALUE, 0 },
 	{ "--policy", O_POLICY, A_VALUE, 0 },
 	{ "--state-dir", O_STATE_DIR, A_VALUE, 0 },
@@ -78,7 +83,34 @@ struct seen {
 	const char *value[64];
 	unsigned n;
 	const char *cli_input_json;
+	/* What the AWS CLI lists as "Unknown options:", in order. */
+	struct { const char *s; size_t n; } unknown[16];
+	unsigned nunknown;
 };
+
+/* An unknown option or argument, kept to be listed (at most 64 bytes of it). */
+static void add_unknown(struct seen *s, const char *a, size_t n)
+{
+	if (s->nunknown < sizeof s->unknown / sizeof s->unknown[0]) {
+		s->unknown[s->nunknown].s = a;
+		s->unknown[s->nunknown++].n = n < 64 ? n : 64;
+	}
+}
+
+/* "Unknown options: --bogus, x", in the AWS CLI's usage frame. */
+static int unknown_options(const struct seen *s)
+{
+	char list[16 * 66 + 1];
+	size_t len = 0;
+
+	for (unsigned i = 0; i < s->nunknown; i++) {
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%.*s", i > 0 ? ", " : "",
+					(int)s->unknown[i].n, s->unknown[i].s);
+		if (len >= sizeof list)
+			break;
+	}
+	return cli_unknown_options(list);
+}
 
 static const struct option_def *find_option(const char *name, size_t len)
 {
@@ -87,6 +119,58 @@ static const struct option_def *find_option(const char *name, size_t len)
 			return &options[i];
 	}
 	return NULL;
+}
+
+/* What a word of the command line names: none, one option, or several. */
+enum resolved { R_NONE, R_ONE, R_AMBIGUOUS };
+
+static bool verb_takes(const struct verb *v, const struct option_def *d)
+{
+	return v == NULL || d->verb_flag == 0 || (v->flags & d->verb_flag) != 0;
+}
+
+/*
+ * The option `name` (len bytes, without any "=value") names, as the AWS
+ * CLI's argparse resolves it: the option of exactly that name, else the
+ * only one that it abbreviates among those the command takes (all of
+ * them while the command is not known).
+ */
+static enum resolved resolve_option(const char *name, size_t len, const struct verb *v,
+				    const struct option_def **out)
+{
+	const struct option_def *d = find_option(name, len);
+	size_t n = 0;
+
+	*out = d;
+	if (d != NULL)
+		return R_ONE;
+	/* "--" alone would abbreviate everything. */
+	if (len <= 2)
+		return R_NONE;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i])) {
+			if (n++ == 0)
+				*out = &options[i];
+		}
+	}
+	if (n > 1)
+		*out = NULL;
+	return n == 0 ? R_NONE : n == 1 ? R_ONE : R_AMBIGUOUS;
+}
+
+/* argparse's "ambiguous option: --pass could match --password, ..." */
+static int ambiguous_option(const char *name, size_t len, const struct verb *v)
+{
+	char list[N_OPTIONS * 40];
+	size_t used = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < N_OPTIONS && used < sizeof list; i++)
+		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i]))
+			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+						 used > 0 ? ", " : "", options[i].name);
+	return cli_usage_error("ambiguous option: %.*s could match %s",
+			       (int)(len < 64 ? len : 64), name, list);
 }
 
 static const struct verb *find_verb(const char *name)
@@ -100,7 +184,7 @@ static const struct verb *find_verb(const char *name)
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: iampw-admin [--output json|text|table] [--config FILE] [--policy FILE]\n"
+	fputs("usage: iampw-admin [--output FORMAT] [--query JMESPATH] [--config FILE] [--policy FILE]\n"
 	      "                   [--state-dir DIR] <command> [parameters]\n"
 	      "       iampw-admin <command> --help\n"
 	      "       iampw-admin --version\n\n"
@@ -109,7 +193,13 @@ static void print_usage(FILE *f)
 	for (const struct verb *v = verbs; v->name != NULL; v++)
 		fprintf(f, "  %-32s %s\n", v->name, v->help);
 	fputs("\nGlobal options:\n"
-	      "  --output json|text|table   output format (default json)\n"
+	      "  --output FORMAT            json, text, table, yaml or yaml-stream\n"
+	      "                             (default $AWS_DEFAULT_OUTPUT, else json)\n"
+	      "  --query JMESPATH           print only what the JMESPath expression selects\n"
+	      "                             (evaluated by jp(1))\n"
+	      "  --color on|off|auto        colour tables (auto: on a terminal)\n"
+	      "  --debug, --no-cli-pager, --no-paginate\n"
+	      "                             accepted as the AWS CLI does; nothing to do here\n"
 	      "  --config FILE              host settings (default " IAMPW_SYSCONFDIR "/iampw.conf)\n"
 	      "  --policy FILE              password policy (default " IAMPW_SYSCONFDIR "/policy.conf)\n"
 	      "  --state-dir DIR            login profiles (default " IAMPW_STATEDIR ")\n"
@@ -126,7 +216,8 @@ static void print_verb_help(const struct verb *v)
 	if (v->flags & F_INPUT)
 		printf("\n  --cli-input-json JSON|file://FILE   the request's fields as JSON\n"
 		       "  --generate-cli-skeleton [input|output]   print a JSON skeleton and exit\n");
-	printf("\nGlobal options: --output json|text|table, --config FILE, --policy FILE,\n"
+	printf("\nGlobal options: --output json|text|table|yaml|yaml-stream, --query JMESPATH,\n"
+	       "--config FILE, --policy FILE,\n"
 	       "--state-dir DIR.  See iampw-admin(8).\n");
 }
 
@@ -175,14 +266,35 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 {
 	switch (d->id) {
 	case O_OUTPUT:
-		if (strcmp(v, "json") == 0)
-			c->output = OUT_JSON;
-		else if (strcmp(v, "text") == 0)
-			c->output = OUT_TEXT;
-		else if (strcmp(v, "table") == 0)
-			c->output = OUT_TABLE;
+		if (!out_format_parse(v, &c->output)) {
+			static const char *const formats[] = {
+				"json", "text", "table", "yaml", "yaml-stream",
+			};
+
+			return cli_choice_error("--output", v, formats, 5);
+		}
+		c->output_given = true;
+		return EXIT_OK;
+	case O_QUERY: c->query = v; return EXIT_OK;
+	case O_COLOR:
+		if (strcmp(v, "on") == 0)
+			c->color = COLOR_ON;
+		else if (strcmp(v, "off") == 0)
+			c->color = COLOR_OFF;
+		else if (strcmp(v, "auto") == 0)
+			c->color = COLOR_AUTO;
 		else
-			return cli_usage_error("argument --output: Invalid choice, valid choices are: json | text | table");
+			return cli_choice_error("--color", v, (const char *const[]){ "on", "off", "auto" },
+						3);
+		return EXIT_OK;
+	/*
+	 * Accepted for scripts written for the AWS CLI, with nothing to do
+	 * here: no pager is ever started and no answer is paginated, and
+	 * --debug's request and response logging has no requests to log.
+	 */
+	case O_DEBUG:
+	case O_NO_PAGER:
+	case O_NO_PAGINATE:
 		return EXIT_OK;
 	case O_CONFIG: c->config = v; return EXIT_OK;
 	case O_POLICY: c->policy = v; return EXIT_OK;
@@ -208,7 +320,8 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_SKELETON:
 		c->skeleton = v != NULL ? v : "input";
 		if (strcmp(c->skeleton, "input") != 0 && strcmp(c->skeleton, "output") != 0)
-			return cli_usage_error("argument --generate-cli-skeleton: Invalid choice, valid choices are: input | output");
+			return cli_choice_error("--generate-cli-skeleton", c->skeleton,
+						(const char *const[]){ "input", "output" }, 2);
 		return EXIT_OK;
 	case O_MIN_LENGTH:
 		c->req.has_min_length = true;
@@ -242,29 +355,80 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	return EXIT_OK;
 }
 
+/*
+ * Without --output, AWS_DEFAULT_OUTPUT chooses, as in the AWS CLI (whose
+ * ~/.aws/config is not read here).  A value it does not know is refused
+ * with its words and exit code; the AWS CLI finds out only when it
+ * prints, after the request, but a verb that changes something must not
+ * run when its answer cannot be printed.
+ */
+static int default_output(struct cli *c)
+{
+	const char *env = getenv("AWS_DEFAULT_OUTPUT");
+
+	if (c->output_given || env == NULL)
+		return EXIT_OK;
+	if (out_format_parse(env, &c->output))
+		return EXIT_OK;
+	fprintf(stderr, "\nUnknown output type: %.64s\n", env);
+	return EXIT_OTHER;
+}
+
+/*
+ * The command, found before the options are resolved, so that an
+ * abbreviation is looked up among that command's options: the first word
+ * that is neither an option nor the value of one.
+ */
+static const struct verb *scan_verb(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option_def *d;
+
+		if (strncmp(a, "--", 2) != 0)
+			return find_verb(a);
+		if (strchr(a, '=') == NULL &&
+		    resolve_option(a, strlen(a), NULL, &d) == R_ONE && d->arg == A_VALUE &&
+		    d->id != O_PASSWORD)
+			i++;
+	}
+	return NULL;
+}
+
 /* Split argv into the verb, the options and their values. */
 static int scan_argv(int argc, char **argv, const char **verb_name, struct seen *s,
 		     bool *help, bool *version)
 {
+	const struct verb *v = scan_verb(argc, argv);
+
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *eq, *value = NULL;
 		const struct option_def *d;
 
 		if (strncmp(a, "--", 2) != 0) {
+			/* "iampw-admin VERB help", as "aws iam VERB help"; "iampw-admin help". */
+			if (strcmp(a, "help") == 0 && (*verb_name != NULL || i == argc - 1)) {
+				*help = true;
+				continue;
+			}
 			if (*verb_name == NULL) {
 				*verb_name = a;
 				continue;
 			}
-			return cli_usage_error("unrecognized arguments: %.64s", a);
+			add_unknown(s, a, strlen(a));
+			continue;
 		}
 		eq = strchr(a, '=');
-		d = find_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a));
-		/* Never echo what follows '=': it may be a mistyped secret. */
+		if (resolve_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a), v, &d) ==
+		    R_AMBIGUOUS)
+			return ambiguous_option(a, eq != NULL ? (size_t)(eq - a) : strlen(a), v);
+		/*
+		 * Listed as the AWS CLI lists them, all at the end; but never
+		 * what follows '=', which may be a mistyped secret.
+		 */
 		if (d == NULL) {
-			size_t n = eq != NULL ? (size_t)(eq - a) : strlen(a);
-
-			return cli_usage_error("unrecognized arguments: %.*s",
-					       (int)(n < 64 ? n : 64), a);
+			add_unknown(s, a, eq != NULL ? (size_t)(eq - a) : strlen(a));
+			continue;
 		}
 		if (eq != NULL) {
 			if (d->arg == A_NONE)
@@ -304,13 +468,58 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 	return EXIT_OK;
 }
 
+/*
+ * The AWS CLI checks the minimums of IAM's model before any request
+ * (botocore's ParamValidator: minimums only; a maximum is the service's
+ * ValidationError) and lists every value under one.
+ */
+static int check_model_minimums(const struct cli *c)
+{
+	static const char head[] = "\nParameter validation failed:\n";
+	const struct {
+		bool given;
+		int64_t value;
+		const char *name;
+		int64_t min;
+	} ints[] = {
+		{ c->req.has_min_length, c->req.min_length, "MinimumPasswordLength", 6 },
+		{ c->req.has_max_age, c->req.max_age, "MaxPasswordAge", 1 },
+		{ c->req.has_reuse, c->req.reuse_prevention, "PasswordReusePrevention", 1 },
+	};
+	bool failed = false;
+
+	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		if (!ints[i].given || ints[i].value >= ints[i].min)
+			continue;
+		fprintf(stderr, "%sInvalid value for parameter %s, value: %lld, valid min value: %lld\n",
+			failed ? "" : head, ints[i].name, (long long)ints[i].value,
+			(long long)ints[i].min);
+		failed = true;
+	}
+	if (c->user_name != NULL && c->user_name[0] == '\0') {
+		fprintf(stderr, "%sInvalid length for parameter UserName, value: 0, valid min length: 1\n",
+			failed ? "" : head);
+		failed = true;
+	}
+	return failed ? EXIT_USAGE : EXIT_OK;
+}
+
 static int check_required(struct cli *c, bool have_input)
 {
 	const struct verb *v = c->verb;
 
-	/* With --cli-input-json the fields may come from the file: checked after loading. */
-	if (have_input || c->skeleton != NULL)
+	/*
+	 * With --cli-input-json the fields may come from the file: checked
+	 * after loading.  An input skeleton needs none; "output" checks them
+	 * all, as the AWS CLI does before making up its response.
+	 */
+	if (have_input || (c->skeleton != NULL && strcmp(c->skeleton, "output") != 0))
 		return EXIT_OK;
+	/* A field missing from --cli-input-json is the model's, as the AWS CLI says. */
+	if (c->cli_input_json != NULL && (v->flags & F_USER_NAME) != 0 &&
+	    (v->flags & F_ALL) == 0 && c->user_name == NULL)
+		return cli_param_error("Parameter validation failed:\n"
+				       "Missing required parameter in input: \"UserName\"");
 	if ((v->flags & F_ALL) != 0) {
 		if (c->all && c->user_name != NULL)
 			return cli_usage_error("argument --all: not allowed with argument --user-name");
@@ -325,7 +534,7 @@ static int check_required(struct cli *c, bool have_input)
 		return cli_usage_error("the following arguments are required: --new-user-name");
 	if (c->generate_password && c->password_stdin)
 		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
-	return EXIT_OK;
+	return check_model_minimums(c);
 }
 
 int cli_parse(struct cli *c, int argc, char **argv)
@@ -347,32 +556,43 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		return CLI_DONE;
 	}
 	if (verb_name == NULL || (help && verb_name == NULL)) {
-		print_usage(help ? stdout : stderr);
-		if (help)
+		if (help) {
+			print_usage(stdout);
 			return CLI_DONE;
+		}
 		return cli_usage_error("the following arguments are required: command");
 	}
 	c->verb = find_verb(verb_name);
 	if (c->verb == NULL) {
-		print_usage(stderr);
-		return cli_usage_error("argument command: Invalid choice: '%.64s'", verb_name);
+		const char *names[64];
+		size_t n = 0;
+
+		for (const struct verb *v = verbs; v->name != NULL && n < 64; v++)
+			names[n++] = v->name;
+		return cli_choice_error("command", verb_name, names, n);
 	}
 	if (help) {
 		print_verb_help(c->verb);
 		return CLI_DONE;
 	}
+	/* Another command's flag is as unknown to this one as any. */
+	for (unsigned i = 0; i < s.n; i++)
+		if (s.def[i]->verb_flag != 0 && !(c->verb->flags & s.def[i]->verb_flag))
+			add_unknown(&s, s.def[i]->name, strlen(s.def[i]->name));
+	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
+		add_unknown(&s, "--cli-input-json", strlen("--cli-input-json"));
+	if (s.nunknown > 0)
+		return unknown_options(&s);
 	for (unsigned i = 0; i < s.n; i++) {
 		const struct option_def *d = s.def[i];
 
-		if (d->verb_flag != 0 && !(c->verb->flags & d->verb_flag))
-			return cli_usage_error("unrecognized arguments: %s (not a parameter of %s)",
-					       d->name, c->verb->name);
 		rc = apply(c, d, s.value[i]);
 		if (rc != EXIT_OK)
 			return rc;
 	}
-	if (s.cli_input_json != NULL && !(c->verb->flags & F_INPUT))
-		return cli_usage_error("unrecognized arguments: --cli-input-json");
+	rc = default_output(c);
+	if (rc != EXIT_OK)
+		return rc;
 	c->cli_input_json = s.cli_input_json;
 	/*
 	 * Inline JSON is part of the command line and is checked with it
@@ -450,9 +670,48 @@ json_object *cli_skeleton(const struct verb *v, bool output)
 	return o;
 }
 
+/* The Python type names botocore's messages show. */
 static const char *type_name(enum field_type t)
 {
-	return t == T_STRING ? "string" : t == T_INT ? "integer" : "boolean";
+	return t == T_STRING ? "<class 'str'>" : t == T_INT ? "<class 'int'>" : "<class 'bool'>";
+}
+
+static const char *json_type_python(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "<class 'NoneType'>";
+	case json_type_boolean: return "<class 'bool'>";
+	case json_type_double: return "<class 'float'>";
+	case json_type_int: return "<class 'int'>";
+	case json_type_object: return "<class 'dict'>";
+	case json_type_array: return "<class 'list'>";
+	case json_type_string: return "<class 'str'>";
+	}
+	return "<class 'object'>";
+}
+
+/*
+ * botocore's "Invalid type for parameter X, value: V, type: <class 'T'>,
+ * valid types: <class 'U'>".  The value is shown as Python would (None,
+ * True, a string raw), at most 64 bytes of it, and never for Password.
+ */
+static int invalid_type(const char *key, json_object *v, enum field_type want)
+{
+	const char *shown;
+
+	switch (json_object_get_type(v)) {
+	case json_type_null: shown = "None"; break;
+	case json_type_boolean: shown = json_object_get_boolean(v) ? "True" : "False"; break;
+	case json_type_string: shown = json_object_get_string(v); break;
+	default:
+		shown = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+		break;
+	}
+	if (strcmp(key, "Password") == 0 || shown == NULL)
+		shown = "...";
+	return cli_param_error("Parameter validation failed:\n"
+			       "Invalid type for parameter %.64s, value: %.64s, type: %s, valid types: %s",
+			       key, shown, json_type_python(v), type_name(want));
 }
 
 static bool type_ok(json_object *v, enum field_type t)
@@ -559,12 +818,18 @@ static int read_input(const char *arg, json_object **out)
 		iampw_wipe(text, len);
 		free(text);
 	}
-	if (*out == NULL || !json_object_is_type(*out, json_type_object)) {
+	if (*out != NULL && !json_object_is_type(*out, json_type_object)) {
+		const char *type = json_type_python(*out);
+
 		json_object_put(*out);
 		*out = NULL;
-		return cli_usage_error("Error parsing parameter '--cli-input-json': Invalid JSON: %s",
-				       jerr != json_tokener_success ? json_tokener_error_desc(jerr) :
-				       "expected an object");
+		return cli_param_error("Error parsing parameter '--cli-input-json': Invalid type: "
+				       "expecting map, received %s", type);
+	}
+	if (*out == NULL) {
+		/* The AWS CLI's words: the reason is not shown there either. */
+		(void)jerr;
+		return cli_param_error("Error parsing parameter 'cli-input-json': Invalid JSON received.");
 	}
 	return EXIT_OK;
 }
@@ -623,9 +888,7 @@ static int load_field(struct cli *c, const struct field *f, size_t n, const char
 		return EXIT_USAGE;
 	}
 	if (!type_ok(val, f[i].type)) {
-		fprintf(stderr, "\nParameter validation failed:\nInvalid type for parameter %s, valid types: %s\n",
-			key, type_name(f[i].type));
-		return EXIT_USAGE;
+		return invalid_type(key, val, f[i].type);
 	}
 	/* Inline JSON is part of argv, which every local user can read (§6). */
 	if (strcmp(key, "Password") == 0 && strncmp(c->cli_input_json, "file://", 7) != 0)

@@ -5,7 +5,7 @@
  * Shape (as shadow's chage): parse the command line into a struct, check
  * conflicts, check permission, then run the verb: lock, change, commit,
  * one audit line.  Every verb returns an exit code; output goes through
- * out_* (json/text/table), errors through cli_error*.
+ * out_* (json/text/table/yaml), errors through cli_error*.
  */
 #ifndef IAMPW_ADMIN_CLI_H
 #define IAMPW_ADMIN_CLI_H
@@ -31,7 +31,10 @@ enum {
 /* cli_parse: --help or --version was printed; exit 0 without running a verb. */
 #define CLI_DONE (-1)
 
-enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE };
+enum out_format { OUT_JSON, OUT_TEXT, OUT_TABLE, OUT_YAML, OUT_YAML_STREAM };
+
+/* --color: the AWS CLI's; auto colours tables on a terminal. */
+enum color { COLOR_AUTO = 0, COLOR_ON, COLOR_OFF };
 
 /* A tri-state flag: --x / --no-x / neither. */
 enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
@@ -44,6 +47,9 @@ enum tri { TRI_UNSET = 0, TRI_TRUE, TRI_FALSE };
 struct cli {
 	/* global options */
 	enum out_format output;
+	bool output_given;          /* --output was given: AWS_DEFAULT_OUTPUT is not read */
+	const char *query;          /* --query JMESPATH, or NULL */
+	enum color color;           /* --color on|off|auto */
 	const char *config;         /* iampw.conf */
 	const char *policy;         /* policy.conf */
 	const char *state_dir;
@@ -107,8 +113,20 @@ extern const struct verb verbs[];
 /* "An error occurred (Name) when calling the Op operation: detail" */
 int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A command-line error: "iampw-admin: error: ..." on stderr, exit 252. */
+/*
+ * A command-line error in the AWS CLI's frame: an empty line, the usage
+ * lines, "iampw-admin: error: ...", an empty line; exit 252.
+ */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "Unknown options: LIST" in the same frame; exit 252. */
+int cli_unknown_options(const char *list);
+/*
+ * "argument ARG: Invalid choice, valid choices are:" and the choices, and
+ * those close to VALUE ("maybe you meant"), as there.
+ */
+int cli_choice_error(const char *arg, const char *value, const char *const *choices, size_t n);
+/* "Parameter validation failed:" and the like: an empty line, the text; exit 252. */
+int cli_param_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A broken configuration: every problem on stderr, exit 253. */
 int cli_config_error(const struct iampw_err *e);
 /* One audit line to syslog (LOG_AUTHPRIV): never a password or a hash. */
@@ -126,8 +144,26 @@ int cli_load_input(struct cli *c);
 /* The input skeleton of a verb (--generate-cli-skeleton); new reference. */
 json_object *cli_skeleton(const struct verb *v, bool output);
 
-/* output.c: print a response in the chosen format; returns EXIT_OK or EXIT_OTHER. */
+/*
+ * output.c: print a response (after --query) in the chosen format; returns
+ * EXIT_OK or EXIT_OTHER.
+ */
 int out_print(const struct cli *c, json_object *response);
+/*
+ * Check the syntax of a --query expression with jp: EXIT_OK, EXIT_USAGE
+ * (the AWS CLI's message printed) or EXIT_OTHER (jp cannot be run).
+ */
+int out_query_check(const char *expr);
+/*
+ * The made-up response of --generate-cli-skeleton output for an operation
+ * ("GetLoginProfile"), as the AWS CLI makes it; NULL for one without
+ * output.  A new reference.
+ */
+json_object *out_skeleton(const char *operation);
+/* Whether out_print was called: a verb that printed nothing had no output. */
+bool out_printed(void);
+/* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */
+bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */
 char *out_json_string(json_object *o);
 

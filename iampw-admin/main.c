@@ -75,11 +75,23 @@ const struct verb verbs[] = {
 	{ NULL, NULL, 0, false, NULL, NULL, NULL },
 };
 
+/*
+ * The frames of the AWS CLI's messages (awscli/errorhandler.py): every
+ * error starts with an empty line; a command-line error shows how to get
+ * help.
+ */
+#define USAGE_FRAME \
+	"usage: iampw-admin [options] <command> [parameters]\n" \
+	"To see help text, you can run:\n" \
+	"\n" \
+	"  iampw-admin --help\n" \
+	"  iampw-admin <command> --help\n"
+
 int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "An error occurred (%s) when calling the %s operation: ", iam_error,
+	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: ", iam_error,
 		c->verb != NULL ? c->verb->operation : "unknown");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -92,7 +104,109 @@ int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("iampw-admin: error: ", stderr);
+	fputs("\n" USAGE_FRAME "\niampw-admin: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	return EXIT_USAGE;
+}
+
+int cli_unknown_options(const char *list)
+{
+	fprintf(stderr, "\n" USAGE_FRAME "\nUnknown options: %s\n\n", list);
+	return EXIT_USAGE;
+}
+
+/*
+ * The matching characters of a and b as Python's difflib counts them
+ * (SequenceMatcher.get_matching_blocks, no junk): the longest common
+ * block, earliest in a then in b, and the same on each side of it.
+ */
+static size_t matching(const char *a, size_t alo, size_t ahi, const char *b, size_t blo,
+		       size_t bhi)
+{
+	size_t i, j, k, bi = alo, bj = blo, best = 0;
+
+	for (i = alo; i < ahi; i++)
+		for (j = blo; j < bhi; j++) {
+			for (k = 0; i + k < ahi && j + k < bhi && a[i + k] == b[j + k]; k++)
+				;
+			if (k > best) {
+				best = k;
+				bi = i;
+				bj = j;
+			}
+		}
+	if (best == 0)
+		return 0;
+	return best + matching(a, alo, bi, b, blo, bj) +
+	       matching(a, bi + best, ahi, b, bj + best, bhi);
+}
+
+/* difflib's ratio() of a choice and the word given, times 1000 (exact enough for 0.8). */
+static size_t similarity(const char *choice, const char *word)
+{
+	size_t la = strlen(choice), lb = strlen(word);
+
+	if (la + lb == 0 || la > 64 || lb > 64)
+		return 0;
+	return 2000 * matching(choice, 0, la, word, 0, lb) / (la + lb);
+}
+
+/*
+ * Two choices a line, each padded to 40 columns, then difflib's close
+ * matches (at most 3, ratio >= 0.8, best first) as the AWS CLI's
+ * argparser prints them; only for a plain word, which Python's repr()
+ * would show as it is.
+ */
+int cli_choice_error(const char *arg, const char *value, const char *const *choices, size_t n)
+{
+	size_t score[3] = { 0 }, pick[3], found = 0;
+	bool plain = value[0] != '\0' && strlen(value) <= 64;
+
+	for (const char *p = value; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '\'' || *p == '\\')
+			plain = false;
+	fprintf(stderr, "\n" USAGE_FRAME "\niampw-admin: error: argument %s: "
+		"Invalid choice, valid choices are:\n\n", arg);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%-40s%s", choices[i],
+			i % 2 == 0 && i + 1 < n ? " | " : "\n");
+	for (size_t i = 0; plain && i < n; i++) {
+		size_t s = similarity(choices[i], value), at;
+
+		if (s < 800)
+			continue;
+		/* Best first; on a tie, the greater name first (heapq.nlargest). */
+		for (at = 0; at < found && (score[at] > s ||
+		     (score[at] == s && strcmp(choices[pick[at]], choices[i]) > 0)); at++)
+			;
+		if (at == 3)
+			continue;
+		for (size_t k = (found < 3 ? found : 2); k > at; k--) {
+			score[k] = score[k - 1];
+			pick[k] = pick[k - 1];
+		}
+		score[at] = s;
+		pick[at] = i;
+		if (found < 3)
+			found++;
+	}
+	if (found > 0) {
+		fprintf(stderr, "\n\nInvalid choice: '%s', maybe you meant:\n\n", value);
+		for (size_t k = 0; k < found; k++)
+			fprintf(stderr, "  * %s\n", choices[pick[k]]);
+	}
+	fputc('\n', stderr);
+	return EXIT_USAGE;
+}
+
+int cli_param_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputc('\n', stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -148,9 +262,18 @@ void cli_free(struct cli *c)
 
 static int print_skeleton(const struct cli *c)
 {
-	json_object *o = cli_skeleton(c->verb, strcmp(c->skeleton, "output") == 0);
+	json_object *o;
 	char *text;
+	int rc;
 
+	/* As the AWS CLI: a made-up response, printed as a real one would be. */
+	if (strcmp(c->skeleton, "output") == 0) {
+		o = out_skeleton(c->verb->operation);
+		rc = out_print(c, o);
+		json_object_put(o);
+		return rc;
+	}
+	o = cli_skeleton(c->verb, false);
 	if (o == NULL)
 		return EXIT_OTHER;
 	text = out_json_string(o);
@@ -172,6 +295,14 @@ int main(int argc, char **argv)
 		return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
 	if (rc != EXIT_OK)
 		return rc;
+	/* A bad expression is a command-line error, found before anything runs. */
+	if (c.query != NULL) {
+		rc = out_query_check(c.query);
+		if (rc != EXIT_OK) {
+			cli_free(&c);
+			return rc;
+		}
+	}
 	/*
 	 * Only root, and only as itself: a set-id copy would let any user
 	 * rewrite the policy, so it refuses to run at all.
@@ -186,6 +317,12 @@ int main(int argc, char **argv)
 	rc = cli_load_input(&c);
 	if (rc == EXIT_OK)
 		rc = c.skeleton != NULL ? print_skeleton(&c) : c.verb->run(&c);
+	/*
+	 * The AWS CLI applies --query to the empty response of an operation
+	 * without output, and prints its null.
+	 */
+	if (rc == EXIT_OK && c.query != NULL && !out_printed())
+		rc = out_print(&c, NULL);
 	cli_free(&c);
 	closelog();
 	return rc;

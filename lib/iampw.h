@@ -89,7 +89,11 @@ bool iampw_parse_bool(const char *s, bool *out);
 int64_t iampw_sat_sub(int64_t a, int64_t b);
 int64_t iampw_sat_add(int64_t a, int64_t b);
 
-/* Format `t` (seconds since the epoch) as "2026-11-22T10:00:00Z" (21 bytes incl. NUL). */
+/*
+ * Format `t` (seconds since the epoch) as "2026-11-22T10:00:00+00:00", the
+ * form the AWS CLI v2 prints and IAM's credential report uses (26 bytes
+ * incl. NUL).
+ */
 #define IAMPW_ISO8601_SIZE 32
 int iampw_iso8601(int64_t t, char out[IAMPW_ISO8601_SIZE]);
 

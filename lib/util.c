@@ -176,7 +176,7 @@ int iampw_iso8601(int64_t t, char out[IAMPW_ISO8601_SIZE])
 	}
 	tt = (time_t)t;
 	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, IAMPW_ISO8601_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+	    strftime(out, IAMPW_ISO8601_SIZE, "%Y-%m-%dT%H:%M:%S+00:00", &tm) == 0) {
 		out[0] = '\0';
 		return IAMPW_E_INVAL;
 	}

@@ -43,6 +43,9 @@
 
 TAP_N=${TAP_N:-0}
 TAP_FAILED=0
+# iampw-admin, as the AWS CLI, prints in $AWS_DEFAULT_OUTPUT when no
+# --output is given: the tests expect its default, JSON.
+unset AWS_DEFAULT_OUTPUT
 
 plan() {
 	echo "1..$1"

@@ -13,13 +13,13 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -720 2>/
 fi
 apt-get install -y -q --no-install-recommends --no-upgrade \
 	build-essential autoconf automake libtool pkg-config \
-	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev \
+	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev libyaml-dev jp \
 	libunistring-dev nettle-dev passwdqc \
 	libpam-modules libpam-runtime pamtester \
 	libcmocka-dev libnss-wrapper \
 	clang libclang-rt-14-dev valgrind \
 	python3 util-linux iproute2 passwd login \
-	expect openssh-server openssh-client sudo \
+	expect openssh-server openssh-client sudo awscli \
 	libpwquality1 libcrack2 cracklib-runtime time \
 	gdb procps coreutils \
 	dpkg-dev debhelper lintian

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=174
+TESTS=204
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -141,19 +141,23 @@ check() {
 # Conditions for check.
 stdout_empty='[ ! -s "$out" ]'
 stderr_empty='[ ! -s "$err" ]'
-one_err_line='[ "$(wc -l <"$err")" -eq 1 ]'
+# The AWS CLI's frame of an IAM error: an empty line, then the one line.
+one_err_line='[ "$(wc -l <"$err")" -eq 2 ] && [ -z "$(head -n 1 "$err")" ]'
 
-# err_is TEXT: stderr is exactly that one line.
+# err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
-	[ "$(cat "$err")" = "$1" ] && [ "$(wc -l <"$err")" -eq 1 ]
+	[ "$(cat "$err"; echo .)" = "$1
+." ]
 }
 err_has() {
 	grep -qF -- "$1" "$err"
 }
 
-# iam_error DESC RC NAME OP DETAIL: the AWS CLI error line, exactly, and nothing on stdout.
+# iam_error DESC RC NAME OP DETAIL: the AWS CLI error, exactly (an empty
+# line, then the error line), and nothing on stdout.
 iam_error() {
-	want_err="An error occurred ($3) when calling the $4 operation: $5"
+	want_err="
+An error occurred ($3) when calling the $4 operation: $5"
 	check "$1" "[ \$rc -eq $2 ]" "$stdout_empty" 'err_is "$want_err"'
 }
 
@@ -328,14 +332,31 @@ refused() {
 	validation "$1 $2: ValidationError in IAM's words, exit 254" "$2" "$3" "$4"
 	is "$(pol_sum)" "$sum" "$1 $2: policy.conf unchanged"
 }
-refused --minimum-password-length 5 minimumPasswordLength 6
+# Under a minimum of IAM's model, the AWS CLI refuses the value itself,
+# before any request (exit 252); over a maximum, IAM does (254).
+# below FLAG VALUE FIELD MIN
+below() {
+	update "$1" "$2"
+	check "$1 $2: the AWS CLI's Parameter validation failed, exit 252" '[ $rc -eq 252 ]' \
+		"$stdout_empty" "err_is \"
+Parameter validation failed:
+Invalid value for parameter $3, value: $2, valid min value: $4\""
+	is "$(pol_sum)" "$sum" "$1 $2: policy.conf unchanged"
+}
+below --minimum-password-length 5 MinimumPasswordLength 6
 refused --minimum-password-length 129 minimumPasswordLength '<=128'
-refused --minimum-password-length -1 minimumPasswordLength 6
-refused --max-password-age 0 maxPasswordAge 1
+below --minimum-password-length -1 MinimumPasswordLength 6
+below --max-password-age 0 MaxPasswordAge 1
 refused --max-password-age 1096 maxPasswordAge '<=1095'
-refused --password-reuse-prevention 0 passwordReusePrevention 1
+below --password-reuse-prevention 0 PasswordReusePrevention 1
 refused --password-reuse-prevention 25 passwordReusePrevention '<=24'
-refused --password-reuse-prevention -1 passwordReusePrevention 1
+below --password-reuse-prevention -1 PasswordReusePrevention 1
+update --minimum-password-length 5 --max-password-age 0 --password-reuse-prevention 0
+check "every value under a minimum is listed, in the model's order" '[ $rc -eq 252 ]' 'err_is "
+Parameter validation failed:
+Invalid value for parameter MinimumPasswordLength, value: 5, valid min value: 6
+Invalid value for parameter MaxPasswordAge, value: 0, valid min value: 1
+Invalid value for parameter PasswordReusePrevention, value: 0, valid min value: 1"'
 update --minimum-password-length 12 --max-password-age 1096
 validation "a valid field beside an invalid one: still refused" 1096 maxPasswordAge '<=1095'
 is "$(pol_sum)" "$sum" "a valid field beside an invalid one: policy.conf unchanged"
@@ -440,14 +461,30 @@ update --cli-input-json '{"MinimumPasswordLength": 14, "MinimumLength": 3}'
 usage_error "--cli-input-json with an unknown key: exit 252, nothing written" 'Unknown parameter in input: "MinimumLength"'
 update --cli-input-json '{"MinimumPasswordLength": "14"}'
 usage_error "--cli-input-json with a string for an integer: exit 252" "Invalid type for parameter MinimumPasswordLength"
+check "... in botocore's words" 'err_is "
+Parameter validation failed:
+Invalid type for parameter MinimumPasswordLength, value: 14, type: <class '"'"'str'"'"'>, valid types: <class '"'"'int'"'"'>"'
 update --cli-input-json '{"RequireSymbols": "true"}'
 usage_error "--cli-input-json with a string for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"RequireSymbols": 1}'
 usage_error "--cli-input-json with a number for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"MinimumPasswordLength": 14,'
 usage_error "--cli-input-json that is not JSON: exit 252" "Invalid JSON"
+check "... in the AWS CLI's words" 'err_is "
+Error parsing parameter '"'"'cli-input-json'"'"': Invalid JSON received."'
+admin get-login-profile --cli-input-json '{}'
+check "--cli-input-json without a required field: the model's words, exit 252" '[ $rc -eq 252 ]' \
+	'err_is "
+Parameter validation failed:
+Missing required parameter in input: \"UserName\""'
+admin get-login-profile --user-name ''
+check "an empty --user-name: under the model's minimum length, exit 252" '[ $rc -eq 252 ]' \
+	'err_is "
+Parameter validation failed:
+Invalid length for parameter UserName, value: 0, valid min length: 1"'
 update --cli-input-json '[1, 2]'
-usage_error "--cli-input-json that is not an object: exit 252" "--cli-input-json"
+usage_error "--cli-input-json that is not an object: exit 252" \
+	"Error parsing parameter '--cli-input-json': Invalid type: expecting map, received <class 'list'>"
 update --cli-input-json "file://$work/no-such-file.json"
 usage_error "--cli-input-json file:// of a missing file: exit 252" "no-such-file.json"
 # A FIFO is refused at once, never waited on (SPEC §6): no writer will come.
@@ -576,8 +613,49 @@ check "a mistyped --passwd=VALUE: exit 252, the value not echoed" '[ $rc -eq 252
 
 admin get-account-password-policy --bogus-flag
 usage_error "an unknown flag: exit 252" "--bogus-flag"
+check "... in the AWS CLI's frame: Unknown options: --bogus-flag" 'err_is "
+usage: iampw-admin [options] <command> [parameters]
+To see help text, you can run:
+
+  iampw-admin --help
+  iampw-admin <command> --help
+
+Unknown options: --bogus-flag
+"'
+admin get-login-profile --user-name x --bogus=s3cret extra --all
+usage_error "several unknown options, another command's flag: all listed, no value after =" \
+	"Unknown options: --bogus, extra, --all"
+check "... and the value after = is not echoed" '! err_has s3cret'
+admin --output xml get-account-password-policy
+check "--output xml: the AWS CLI's list of choices, two a line" '[ $rc -eq 252 ]' \
+	'[ "$(tail -n 6 "$err")" = "iampw-admin: error: argument --output: Invalid choice, valid choices are:
+
+json                                     | text                                    
+table                                    | yaml                                    
+yaml-stream                             " ]'
+admin get-login-profile --generate-cli-skeleton output
+usage_error "--generate-cli-skeleton output checks the required parameters, as aws: exit 252" \
+	"iampw-admin: error: the following arguments are required: --user-name"
+admin get-login-profile --generate-cli-skeleton
+check "... an input skeleton needs none" '[ $rc -eq 0 ]' 'grep -q "\"UserName\": \"\"" "$out"'
+
+# Unambiguous abbreviations of long options, as the AWS CLI's argparse takes them.
+admin get-account-password-policy --generate-cli-skeleton output --out text \
+	--quer 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]'
+check "--out text --quer EXPR: abbreviations of --output and --query" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = "0${TAB}True" ]'
+admin create-login-profile --user-name nobody --passw=s3cret
+check "--passw=...: ambiguous among the command's options, exit 252, value not echoed" \
+	'[ $rc -eq 252 ]' "$stdout_empty" \
+	'err_has "iampw-admin: error: ambiguous option: --passw could match --password-reset-required, --password-stdin, --password"' \
+	'! err_has s3cret'
+admin --color sometimes get-account-password-policy
+usage_error "--color sometimes: exit 252" "argument --color: Invalid choice"
+admin --debug --no-cli-pager --no-paginate --color off get-account-password-policy --output text
+check "--debug --no-cli-pager --no-paginate --color off: accepted (policy or NoSuchEntity)" \
+	'[ $rc -eq 0 ] || [ $rc -eq 254 ]' '! err_has "Unknown options"'
 admin frobnicate-account
-usage_error "an unknown verb: exit 252" "frobnicate-account"
+usage_error "an unknown verb: exit 252" "iampw-admin: error: argument command: Invalid choice, valid choices are:"
 admin
 usage_error "no verb: exit 252"
 admin get-account-password-policy stray
@@ -600,8 +678,8 @@ admin create-login-profile --user-name nobody --generate-password --password-std
 usage_error "--generate-password with --password-stdin: exit 252"
 admin create-login-profile --user-name nobody --password-reset-required --no-password-reset-required
 usage_error "--password-reset-required --no-password-reset-required: exit 252" "not allowed with"
-admin --output yaml get-account-password-policy
-usage_error "--output yaml: exit 252" "--output"
+admin --output xml get-account-password-policy
+usage_error "--output xml: exit 252" "--output"
 admin get-account-password-policy --require-symbols=yes
 usage_error "a value given to a flag that takes none: exit 252"
 check "no command-line error wrote anything" '[ "$(ls -A "$state")" = "" ]' \
@@ -620,6 +698,66 @@ check "global options before and after the verb, --output=json form" '[ $rc -eq 
 admin_bare update-account-password-policy --minimum-password-length 16 --policy "$pol" --config "$conf"
 check "--policy after update's own flags: it writes there" '[ $rc -eq 0 ]' \
 	'grep -qx "minimum_password_length = 16" "$pol"'
+
+# --------------------------------------------------------------------------
+# --output yaml and yaml-stream, and AWS_DEFAULT_OUTPUT (--output wins), as
+# in the AWS CLI.  The exact bytes of every format: test_awsfmt.sh.
+
+get_policy --output yaml
+check "--output yaml: exit 0, the policy as a YAML mapping, keys sorted" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(head -n 3 "$out")" = "PasswordPolicy:
+  AllowUsersToChangePassword: false
+  ExpirePasswords: false" ]' \
+	'grep -qx "  MinimumPasswordLength: 16" "$out"'
+get_policy --output yaml-stream
+check "--output yaml-stream: the response as the one item of a YAML sequence" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(head -n 2 "$out")" = "- PasswordPolicy:
+    AllowUsersToChangePassword: false" ]'
+AWS_DEFAULT_OUTPUT=text get_policy
+check "AWS_DEFAULT_OUTPUT=text without --output: text" '[ $rc -eq 0 ]' "$stderr_empty" \
+	'[ "$(cut -f1 "$out")" = PASSWORDPOLICY ]'
+AWS_DEFAULT_OUTPUT=text get_policy --output json
+check "AWS_DEFAULT_OUTPUT=text with --output json: --output wins" '[ $rc -eq 0 ]' \
+	'[ "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 16" ]'
+sum=$(pol_sum)
+AWS_DEFAULT_OUTPUT=xml update --minimum-password-length 17
+check "AWS_DEFAULT_OUTPUT=xml: the AWS CLI's words, exit 255, nothing changed" '[ $rc -eq 255 ]' \
+	"$stdout_empty" '[ "$(cat "$err")" = "
+Unknown output type: xml" ]' '[ "$(pol_sum)" = "$sum" ]'
+AWS_DEFAULT_OUTPUT=xml get_policy --output json
+check "AWS_DEFAULT_OUTPUT=xml with --output json: not read" '[ $rc -eq 0 ]' "$stderr_empty"
+
+# --query, evaluated by jp (test_awsfmt.sh compares the results and their
+# formats with the AWS CLI's own).
+get_policy --query PasswordPolicy.MinimumPasswordLength --output text
+check "--query PasswordPolicy.MinimumPasswordLength --output text: 16" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = 16 ]'
+admin --query 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]' --output json \
+	get-account-password-policy
+check "--query before the command, a multiselect list, JSON" '[ $rc -eq 0 ]' "$stderr_empty" \
+	'[ "$(tr -d " \n" <"$out")" = "[16,false]" ]'
+sum=$(pol_sum)
+update --minimum-password-length 18 --query 'bad['
+check "--query with a syntax error: the AWS CLI's words, exit 252, nothing changed" \
+	'[ $rc -eq 252 ]' "$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
+	'[ "$(head -n 2 "$err")" = "
+Bad value for --query bad[: Invalid jmespath expression: Expected tStar, received: tEOF:" ]' \
+	'[ "$(sed -n 3,4p "$err")" = "\"bad[\"
+     ^" ]'
+get_policy --query 'length(PasswordPolicy.HardExpiry)'
+check "--query failing on the response: exit 255, an empty line then jp's words" \
+	'[ $rc -eq 255 ]' "$stdout_empty" '[ -z "$(head -n 1 "$err")" ]' \
+	'err_has "Invalid type for: false"'
+update --minimum-password-length 16 --query 'PasswordPolicy'
+check "--query on a command without output: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = null ]'
+get_policy --query 'NoSuchField'
+check "--query selecting nothing: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
+	"$stderr_empty" '[ "$(cat "$out")" = null ]'
+IAMPW_ADMIN_JP=$work/no-jp update --minimum-password-length 18 --query 'PasswordPolicy'
+check "--query without jp: a clear error, exit 255, nothing changed" '[ $rc -eq 255 ]' \
+	"$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
+	'err_has "iampw-admin: --query needs jp, the JMESPath command-line tool (Debian package jp): $work/no-jp: No such file or directory"'
 
 # --------------------------------------------------------------------------
 # --help and --version, for anyone.
@@ -642,6 +780,11 @@ check "--version as root: exit 0, one line naming the tool" '[ $rc -eq 0 ]' "$st
 admin_bare update-account-password-policy --help
 check "VERB --help as root: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
 	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+admin_bare update-account-password-policy help
+check "VERB help, as aws iam VERB help: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
+	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+admin_bare help
+check "help alone: exit 0, the usage" '[ $rc -eq 0 ]' 'grep -q "^usage: iampw-admin" "$out"'
 as_nobody --help
 check "--help as nobody: exit 0, the usage on stdout" '[ $rc -eq 0 ]' "$stderr_empty" \
 	'grep -q "^usage: iampw-admin" "$out"'

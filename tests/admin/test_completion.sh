@@ -28,7 +28,7 @@ verbs=(get-account-password-policy update-account-password-policy
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((17 + ${#verbs[@]}))
+plan $((21 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -74,12 +74,17 @@ is "$(comp --output table get-l)" "get-login-profile" \
 is "$(comp '')" "$(sorted "${verbs[@]}")" \
 	"all the commands, and nothing else, before a command"
 is "$(comp get-login-profile --)" \
-	"--cli-input-json --config --generate-cli-skeleton --help --output --policy --state-dir --user-name --version" \
+	"--cli-input-json --color --config --debug --generate-cli-skeleton --help --no-cli-pager --no-paginate --output --policy --query --state-dir --user-name --version" \
 	"get-login-profile's flags and the global options"
-is "$(comp --output '')" "json table text" "--output's values"
+is "$(comp --output '')" "json table text yaml yaml-stream" "--output's values"
+is "$(comp --output y)" "yaml yaml-stream" "--output y: both YAML formats"
 is "$(comp --output=t)" "--output=table --output=text" "--output=VALUE"
 is "$(comp_line 'iampw-admin --output=te' iampw-admin --output = te)" "text" \
 	"--output=VALUE as readline splits it"
+is "$(comp --query '')" "" "--query: no value offered"
+is "$(comp --color '')" "auto off on" "--color's values"
+is "$(comp --query PasswordPolicy get-a)" "get-account-password-policy" \
+	"a command after --query and its expression"
 is "$(comp get-credential-report --generate-cli-skeleton '')" "input output" \
 	"--generate-cli-skeleton's values"
 is "$(comp check --against '')" "cis-debian-12 iam-default nist-800-63b-4" \
@@ -154,6 +159,8 @@ accepts() {
 
 	[ "$3" = A_VALUE ] && case $2 in
 		--output) value=json ;;
+		--query) value=@ ;;
+		--color) value=auto ;;
 		--user-name) value=nobody ;;
 		--cli-input-json) value='{}' ;;
 		--against) value=iam-default ;;

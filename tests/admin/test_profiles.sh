@@ -135,16 +135,20 @@ check() {
 stdout_empty='[ ! -s "$out" ]'
 stderr_empty='[ ! -s "$err" ]'
 
+# err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
-	[ "$(cat "$err")" = "$1" ] && [ "$(wc -l <"$err")" -eq 1 ]
+	[ "$(cat "$err"; echo .)" = "$1
+." ]
 }
 err_has() {
 	grep -qF -- "$1" "$err"
 }
 
-# iam_error DESC NAME OP DETAIL: exit 254, the AWS CLI error line exactly, nothing on stdout.
+# iam_error DESC NAME OP DETAIL: exit 254, the AWS CLI error exactly (an
+# empty line, then the error line), nothing on stdout.
 iam_error() {
-	want_err="An error occurred ($2) when calling the $3 operation: $4"
+	want_err="
+An error occurred ($2) when calling the $3 operation: $4"
 	check "$1" '[ $rc -eq 254 ]' "$stdout_empty" 'err_is "$want_err"'
 }
 
@@ -157,9 +161,9 @@ created_at() {
 	python3 - "$@" <<-'EOF'
 		import calendar, re, sys, time
 		iso, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-		if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", iso):
+		if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", iso):
 		    sys.exit("not ISO 8601 UTC: %r" % iso)
-		t = calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
+		t = calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%S+00:00"))
 		sys.exit(0 if t0 <= t <= t1 else "%d not in %d..%d" % (t, t0, t1))
 	EOF
 }

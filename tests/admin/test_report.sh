@@ -26,13 +26,13 @@ out=$work/out
 err=$work/err
 
 # Fixed instants, so that every date in the report is known.
-T_CREATE=1700000000      # 2023-11-14T22:13:20Z
+T_CREATE=1700000000      # 2023-11-14T22:13:20+00:00
 T_CHANGED=1700086400     # a day later
 T_USED=1700172800        # two days later
 DAY=86400
 
 iso() {
-	date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ
+	date -u -d "@$1" +%Y-%m-%dT%H:%M:%S+00:00
 }
 
 admin() {
@@ -197,7 +197,7 @@ inside() {
 	is "$(json_get "$out" ReportFormat)" text/csv "ReportFormat is text/csv"
 	v=$(json_get "$out" GeneratedTime)
 	fail_unless "GeneratedTime is ISO 8601 UTC ($v)" \
-		grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' <<<"$v"
+		grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+00:00' <<<"$v"
 	is "$(python3 -c 'import json, sys; print(list(json.load(open(sys.argv[1]))))' "$out")" \
 		"['Content', 'ReportFormat', 'GeneratedTime']" "the JSON fields in AWS's order"
 	fail_unless "22 columns in IAM's order, root first, users sorted" csv_check "$csv"

@@ -11,9 +11,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_user \
 	tests/fuzz/fuzz_args \
 	tests/fuzz/fuzz_json \
-	tests/fuzz/fuzz_blocklist
+	tests/fuzz/fuzz_blocklist \
+	tests/fuzz/fuzz_output
 
-FUZZ_NAMES = policy config profile check user args json blocklist
+FUZZ_NAMES = policy config profile check user args json blocklist output
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 # fuzz_args and fuzz_json take the real verb table from iampw-admin/main.c
@@ -32,10 +33,12 @@ fuzz_admin_sources = \
 	iampw-admin/check.c \
 	iampw-admin/compliance.c \
 	iampw-admin/user_cmd.c
+# fuzz_output: the output formats alone.
+fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
-fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(PAM_CFLAGS)
-fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(PAM_LIBS)
+fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS)
+fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)
@@ -74,6 +77,11 @@ tests_fuzz_fuzz_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/fuzz.
 tests_fuzz_fuzz_blocklist_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_blocklist_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_blocklist_LDADD = lib/libiampw.la
+tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h $(fuzz_output_sources)
+tests_fuzz_fuzz_output_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_fuzz_output_CFLAGS = $(fuzz_admin_cflags)
+tests_fuzz_fuzz_output_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_output_LDADD = $(fuzz_admin_ldadd)
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
@@ -103,7 +111,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_user \
 	tests/fuzz/replay_args \
 	tests/fuzz/replay_json \
-	tests/fuzz/replay_blocklist
+	tests/fuzz/replay_blocklist \
+	tests/fuzz/replay_output
 if HAVE_TEST_DEPS
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -136,6 +145,11 @@ tests_fuzz_replay_json_LDADD = $(fuzz_admin_ldadd)
 tests_fuzz_replay_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_blocklist_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/blocklist"'
 tests_fuzz_replay_blocklist_LDADD = lib/libiampw.la
+tests_fuzz_replay_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	$(fuzz_output_sources)
+tests_fuzz_replay_output_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_replay_output_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/output"'
+tests_fuzz_replay_output_LDADD = $(fuzz_admin_ldadd)
 fuzz:
 	@echo "make fuzz: configure with CC=clang --enable-fuzzing first" >&2; exit 1
 endif

@@ -39,7 +39,7 @@ int iampw_admin_main(int argc, char **argv);
 
 /* Options that take the next argument as their value (args.c, A_VALUE). */
 static const char *const value_options[] = {
-	"--output", "--config", "--policy", "--state-dir", "--user-name",
+	"--output", "--query", "--color", "--config", "--policy", "--state-dir", "--user-name",
 	"--password", "--cli-input-json", "--minimum-password-length",
 	"--max-password-age", "--password-reuse-prevention", NULL,
 };
@@ -49,10 +49,16 @@ static const char *const int_options[] = {
 	"--password-reuse-prevention", NULL,
 };
 
+/*
+ * s (n bytes) names an option of the list, in full or abbreviated as the
+ * parser accepts (a prefix of at least "--" and one letter); an
+ * abbreviation of several is taken as any of them, which can only make
+ * the checks below more lenient, never wrong.
+ */
 static bool in_list(const char *const *list, const char *s, size_t n)
 {
 	for (; *list != NULL; list++) {
-		if (strlen(*list) == n && strncmp(*list, s, n) == 0)
+		if (n > 2 && n <= strlen(*list) && strncmp(*list, s, n) == 0)
 			return true;
 	}
 	return false;
@@ -102,10 +108,14 @@ static void check_no_echo(char **argv, int argc, const char *out, size_t outlen)
 	}
 }
 
+/* --help or --version, or an abbreviation of it; "help" as a word asks for help too. */
 static bool has_arg(char **argv, int argc, const char *s)
 {
+	const char *const one[] = { s, NULL };
+
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], s) == 0)
+		if (in_list(one, argv[i], strlen(argv[i])) ||
+		    (strcmp(s, "--help") == 0 && strcmp(argv[i], "help") == 0))
 			return true;
 	}
 	return false;
@@ -128,7 +138,7 @@ static void check_result(const struct cli *c, int rc, char **argv, int argc, siz
 	}
 	if (rc != EXIT_OK)
 		return;
-	if (c->verb == NULL || c->output > OUT_TABLE)
+	if (c->verb == NULL || c->output > OUT_YAML_STREAM)
 		abort();
 	if (!(c->verb->flags & F_INPUT) && (c->cli_input_json != NULL || c->skeleton != NULL))
 		abort();
