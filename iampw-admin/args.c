@@ -23,6 +23,8 @@ enum opt_id {
 	O_SYMBOLS, O_NO_SYMBOLS, O_NUMBERS, O_NO_NUMBERS, O_UPPER, O_NO_UPPER,
 	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
 	O_NEW_USER_NAME, O_MAX_ITEMS, O_STARTING_TOKEN,
+	O_MFA_NAME, O_OUTFILE, O_BOOTSTRAP, O_QR_TERMINAL, O_SERIAL, O_CODE1, O_CODE2,
+	O_ASSIGNMENT,
 };
 
 enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
@@ -66,6 +68,14 @@ static const struct option_def {
 	{ "--no-allow-users-to-change-password", O_NO_ALLOW, A_NONE, F_POLICY },
 	{ "--hard-expiry", O_HARD, A_NONE, F_POLICY },
 	{ "--no-hard-expiry", O_NO_HARD, A_NONE, F_POLICY },
+	{ "--virtual-mfa-device-name", O_MFA_NAME, A_VALUE, F_MFA_CREATE },
+	{ "--outfile", O_OUTFILE, A_VALUE, F_MFA_CREATE },
+	{ "--bootstrap-method", O_BOOTSTRAP, A_VALUE, F_MFA_CREATE },
+	{ "--qr-terminal", O_QR_TERMINAL, A_NONE, F_MFA_CREATE },
+	{ "--serial-number", O_SERIAL, A_VALUE, F_SERIAL },
+	{ "--authentication-code1", O_CODE1, A_VALUE, F_CODES },
+	{ "--authentication-code2", O_CODE2, A_VALUE, F_CODES },
+	{ "--assignment-status", O_ASSIGNMENT, A_VALUE, F_ASSIGNMENT },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -229,11 +239,47 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_NO_ALLOW: return set_tri(&c->req_allow, TRI_FALSE, d->name);
 	case O_HARD: return set_tri(&c->req_hard, TRI_TRUE, d->name);
 	case O_NO_HARD: return set_tri(&c->req_hard, TRI_FALSE, d->name);
+	case O_MFA_NAME: c->mfa_name = v; return EXIT_OK;
+	case O_OUTFILE: c->outfile = v; return EXIT_OK;
+	case O_BOOTSTRAP:
+		if (strcmp(v, "QRCodePNG") != 0 && strcmp(v, "Base32StringSeed") != 0)
+			return cli_usage_error("argument --bootstrap-method: Invalid choice, valid choices are: QRCodePNG | Base32StringSeed");
+		c->bootstrap = v;
+		return EXIT_OK;
+	case O_QR_TERMINAL: c->qr_terminal = true; return EXIT_OK;
+	case O_SERIAL: c->serial = v; return EXIT_OK;
+	case O_CODE1: c->code1 = v; return EXIT_OK;
+	case O_CODE2: c->code2 = v; return EXIT_OK;
+	case O_ASSIGNMENT:
+		if (strcmp(v, "Assigned") != 0 && strcmp(v, "Unassigned") != 0 &&
+		    strcmp(v, "Any") != 0)
+			return cli_usage_error("argument --assignment-status: Invalid choice, valid choices are: Assigned | Unassigned | Any");
+		c->assignment = v;
+		return EXIT_OK;
 	case O_HELP:
 	case O_VERSION:
 	case O_CLI_INPUT_JSON:
 		break;
 	}
+	return EXIT_OK;
+}
+
+/* The MFA verbs' required flags (§10), in the AWS CLI's words. */
+static int check_required_mfa(const struct cli *c)
+{
+	unsigned f = c->verb->flags;
+
+	if ((f & F_MFA_CREATE) && c->mfa_name == NULL)
+		return cli_usage_error("the following arguments are required: --virtual-mfa-device-name");
+	if ((f & F_MFA_CREATE) && c->outfile == NULL)
+		return cli_usage_error("the following arguments are required: --outfile");
+	if ((f & F_MFA_CREATE) && c->bootstrap == NULL)
+		return cli_usage_error("the following arguments are required: --bootstrap-method");
+	if ((f & F_SERIAL) && c->serial == NULL)
+		return cli_usage_error("the following arguments are required: --serial-number");
+	if ((f & F_CODES) && (c->code1 == NULL || c->code2 == NULL))
+		return cli_usage_error("the following arguments are required: %s",
+				       c->code1 == NULL ? "--authentication-code1" : "--authentication-code2");
 	return EXIT_OK;
 }
 
@@ -320,7 +366,7 @@ static int check_required(struct cli *c, bool have_input)
 		return cli_usage_error("the following arguments are required: --new-user-name");
 	if (c->generate_password && c->password_stdin)
 		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
-	return EXIT_OK;
+	return check_required_mfa(c);
 }
 
 int cli_parse(struct cli *c, int argc, char **argv)

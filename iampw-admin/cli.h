@@ -64,6 +64,15 @@ struct cli {
 	struct iampw_policy_request req;
 	enum tri req_symbols, req_numbers, req_upper, req_lower, req_allow, req_hard;
 
+	/* MFA verbs (§10) */
+	const char *mfa_name;       /* VirtualMFADeviceName */
+	const char *outfile;        /* --outfile */
+	const char *bootstrap;      /* --bootstrap-method QRCodePNG|Base32StringSeed */
+	bool qr_terminal;           /* --qr-terminal (beyond the AWS CLI) */
+	const char *serial;         /* SerialNumber */
+	const char *code1, *code2;  /* AuthenticationCode1/2 */
+	const char *assignment;     /* AssignmentStatus */
+
 	/* --generate-cli-skeleton [input|output] */
 	const char *skeleton;
 	const char *cli_input_json; /* the argument, read by cli_load_input */
@@ -86,6 +95,10 @@ enum {
 	F_USER_OPTIONAL = 1u << 8,  /* --user-name may be left out (get-user) */
 	F_NEW_NAME = 1u << 9,       /* update-user --new-user-name */
 	F_PAGE = 1u << 10,          /* --max-items, --starting-token */
+	F_MFA_CREATE = 1u << 11,    /* create-virtual-mfa-device's flags */
+	F_SERIAL = 1u << 12,        /* --serial-number */
+	F_CODES = 1u << 13,         /* --authentication-code1/2 */
+	F_ASSIGNMENT = 1u << 14,    /* --assignment-status */
 };
 
 struct verb {
@@ -281,6 +294,23 @@ int verb_check(struct cli *c);
 int verb_get_user(struct cli *c);
 int verb_list_users(struct cli *c);
 int verb_update_user(struct cli *c);
+/*
+ * IAM's User object of the account in a->acct (admin_user or an
+ * equivalent lookup filled it); NULL with an error printed on failure.
+ */
+json_object *user_object(const struct cli *c, struct admin *a);
+
+/* mfa_cmd.c (§10) */
+int verb_create_virtual_mfa_device(struct cli *c);
+int verb_enable_mfa_device(struct cli *c);
+int verb_resync_mfa_device(struct cli *c);
+int verb_deactivate_mfa_device(struct cli *c);
+int verb_delete_virtual_mfa_device(struct cli *c);
+int verb_list_mfa_devices(struct cli *c);
+int verb_list_virtual_mfa_devices(struct cli *c);
+/* qr.c: the QR code of `text` as a PNG (malloc'd, wipe it) or on a terminal; 0 or -1. */
+int qr_png(const char *text, unsigned char **png, size_t *len);
+int qr_terminal(FILE *f, const char *text);
 
 /* policy_cmd.c */
 int verb_get_account_password_policy(struct cli *c);
