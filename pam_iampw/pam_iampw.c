@@ -174,6 +174,24 @@ out:
 	ctx_log_errors(c, LOG_WARNING);
 }
 
+/*
+ * A bad option on an auth line refuses the login (§10): a typo in "mfa"
+ * must never switch MFA off.  Root is never in scope and never has a
+ * device, so it is let through (PAM_IGNORE), as the account stack does,
+ * to repair the line.
+ */
+static int auth_bad_line(pam_handle_t *pamh)
+{
+	const char *user = NULL;
+	struct passwd *pw;
+
+	if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
+	    (pw = pam_modutil_getpwnam(pamh, user)) != NULL && pw->pw_uid == 0)
+		return PAM_IGNORE;
+	pam_syslog(pamh, LOG_ERR, "bad module options on an auth line: login refused");
+	return PAM_AUTH_ERR;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
@@ -191,13 +209,21 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		pam_syslog(pamh, LOG_ERR, "cannot mark the password login");
 	c = ctx_new(pamh, flags, argc, argv, &rc);
 	if (c == NULL)
-		return PAM_IGNORE;
-	/* Never decides authentication: every outcome here is PAM_IGNORE. */
-	if (rc == PAM_SUCCESS && ctx_load(c, false) == LOAD_OK && c->have_profile)
-		record_last_used(c);
-	ctx_log_errors(c, LOG_WARNING);
+		return rc;
+	if (rc != PAM_SUCCESS) {
+		ctx_log_errors(c, LOG_ERR);
+		rc = auth_bad_line(pamh);
+	} else if (c->o.mfa) {
+		rc = mfa_authenticate(c);
+	} else {
+		/* Without mfa it never decides authentication: PAM_IGNORE. */
+		if (ctx_load(c, false) == LOAD_OK && c->have_profile)
+			record_last_used(c);
+		ctx_log_errors(c, LOG_WARNING);
+		rc = PAM_IGNORE;
+	}
 	ctx_free(c);
-	return PAM_IGNORE;
+	return rc;
 }
 
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
