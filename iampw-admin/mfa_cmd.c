@@ -417,12 +417,11 @@ int verb_deactivate_mfa_device(struct cli *c)
 		rc = require_owner(c, &m, d);
 	if (rc != EXIT_OK)
 		goto out;
-	/* Back to the unassigned pool, seed kept, as IAM does. */
+	/* Back to the unassigned pool, seed kept, as IAM does; used codes stay used. */
 	d->assigned = false;
 	d->uid = 0;
 	d->user[0] = '\0';
 	d->enable_date = 0;
-	d->last_step = 0;
 	d->drift = 0;
 	rc = save(c, &m, d);
 	if (rc == EXIT_OK)

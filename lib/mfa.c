@@ -11,10 +11,11 @@
  *   [device]
  *   seed = JBSWY3DPEHPK3PXP...        (Base32, 32 characters)
  *   create_date = 1763805600
- *   uid = 1001                        (these four only when assigned)
- *   user = alice
+ *   uid = 1001                        (uid, user, enable_date, drift: only
+ *   user = alice                       when assigned)
  *   enable_date = 1763809200
- *   last_step = 58793640              (replay protection; 0 = none yet)
+ *   last_step = 58793640              (replay protection; kept across a
+ *                                      deactivation; 0 or absent = none)
  *   drift = 0                         (steps, from resync)
  *
  * The device is bound to the uid (§3.1: a uid, not a name, is the
@@ -202,11 +203,14 @@ static int mfa_apply(const struct iampw_ini *ini, void *out, struct iampw_err *e
 		d->assigned = true;
 		apply_assignment(ini, d, e);
 	} else {
-		static const char *const only_assigned[] = {
-			"user", "enable_date", "last_step", "drift",
-		};
+		static const char *const only_assigned[] = { "user", "enable_date", "drift" };
 
-		for (size_t i = 0; i < 4; i++) {
+		/* Kept across a deactivation: the codes used stay used. */
+		v = 0;
+		if (get_u64(ini, "last_step", (uint64_t)IAMPW_TIME_MAX / IAMPW_MFA_STEP +
+			    IAMPW_MFA_DRIFT_MAX, false, &v, e) == IAMPW_OK)
+			d->last_step = v;
+		for (size_t i = 0; i < 3; i++) {
 			if (iampw_ini_get(ini, "device", only_assigned[i], &line) != NULL)
 				iampw_err_add(e, IAMPW_E_PARSE,
 					      "%s:%u: %s: only an assigned device (with a uid) has one",
@@ -319,6 +323,8 @@ int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 			    "last_step = %" PRIu64 "\n"
 			    "drift = %" PRId32 "\n",
 			    d->uid, user, d->enable_date, d->last_step, d->drift);
+	else if (ok && d->last_step > 0)
+		ok = append(buf, n, &len, "last_step = %" PRIu64 "\n", d->last_step);
 	if (!ok) {
 		iampw_wipe(buf, n);
 		return IAMPW_E_INVAL;

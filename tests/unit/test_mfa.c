@@ -236,7 +236,7 @@ static void hostile_files_refused(void **state)
 		"[device]\n" SEED_LINE "create_date = 1\ncolour = red\n",
 		"[device]\n" SEED_LINE SEED_LINE "create_date = 1\n",
 		"[device]\n" SEED_LINE "create_date = 01\n",
-		"[device]\n" SEED_LINE "create_date = 1\nlast_step = 5\n", /* unassigned */
+		"[device]\n" SEED_LINE "create_date = 1\ndrift = 5\n", /* unassigned */
 		"[device]\n" SEED_LINE "create_date = 1\nuser = alice\n",
 		"[device]\n" SEED_LINE "create_date = 1\nuid = 1001\nenable_date = 1\nlast_step = 0\n",
 		"[device]\n" SEED_LINE "create_date = 1\nuid = 0\nuser = root\nenable_date = 1\nlast_step = 0\n",
