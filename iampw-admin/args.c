@@ -450,9 +450,41 @@ static const struct field policy_fields[] = {
 	{ "HardExpiry", T_BOOL },
 };
 
+/* The MFA verbs' request fields (§10), as IAM's model names them. */
+static const struct field mfa_create_fields[] = { { "VirtualMFADeviceName", T_STRING } };
+static const struct field mfa_codes_fields[] = {
+	{ "UserName", T_STRING }, { "SerialNumber", T_STRING },
+	{ "AuthenticationCode1", T_STRING }, { "AuthenticationCode2", T_STRING },
+};
+static const struct field mfa_user_serial_fields[] = {
+	{ "UserName", T_STRING }, { "SerialNumber", T_STRING },
+};
+static const struct field mfa_serial_fields[] = { { "SerialNumber", T_STRING } };
+static const struct field mfa_list_fields[] = { { "AssignmentStatus", T_STRING } };
+
+#define FIELDS(a) (*n = sizeof a / sizeof a[0], a)
+
+static const struct field *mfa_fields(const struct verb *v, size_t *n)
+{
+	if (v->flags & F_MFA_CREATE)
+		return FIELDS(mfa_create_fields);
+	if (v->flags & F_CODES)
+		return FIELDS(mfa_codes_fields);
+	if ((v->flags & F_SERIAL) && (v->flags & F_USER_NAME))
+		return FIELDS(mfa_user_serial_fields);
+	if (v->flags & F_SERIAL)
+		return FIELDS(mfa_serial_fields);
+	if (v->flags & F_ASSIGNMENT)
+		return FIELDS(mfa_list_fields);
+	*n = 0;
+	return NULL;
+}
+
 /* The request fields a verb takes, as IAM names them. */
 static const struct field *verb_fields(const struct verb *v, size_t *n)
 {
+	if (v->flags & (F_MFA_CREATE | F_SERIAL | F_ASSIGNMENT))
+		return mfa_fields(v, n);
 	if (v->flags & F_POLICY) {
 		*n = sizeof policy_fields / sizeof policy_fields[0];
 		return policy_fields;
@@ -621,6 +653,16 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 		c->user_name = json_object_get_string(v);
 	else if (strcmp(name, "NewUserName") == 0 && c->new_user_name == NULL)
 		c->new_user_name = json_object_get_string(v);
+	else if (strcmp(name, "VirtualMFADeviceName") == 0 && c->mfa_name == NULL)
+		c->mfa_name = json_object_get_string(v);
+	else if (strcmp(name, "SerialNumber") == 0 && c->serial == NULL)
+		c->serial = json_object_get_string(v);
+	else if (strcmp(name, "AuthenticationCode1") == 0 && c->code1 == NULL)
+		c->code1 = json_object_get_string(v);
+	else if (strcmp(name, "AuthenticationCode2") == 0 && c->code2 == NULL)
+		c->code2 = json_object_get_string(v);
+	else if (strcmp(name, "AssignmentStatus") == 0 && c->assignment == NULL)
+		c->assignment = json_object_get_string(v);
 	else if (strcmp(name, "Password") == 0)
 		c->password = strdup(json_object_get_string(v));
 	else if (strcmp(name, "PasswordResetRequired") == 0 && c->reset_required == TRI_UNSET)

@@ -630,6 +630,15 @@ int verb_list_virtual_mfa_devices(struct cli *c)
 	int rc;
 
 	mfa_init(&m);
+	/* From --cli-input-json, unchecked by the command line. */
+	if (strcmp(l.status, "Assigned") != 0 && strcmp(l.status, "Unassigned") != 0 &&
+	    strcmp(l.status, "Any") != 0) {
+		json_object_put(l.list);
+		return cli_error(c, "ValidationError",
+				 "1 validation error detected: Value at 'assignmentStatus' failed to "
+				 "satisfy constraint: Member must satisfy enum value set: "
+				 "[Unassigned, Any, Assigned]");
+	}
 	rc = open_mfa(c, &m, false);
 	if (rc == EXIT_OK)
 		rc = for_each_device(c, &m, add_virtual_device, &l);
