@@ -39,6 +39,20 @@ static bool is_password_login(pam_handle_t *pamh)
 	       mark != NULL;
 }
 
+/*
+ * `mfa` belongs on an auth line: elsewhere it would ask nothing, and an
+ * administrator who put it there believes MFA is on.  A bad line.
+ */
+static int not_auth_line(struct ctx *c, int rc)
+{
+	if (rc == PAM_SUCCESS && c->o.mfa) {
+		iampw_err_add(&c->err, IAMPW_E_INVAL,
+			      "module option 'mfa' is for auth lines only");
+		return PAM_SERVICE_ERR;
+	}
+	return rc;
+}
+
 /* §5.1 steps 2-4 for a user with a profile. */
 static int account_decide(struct ctx *c)
 {
@@ -103,6 +117,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 
 	if (c == NULL)
 		return rc;
+	rc = not_auth_line(c, rc);
 	if (rc != PAM_SUCCESS) {
 		/* A bad module line: fail closed, except for root (never in scope). */
 		const char *user = NULL;
@@ -244,6 +259,7 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
 
 	if (c == NULL)
 		return PAM_AUTHTOK_ERR;
+	rc = not_auth_line(c, rc);
 	if (rc != PAM_SUCCESS) {
 		/* A bad module line: no password change goes through it. */
 		rc = ctx_config_failure(c, PAM_AUTHTOK_ERR);

@@ -328,6 +328,23 @@ static void configuration_problems_refuse(void **state)
 	assert_int_equal(r.rc[0], PAM_IGNORE);
 }
 
+/* `mfa` on an account or password line is a bad line, never a silent no-op. */
+static void mfa_elsewhere_is_a_bad_line(void **state)
+{
+	struct pt_fx *f = *state;
+	struct pt_result r;
+	struct pt_txn acct = {
+		.service = "acct", .user = "carol",
+		.steps = { { PT_ACCT, 0 } },
+	};
+
+	pt_service(f, "acct",
+		   "account [success=done ignore=ignore default=die] @IAMPW@ mfa\n"
+		   "account optional " PT_REACHED_LINE "\n");
+	pt_run(f, &acct, &r);
+	assert_int_equal(r.rc[0], PAM_AUTHINFO_UNAVAIL);
+}
+
 static void no_answer_refused(void **state)
 {
 	struct pt_fx *f = *state;
@@ -358,6 +375,7 @@ int main(int argc, char **argv)
 		T(drift_applies),
 		T(configuration_problems_refuse),
 		T(no_answer_refused),
+		T(mfa_elsewhere_is_a_bad_line),
 	};
 
 	pt_init(argc, argv);
