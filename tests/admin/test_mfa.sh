@@ -19,7 +19,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-INSIDE_TESTS=50
+INSIDE_TESTS=51
 OUTSIDE_TESTS=3
 
 conf=/etc/iampw-t
@@ -124,7 +124,7 @@ setup() {
 }
 
 inside() {
-	local seed qrseed uri c1 c2 sum t before
+	local seed qrseed uri c1 c2 sum t before rc2
 
 	setup
 
@@ -315,6 +315,16 @@ inside() {
 	admin get-credential-report --output text
 	check "mfa_active false for alice now" \
 		'[ "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$out")" = false ]'
+
+	# -- a device of a deleted account ----------------------------------------------
+	fresh_step
+	admin enable-mfa-device --user-name bob --serial-number "$(serial bob-phone)" \
+		--authentication-code1 "$(code "$qrseed" -1)" --authentication-code2 "$(code "$qrseed" 0)"
+	rc2=$rc
+	userdel -r bob >&2 2>/dev/null
+	admin check
+	check "bob's device, bob deleted: check exits 253 and says no account has the uid" \
+		'[ $rc2 -eq 0 ]' '[ $rc -eq 253 ]' 'grep -q "d.bob-phone: assigned to uid .* (bob), which no account has any more" "$err"'
 
 	# -- nothing printed held a seed -------------------------------------------------
 	check "no seed in anything the tool printed (outfiles aside)" \
