@@ -112,7 +112,7 @@ static void print_usage(FILE *f)
 	      "                   [--state-dir DIR] <command> [parameters]\n"
 	      "       iampw-admin <command> --help\n"
 	      "       iampw-admin --version\n\n"
-	      "The AWS CLI's IAM password-policy and login-profile commands for this host.\n\n"
+	      "The AWS CLI's IAM password-policy, login-profile and MFA commands for this host.\n\n"
 	      "Commands:\n", f);
 	for (const struct verb *v = verbs; v->name != NULL; v++)
 		fprintf(f, "  %-32s %s\n", v->name, v->help);

@@ -1,6 +1,6 @@
 /*
- * iampw-admin: the AWS CLI's IAM password-policy and login-profile
- * commands for a Linux host (SPEC §6).
+ * iampw-admin: the AWS CLI's IAM password-policy, login-profile and
+ * virtual MFA device commands for a Linux host (SPEC §6, §10).
  *
  * Order of work (§6): parse the command line (252 on error), then check
  * that the real uid is 0 (255) before any file is read or written, then
@@ -73,8 +73,7 @@ const struct verb verbs[] = {
 	  verb_create_virtual_mfa_device,
 	  "--virtual-mfa-device-name NAME --outfile FILE\n"
 	  "       --bootstrap-method QRCodePNG|Base32StringSeed [--qr-terminal]",
-	  "Create a virtual MFA device; its seed goes to FILE (0600) once, as a QR code PNG\n"
-	  "  or Base32; --qr-terminal also draws the QR code on stderr." },
+	  "Create a virtual MFA device; its seed goes once to FILE (QR PNG or Base32, 0600)." },
 	{ "enable-mfa-device", "EnableMFADevice", F_USER_NAME | F_SERIAL | F_CODES | F_INPUT, true,
 	  verb_enable_mfa_device,
 	  USER_SYNOPSIS " --serial-number SN\n"
