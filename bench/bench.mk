@@ -7,13 +7,14 @@
 # Needs root, valgrind, and network access once (apt-get download of the
 # peer module; see bench/setup.sh).
 
-BENCH_DRIVERS = bench/chauthtok$(EXEEXT) bench/account$(EXEEXT) bench/gen$(EXEEXT)
+BENCH_DRIVERS = bench/chauthtok$(EXEEXT) bench/account$(EXEEXT) bench/gen$(EXEEXT) \
+	bench/auth$(EXEEXT)
 BENCH_CC = $(LIBTOOL) $(AM_V_lt) --tag=CC --mode=link $(CC) $(DEFS) \
 	$(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) \
 	$(PAM_CFLAGS) $(CRYPT_CFLAGS) $(AM_LDFLAGS) $(LDFLAGS)
 
 EXTRA_DIST += bench/bench.mk bench/benchutil.h bench/chauthtok.c bench/account.c \
-	bench/gen.c bench/run.sh bench/setup.sh
+	bench/gen.c bench/auth.c bench/run.sh bench/setup.sh
 CLEANFILES += $(BENCH_DRIVERS)
 
 bench/chauthtok$(EXEEXT): $(srcdir)/bench/chauthtok.c $(srcdir)/bench/benchutil.h config.h
@@ -22,6 +23,9 @@ bench/chauthtok$(EXEEXT): $(srcdir)/bench/chauthtok.c $(srcdir)/bench/benchutil.
 bench/account$(EXEEXT): $(srcdir)/bench/account.c $(srcdir)/bench/benchutil.h config.h
 	@$(MKDIR_P) bench
 	$(AM_V_CCLD)$(BENCH_CC) -o $@ $(srcdir)/bench/account.c $(PAM_LIBS)
+bench/auth$(EXEEXT): $(srcdir)/bench/auth.c $(srcdir)/bench/benchutil.h config.h
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(BENCH_CC) -o $@ $(srcdir)/bench/auth.c $(PAM_LIBS)
 bench/gen$(EXEEXT): $(srcdir)/bench/gen.c $(srcdir)/bench/benchutil.h config.h lib/libiampw.la
 	@$(MKDIR_P) bench
 	$(AM_V_CCLD)$(BENCH_CC) -o $@ $(srcdir)/bench/gen.c lib/libiampw.la $(CRYPT_LIBS)

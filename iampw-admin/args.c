@@ -24,6 +24,8 @@ enum opt_id {
 	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
 	O_NEW_USER_NAME, O_MAX_ITEMS, O_STARTING_TOKEN,
 	O_AGAINST,
+	O_MFA_NAME, O_OUTFILE, O_BOOTSTRAP, O_QR_TERMINAL, O_SERIAL, O_CODE1, O_CODE2,
+	O_ASSIGNMENT,
 };
 
 enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
@@ -73,6 +75,14 @@ static const struct option_def {
 	{ "--hard-expiry", O_HARD, A_NONE, F_POLICY },
 	{ "--no-hard-expiry", O_NO_HARD, A_NONE, F_POLICY },
 	{ "--against", O_AGAINST, A_VALUE, F_AGAINST },
+	{ "--virtual-mfa-device-name", O_MFA_NAME, A_VALUE, F_MFA_CREATE },
+	{ "--outfile", O_OUTFILE, A_VALUE, F_MFA_CREATE },
+	{ "--bootstrap-method", O_BOOTSTRAP, A_VALUE, F_MFA_CREATE },
+	{ "--qr-terminal", O_QR_TERMINAL, A_NONE, F_MFA_CREATE },
+	{ "--serial-number", O_SERIAL, A_VALUE, F_SERIAL },
+	{ "--authentication-code1", O_CODE1, A_VALUE, F_CODES },
+	{ "--authentication-code2", O_CODE2, A_VALUE, F_CODES },
+	{ "--assignment-status", O_ASSIGNMENT, A_VALUE, F_ASSIGNMENT },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -188,7 +198,7 @@ static void print_usage(FILE *f)
 	      "                   [--state-dir DIR] <command> [parameters]\n"
 	      "       iampw-admin <command> --help\n"
 	      "       iampw-admin --version\n\n"
-	      "The AWS CLI's IAM password-policy and login-profile commands for this host.\n\n"
+	      "The AWS CLI's IAM password-policy, login-profile and MFA commands for this host.\n\n"
 	      "Commands:\n", f);
 	for (const struct verb *v = verbs; v->name != NULL; v++)
 		fprintf(f, "  %-32s %s\n", v->name, v->help);
@@ -347,6 +357,23 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 	case O_AGAINST:
 		c->against = v;
 		return compliance_parse_against(v);
+	case O_MFA_NAME: c->mfa_name = v; return EXIT_OK;
+	case O_OUTFILE: c->outfile = v; return EXIT_OK;
+	case O_BOOTSTRAP:
+		if (strcmp(v, "QRCodePNG") != 0 && strcmp(v, "Base32StringSeed") != 0)
+			return cli_usage_error("argument --bootstrap-method: Invalid choice, valid choices are: QRCodePNG | Base32StringSeed");
+		c->bootstrap = v;
+		return EXIT_OK;
+	case O_QR_TERMINAL: c->qr_terminal = true; return EXIT_OK;
+	case O_SERIAL: c->serial = v; return EXIT_OK;
+	case O_CODE1: c->code1 = v; return EXIT_OK;
+	case O_CODE2: c->code2 = v; return EXIT_OK;
+	case O_ASSIGNMENT:
+		if (strcmp(v, "Assigned") != 0 && strcmp(v, "Unassigned") != 0 &&
+		    strcmp(v, "Any") != 0)
+			return cli_usage_error("argument --assignment-status: Invalid choice, valid choices are: Assigned | Unassigned | Any");
+		c->assignment = v;
+		return EXIT_OK;
 	case O_HELP:
 	case O_VERSION:
 	case O_CLI_INPUT_JSON:
@@ -393,6 +420,25 @@ static const struct verb *scan_verb(int argc, char **argv)
 			i++;
 	}
 	return NULL;
+}
+
+/* The MFA verbs' required flags (§10), in the AWS CLI's words. */
+static int check_required_mfa(const struct cli *c)
+{
+	unsigned f = c->verb->flags;
+
+	if ((f & F_MFA_CREATE) && c->mfa_name == NULL)
+		return cli_usage_error("the following arguments are required: --virtual-mfa-device-name");
+	if ((f & F_MFA_CREATE) && c->outfile == NULL)
+		return cli_usage_error("the following arguments are required: --outfile");
+	if ((f & F_MFA_CREATE) && c->bootstrap == NULL)
+		return cli_usage_error("the following arguments are required: --bootstrap-method");
+	if ((f & F_SERIAL) && c->serial == NULL)
+		return cli_usage_error("the following arguments are required: --serial-number");
+	if ((f & F_CODES) && (c->code1 == NULL || c->code2 == NULL))
+		return cli_usage_error("the following arguments are required: %s",
+				       c->code1 == NULL ? "--authentication-code1" : "--authentication-code2");
+	return EXIT_OK;
 }
 
 /* Split argv into the verb, the options and their values. */
@@ -517,7 +563,7 @@ static int check_required(struct cli *c, bool have_input)
 		return EXIT_OK;
 	/* A field missing from --cli-input-json is the model's, as the AWS CLI says. */
 	if (c->cli_input_json != NULL && (v->flags & F_USER_NAME) != 0 &&
-	    (v->flags & F_ALL) == 0 && c->user_name == NULL)
+	    (v->flags & (F_ALL | F_USER_OPTIONAL)) == 0 && c->user_name == NULL)
 		return cli_param_error("Parameter validation failed:\n"
 				       "Missing required parameter in input: \"UserName\"");
 	if ((v->flags & F_ALL) != 0) {
@@ -534,6 +580,8 @@ static int check_required(struct cli *c, bool have_input)
 		return cli_usage_error("the following arguments are required: --new-user-name");
 	if (c->generate_password && c->password_stdin)
 		return cli_usage_error("argument --password-stdin: not allowed with argument --generate-password");
+	if (check_required_mfa(c) != EXIT_OK)
+		return EXIT_USAGE;
 	return check_model_minimums(c);
 }
 
@@ -629,9 +677,41 @@ static const struct field policy_fields[] = {
 	{ "HardExpiry", T_BOOL },
 };
 
+/* The MFA verbs' request fields (§10), as IAM's model names them. */
+static const struct field mfa_create_fields[] = { { "VirtualMFADeviceName", T_STRING } };
+static const struct field mfa_codes_fields[] = {
+	{ "UserName", T_STRING }, { "SerialNumber", T_STRING },
+	{ "AuthenticationCode1", T_STRING }, { "AuthenticationCode2", T_STRING },
+};
+static const struct field mfa_user_serial_fields[] = {
+	{ "UserName", T_STRING }, { "SerialNumber", T_STRING },
+};
+static const struct field mfa_serial_fields[] = { { "SerialNumber", T_STRING } };
+static const struct field mfa_list_fields[] = { { "AssignmentStatus", T_STRING } };
+
+#define FIELDS(a) (*n = sizeof a / sizeof a[0], a)
+
+static const struct field *mfa_fields(const struct verb *v, size_t *n)
+{
+	if (v->flags & F_MFA_CREATE)
+		return FIELDS(mfa_create_fields);
+	if (v->flags & F_CODES)
+		return FIELDS(mfa_codes_fields);
+	if ((v->flags & F_SERIAL) && (v->flags & F_USER_NAME))
+		return FIELDS(mfa_user_serial_fields);
+	if (v->flags & F_SERIAL)
+		return FIELDS(mfa_serial_fields);
+	if (v->flags & F_ASSIGNMENT)
+		return FIELDS(mfa_list_fields);
+	*n = 0;
+	return NULL;
+}
+
 /* The request fields a verb takes, as IAM names them. */
 static const struct field *verb_fields(const struct verb *v, size_t *n)
 {
+	if (v->flags & (F_MFA_CREATE | F_SERIAL | F_ASSIGNMENT))
+		return mfa_fields(v, n);
 	if (v->flags & F_POLICY) {
 		*n = sizeof policy_fields / sizeof policy_fields[0];
 		return policy_fields;
@@ -845,6 +925,16 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 		c->user_name = json_object_get_string(v);
 	else if (strcmp(name, "NewUserName") == 0 && c->new_user_name == NULL)
 		c->new_user_name = json_object_get_string(v);
+	else if (strcmp(name, "VirtualMFADeviceName") == 0 && c->mfa_name == NULL)
+		c->mfa_name = json_object_get_string(v);
+	else if (strcmp(name, "SerialNumber") == 0 && c->serial == NULL)
+		c->serial = json_object_get_string(v);
+	else if (strcmp(name, "AuthenticationCode1") == 0 && c->code1 == NULL)
+		c->code1 = json_object_get_string(v);
+	else if (strcmp(name, "AuthenticationCode2") == 0 && c->code2 == NULL)
+		c->code2 = json_object_get_string(v);
+	else if (strcmp(name, "AssignmentStatus") == 0 && c->assignment == NULL)
+		c->assignment = json_object_get_string(v);
 	else if (strcmp(name, "Password") == 0)
 		c->password = strdup(json_object_get_string(v));
 	else if (strcmp(name, "PasswordResetRequired") == 0 && c->reset_required == TRI_UNSET)

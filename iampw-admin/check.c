@@ -434,6 +434,64 @@ static void check_store(struct checker *k)
 	acct_free(&names);
 }
 
+/*
+ * The MFA devices (§10): every file safe and well formed, no stray entry,
+ * one device per uid, and every assigned uid still an account's.
+ */
+static void check_mfa(struct checker *k)
+{
+	struct iampw_mfa_store ms = { .dirfd = -1 };
+	struct iampw_mfa_device *d = calloc(1, sizeof *d);
+	uint32_t *uids = NULL;
+	char **names = NULL;
+	size_t n = 0, nu = 0;
+	struct iampw_err e;
+
+	iampw_err_init(&e);
+	if (d == NULL) {
+		problem(k, "out of memory");
+		return;
+	}
+	if (iampw_mfa_open(&ms, k->c->state_dir, false, 0, 0, &e) != IAMPW_OK ||
+	    iampw_mfa_names(&ms, &names, &n, &e) != IAMPW_OK) {
+		problems_of(k, &e);
+		goto out;
+	}
+	uids = calloc(n > 0 ? n : 1, sizeof *uids);
+	for (size_t i = 0; uids != NULL && i < n; i++) {
+		char canon[IAMPW_NAME_MAX + 1];
+		bool found = false;
+		gid_t gid;
+
+		iampw_err_init(&e);
+		if (iampw_mfa_load(&ms, names[i], d, &e) != IAMPW_OK) {
+			problems_of(k, &e);
+			continue;
+		}
+		if (!d->assigned)
+			continue;
+		for (size_t j = 0; j < nu; j++) {
+			if (uids[j] == d->uid)
+				problem(k, "%s/d.%s: a second device assigned to uid %lu: the MFA step "
+					"refuses that account's logins until one is deactivated",
+					ms.path, d->name, (unsigned long)d->uid);
+		}
+		uids[nu++] = d->uid;
+		if (acct_lookup_uid(d->uid, canon, &gid, &found) == 0 && !found)
+			problem(k, "%s/d.%s: assigned to uid %lu (%s), which no account has any more: "
+				"remove the file, or deactivate the device before a new account gets that uid",
+				ms.path, d->name, (unsigned long)d->uid, d->user);
+	}
+	if (uids == NULL && n > 0)
+		problem(k, "out of memory");
+out:
+	free(uids);
+	iampw_mfa_clear(d);
+	free(d);
+	iampw_mfa_names_free(names, n);
+	iampw_mfa_close(&ms);
+}
+
 int verb_check(struct cli *c)
 {
 	struct checker k;
@@ -446,6 +504,7 @@ int verb_check(struct cli *c)
 	k.store.dirfd = -1;
 	check_config(&k);
 	check_store(&k);
+	check_mfa(&k);
 	iampw_store_close(&k.store);
 	/* byuid shares the names of accounts. */
 	free(k.byuid.v);

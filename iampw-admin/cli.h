@@ -72,6 +72,14 @@ struct cli {
 
 	/* check --against STANDARD (§9.3), NULL: plain check */
 	const char *against;
+	/* MFA verbs (§10) */
+	const char *mfa_name;       /* VirtualMFADeviceName */
+	const char *outfile;        /* --outfile */
+	const char *bootstrap;      /* --bootstrap-method QRCodePNG|Base32StringSeed */
+	bool qr_terminal;           /* --qr-terminal (beyond the AWS CLI) */
+	const char *serial;         /* SerialNumber */
+	const char *code1, *code2;  /* AuthenticationCode1/2 */
+	const char *assignment;     /* AssignmentStatus */
 
 	/* --generate-cli-skeleton [input|output] */
 	const char *skeleton;
@@ -96,6 +104,10 @@ enum {
 	F_NEW_NAME = 1u << 9,       /* update-user --new-user-name */
 	F_PAGE = 1u << 10,          /* --max-items, --starting-token */
 	F_AGAINST = 1u << 11,       /* check --against */
+	F_MFA_CREATE = 1u << 12,    /* create-virtual-mfa-device's flags */
+	F_SERIAL = 1u << 13,        /* --serial-number */
+	F_CODES = 1u << 14,         /* --authentication-code1/2 */
+	F_ASSIGNMENT = 1u << 15,    /* --assignment-status */
 };
 
 struct verb {
@@ -324,6 +336,23 @@ int compliance_parse_against(const char *name);
 int verb_get_user(struct cli *c);
 int verb_list_users(struct cli *c);
 int verb_update_user(struct cli *c);
+/*
+ * IAM's User object of the account in a->acct (admin_user or an
+ * equivalent lookup filled it); NULL with an error printed on failure.
+ */
+json_object *user_object(const struct cli *c, struct admin *a);
+
+/* mfa_cmd.c (§10) */
+int verb_create_virtual_mfa_device(struct cli *c);
+int verb_enable_mfa_device(struct cli *c);
+int verb_resync_mfa_device(struct cli *c);
+int verb_deactivate_mfa_device(struct cli *c);
+int verb_delete_virtual_mfa_device(struct cli *c);
+int verb_list_mfa_devices(struct cli *c);
+int verb_list_virtual_mfa_devices(struct cli *c);
+/* qr.c: the QR code of `text` as a PNG (malloc'd, wipe it) or on a terminal; 0 or -1. */
+int qr_png(const char *text, unsigned char **png, size_t *len);
+int qr_terminal(FILE *f, const char *text);
 
 /* policy_cmd.c */
 int verb_get_account_password_policy(struct cli *c);

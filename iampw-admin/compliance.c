@@ -101,13 +101,13 @@ static void put(char *buf, size_t n, const char *fmt, ...)
 }
 
 /*
- * pam_iampw's MFA (SPEC §10) is not part of this build yet, so no
- * password login has a second factor and NIST's shorter minimum (8 with
- * MFA) never applies.  When MFA lands, this returns true only when every
- * password login of an in-scope user asks for a code: an `auth ...
- * pam_iampw.so mfa` line in common-auth and an enabled device for every
- * such user (users without a device pass that line, so their password is
- * still a single factor).
+ * NIST allows a minimum of 8 only when the password is not the only
+ * factor.  That holds only when every password login of an in-scope user
+ * asks for a code: an `auth ... pam_iampw.so mfa` line in common-auth
+ * and an enabled device for every such user (users without a device pass
+ * that line, so their password is still a single factor).  Not judged
+ * yet (SPEC §10 landed after this check): false, so the stricter minimum
+ * of 15 applies, which never passes a host it should fail.
  */
 static bool mfa_configured(const struct host *h)
 {

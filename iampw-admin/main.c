@@ -1,6 +1,6 @@
 /*
- * iampw-admin: the AWS CLI's IAM password-policy and login-profile
- * commands for a Linux host (SPEC §6).
+ * iampw-admin: the AWS CLI's IAM password-policy, login-profile and
+ * virtual MFA device commands for a Linux host (SPEC §6, §10).
  *
  * Order of work (§6): parse the command line (252 on error), then check
  * that the real uid is 0 (255) before any file is read or written, then
@@ -69,6 +69,33 @@ const struct verb verbs[] = {
 	{ "update-user", "UpdateUser", F_USER_NAME | F_NEW_NAME | F_INPUT, true,
 	  verb_update_user, USER_SYNOPSIS " --new-user-name NEW",
 	  "Rename the Unix account (usermod -l) and its login profile in one step." },
+	{ "create-virtual-mfa-device", "CreateVirtualMFADevice", F_MFA_CREATE | F_INPUT, true,
+	  verb_create_virtual_mfa_device,
+	  "--virtual-mfa-device-name NAME --outfile FILE\n"
+	  "       --bootstrap-method QRCodePNG|Base32StringSeed [--qr-terminal]",
+	  "Create a virtual MFA device; its seed goes once to FILE (QR PNG or Base32, 0600)." },
+	{ "enable-mfa-device", "EnableMFADevice", F_USER_NAME | F_SERIAL | F_CODES | F_INPUT, true,
+	  verb_enable_mfa_device,
+	  USER_SYNOPSIS " --serial-number SN\n"
+	  "       --authentication-code1 CODE --authentication-code2 CODE",
+	  "Assign a virtual MFA device to a user, proven by two consecutive codes." },
+	{ "resync-mfa-device", "ResyncMFADevice", F_USER_NAME | F_SERIAL | F_CODES | F_INPUT, true,
+	  verb_resync_mfa_device,
+	  USER_SYNOPSIS " --serial-number SN\n"
+	  "       --authentication-code1 CODE --authentication-code2 CODE",
+	  "Record a device's clock drift from two consecutive codes." },
+	{ "deactivate-mfa-device", "DeactivateMFADevice", F_USER_NAME | F_SERIAL | F_INPUT, true,
+	  verb_deactivate_mfa_device, USER_SYNOPSIS " --serial-number SN",
+	  "Unassign a user's MFA device (it stays, unassigned)." },
+	{ "delete-virtual-mfa-device", "DeleteVirtualMFADevice", F_SERIAL | F_INPUT, true,
+	  verb_delete_virtual_mfa_device, "--serial-number SN",
+	  "Delete an unassigned virtual MFA device and its seed." },
+	{ "list-mfa-devices", "ListMFADevices", F_USER_NAME | F_USER_OPTIONAL | F_INPUT, false,
+	  verb_list_mfa_devices, "[" USER_SYNOPSIS "]",
+	  "List the MFA devices enabled for a user (every user's without --user-name)." },
+	{ "list-virtual-mfa-devices", "ListVirtualMFADevices", F_ASSIGNMENT | F_INPUT, false,
+	  verb_list_virtual_mfa_devices, "[--assignment-status Assigned|Unassigned|Any]",
+	  "List the virtual MFA devices of this host." },
 	{ "check", "Check", F_AGAINST, false, verb_check,
 	  "[--against iam-default|nist-800-63b-4|cis-debian-12]",
 	  "Validate iampw.conf, policy.conf and every profile; --against: PASS/FAIL per requirement of a standard." },

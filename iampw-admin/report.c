@@ -220,7 +220,7 @@ static void iso(int64_t t, char out[IAMPW_ISO8601_SIZE])
  * every password date.
  */
 static void user_row(struct text *b, const struct admin *a, const char *user,
-		     const struct iampw_profile *prof, bool usable)
+		     const struct iampw_profile *prof, bool usable, bool mfa)
 {
 	char created[IAMPW_ISO8601_SIZE], used[IAMPW_ISO8601_SIZE];
 	char changed[IAMPW_ISO8601_SIZE], next[IAMPW_ISO8601_SIZE];
@@ -242,6 +242,8 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 		f[COL_CREATION] = created;
 	}
 	f[COL_PW_ENABLED] = enabled ? "true" : "false";
+	/* §10: an enabled (assigned) virtual MFA device. */
+	f[COL_MFA_ACTIVE] = mfa ? "true" : "false";
 	f[COL_PW_LAST_USED] = NA;
 	f[COL_PW_LAST_CHANGED] = NA;
 	f[COL_PW_NEXT_ROTATION] = NA;
@@ -280,6 +282,8 @@ struct report {
 	struct acct_table profiles;   /* file names in the profiles directory (uids) */
 	struct iampw_profile prof;
 	struct text csv;
+	uint32_t *mfa_uids;           /* uids with an enabled MFA device, sorted */
+	size_t nmfa;
 };
 
 static void report_free(struct report *r)
@@ -288,6 +292,8 @@ static void report_free(struct report *r)
 	acct_free(&r->shadow);
 	acct_free(&r->profiles);
 	iampw_profile_clear(&r->prof);
+	free(r->mfa_uids);
+	r->mfa_uids = NULL;
 	free(r->csv.s);
 	memset(&r->csv, 0, sizeof r->csv);
 }
@@ -331,9 +337,64 @@ static int add_unlisted(struct acct_table *accounts, const struct acct_table *pr
 	return rc;
 }
 
+static int cmp_uid(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * The uids with an enabled MFA device.  A device that cannot be read is
+ * an error: the report never says "false" for a device it could not see.
+ */
+static int read_mfa(const struct cli *c, const struct admin *a, struct report *r)
+{
+	struct iampw_mfa_store ms = { .dirfd = -1 };
+	struct iampw_mfa_device *d = calloc(1, sizeof *d);
+	struct iampw_err e;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = EXIT_OK;
+
+	iampw_err_init(&e);
+	if (d == NULL)
+		return cli_error(c, "ServiceFailure", "out of memory");
+	if (iampw_mfa_open(&ms, c->state_dir, false, 0, 0, &e) != IAMPW_OK ||
+	    iampw_mfa_names(&ms, &names, &n, &e) != IAMPW_OK) {
+		rc = cli_error(c, "ServiceFailure", "%s", e.text);
+		goto out;
+	}
+	r->mfa_uids = calloc(n > 0 ? n : 1, sizeof *r->mfa_uids);
+	if (r->mfa_uids == NULL) {
+		rc = cli_error(c, "ServiceFailure", "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+		int lrc = iampw_mfa_load(&ms, names[i], d, &e);
+
+		if (lrc == IAMPW_OK && d->assigned)
+			r->mfa_uids[r->nmfa++] = d->uid;
+		else if (lrc != IAMPW_OK && lrc != IAMPW_E_NOENT)
+			rc = cli_error(c, "ServiceFailure", "%s", e.text);
+	}
+	qsort(r->mfa_uids, r->nmfa, sizeof *r->mfa_uids, cmp_uid);
+out:
+	(void)a;
+	iampw_mfa_clear(d);
+	free(d);
+	iampw_mfa_names_free(names, n);
+	iampw_mfa_close(&ms);
+	return rc;
+}
+
 static int read_all(const struct cli *c, const struct admin *a, struct report *r)
 {
 	int rc;
+
+	rc = read_mfa(c, a, r);
+	if (rc != EXIT_OK)
+		return rc;
 
 	rc = a->store.dirfd < 0 ? 0 : acct_read_dir(a->store.dirfd, true, &r->profiles);
 	if (rc != 0)
@@ -405,8 +466,12 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 				 a->err.text);
 	}
 	owner = iampw_govern(&ia, rc == IAMPW_OK, a->now, &r->prof);
-	if (owner != IAMPW_OWNER_NONE)
-		user_row(&r->csv, a, acct->name, &r->prof, ia.usable);
+	if (owner != IAMPW_OWNER_NONE) {
+		uint32_t uid = (uint32_t)acct->uid;
+
+		user_row(&r->csv, a, acct->name, &r->prof, ia.usable,
+			 bsearch(&uid, r->mfa_uids, r->nmfa, sizeof uid, cmp_uid) != NULL);
+	}
 	iampw_profile_clear(&r->prof);
 	return EXIT_OK;
 }

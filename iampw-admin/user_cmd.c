@@ -113,6 +113,15 @@ static int dates_of(const struct cli *c, struct admin *a, struct user_dates *d)
 	return EXIT_OK;
 }
 
+json_object *user_object(const struct cli *c, struct admin *a)
+{
+	struct user_dates d;
+
+	if (dates_of(c, a, &d) != EXIT_OK)
+		return NULL;
+	return user_json(a, a->name, a->acct.uid, &d);
+}
+
 int verb_get_user(struct cli *c)
 {
 	json_object *resp = NULL;

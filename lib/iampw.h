@@ -643,4 +643,141 @@ int iampw_generate_password(const struct iampw_policy *p,
 			    const struct iampw_identity *id, char *out,
 			    size_t n, struct iampw_err *e);
 
+/* ---------------------------------------------------------------------- */
+/* Virtual MFA devices (§10): TOTP with liboath                            */
+
+/* IAM's VirtualMFADeviceName: [\w+=,.@-]{1,226} (ASCII word characters). */
+#define IAMPW_MFA_NAME_MAX 226
+/* The seed: 160 bits, as RFC 4226 recommends; 32 Base32 characters. */
+#define IAMPW_MFA_SEED_BYTES 20
+#define IAMPW_MFA_SEED_B32 32
+/* RFC 6238 as IAM uses it: HMAC-SHA-1, 30-second steps, 6 digits. */
+#define IAMPW_MFA_STEP 30
+#define IAMPW_MFA_DIGITS 6
+/* Steps either side of the expected one a login code may come from. */
+#define IAMPW_MFA_WINDOW 1
+/* resync-mfa-device looks this many steps either side for the pair. */
+#define IAMPW_MFA_RESYNC_WINDOW 40
+/* Largest drift a device may carry (steps): one day. */
+#define IAMPW_MFA_DRIFT_MAX 2880
+
+struct iampw_mfa_device {
+	char name[IAMPW_MFA_NAME_MAX + 1];
+	uint8_t seed[IAMPW_MFA_SEED_BYTES];
+	int64_t create_date;
+	bool assigned;                   /* enabled for an account */
+	uint32_t uid;                    /* assigned: the account's uid */
+	char user[IAMPW_NAME_MAX + 1];   /* assigned: its name when enabled */
+	int64_t enable_date;
+	uint64_t last_step;              /* last accepted time step, 0 = none */
+	int32_t drift;                   /* steps, recorded by resync */
+};
+
+/* A valid VirtualMFADeviceName (then also a safe file name, see mfa.c). */
+bool iampw_mfa_name_valid(const char *name);
+/* Wipe a device (it holds the seed). */
+void iampw_mfa_clear(struct iampw_mfa_device *d);
+/*
+ * Device text <-> struct; `name` is the device's name, `display` names
+ * the file in "display:line: what" messages.  Strict (§3); on error *d
+ * is wiped.  iampw_mfa_format returns the length, or a negative code;
+ * the caller wipes `buf` (it holds the seed).
+ */
+int iampw_mfa_parse(const char *name, const char *display, const char *text,
+		    size_t len, struct iampw_mfa_device *d, struct iampw_err *e);
+int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n);
+
+/*
+ * A new unassigned device `name` created `now`, with a seed from
+ * getrandom().  IAMPW_E_INVAL for an invalid name.
+ */
+int iampw_mfa_new(const char *name, int64_t now, struct iampw_mfa_device *d,
+		  struct iampw_err *e);
+
+/* Exactly IAMPW_MFA_DIGITS ASCII digits. */
+bool iampw_mfa_code_valid(const char *code);
+
+enum iampw_mfa_verdict {
+	IAMPW_MFA_REJECT,   /* no code of the window matches */
+	IAMPW_MFA_ACCEPT,   /* accepted: d->last_step is the matched step */
+	IAMPW_MFA_REPLAY,   /* matches a step at or before d->last_step */
+};
+/*
+ * Verify a login code at `now`: the steps now/30 + drift, +-1
+ * (IAMPW_MFA_WINDOW), codes computed by liboath and compared in constant
+ * time.  On ACCEPT d->last_step is set (the caller saves the device under
+ * the store lock before it answers).  Anything but ACCEPT leaves *d as
+ * it was.  A malformed code is REJECT.
+ */
+int iampw_mfa_verify(struct iampw_mfa_device *d, const char *code, int64_t now,
+		     enum iampw_mfa_verdict *v, struct iampw_err *e);
+/*
+ * Two consecutive codes (enable-mfa-device, resync-mfa-device): find the
+ * step s, within `window` steps of now/30 (drift ignored: this measures
+ * it), whose code is c1 and whose next code is c2, s + 1 after
+ * d->last_step.  On ACCEPT d->last_step = s + 1 and d->drift = s + 1 -
+ * now/30; otherwise *d is unchanged.
+ */
+int iampw_mfa_verify_pair(struct iampw_mfa_device *d, const char *c1,
+			  const char *c2, int64_t now, unsigned window,
+			  enum iampw_mfa_verdict *v, struct iampw_err *e);
+/* The code of `step` (tests, tools); out gets IAMPW_MFA_DIGITS + NUL. */
+int iampw_mfa_code(const struct iampw_mfa_device *d, uint64_t step,
+		   char out[IAMPW_MFA_DIGITS + 1], struct iampw_err *e);
+/* The seed in Base32 (IAMPW_MFA_SEED_B32 characters + NUL); wipe it. */
+int iampw_mfa_seed_base32(const struct iampw_mfa_device *d,
+			  char out[IAMPW_MFA_SEED_B32 + 1]);
+/*
+ * The otpauth://totp/ URI of the device, issuer "pam_iampw", label
+ * "pam_iampw:NAME@HOST" (percent-encoded).  It holds the seed: wipe it.
+ * Returns IAMPW_E_INVAL when `n` is too small.
+ */
+int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
+		  size_t n);
+
+/*
+ * The device store: <statedir>/mfa (0700), one file per device named
+ * "d." followed by the device's name, one lock (".lock") for every
+ * change.  Files as profiles: regular, owned by root or the owner,
+ * neither readable nor writable by group or other.
+ */
+struct iampw_mfa_store {
+	int dirfd;           /* -1 when the directory is absent */
+	uid_t uid;
+	gid_t gid;
+	char path[4096];
+};
+
+int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
+		   uid_t owner, gid_t group, struct iampw_err *e);
+void iampw_mfa_close(struct iampw_mfa_store *s);
+/* The store's lock (every change holds it), as iampw_store_lock. */
+int iampw_mfa_lock(const struct iampw_mfa_store *s, unsigned timeout_ms,
+		   int *lockfd, struct iampw_err *e);
+/* Load device `name`.  IAMPW_E_NOENT (no message) when there is none. */
+int iampw_mfa_load(const struct iampw_mfa_store *s, const char *name,
+		   struct iampw_mfa_device *d, struct iampw_err *e);
+/* Replace the device's file atomically (the caller holds the lock). */
+int iampw_mfa_save(const struct iampw_mfa_store *s,
+		   const struct iampw_mfa_device *d, struct iampw_err *e);
+/* Remove it (caller holds the lock).  IAMPW_E_NOENT when absent. */
+int iampw_mfa_remove(const struct iampw_mfa_store *s, const char *name,
+		     struct iampw_err *e);
+/*
+ * Every device name, sorted (malloc'd; free with iampw_mfa_names_free).
+ * Directory entries that cannot be device files are refused unless they
+ * are our own lock and temp files: IAMPW_E_UNSAFE.
+ */
+int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
+		    struct iampw_err *e);
+void iampw_mfa_names_free(char **names, size_t n);
+/*
+ * The device assigned to `uid`: *found false when none.  Every device
+ * file is read; any broken or unsafe one is an error (the caller fails
+ * closed: it might have been this account's), and so are two devices
+ * assigned to one uid.
+ */
+int iampw_mfa_find_uid(const struct iampw_mfa_store *s, uid_t uid,
+		       struct iampw_mfa_device *d, bool *found, struct iampw_err *e);
+
 #endif /* IAMPW_H */

@@ -147,7 +147,7 @@ int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
 bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
 
 /* Longest plain file name iampw_replace_file_at takes. */
-#define IAMPW_FILE_NAME_MAX 32
+#define IAMPW_FILE_NAME_MAX 240
 /*
  * Replace the file `name` (a plain name of at most IAMPW_FILE_NAME_MAX bytes)
  * under the open directory `dirfd` (shown as `dirpath`) with `len` bytes:
@@ -158,5 +158,21 @@ bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
 int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 			  const void *buf, size_t len, uid_t uid, gid_t gid,
 			  mode_t mode, struct iampw_err *e);
+
+/*
+ * Open (with `create`, make as 0700) the directory `name` under `atfd`
+ * and check it as the store does: a directory, owned by root or `owner`,
+ * neither readable nor writable by group or other.  IAMPW_E_NOENT (no
+ * message) when it is missing and may not be created.
+ */
+int iampw_dir_open(int atfd, const char *name, const char *display, bool create,
+		   uid_t owner, gid_t group, int *fdp, struct iampw_err *e);
+/*
+ * Take the flock of the lock file `name` (a plain name) under `dirfd`,
+ * created root 0600 (uid:gid) when absent; waits at most `timeout_ms`,
+ * then IAMPW_E_BUSY.  Release with iampw_store_unlock.
+ */
+int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
+		  gid_t gid, unsigned timeout_ms, int *lockfd, struct iampw_err *e);
 
 #endif /* IAMPW_INTERNAL_H */

@@ -298,8 +298,6 @@ int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		     unsigned timeout_ms, int *lockfd, struct iampw_err *e)
 {
 	char name[NAME_BUF_SIZE], display[DISPLAY_SIZE], file[IAMPW_UID_NAME_SIZE];
-	struct stat st;
-	int fd, rc;
 
 	*lockfd = -1;
 	if (!iampw_profile_file_name(uid, file))
@@ -311,12 +309,29 @@ int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 				     s->path);
 	snprintf(name, sizeof name, ".%s.lock", file);
 	display_name(s, name, display);
+	return iampw_lock_at(s->dirfd, name, display, s->uid, s->gid, timeout_ms,
+			     lockfd, e);
+}
+
+int iampw_dir_open(int atfd, const char *name, const char *display, bool create,
+		   uid_t owner, gid_t group, int *fdp, struct iampw_err *e)
+{
+	return open_dir(atfd, name, display, create, owner, group, fdp, e);
+}
+
+int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
+		  gid_t gid, unsigned timeout_ms, int *lockfd, struct iampw_err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	*lockfd = -1;
 	/*
 	 * The lock file is never removed: unlinking it would let a waiter
 	 * lock an orphaned inode while a newcomer locks a fresh one.
 	 * O_NONBLOCK: whatever sits at that name, opening it must not wait.
 	 */
-	fd = openat(s->dirfd, name,
+	fd = openat(dirfd, name,
 		    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 		    O_NONBLOCK, 0600);
 	if (fd < 0) {
@@ -348,8 +363,8 @@ int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 	 * shut a non-root store owner out at the next open.
 	 */
 	/* As for directories: not the group of a setuid caller. */
-	if ((st.st_uid != s->uid || st.st_gid != s->gid) &&
-	    fchown(fd, s->uid, s->gid) != 0) {
+	if ((st.st_uid != uid || st.st_gid != gid) &&
+	    fchown(fd, uid, gid) != 0) {
 		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
 				   iampw_errstr(errno));
 		goto out;

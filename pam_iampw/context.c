@@ -73,6 +73,8 @@ static int parse_opts(int argc, const char **argv, struct opts *o,
 			o->debug = true;
 		} else if (strcmp(a, "exempt_key_logins") == 0) {
 			o->exempt_key_logins = true;
+		} else if (strcmp(a, "mfa") == 0) {
+			o->mfa = true;
 		} else {
 			iampw_err_add(e, IAMPW_E_INVAL,
 				      "unknown or invalid module option '%.64s' (paths must be absolute)",

@@ -39,6 +39,7 @@ struct opts {
 	bool commit;
 	bool debug;
 	bool exempt_key_logins;
+	bool mfa;              /* auth: ask for the MFA code (§10) */
 };
 
 enum kind {
@@ -108,6 +109,9 @@ void say(struct ctx *c, int style, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void debug_log(struct ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* mfa.c: the auth instance with `mfa` (§10); a PAM code. */
+int mfa_authenticate(struct ctx *c);
 
 /* password.c */
 int password_check(struct ctx *c);

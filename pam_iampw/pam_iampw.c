@@ -41,6 +41,20 @@ static bool is_password_login(pam_handle_t *pamh)
 	       mark != NULL;
 }
 
+/*
+ * `mfa` belongs on an auth line: elsewhere it would ask nothing, and an
+ * administrator who put it there believes MFA is on.  A bad line.
+ */
+static int not_auth_line(struct ctx *c, int rc)
+{
+	if (rc == PAM_SUCCESS && c->o.mfa) {
+		iampw_err_add(&c->err, IAMPW_E_INVAL,
+			      "module option 'mfa' is for auth lines only");
+		return PAM_SERVICE_ERR;
+	}
+	return rc;
+}
+
 /* §5.1 steps 2-4 for a user with a profile. */
 static int account_decide(struct ctx *c)
 {
@@ -105,6 +119,7 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 
 	if (c == NULL)
 		return rc;
+	rc = not_auth_line(c, rc);
 	if (rc != PAM_SUCCESS) {
 		/* A bad module line: fail closed, except for root (never in scope). */
 		const char *user = NULL;
@@ -226,6 +241,24 @@ out:
 	ctx_log_errors(c, listed ? LOG_ERR : LOG_WARNING);
 }
 
+/*
+ * A bad option on an auth line refuses the login (§10): a typo in "mfa"
+ * must never switch MFA off.  Root is never in scope and never has a
+ * device, so it is let through (PAM_IGNORE), as the account stack does,
+ * to repair the line.
+ */
+static int auth_bad_line(pam_handle_t *pamh)
+{
+	const char *user = NULL;
+	struct passwd *pw;
+
+	if (pam_get_user(pamh, &user, NULL) == PAM_SUCCESS && user != NULL &&
+	    (pw = pam_modutil_getpwnam(pamh, user)) != NULL && pw->pw_uid == 0)
+		return PAM_IGNORE;
+	pam_syslog(pamh, LOG_ERR, "bad module options on an auth line: login refused");
+	return PAM_AUTH_ERR;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
@@ -243,18 +276,26 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		pam_syslog(pamh, LOG_ERR, "cannot mark the password login");
 	c = ctx_new(pamh, flags, argc, argv, &rc);
 	if (c == NULL)
-		return PAM_IGNORE;
-	/* Never decides authentication: every outcome here is PAM_IGNORE. */
-	if (rc == PAM_SUCCESS && ctx_load(c, false) == LOAD_OK && c->owner != IAMPW_OWNER_NONE) {
-		bool listed = listed_at_login(c);
+		return rc;
+	if (rc != PAM_SUCCESS) {
+		ctx_log_errors(c, LOG_ERR);
+		rc = auth_bad_line(pamh);
+	} else if (c->o.mfa) {
+		rc = mfa_authenticate(c);
+	} else {
+		/* Without mfa it never decides authentication: PAM_IGNORE. */
+		if (ctx_load(c, false) == LOAD_OK && c->owner != IAMPW_OWNER_NONE) {
+			bool listed = listed_at_login(c);
 
-		if (listed)
-			say(c, PAM_ERROR_MSG, MSG_BREACHED);
-		record_login(c, listed);
+			if (listed)
+				say(c, PAM_ERROR_MSG, MSG_BREACHED);
+			record_login(c, listed);
+		}
+		ctx_log_errors(c, LOG_WARNING);
+		rc = PAM_IGNORE;
 	}
-	ctx_log_errors(c, LOG_WARNING);
 	ctx_free(c);
-	return PAM_IGNORE;
+	return rc;
 }
 
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
@@ -275,6 +316,7 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
 
 	if (c == NULL)
 		return PAM_AUTHTOK_ERR;
+	rc = not_auth_line(c, rc);
 	if (rc != PAM_SUCCESS) {
 		/* A bad module line: no password change goes through it. */
 		rc = ctx_config_failure(c, PAM_AUTHTOK_ERR);

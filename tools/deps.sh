@@ -15,6 +15,7 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	build-essential autoconf automake libtool pkg-config \
 	libpam0g-dev libcrypt-dev libiniparser-dev libjson-c-dev libyaml-dev jp \
 	libunistring-dev nettle-dev passwdqc \
+	liboath-dev libqrencode-dev libpng-dev oathtool zbar-tools \
 	libpam-modules libpam-runtime pamtester \
 	libcmocka-dev libnss-wrapper \
 	clang libclang-rt-14-dev valgrind \

@@ -21,14 +21,17 @@ tool=$builddir/iampw-admin/iampw-admin
 verbs=(get-account-password-policy update-account-password-policy
 	delete-account-password-policy create-login-profile get-login-profile
 	update-login-profile delete-login-profile generate-credential-report
-	get-credential-report adopt-user get-user list-users update-user check)
+	get-credential-report adopt-user get-user list-users update-user check
+	create-virtual-mfa-device enable-mfa-device resync-mfa-device
+	deactivate-mfa-device delete-virtual-mfa-device list-mfa-devices
+	list-virtual-mfa-devices)
 
 [ -r "$completion" ] || bail_out "$completion is missing"
 # shellcheck source=../../etc/bash-completion/iampw-admin
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((21 + ${#verbs[@]}))
+plan $((23 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -66,7 +69,7 @@ has() {
 	return 1
 }
 
-is "$(comp cre)" "create-login-profile" "a command from its prefix"
+is "$(comp create-l)" "create-login-profile" "a command from its prefix"
 is "$(comp get-)" "get-account-password-policy get-credential-report get-login-profile get-user" \
 	"every command with a common prefix"
 is "$(comp --output table get-l)" "get-login-profile" \
@@ -90,6 +93,10 @@ is "$(comp get-credential-report --generate-cli-skeleton '')" "input output" \
 is "$(comp check --against '')" "cis-debian-12 iam-default nist-800-63b-4" \
 	"check --against's values: the standards"
 is "$(comp check --against=n)" "--against=nist-800-63b-4" "--against=VALUE"
+is "$(comp create-virtual-mfa-device --bootstrap-method '')" "Base32StringSeed QRCodePNG" \
+	"--bootstrap-method's values"
+is "$(comp list-virtual-mfa-devices --assignment-status '')" "Any Assigned Unassigned" \
+	"--assignment-status's values"
 
 all=""
 for v in "${verbs[@]}"; do
@@ -148,7 +155,7 @@ fi
 
 # Every option of args.c's table, with whether it takes a value; --password
 # is refused by every command and tested above.
-mapfile -t table < <(sed -n 's/^[[:space:]]*{ "\(--[a-z-]*\)", O_[A-Z_]*, \(A_[A-Z]*\),.*/\1 \2/p' "$args_c")
+mapfile -t table < <(sed -n 's/^[[:space:]]*{ "\(--[a-z0-9-]*\)", O_[A-Z0-9_]*, \(A_[A-Z]*\),.*/\1 \2/p' "$args_c")
 [ "${#table[@]}" -gt 20 ] || bail_out "cannot read the option table of $args_c"
 
 empty="--config $tmp/none.conf --policy $tmp/none.policy --state-dir $tmp/state"
@@ -166,6 +173,8 @@ accepts() {
 		--against) value=iam-default ;;
 		--config | --policy) value=$tmp/none.conf ;;
 		--state-dir) value=$tmp/state ;;
+		--bootstrap-method) value=QRCodePNG ;;
+		--assignment-status) value=Any ;;
 		*) value=1 ;;
 	esac
 	[ "$1" = check ] && extra=

@@ -12,9 +12,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_args \
 	tests/fuzz/fuzz_json \
 	tests/fuzz/fuzz_blocklist \
-	tests/fuzz/fuzz_output
+	tests/fuzz/fuzz_output \
+	tests/fuzz/fuzz_mfa
 
-FUZZ_NAMES = policy config profile check user args json blocklist output
+FUZZ_NAMES = policy config profile check user args json blocklist output mfa
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 # fuzz_args and fuzz_json take the real verb table from iampw-admin/main.c
@@ -32,13 +33,17 @@ fuzz_admin_sources = \
 	iampw-admin/report.c \
 	iampw-admin/check.c \
 	iampw-admin/compliance.c \
-	iampw-admin/user_cmd.c
+	iampw-admin/user_cmd.c \
+	iampw-admin/mfa_cmd.c \
+	iampw-admin/qr.c
 # fuzz_output: the output formats alone.
 fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
 fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 	-DIAMPW_PAM_SERVICE='"iampw-admin"'
-fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS)
-fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS)
+fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS) \
+	$(QRENCODE_CFLAGS) $(PNG_CFLAGS)
+fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS) \
+	$(QRENCODE_LIBS) $(PNG_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)
@@ -77,11 +82,18 @@ tests_fuzz_fuzz_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/fuzz.
 tests_fuzz_fuzz_blocklist_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_blocklist_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_blocklist_LDADD = lib/libiampw.la
-tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h $(fuzz_output_sources)
-tests_fuzz_fuzz_output_CPPFLAGS = $(fuzz_admin_cppflags)
-tests_fuzz_fuzz_output_CFLAGS = $(fuzz_admin_cflags)
-tests_fuzz_fuzz_output_LDFLAGS = $(fuzz_ldflags)
-tests_fuzz_fuzz_output_LDADD = $(fuzz_admin_ldadd)
+	iampw-admin/compliance.c \
+	iampw-admin/user_cmd.c \
+	iampw-admin/mfa_cmd.c \
+	iampw-admin/qr.c
+# fuzz_output: the output formats alone.
+fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
+fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
+	-DIAMPW_PAM_SERVICE='"iampw-admin"'
+fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS) \
+	$(QRENCODE_CFLAGS) $(PNG_CFLAGS)
+fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS) \
+	$(QRENCODE_LIBS) $(PNG_LIBS)
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
@@ -112,7 +124,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_args \
 	tests/fuzz/replay_json \
 	tests/fuzz/replay_blocklist \
-	tests/fuzz/replay_output
+	tests/fuzz/replay_output \
+	tests/fuzz/replay_mfa
 if HAVE_TEST_DEPS
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -126,6 +139,9 @@ tests_fuzz_replay_config_LDADD = lib/libiampw.la
 tests_fuzz_replay_profile_SOURCES = tests/fuzz/fuzz_profile.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_profile_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/profile"'
 tests_fuzz_replay_profile_LDADD = lib/libiampw.la
+tests_fuzz_replay_mfa_SOURCES = tests/fuzz/fuzz_mfa.c tests/fuzz/replay.c tests/fuzz/fuzz.h
+tests_fuzz_replay_mfa_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/mfa"'
+tests_fuzz_replay_mfa_LDADD = lib/libiampw.la
 tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_check_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/check"'
 tests_fuzz_replay_check_LDADD = lib/libiampw.la

@@ -41,7 +41,9 @@ int iampw_admin_main(int argc, char **argv);
 static const char *const value_options[] = {
 	"--output", "--query", "--color", "--config", "--policy", "--state-dir", "--user-name",
 	"--password", "--cli-input-json", "--minimum-password-length",
-	"--max-password-age", "--password-reuse-prevention", NULL,
+	"--max-password-age", "--password-reuse-prevention",
+	"--virtual-mfa-device-name", "--outfile", "--bootstrap-method", "--serial-number",
+	"--authentication-code1", "--authentication-code2", "--assignment-status", NULL,
 };
 /* Their values are echoed in "invalid int value" errors, by design. */
 static const char *const int_options[] = {

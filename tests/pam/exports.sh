@@ -1,9 +1,10 @@
 #!/bin/sh
 # The built pam_iampw.so exports the four PAM entry points and nothing
 # else (the version script), and needs nothing beyond libc, libpam,
-# libcrypt, libiniparser, libunistring (case folding) and libnettle (the
-# filter's MD4): every symbol it imports is defined by one of them, so the
-# module loads the same way inside sshd, login or passwd.
+# libcrypt, libiniparser, libunistring (case folding), libnettle (the
+# filter's MD4) and liboath (MFA codes): every symbol it imports is
+# defined by one of them, so the module loads the same way inside sshd,
+# login or passwd.
 #
 # The module is found under $top_builddir (exported by `make check`), else
 # relative to this script (an in-tree build).
@@ -16,7 +17,7 @@ so=$builddir/pam_iampw/.libs/pam_iampw.so
 entry_points="pam_sm_authenticate pam_sm_setcred pam_sm_acct_mgmt pam_sm_chauthtok"
 # sonames the module may need; the sanitizer runtimes only in a
 # --enable-sanitizers build, which adds them itself.
-allowed_libs="libc.so.6 libpam.so.0 libcrypt.so.1 libiniparser.so.1 libunistring.so.2 libnettle.so.8"
+allowed_libs="libc.so.6 libpam.so.0 libcrypt.so.1 libiniparser.so.1 libunistring.so.2 libnettle.so.8 liboath.so.0"
 san_libs="libasan.so.* libubsan.so.*"
 
 for tool in nm readelf ldd; do
@@ -60,11 +61,11 @@ while read -r lib; do
 	[ "$ok_lib" = yes ] || echo "$lib" >>"$tmp/badneeded"
 done <"$tmp/needed"
 if [ -s "$tmp/badneeded" ]; then
-	fail "needs only libc, libpam, libcrypt, libiniparser, libunistring, libnettle"
+	fail "needs only libc, libpam, libcrypt, libiniparser, libunistring, libnettle, liboath"
 	diag "also needs:"
 	diag_file "$tmp/badneeded"
 else
-	pass "needs only libc, libpam, libcrypt, libiniparser, libunistring, libnettle"
+	pass "needs only libc, libpam, libcrypt, libiniparser, libunistring, libnettle, liboath"
 fi
 
 # Every strong undefined symbol must be defined by one of the allowed
@@ -82,15 +83,15 @@ done
 sort -u -o "$tmp/provided" "$tmp/provided"
 comm -23 "$tmp/undef" "$tmp/provided" >"$tmp/unresolved"
 if [ ! -s "$tmp/undef" ] || [ ! -s "$tmp/provided" ]; then
-	fail "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle"
+	fail "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle, liboath"
 	diag "could not list the imports or the allowed libraries' symbols:"
 	diag_file "$tmp/ldd"
 elif [ -s "$tmp/unresolved" ]; then
-	fail "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle"
+	fail "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle, liboath"
 	diag "defined by none of them:"
 	diag_file "$tmp/unresolved"
 else
-	pass "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle ($(wc -l <"$tmp/undef") symbols)"
+	pass "imports only symbols of libc, libpam, libcrypt, libiniparser, libunistring, libnettle, liboath ($(wc -l <"$tmp/undef") symbols)"
 fi
 
 # The dynamic linker's own view: ldd -r performs every relocation.

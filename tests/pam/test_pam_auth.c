@@ -157,8 +157,15 @@ static void ignored_when_broken(void **state)
 	expect_ignored(f, "alice");
 	assert_int_equal(chmod(pt_path(f, "state/profiles/1001"), 0666), 0);
 	expect_ignored(f, "alice");
+	/* A bad option is not "broken state": it refuses the login (SPEC §10), root aside. */
 	auth_service(f, "no_such_option");
-	expect_ignored(f, "alice");
+	{
+		struct pt_result r;
+
+		auth_as(f, "alice", 0, 0, &r);
+		assert_int_equal(r.rc[0], PAM_AUTH_ERR);
+		pt_assert_conv(&r, 0);
+	}
 	expect_ignored(f, "root");
 }
 

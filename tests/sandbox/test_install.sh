@@ -98,7 +98,8 @@ man_pages_installed() {
 
 pam_configs_installed() {
 	installed "$srcdir/etc/pam-configs/iampw" /usr/share/pam-configs/iampw 644 &&
-		installed "$srcdir/etc/pam-configs/iampw-commit" /usr/share/pam-configs/iampw-commit 644
+		installed "$srcdir/etc/pam-configs/iampw-commit" /usr/share/pam-configs/iampw-commit 644 &&
+		installed "$srcdir/etc/pam-configs/iampw-mfa" /usr/share/pam-configs/iampw-mfa 644
 }
 
 check_installed_files() {
@@ -121,7 +122,7 @@ check_installed_files() {
 		grep -q "^password.*[[:space:]]$so commit\$" /etc/pam.d/iampw-admin
 	fail_unless "/var/lib/iampw: a directory, 0700 root" \
 		mode_is /var/lib/iampw "700 0:0 directory"
-	fail_unless "/usr/share/pam-configs/iampw and iampw-commit: 0644, the shipped files" \
+	fail_unless "/usr/share/pam-configs/iampw, iampw-commit and iampw-mfa: 0644, the shipped files" \
 		pam_configs_installed
 	fail_unless "$bashcompdir/iampw-admin: 0644, the shipped file" \
 		installed "$srcdir/etc/bash-completion/iampw-admin" "$bashcompdir/iampw-admin" 644
@@ -133,7 +134,7 @@ expected_new_paths() {
 		/usr/share/man/man5/iampw.conf.5 /usr/share/man/man5/iampw-policy.5 \
 		/etc/iampw /etc/iampw/iampw.conf /etc/pam.d/iampw-admin /var/lib/iampw \
 		/usr/share/pam-configs/iampw /usr/share/pam-configs/iampw-commit \
-		"$bashcompdir/iampw-admin" | sort
+		/usr/share/pam-configs/iampw-mfa "$bashcompdir/iampw-admin" | sort
 }
 
 test_make_install() {
