@@ -365,7 +365,10 @@ secret_nowhere() {
 	local desc=$1 found h
 	found=$(grep -rlF -f <(secrets) --exclude-dir=secrets "$W")
 	for h in $HOSTS; do
-		found="$found$(secrets | on "$h" 'grep -rlF -f - /etc /root /tmp /var/tmp /home /run /var/log /var/mail /var/lib/iampw /dev/shm 2>/dev/null')"
+		# The controller's own work dir ($W, where the secrets are kept on
+		# purpose) may be visible from a host when the build tree is under
+		# /tmp: it is left out by its unique name.
+		found="$found$(secrets | on "$h" "grep -rlF -f - --exclude-dir='$(basename "$W")' /etc /root /tmp /var/tmp /home /run /var/log /var/mail /var/lib/iampw /dev/shm 2>/dev/null")"
 	done
 	# The same search finds them where they are (a check of the check).
 	is "$found $(grep -rlF -f <(secrets) "$W/secrets" | wc -l)" " $(find "$W/secrets" -type f | wc -l)" "$desc"
