@@ -543,8 +543,10 @@ int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
 	memcpy(dir, statedir, len + 1);
 	while (len > 1 && dir[len - 1] == '/')
 		dir[--len] = '\0';
-	snprintf(s->path, sizeof s->path, "%s%s" MFA_DIR, dir,
-		 len > 1 || dir[0] != '/' ? "/" : "");
+	/* Fits: len + "/" + MFA_DIR was checked against sizeof dir above. */
+	if ((size_t)snprintf(s->path, sizeof s->path, "%s%s" MFA_DIR, dir,
+			     len > 1 || dir[0] != '/' ? "/" : "") >= sizeof s->path)
+		return iampw_err_add(e, IAMPW_E_INVAL, "state directory path too long");
 	rc = iampw_dir_open(AT_FDCWD, dir, dir, create, owner, group, &sfd, e);
 	if (rc == IAMPW_E_NOENT)
 		return IAMPW_OK;

@@ -70,12 +70,18 @@ check() {
 	return 1
 }
 
+# err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
-	[ "$(cat "$err")" = "$1" ] && [ "$(wc -l <"$err")" -eq 1 ]
+	[ "$(cat "$err"; echo .)" = "$1
+." ]
 }
 
+# iam_error DESC NAME OP DETAIL: exit 254, the AWS CLI error exactly (an
+# empty line, then the error line, as the AWS CLI frames it), nothing on
+# stdout.
 iam_error() {
-	want_err="An error occurred ($2) when calling the $3 operation: $4"
+	want_err="
+An error occurred ($2) when calling the $3 operation: $4"
 	check "$1" '[ $rc -eq 254 ]' '[ ! -s "$out" ]' 'err_is "$want_err"'
 }
 

@@ -82,18 +82,15 @@ tests_fuzz_fuzz_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/fuzz.
 tests_fuzz_fuzz_blocklist_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_blocklist_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_blocklist_LDADD = lib/libiampw.la
-	iampw-admin/compliance.c \
-	iampw-admin/user_cmd.c \
-	iampw-admin/mfa_cmd.c \
-	iampw-admin/qr.c
-# fuzz_output: the output formats alone.
-fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
-fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
-	-DIAMPW_PAM_SERVICE='"iampw-admin"'
-fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS) \
-	$(QRENCODE_CFLAGS) $(PNG_CFLAGS)
-fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS) \
-	$(QRENCODE_LIBS) $(PNG_LIBS)
+tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h $(fuzz_output_sources)
+tests_fuzz_fuzz_output_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_fuzz_output_CFLAGS = $(fuzz_admin_cflags)
+tests_fuzz_fuzz_output_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_output_LDADD = $(fuzz_admin_ldadd)
+tests_fuzz_fuzz_mfa_SOURCES = tests/fuzz/fuzz_mfa.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_mfa_CFLAGS = $(fuzz_cflags)
+tests_fuzz_fuzz_mfa_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_mfa_LDADD = lib/libiampw.la
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
