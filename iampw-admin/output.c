@@ -893,6 +893,20 @@ static bool verb_is(const struct cli *c, const char *name)
 	       strcmp(c->verb->name, name) == 0;
 }
 
+/*
+ * For the verbs whose responses grow with the number of accounts
+ * (get-credential-report, list-users, SPEC §8): the formats whose output
+ * they may write themselves, piece by piece, exactly as out_print would
+ * render the whole.  Any format or option that changes the rendering
+ * (a filter, another layout) must answer false here: the verb then
+ * builds the response in memory and calls out_print.
+ */
+bool out_streams(const struct cli *c)
+{
+	return c->output == OUT_JSON ||
+	       (c->output == OUT_TEXT && verb_is(c, "get-credential-report"));
+}
+
 int out_print(const struct cli *c, json_object *response)
 {
 	struct obuf b = { 0 };
