@@ -560,6 +560,8 @@ static int stream_profile_uids(int dirfd, struct xsort *byuid)
 		close(fd);
 		return rc;
 	}
+	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
+	rewinddir(dir);
 	memset(&r, 0, sizeof r);
 	for (;;) {
 		uid_t uid;
@@ -709,4 +711,159 @@ void shadow_walk_close(struct shadow_walk *w)
 {
 	xsort_free(&w->x);
 	iampw_wipe(&w->cur, sizeof w->cur);
+}
+
+/* ---------------------------------------------------------------------- */
+/* check: the owner of every profile, in bounded memory                   */
+
+static int arec_by_file(const void *a, const void *b)
+{
+	const struct arec *x = a, *y = b;
+
+	return strcmp(x->file, y->file);
+}
+
+int acct_stream_dir(int dirfd, struct xsort *byname)
+{
+	struct dirent *d;
+	struct arec r;
+	DIR *dir;
+	int fd, rc;
+
+	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
+	if (rc != 0)
+		return rc;
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
+	rewinddir(dir);
+	memset(&r, 0, sizeof r);
+	for (;;) {
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		/* A Linux file name is at most 255 bytes: it fits. */
+		snprintf(r.name, sizeof r.name, "%s", d->d_name);
+		r.seq++;
+		rc = xsort_put(byname, &r);
+		if (rc != 0)
+			break;
+	}
+	closedir(dir);
+	return rc != 0 ? rc : xsort_start(byname);
+}
+
+/* The owner of profile `p` (uid sorted) from the accounts by uid, or asked for. */
+static int owner_by_uid(struct xsort *accts, struct arec *a, bool *have_a, struct arec *p)
+{
+	int rc = 0;
+	gid_t gid;
+	bool found;
+
+	while (*have_a && a->uid < p->uid && (rc = xsort_next(accts, a, have_a)) == 0)
+		;
+	if (rc != 0)
+		return rc;
+	if (*have_a && a->uid == p->uid) {
+		snprintf(p->name, sizeof p->name, "%s", a->name);
+		p->gid = a->gid;
+		p->flags |= AREC_FOUND;
+		return 0;
+	}
+	/* A source that does not enumerate (LDAP without it) is asked. */
+	rc = acct_lookup_uid((uid_t)p->uid, p->name, &gid, &found);
+	if (rc != 0)
+		p->err = rc;
+	else if (found) {
+		p->gid = (uint32_t)gid;
+		p->flags |= AREC_FOUND;
+	}
+	return 0;
+}
+
+/* Owners by name, each given its shadow entry, into the sort by file name. */
+static int owners_shadow(struct xsort *byname, struct xsort *byfile)
+{
+	struct shadow_walk w;
+	struct arec r;
+	bool got;
+	int rc;
+
+	rc = shadow_walk_open(&w);
+	while (rc == 0 && (rc = xsort_next(byname, &r, &got)) == 0 && got) {
+		struct iampw_acct ia = { 0 };
+		bool found;
+
+		rc = shadow_walk_seek(&w, r.name, &ia, &found);
+		if (rc == 0 && !found) {
+			int err = acct_shadow(r.name, &ia);
+
+			if (err != 0) {
+				r.err = err;
+				r.flags |= AREC_SHADOW_ERR;
+			}
+		}
+		if (rc != 0)
+			break;
+		if (ia.shadow)
+			r.flags |= AREC_SHADOW;
+		if (ia.usable)
+			r.flags |= AREC_USABLE;
+		r.lastchg = ia.lastchg;
+		memcpy(r.fp, ia.fp, IAMPW_FP_SIZE);
+		rc = xsort_put(byfile, &r);
+	}
+	shadow_walk_close(&w);
+	return rc;
+}
+
+int acct_stream_owners(int dirfd, struct xsort *byfile)
+{
+	struct xsort accts = { .fd = -1 }, profs = { .fd = -1 }, byname = { .fd = -1 };
+	struct arec a, p;
+	bool have_a = false, have_p;
+	uint64_t seq = 0;
+	int rc;
+
+	rc = xsort_init(byfile, sizeof a, arec_by_file, XSORT_BUDGET);
+	if (rc == 0)
+		rc = xsort_init(&byname, sizeof a, arec_by_name, XSORT_BUDGET);
+	if (rc == 0)
+		rc = stream_profile_uids(dirfd, &profs);
+	if (rc == 0)
+		rc = stream_by_uid(&accts);
+	if (rc == 0)
+		rc = xsort_next(&accts, &a, &have_a);
+	while (rc == 0 && (rc = xsort_next(&profs, &p, &have_p)) == 0 && have_p) {
+		uid_t uid = (uid_t)p.uid;
+
+		p.seq = seq++;
+		if (!iampw_profile_file_name(uid, p.file))
+			continue;
+		rc = owner_by_uid(&accts, &a, &have_a, &p);
+		if (rc != 0)
+			break;
+		/* Without an owner there is no shadow entry to find. */
+		rc = (p.flags & AREC_FOUND) ? xsort_put(&byname, &p) : xsort_put(byfile, &p);
+	}
+	xsort_free(&accts);
+	xsort_free(&profs);
+	if (rc == 0)
+		rc = xsort_start(&byname);
+	if (rc == 0)
+		rc = owners_shadow(&byname, byfile);
+	xsort_free(&byname);
+	return rc != 0 ? rc : xsort_start(byfile);
 }

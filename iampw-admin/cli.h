@@ -341,7 +341,9 @@ struct arec {
 	int64_t lastchg;
 	uint32_t uid, gid;
 	uint32_t flags;
+	int32_t err;        /* acct_stream_owners: errno of a lookup, 0 if none */
 	char fp[IAMPW_FP_SIZE];
+	char file[IAMPW_UID_NAME_SIZE];   /* acct_stream_owners: the profile's file name */
 	char name[IAMPW_NAME_MAX + 1];
 };
 /* Every passwd account, sorted by name (then enumeration order); started. */
@@ -355,6 +357,19 @@ int acct_stream_shadow(struct xsort *byname);
  * does not enumerate).  dirfd < 0: no profiles.  Started.
  */
 int acct_stream_accounts(int dirfd, struct xsort *byname);
+#define AREC_FOUND 8u      /* acct_stream_owners: an account has the uid */
+#define AREC_SHADOW_ERR 16u /* acct_stream_owners: err is the shadow entry's */
+/*
+ * For check: one record per profile in the store's directory, sorted by
+ * file name (as the directory's entries are listed): `file`, `uid`, and
+ * the account that has the uid now (AREC_FOUND: `name`, `gid`, its shadow
+ * fields), found as getpwuid would (the first enumerated; asked for when
+ * the enumeration lacks the uid).  A failed lookup leaves its errno in
+ * `err` (AREC_SHADOW_ERR when it was the shadow entry's).  Started.
+ */
+int acct_stream_owners(int dirfd, struct xsort *byfile);
+/* Every entry name of a directory but "." and "..", sorted; started. */
+int acct_stream_dir(int dirfd, struct xsort *byname);
 /* The next record whose name differs from the last one returned (*prev, "" at first). */
 int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1], bool *got);
 /*
