@@ -267,12 +267,13 @@ phalf_verdict=$([ $((2 * padd_iampw)) -le "$padd_unix" ] && echo met || echo MIS
 # Figure 4's targets at the largest size (SPEC §8).
 big=${SIZES##* }
 fig4_verdict=$(printf '%s' "$rows4" | awk -F'|' -v n="$big" '$1 == n {
-	ok = 1
+	fast = 1; small = 1
 	for (i = 2; i <= 9; i += 2) {
 		split($i, t, " "); split($(i + 1), m, " ")
-		if ($i ~ /timed/ || t[1] + 0 >= 1 || m[1] + 0 > 16) ok = 0
+		if ($i ~ /timed/ || t[1] + 0 >= 1) fast = 0
+		if ($i ~ /timed/ || m[1] + 0 > 16) small = 0
 	}
-	print ok ? "met" : "MISSED" }')
+	printf "under 1 s: %s; at most 16 MiB: %s", fast ? "met" : "MISSED", small ? "met" : "MISSED" }')
 adopt_verdict=$(printf '%s' "$rows4b" | awk -F'|' -v n="$big" '$1 == n {
 	split($2, t, " "); print ($2 !~ /timed/ && t[1] + 0 < 60) ? "met" : "MISSED" }')
 
