@@ -5,9 +5,11 @@
  *
  *   gen history STATEDIR USER UID N   profile with N history entries
  *   gen opasswd USER UID N            pam_pwhistory's opasswd line (stdout)
- *   gen profiles STATEDIR PREFIX FROM TO UIDBASE
+ *   gen profiles STATEDIR PREFIX FROM TO UIDBASE [HASH]
  *                                     profiles PREFIX<i> (i in FROM..TO-1,
- *                                     uid UIDBASE+i), no history
+ *                                     uid UIDBASE+i), no history; with HASH
+ *                                     bound to the shadow entry HASH with
+ *                                     lastchg 20000 (the caller writes it)
  *
  * The old passwords are "Old-Secret-<k>-bench"; the benchmark's new
  * password differs from all of them, so no change is refused as a reuse.
@@ -39,11 +41,22 @@ static void open_store(struct iampw_store *s, const char *statedir)
 }
 
 /*
- * A profile bound to a shadow entry whose hash is `hash` (NULL: the
- * account's entry as it is now; none: a bare one).
+ * A profile bound to the shadow entry `hash` with `lastchg` (the entry the
+ * caller is about to write), or with hash NULL to the account's entry as
+ * it is (none: a bare one).
  */
-static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid,
-			const char *hash)
+static void new_profile_as(struct iampw_profile *p, const char *user, unsigned long uid,
+			   const char *hash, long lastchg)
+{
+	struct iampw_acct a = { .uid = (uid_t)uid, .gid = (gid_t)uid, .name = user };
+
+	if (!iampw_user_name_valid(user) || uid > IAMPW_UID_MAX)
+		die("bad user name %s or uid %lu", user, uid);
+	iampw_acct_set_shadow(&a, true, hash, lastchg);
+	iampw_profile_new(&a, (int64_t)time(NULL), p);
+}
+
+static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid)
 {
 	struct iampw_acct a = { .uid = (uid_t)uid, .gid = (gid_t)uid, .name = user };
 	struct spwd *sp = hash == NULL ? getspnam(user) : NULL;
@@ -136,7 +149,10 @@ static int gen_profiles(const char *statedir, const char *prefix, unsigned long 
 	open_store(&s, statedir);
 	for (unsigned long i = from; i < to; i++) {
 		snprintf(user, sizeof user, "%s%06lu", prefix, i);
-		new_profile(&p, user, uidbase + i, hash);
+		if (hash != NULL)
+			new_profile_as(&p, user, uidbase + i, hash, 20000);
+		else
+			new_profile(&p, user, uidbase + i);
 		save(&s, &p);
 	}
 	iampw_store_close(&s);
@@ -156,6 +172,6 @@ int main(int argc, char **argv)
 				    strtoul(argv[5], NULL, 10), strtoul(argv[6], NULL, 10),
 				    argc == 8 ? argv[7] : NULL);
 	fputs("usage: gen history STATEDIR USER UID N | gen opasswd USER UID N |\n"
-	      "       gen profiles STATEDIR PREFIX FROM TO UIDBASE [SHADOW_HASH]\n", stderr);
+	      "       gen profiles STATEDIR PREFIX FROM TO UIDBASE [HASH]\n", stderr);
 	return 2;
 }

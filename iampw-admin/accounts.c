@@ -409,3 +409,461 @@ pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_
 	}
 	return holder;
 }
+
+/* ---------------------------------------------------------------------- */
+/* Every account in bounded memory (§8)                                   */
+
+static int arec_by_name(const void *a, const void *b)
+{
+	const struct arec *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	if (r != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int arec_by_uid(const void *a, const void *b)
+{
+	const struct arec *x = a, *y = b;
+
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int acct_stream_passwd(struct xsort *byname)
+{
+	struct passwd pw, *res;
+	struct arec r;
+	size_t size = 4096;
+	uint64_t seq = 0;
+	char *buf;
+	int rc;
+
+	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
+	if (rc != 0)
+		return rc;
+	buf = malloc(size);
+	if (buf == NULL)
+		return ENOMEM;
+	setpwent();
+	for (;;) {
+		res = NULL;
+		rc = getpwent_r(&pw, buf, size, &res);
+		/* glibc rewinds to the same entry after ERANGE. */
+		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(pw.pw_name))
+			continue;
+		memset(&r, 0, sizeof r);
+		r.seq = seq++;
+		r.uid = pw.pw_uid;
+		r.gid = pw.pw_gid;
+		snprintf(r.name, sizeof r.name, "%s", pw.pw_name);
+		rc = xsort_put(byname, &r);
+		if (rc != 0)
+			break;
+	}
+	endpwent();
+	free(buf);
+	/* The end of the database. */
+	if (rc == ENOENT)
+		rc = 0;
+	return rc != 0 ? rc : xsort_start(byname);
+}
+
+int acct_stream_shadow(struct xsort *byname)
+{
+	struct spwd sp, *res;
+	struct arec r;
+	size_t size = 4096;
+	uint64_t seq = 0;
+	char *buf;
+	int rc;
+
+	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
+	if (rc != 0)
+		return rc;
+	buf = malloc(size);
+	if (buf == NULL)
+		return ENOMEM;
+	setspent();
+	for (;;) {
+		struct iampw_acct one = { 0 };
+
+		res = NULL;
+		rc = getspent_r(&sp, buf, size, &res);
+		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(sp.sp_namp))
+			continue;
+		iampw_acct_set_shadow(&one, true, sp.sp_pwdp, sp.sp_lstchg);
+		memset(&r, 0, sizeof r);
+		r.seq = seq++;
+		r.flags = AREC_SHADOW | (one.usable ? AREC_USABLE : 0);
+		r.lastchg = one.lastchg;
+		memcpy(r.fp, one.fp, IAMPW_FP_SIZE);
+		snprintf(r.name, sizeof r.name, "%s", sp.sp_namp);
+		rc = xsort_put(byname, &r);
+		if (rc != 0)
+			break;
+	}
+	endspent();
+	/* The buffer held every password hash of the host. */
+	iampw_wipe(buf, size);
+	iampw_wipe(&sp, sizeof sp);
+	free(buf);
+	if (rc == ENOENT)
+		rc = 0;
+	return rc != 0 ? rc : xsort_start(byname);
+}
+
+int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1], bool *got)
+{
+	int rc;
+
+	for (;;) {
+		rc = xsort_next(x, r, got);
+		if (rc != 0 || !*got)
+			return rc;
+		/* getpwnam()'s answer when two sources know a name: the first. */
+		if (prev[0] != '\0' && strcmp(prev, r->name) == 0)
+			continue;
+		snprintf(prev, IAMPW_NAME_MAX + 1, "%s", r->name);
+		return 0;
+	}
+}
+
+/* The uids of the profiles in the store's directory, sorted. */
+static int stream_profile_uids(int dirfd, struct xsort *byuid)
+{
+	struct dirent *d;
+	struct arec r;
+	DIR *dir;
+	int fd, rc;
+
+	rc = xsort_init(byuid, sizeof r, arec_by_uid, XSORT_BUDGET);
+	if (rc != 0 || dirfd < 0)
+		return rc != 0 ? rc : xsort_start(byuid);
+	/* fdopendir takes the fd over; the store keeps its own. */
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
+	rewinddir(dir);
+	memset(&r, 0, sizeof r);
+	for (;;) {
+		uid_t uid;
+
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		/* Locks, temp files and strays are no profiles. */
+		if (!iampw_profile_file_uid(d->d_name, &uid))
+			continue;
+		r.uid = (uint32_t)uid;
+		rc = xsort_put(byuid, &r);
+		if (rc != 0)
+			break;
+	}
+	closedir(dir);
+	return rc != 0 ? rc : xsort_start(byuid);
+}
+
+/* Passwd's accounts, one per name (the first), re-sorted by uid. */
+static int stream_by_uid(struct xsort *byuid)
+{
+	struct xsort byname;
+	char prev[IAMPW_NAME_MAX + 1] = "";
+	struct arec r;
+	bool got;
+	int rc;
+
+	rc = acct_stream_passwd(&byname);
+	if (rc == 0)
+		rc = xsort_init(byuid, sizeof r, arec_by_uid, XSORT_BUDGET);
+	while (rc == 0 && (rc = acct_next_name(&byname, &r, prev, &got)) == 0 && got)
+		rc = xsort_put(byuid, &r);
+	xsort_free(&byname);
+	return rc != 0 ? rc : xsort_start(byuid);
+}
+
+/* The account of a profile's uid that the enumeration did not list, by name. */
+static int add_unlisted(struct xsort *out, uint32_t uid, uint64_t seq)
+{
+	struct arec r;
+	bool found;
+	gid_t gid;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	rc = acct_lookup_uid((uid_t)uid, r.name, &gid, &found);
+	if (rc != 0 || !found)
+		return rc;
+	r.seq = seq;
+	r.uid = uid;
+	r.gid = (uint32_t)gid;
+	r.flags = AREC_PROFILE;
+	return xsort_put(out, &r);
+}
+
+int acct_stream_accounts(int dirfd, struct xsort *byname)
+{
+	struct xsort accts, profs;
+	struct arec a, p;
+	bool have_a, have_p;
+	uint64_t unlisted = UINT64_C(1) << 62;
+	int rc;
+
+	memset(&accts, 0, sizeof accts);
+	memset(&profs, 0, sizeof profs);
+	accts.fd = profs.fd = -1;
+	rc = xsort_init(byname, sizeof a, arec_by_name, XSORT_BUDGET);
+	if (rc == 0)
+		rc = stream_profile_uids(dirfd, &profs);
+	if (rc == 0)
+		rc = stream_by_uid(&accts);
+	if (rc == 0)
+		rc = xsort_next(&accts, &a, &have_a);
+	if (rc == 0)
+		rc = xsort_next(&profs, &p, &have_p);
+	/* Both by uid: each account learns whether a profile is filed under its uid. */
+	while (rc == 0 && (have_a || have_p)) {
+		if (have_a && (!have_p || a.uid <= p.uid)) {
+			if (have_p && a.uid == p.uid) {
+				a.flags |= AREC_PROFILE;
+				p.flags |= AREC_PROFILE;   /* listed */
+			}
+			rc = xsort_put(byname, &a);
+			if (rc == 0)
+				rc = xsort_next(&accts, &a, &have_a);
+			continue;
+		}
+		/* A profile whose uid no listed account has: ask NSS for it. */
+		if (!(p.flags & AREC_PROFILE))
+			rc = add_unlisted(byname, p.uid, unlisted++);
+		if (rc == 0)
+			rc = xsort_next(&profs, &p, &have_p);
+	}
+	xsort_free(&accts);
+	xsort_free(&profs);
+	return rc != 0 ? rc : xsort_start(byname);
+}
+
+int shadow_walk_open(struct shadow_walk *w)
+{
+	memset(w, 0, sizeof *w);
+	w->x.fd = -1;
+	return acct_stream_shadow(&w->x);
+}
+
+int shadow_walk_seek(struct shadow_walk *w, const char *name, struct iampw_acct *ia,
+		     bool *found)
+{
+	int rc;
+
+	*found = false;
+	for (;;) {
+		int cmp;
+
+		if (!w->have) {
+			if (w->done)
+				return 0;
+			rc = acct_next_name(&w->x, &w->cur, w->prev, &w->have);
+			if (rc != 0)
+				return rc;
+			if (!w->have) {
+				w->done = true;
+				return 0;
+			}
+		}
+		cmp = strcmp(w->cur.name, name);
+		if (cmp > 0)
+			return 0;
+		if (cmp < 0) {
+			w->have = false;
+			continue;
+		}
+		ia->shadow = true;
+		ia->usable = (w->cur.flags & AREC_USABLE) != 0;
+		ia->lastchg = (long)w->cur.lastchg;
+		memcpy(ia->fp, w->cur.fp, IAMPW_FP_SIZE);
+		*found = true;
+		return 0;
+	}
+}
+
+void shadow_walk_close(struct shadow_walk *w)
+{
+	xsort_free(&w->x);
+	iampw_wipe(&w->cur, sizeof w->cur);
+}
+
+/* ---------------------------------------------------------------------- */
+/* check: the owner of every profile, in bounded memory                   */
+
+static int arec_by_file(const void *a, const void *b)
+{
+	const struct arec *x = a, *y = b;
+
+	return strcmp(x->file, y->file);
+}
+
+int acct_stream_dir(int dirfd, struct xsort *byname)
+{
+	struct dirent *d;
+	struct arec r;
+	DIR *dir;
+	int fd, rc;
+
+	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
+	if (rc != 0)
+		return rc;
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
+	rewinddir(dir);
+	memset(&r, 0, sizeof r);
+	for (;;) {
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		/* A Linux file name is at most 255 bytes: it fits. */
+		snprintf(r.name, sizeof r.name, "%s", d->d_name);
+		r.seq++;
+		rc = xsort_put(byname, &r);
+		if (rc != 0)
+			break;
+	}
+	closedir(dir);
+	return rc != 0 ? rc : xsort_start(byname);
+}
+
+/* The owner of profile `p` (uid sorted) from the accounts by uid, or asked for. */
+static int owner_by_uid(struct xsort *accts, struct arec *a, bool *have_a, struct arec *p)
+{
+	int rc = 0;
+	gid_t gid;
+	bool found;
+
+	while (*have_a && a->uid < p->uid && (rc = xsort_next(accts, a, have_a)) == 0)
+		;
+	if (rc != 0)
+		return rc;
+	if (*have_a && a->uid == p->uid) {
+		snprintf(p->name, sizeof p->name, "%s", a->name);
+		p->gid = a->gid;
+		p->flags |= AREC_FOUND;
+		return 0;
+	}
+	/* A source that does not enumerate (LDAP without it) is asked. */
+	rc = acct_lookup_uid((uid_t)p->uid, p->name, &gid, &found);
+	if (rc != 0)
+		p->err = rc;
+	else if (found) {
+		p->gid = (uint32_t)gid;
+		p->flags |= AREC_FOUND;
+	}
+	return 0;
+}
+
+/* Owners by name, each given its shadow entry, into the sort by file name. */
+static int owners_shadow(struct xsort *byname, struct xsort *byfile)
+{
+	struct shadow_walk w;
+	struct arec r;
+	bool got;
+	int rc;
+
+	rc = shadow_walk_open(&w);
+	while (rc == 0 && (rc = xsort_next(byname, &r, &got)) == 0 && got) {
+		struct iampw_acct ia = { 0 };
+		bool found;
+
+		rc = shadow_walk_seek(&w, r.name, &ia, &found);
+		if (rc == 0 && !found) {
+			int err = acct_shadow(r.name, &ia);
+
+			if (err != 0) {
+				r.err = err;
+				r.flags |= AREC_SHADOW_ERR;
+			}
+		}
+		if (rc != 0)
+			break;
+		if (ia.shadow)
+			r.flags |= AREC_SHADOW;
+		if (ia.usable)
+			r.flags |= AREC_USABLE;
+		r.lastchg = ia.lastchg;
+		memcpy(r.fp, ia.fp, IAMPW_FP_SIZE);
+		rc = xsort_put(byfile, &r);
+	}
+	shadow_walk_close(&w);
+	return rc;
+}
+
+int acct_stream_owners(int dirfd, struct xsort *byfile)
+{
+	struct xsort accts = { .fd = -1 }, profs = { .fd = -1 }, byname = { .fd = -1 };
+	struct arec a, p;
+	bool have_a = false, have_p;
+	uint64_t seq = 0;
+	int rc;
+
+	rc = xsort_init(byfile, sizeof a, arec_by_file, XSORT_BUDGET);
+	if (rc == 0)
+		rc = xsort_init(&byname, sizeof a, arec_by_name, XSORT_BUDGET);
+	if (rc == 0)
+		rc = stream_profile_uids(dirfd, &profs);
+	if (rc == 0)
+		rc = stream_by_uid(&accts);
+	if (rc == 0)
+		rc = xsort_next(&accts, &a, &have_a);
+	while (rc == 0 && (rc = xsort_next(&profs, &p, &have_p)) == 0 && have_p) {
+		uid_t uid = (uid_t)p.uid;
+
+		p.seq = seq++;
+		if (!iampw_profile_file_name(uid, p.file))
+			continue;
+		rc = owner_by_uid(&accts, &a, &have_a, &p);
+		if (rc != 0)
+			break;
+		/* Without an owner there is no shadow entry to find. */
+		rc = (p.flags & AREC_FOUND) ? xsort_put(&byname, &p) : xsort_put(byfile, &p);
+	}
+	xsort_free(&accts);
+	xsort_free(&profs);
+	if (rc == 0)
+		rc = xsort_start(&byname);
+	if (rc == 0)
+		rc = owners_shadow(&byname, byfile);
+	xsort_free(&byname);
+	return rc != 0 ? rc : xsort_start(byfile);
+}

@@ -38,9 +38,13 @@ struct checker {
 	struct iampw_config cfg;
 	bool scope_known;          /* iampw.conf and its group are usable */
 	struct iampw_store store;
-	struct acct_table accounts; /* the passwd database, read once */
-	struct acct_table byuid;    /* the same, by uid */
-	struct acct_table shadow;   /* the shadow database, read once (no hash kept) */
+	/*
+	 * The owner of every profile, sorted by file name like the entries
+	 * (acct_stream_owners): passwd and shadow read once, in bounded memory.
+	 */
+	struct xsort owners;
+	struct arec owner;         /* the next one */
+	bool have_owner;
 };
 
 static void problem(struct checker *k, const char *fmt, ...)
@@ -210,40 +214,64 @@ static void check_config(struct checker *k)
 /* ---------------------------------------------------------------------- */
 /* The profiles directory                                                 */
 
+/* The owner record of the profile `file`, from the stream (NULL: none there). */
+static const struct arec *owner_record(struct checker *k, const char *file)
+{
+	int rc = 0;
+
+	/* Both walks go in the same order: never back. */
+	while (k->have_owner && strcmp(k->owner.file, file) < 0 &&
+	       (rc = xsort_next(&k->owners, &k->owner, &k->have_owner)) == 0)
+		;
+	if (rc != 0)
+		k->have_owner = false;
+	return k->have_owner && strcmp(k->owner.file, file) == 0 ? &k->owner : NULL;
+}
+
 /* The account that has `uid` now; false when none does. */
 static bool owner_of(struct checker *k, uid_t uid, const char *file,
 		     char name[IAMPW_NAME_MAX + 1], struct iampw_acct *ia)
 {
-	const struct acct *listed = acct_find_uid(&k->byuid, uid);
-	const struct acct *sh;
+	const struct arec *o = owner_record(k, file);
+	struct arec one = { 0 };
 	bool found = true;
 	int rc = 0;
 
-	/* A source that does not enumerate (LDAP without it) is asked. */
-	if (listed != NULL) {
-		snprintf(name, IAMPW_NAME_MAX + 1, "%s", listed->name);
-		ia->gid = listed->gid;
-	} else {
-		rc = acct_lookup_uid(uid, name, &ia->gid, &found);
+	/* Not in the stream (a file written since it was read): asked for. */
+	if (o == NULL) {
+		rc = acct_lookup_uid(uid, one.name, &ia->gid, &found);
+		if (rc == 0 && found && (rc = acct_shadow(one.name, ia)) != 0)
+			one.flags |= AREC_SHADOW_ERR;
+		one.err = rc;
+		one.flags |= found ? AREC_FOUND : 0;
+		one.gid = (uint32_t)ia->gid;
+		if (ia->shadow)
+			one.flags |= AREC_SHADOW;
+		if (ia->usable)
+			one.flags |= AREC_USABLE;
+		one.lastchg = ia->lastchg;
+		memcpy(one.fp, ia->fp, IAMPW_FP_SIZE);
+		o = &one;
 	}
-	if (rc != 0) {
+	if (o->err != 0 && !(o->flags & AREC_SHADOW_ERR)) {
 		problem(k, "%s/%s: cannot look up uid %lu: %s", k->store.path, file,
-			(unsigned long)uid, strerror_r(rc, (char[128]){ 0 }, 128));
+			(unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
 		return false;
 	}
-	if (!found)
+	if (!(o->flags & AREC_FOUND))
 		return false;
+	snprintf(name, IAMPW_NAME_MAX + 1, "%s", o->name);
 	ia->uid = uid;
+	ia->gid = o->gid;
 	ia->name = name;
-	sh = acct_find(&k->shadow, name);
-	if (sh != NULL) {
-		iampw_acct_set_shadow(ia, true, NULL, sh->lastchg);
-		ia->usable = sh->usable;
-		memcpy(ia->fp, sh->fp, IAMPW_FP_SIZE);
-	} else if ((rc = acct_shadow(name, ia)) != 0) {
+	if (o->flags & AREC_SHADOW_ERR) {
 		problem(k, "%s/%s: cannot read the shadow entry of uid %lu: %s", k->store.path,
-			file, (unsigned long)uid, strerror_r(rc, (char[128]){ 0 }, 128));
+			file, (unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
+		return true;
 	}
+	iampw_acct_set_shadow(ia, (o->flags & AREC_SHADOW) != 0, NULL, (long)o->lastchg);
+	ia->usable = (o->flags & AREC_USABLE) != 0;
+	memcpy(ia->fp, o->fp, IAMPW_FP_SIZE);
 	return true;
 }
 
@@ -398,8 +426,10 @@ static void check_entry(struct checker *k, const char *name)
 
 static void check_store(struct checker *k)
 {
-	struct acct_table names = { 0 };
+	struct xsort names = { .fd = -1 };
+	struct arec entry;
 	struct iampw_err e;
+	bool got;
 	int rc;
 
 	iampw_err_init(&e);
@@ -410,28 +440,23 @@ static void check_store(struct checker *k)
 	}
 	if (k->store.dirfd < 0)
 		return;
-	rc = acct_read_passwd(&k->accounts);
-	if (rc != 0)
-		problem(k, "cannot read the passwd database: %s",
-			strerror_r(rc, (char[128]){ 0 }, 128));
-	acct_sort(&k->accounts);
+	rc = acct_stream_owners(k->store.dirfd, &k->owners);
 	if (rc == 0)
-		rc = acct_by_uid(&k->accounts, &k->byuid);
-	if (rc == 0)
-		rc = acct_read_shadow(&k->shadow);
+		rc = xsort_next(&k->owners, &k->owner, &k->have_owner);
 	if (rc != 0)
-		problem(k, "cannot read the shadow database: %s",
+		problem(k, "cannot read the passwd or shadow database: %s",
 			strerror_r(rc, (char[128]){ 0 }, 128));
-	acct_sort(&k->shadow);
-	rc = acct_read_dir(k->store.dirfd, false, &names);
+	rc = acct_stream_dir(k->store.dirfd, &names);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", k->store.path,
 			strerror_r(rc, (char[128]){ 0 }, 128));
 	/* Sorted, so that the report reads the same on every run. */
-	acct_sort(&names);
-	for (size_t i = 0; i < names.n; i++)
-		check_entry(k, names.v[i].name);
-	acct_free(&names);
+	while (rc == 0 && (rc = xsort_next(&names, &entry, &got)) == 0 && got)
+		check_entry(k, entry.name);
+	if (rc != 0)
+		problem(k, "%s: cannot read the directory: %s", k->store.path,
+			strerror_r(rc, (char[128]){ 0 }, 128));
+	xsort_free(&names);
 }
 
 /*
@@ -502,13 +527,11 @@ int verb_check(struct cli *c)
 	memset(&k, 0, sizeof k);
 	k.c = c;
 	k.store.dirfd = -1;
+	k.owners.fd = -1;
 	check_config(&k);
 	check_store(&k);
 	check_mfa(&k);
 	iampw_store_close(&k.store);
-	/* byuid shares the names of accounts. */
-	free(k.byuid.v);
-	acct_free(&k.accounts);
-	acct_free(&k.shadow);
+	xsort_free(&k.owners);
 	return k.problems > 0 ? EXIT_CONFIG : EXIT_OK;
 }

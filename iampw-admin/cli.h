@@ -157,6 +157,12 @@ int cli_load_input(struct cli *c);
 json_object *cli_skeleton(const struct verb *v, bool output);
 
 /*
+ * output.c: may a verb with a large response write it itself, as out_print
+ * would (plain --output json, no --query; text for get-credential-report's
+ * CSV)?
+ */
+bool out_streams(const struct cli *c);
+/*
  * output.c: print a response (after --query) in the chosen format; returns
  * EXIT_OK or EXIT_OTHER.
  */
@@ -323,6 +329,117 @@ int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t);
  * only: a user may stop their own passwd while it holds the lock.
  */
 pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n);
+
+/*
+ * xsort.c: fixed-size records sorted in bounded memory, spilling sorted
+ * runs to an unnamed temporary file (mode 0600) and merging them.
+ * init, put every record, start, then next until *got is false; free.
+ * Ties keep the order of input only across runs: a comparison that must
+ * be stable ends with an enumeration counter.  Functions return 0 or an
+ * errno value.
+ */
+struct xsort_run {
+	char *buf;
+	size_t have, pos, left;
+	off_t off;
+};
+struct xsort {
+	size_t recsize, cap, n, pos;
+	char *buf;
+	int (*cmp)(const void *, const void *);
+	int fd;
+	off_t end;
+	struct xsort_run *runs;
+	size_t nruns, runcap, runrecs;
+	size_t *heap, nheap;
+};
+/* The memory one sort may hold for its records. */
+#define XSORT_BUDGET (2u * 1024u * 1024u)
+int xsort_init(struct xsort *x, size_t recsize, int (*cmp)(const void *, const void *),
+	       size_t budget);
+int xsort_put(struct xsort *x, const void *rec);
+int xsort_start(struct xsort *x);
+int xsort_next(struct xsort *x, void *rec, bool *got);
+void xsort_free(struct xsort *x);
+/* An unnamed temporary file (mode 0600) in $TMPDIR or /tmp; -1 with errno. */
+int xsort_tmpfile(void);
+/*
+ * A response spooled to a temporary file, so that it is printed only once
+ * it is whole (§6.1) without being held in memory.  spool_put's errors
+ * are sticky and returned by spool_each, which hands `fn` the content in
+ * pieces of `chunk` bytes (the last one shorter).
+ */
+struct spool {
+	int fd, err;
+	off_t len;
+	size_t n;
+	char buf[64 * 1024];
+};
+int spool_open(struct spool *s);
+void spool_put(struct spool *s, const char *p, size_t n);
+int spool_each(struct spool *s, size_t chunk, int (*fn)(void *ctx, const char *p, size_t n),
+	       void *ctx);
+void spool_close(struct spool *s);
+
+/*
+ * accounts.c, streaming: one account (passwd and/or shadow) as a record
+ * of an xsort, so that the verbs over every account hold a bounded
+ * number of them (SPEC §8).
+ */
+#define AREC_PROFILE 1u   /* a profile is filed under the uid */
+#define AREC_SHADOW 2u    /* the shadow fields are set */
+#define AREC_USABLE 4u
+struct arec {
+	uint64_t seq;       /* enumeration order: the first of equal keys wins */
+	int64_t lastchg;
+	uint32_t uid, gid;
+	uint32_t flags;
+	int32_t err;        /* acct_stream_owners: errno of a lookup, 0 if none */
+	char fp[IAMPW_FP_SIZE];
+	char file[IAMPW_UID_NAME_SIZE];   /* acct_stream_owners: the profile's file name */
+	char name[IAMPW_NAME_MAX + 1];
+};
+/* Every passwd account, sorted by name (then enumeration order); started. */
+int acct_stream_passwd(struct xsort *byname);
+/* Every shadow entry (no hash kept), sorted by name; started. */
+int acct_stream_shadow(struct xsort *byname);
+/*
+ * The report's accounts, sorted by name: passwd's, each with AREC_PROFILE
+ * when a profile is filed under its uid, and the accounts of profiles
+ * whose uid the enumeration did not list (asked by uid: a source that
+ * does not enumerate).  dirfd < 0: no profiles.  Started.
+ */
+int acct_stream_accounts(int dirfd, struct xsort *byname);
+#define AREC_FOUND 8u      /* acct_stream_owners: an account has the uid */
+#define AREC_SHADOW_ERR 16u /* acct_stream_owners: err is the shadow entry's */
+/*
+ * For check: one record per profile in the store's directory, sorted by
+ * file name (as the directory's entries are listed): `file`, `uid`, and
+ * the account that has the uid now (AREC_FOUND: `name`, `gid`, its shadow
+ * fields), found as getpwuid would (the first enumerated; asked for when
+ * the enumeration lacks the uid).  A failed lookup leaves its errno in
+ * `err` (AREC_SHADOW_ERR when it was the shadow entry's).  Started.
+ */
+int acct_stream_owners(int dirfd, struct xsort *byfile);
+/* Every entry name of a directory but "." and "..", sorted; started. */
+int acct_stream_dir(int dirfd, struct xsort *byname);
+/* The next record whose name differs from the last one returned (*prev, "" at first). */
+int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1], bool *got);
+/*
+ * A walk of a name-sorted shadow stream in step with accounts visited in
+ * name order: shadow_seek fills `ia` from the entry of `name` when the
+ * stream has one (*found), and never goes back.
+ */
+struct shadow_walk {
+	struct xsort x;
+	struct arec cur;
+	char prev[IAMPW_NAME_MAX + 1];
+	bool have, done;
+};
+int shadow_walk_open(struct shadow_walk *w);
+int shadow_walk_seek(struct shadow_walk *w, const char *name, struct iampw_acct *ia,
+		     bool *found);
+void shadow_walk_close(struct shadow_walk *w);
 
 /* report.c */
 int verb_generate_credential_report(struct cli *c);

@@ -2202,6 +2202,23 @@ bool out_printed(void)
 	return out_print_ran;
 }
 
+/*
+ * For the verbs whose responses grow with the number of accounts
+ * (get-credential-report, list-users, SPEC §8): the formats whose output
+ * they may write themselves, piece by piece, exactly as out_print would
+ * render the whole.  Any format or option that changes the rendering
+ * (a filter, another layout) must answer false here: the verb then
+ * builds the response in memory and calls out_print.
+ */
+bool out_streams(const struct cli *c)
+{
+	/* --query filters the whole response: never streamed. */
+	if (c->query != NULL)
+		return false;
+	return c->output == OUT_JSON ||
+	       (c->output == OUT_TEXT && verb_is(c, "get-credential-report"));
+}
+
 int out_print(const struct cli *c, json_object *response)
 {
 	const char *password = generated_password(response);

@@ -15,8 +15,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* The files backend's shadow database, whose changes invalidate the cache. */
+#ifndef SHADOW_FILE
+#define SHADOW_FILE "/etc/shadow"
+#endif
 
 #define MSG_NO_PROFILE "Login Profile for User %s cannot be found."
 
@@ -371,15 +378,78 @@ out:
  * account's own is left alone (EntityAlreadyExists for a single user); a
  * renamed account's takes its new name; a deleted namesake's is replaced.
  */
-static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool single)
+/*
+ * The shadow entries of every account, read once for adopt-user --all: a
+ * getspnam per account rescans /etc/shadow each time (quadratic).  The
+ * table is trusted only while /etc/shadow is the file it was read from
+ * (same inode, size, change and modification times, checked under each
+ * account's lock); otherwise it is read again, so each account's entry
+ * is still the one as it is under its lock.  Names it lacks are asked for.
+ */
+struct shadow_cache {
+	struct acct_table t;
+	struct stat st;
+	bool valid;
+};
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int cached_shadow(struct shadow_cache *sc, const char *name, struct iampw_acct *ia)
+{
+	const struct acct *e;
+	struct stat now;
+	int rc;
+
+	if (sc == NULL)
+		return acct_shadow(name, ia);
+	if (stat(SHADOW_FILE, &now) != 0) {
+		sc->valid = false;
+		return acct_shadow(name, ia);
+	}
+	if (!sc->valid || !same_file(&now, &sc->st)) {
+		acct_free(&sc->t);
+		sc->st = now;
+		rc = acct_read_shadow(&sc->t);
+		if (rc != 0)
+			return rc;
+		acct_sort(&sc->t);
+		sc->valid = true;
+	}
+	e = acct_find(&sc->t, name);
+	if (e == NULL)
+		return acct_shadow(name, ia);
+	ia->shadow = true;
+	ia->usable = e->usable;
+	ia->lastchg = e->lastchg;
+	memcpy(ia->fp, e->fp, IAMPW_FP_SIZE);
+	return 0;
+}
+
+static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool single,
+		     struct shadow_cache *sc)
 {
 	struct iampw_profile p;
 	enum iampw_owner owner;
 	int lockfd = -1, rc;
 
-	rc = lock_fresh(c, a, &lockfd);
-	if (rc != EXIT_OK)
+	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
+	if (rc == IAMPW_E_BUSY)
+		return busy(c, a);
+	if (rc != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+	/* Under the lock, the entry as it is now: a change may have just landed. */
+	rc = cached_shadow(sc, a->name, &a->acct);
+	if (rc != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+		iampw_store_unlock(lockfd);
 		return rc;
+	}
 	rc = admin_profile(c, a, &p, &owner);
 	if (rc != EXIT_OK)
 		goto out;
@@ -416,8 +486,21 @@ out:
 	return rc;
 }
 
+/* "adopt-user: N accounts, M adopted" on a terminal, rewritten in place. */
+static void progress(bool tty, unsigned long seen, unsigned long adopted, bool last)
+{
+	if (!tty || (!last && seen % 1000 != 0))
+		return;
+	fprintf(stderr, "\radopt-user: %lu accounts, %lu adopted%s", seen, adopted,
+		last ? "\n" : "");
+	fflush(stderr);
+}
+
 static int adopt_all(struct cli *c, struct admin *a, json_object *list)
 {
+	struct shadow_cache sc = { 0 };
+	bool tty = isatty(STDERR_FILENO) == 1;
+	unsigned long seen = 0;
 	struct passwd *pw;
 	int rc = EXIT_OK;
 
@@ -441,9 +524,12 @@ static int adopt_all(struct cli *c, struct admin *a, json_object *list)
 		a->acct.uid = pw->pw_uid;
 		a->acct.gid = pw->pw_gid;
 		a->acct.name = a->name;
-		rc = adopt_one(c, a, list, false);
+		rc = adopt_one(c, a, list, false, &sc);
+		progress(tty, ++seen, json_object_array_length(list), false);
 	}
 	endpwent();
+	progress(tty && seen > 0, seen, json_object_array_length(list), true);
+	acct_free(&sc.t);
 	return rc;
 }
 
@@ -463,7 +549,7 @@ int verb_adopt_user(struct cli *c)
 	resp = json_object_new_object();
 	list = json_object_new_array();
 	json_object_object_add(resp, "LoginProfiles", list);
-	rc = c->all ? adopt_all(c, &a, list) : adopt_one(c, &a, list, true);
+	rc = c->all ? adopt_all(c, &a, list) : adopt_one(c, &a, list, true, NULL);
 	if (rc == EXIT_OK)
 		rc = out_print(c, resp);
 out:

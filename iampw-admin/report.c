@@ -277,64 +277,33 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 /* The report                                                             */
 
 struct report {
-	struct acct_table accounts;   /* passwd, by name */
-	struct acct_table shadow;     /* shadow, by name */
-	struct acct_table profiles;   /* file names in the profiles directory (uids) */
+	struct xsort accounts;        /* by name, AREC_PROFILE set (acct_stream_accounts) */
+	struct shadow_walk shadow;    /* by name */
+	char prev[IAMPW_NAME_MAX + 1];
 	struct iampw_profile prof;
-	struct text csv;
+	struct text csv;              /* the rows not yet spooled */
+	struct spool out;             /* the CSV so far */
 	uint32_t *mfa_uids;           /* uids with an enabled MFA device, sorted */
 	size_t nmfa;
 };
 
 static void report_free(struct report *r)
 {
-	acct_free(&r->accounts);
-	acct_free(&r->shadow);
-	acct_free(&r->profiles);
+	xsort_free(&r->accounts);
+	shadow_walk_close(&r->shadow);
 	iampw_profile_clear(&r->prof);
 	free(r->mfa_uids);
 	r->mfa_uids = NULL;
 	free(r->csv.s);
 	memset(&r->csv, 0, sizeof r->csv);
+	spool_close(&r->out);
 }
 
-/*
- * Accounts the enumeration did not list, for profiles filed under a uid
- * it does not know (a source that does not enumerate, such as LDAP without
- * it; or an account since deleted, which then stays out).
- */
-static int add_unlisted(struct acct_table *accounts, const struct acct_table *profiles)
+/* Move the rows built so far to the spool: the memory stays the same whatever the count. */
+static void spool_rows(struct report *r)
 {
-	struct acct_table byuid;
-	size_t listed = accounts->n;
-	int rc = acct_by_uid(accounts, &byuid);
-
-	for (size_t i = 0; rc == 0 && i < profiles->n; i++) {
-		char name[IAMPW_NAME_MAX + 1];
-		struct acct *e;
-		bool found;
-		uid_t uid;
-		gid_t gid;
-
-		if (!iampw_profile_file_uid(profiles->v[i].name, &uid) ||
-		    acct_find_uid(&byuid, uid) != NULL)
-			continue;
-		rc = acct_lookup_uid(uid, name, &gid, &found);
-		if (rc != 0 || !found)
-			continue;
-		e = acct_add(accounts, name);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		e->uid = uid;
-		e->gid = gid;
-	}
-	/* The entries' names belong to `accounts`: free the index only. */
-	free(byuid.v);
-	if (rc == 0 && accounts->n != listed)
-		acct_sort(accounts);
-	return rc;
+	spool_put(&r->out, r->csv.s, r->csv.len);
+	r->csv.len = 0;
 }
 
 static int cmp_uid(const void *x, const void *y)
@@ -395,40 +364,31 @@ static int read_all(const struct cli *c, const struct admin *a, struct report *r
 	rc = read_mfa(c, a, r);
 	if (rc != EXIT_OK)
 		return rc;
-
-	rc = a->store.dirfd < 0 ? 0 : acct_read_dir(a->store.dirfd, true, &r->profiles);
+	rc = spool_open(&r->out);
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "%s: cannot read the directory: %s",
-				 a->store.path, strerror_r(rc, (char[128]){ 0 }, 128));
-	acct_sort(&r->profiles);
-	rc = acct_read_passwd(&r->accounts);
-	if (rc == 0) {
-		acct_sort(&r->accounts);
-		rc = add_unlisted(&r->accounts, &r->profiles);
-	}
-	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the user database: %s",
+		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = acct_read_shadow(&r->shadow);
+	rc = acct_stream_accounts(a->store.dirfd, &r->accounts);
+	if (rc != 0)
+		return cli_error(c, "ServiceFailure",
+				 "cannot read the user database or %s: %s", a->store.path,
+				 strerror_r(rc, (char[128]){ 0 }, 128));
+	rc = shadow_walk_open(&r->shadow);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow database: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	acct_sort(&r->shadow);
 	return EXIT_OK;
 }
 
-/* The account's shadow entry, from the table or, for a source that does not enumerate, asked for. */
-static int shadow_of(const struct report *r, struct iampw_acct *ia)
+/* The account's shadow entry, from the walk or, for a source that does not enumerate, asked for. */
+static int shadow_of(struct report *r, struct iampw_acct *ia)
 {
-	const struct acct *s = acct_find(&r->shadow, ia->name);
+	bool found;
+	int rc = shadow_walk_seek(&r->shadow, ia->name, ia, &found);
 
-	if (s == NULL)
-		return acct_shadow(ia->name, ia);
-	ia->shadow = true;
-	ia->usable = s->usable;
-	ia->lastchg = s->lastchg;
-	memcpy(ia->fp, s->fp, IAMPW_FP_SIZE);
-	return 0;
+	if (rc != 0 || found)
+		return rc;
+	return acct_shadow(ia->name, ia);
 }
 
 /*
@@ -436,12 +396,11 @@ static int shadow_of(const struct report *r, struct iampw_acct *ia)
  * profile of its own or a usable password (§3.1, §6.2).
  */
 static int account_row(const struct cli *c, struct admin *a, struct report *r,
-		       const struct acct *acct)
+		       const struct arec *acct)
 {
 	struct iampw_acct ia = { .uid = acct->uid, .gid = acct->gid, .name = acct->name };
-	char file[IAMPW_UID_NAME_SIZE];
 	enum iampw_owner owner;
-	bool in = false, has_file;
+	bool in = false, has_file = (acct->flags & AREC_PROFILE) != 0;
 	int rc;
 
 	if (acct->uid == 0)
@@ -454,8 +413,6 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
 				 acct->name, strerror_r(rc, (char[128]){ 0 }, 128));
-	has_file = iampw_profile_file_name(acct->uid, file) &&
-		   acct_find(&r->profiles, file) != NULL;
 	rc = has_file ? iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err) : IAMPW_E_NOENT;
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		/* The core's first line: "file:line: what", never a salt or a hash. */
@@ -473,41 +430,50 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 			 bsearch(&uid, r->mfa_uids, r->nmfa, sizeof uid, cmp_uid) != NULL);
 	}
 	iampw_profile_clear(&r->prof);
+	if (r->csv.len >= 32 * 1024)
+		spool_rows(r);
 	return EXIT_OK;
 }
 
 static int build_csv(const struct cli *c, struct admin *a, struct report *r)
 {
+	struct arec acct;
+	bool got;
 	int rc;
 
 	csv_header(&r->csv);
 	root_row(&r->csv, a);
-	/* accounts is sorted by name: so are the rows, as in IAM's report. */
-	for (size_t i = 0; i < r->accounts.n; i++) {
-		rc = account_row(c, a, r, &r->accounts.v[i]);
+	/* The accounts come sorted by name: so are the rows, as in IAM's report. */
+	for (;;) {
+		rc = acct_next_name(&r->accounts, &acct, r->prev, &got);
+		if (rc != 0)
+			return cli_error(c, "ServiceFailure", "cannot read the user database: %s",
+					 strerror_r(rc, (char[128]){ 0 }, 128));
+		if (!got)
+			break;
+		rc = account_row(c, a, r, &acct);
 		if (rc != EXIT_OK)
 			return rc;
 	}
+	spool_rows(r);
 	if (r->csv.nomem)
 		return cli_error(c, "ServiceFailure", "out of memory");
 	return EXIT_OK;
 }
 
-/* Standard base64 with padding and no line breaks, as the AWS CLI shows a blob. */
-static char *base64(const char *in, size_t len, size_t *outlen)
+/*
+ * Standard base64 with padding and no line breaks, as the AWS CLI shows a
+ * blob, into `out` ((len + 2) / 3 * 4 bytes); returns its length.  Pieces
+ * of a multiple of 3 bytes encode to pieces of the whole's encoding.
+ */
+static size_t base64_into(const char *in, size_t len, char *out)
 {
 	static const char abc[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *p = (const unsigned char *)in;
-	char *out, *o;
+	char *o = out;
 	size_t i;
 
-	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-		return NULL;
-	out = malloc((len + 2) / 3 * 4 + 1);
-	if (out == NULL)
-		return NULL;
-	o = out;
 	for (i = 0; i + 3 <= len; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 
@@ -526,24 +492,38 @@ static char *base64(const char *in, size_t len, size_t *outlen)
 		*o++ = i + 1 < len ? abc[(v >> 6) & 63] : '=';
 		*o++ = '=';
 	}
-	*o = '\0';
-	*outlen = (size_t)(o - out);
-	return out;
+	return (size_t)(o - out);
+}
+
+/* The CSV read back from the spool, for the formats printed from memory. */
+static int gather(void *ctx, const char *p, size_t n)
+{
+	struct text *t = ctx;
+
+	text_put(t, p, n);
+	return t->nomem ? ENOMEM : 0;
 }
 
 /* {"Content", "ReportFormat", "GeneratedTime"}: GetCredentialReport's fields, in AWS's order. */
-static json_object *report_json(const struct admin *a, const struct text *csv)
+static json_object *report_json(const struct admin *a, struct spool *csv)
 {
 	char when[IAMPW_ISO8601_SIZE];
+	struct text t = { 0 };
 	json_object *o, *content;
-	size_t len = 0;
 	char *b64;
 
-	b64 = base64(csv->s, csv->len, &len);
-	if (b64 == NULL)
+	if (spool_each(csv, 64 * 1024, gather, &t) != 0 || t.s == NULL) {
+		free(t.s);
 		return NULL;
-	content = json_object_new_string_len(b64, (int)len);
+	}
+	b64 = malloc((t.len + 2) / 3 * 4 + 1);
+	if (b64 == NULL) {
+		free(t.s);
+		return NULL;
+	}
+	content = json_object_new_string_len(b64, (int)base64_into(t.s, t.len, b64));
 	free(b64);
+	free(t.s);
 	o = json_object_new_object();
 	if (content == NULL || o == NULL) {
 		json_object_put(content);
@@ -557,6 +537,72 @@ static json_object *report_json(const struct admin *a, const struct text *csv)
 	return o;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Streaming the spooled CSV to stdout (out_streams)                      */
+
+/* Piece size for base64: a multiple of 3. */
+#define B64_CHUNK (48u * 1024u)
+
+static int put_out(const char *p, size_t n)
+{
+	errno = 0;
+	if (n > 0 && fwrite(p, 1, n, stdout) != n)
+		return errno != 0 ? errno : EIO;
+	return 0;
+}
+
+static int put_raw(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	return put_out(p, n);
+}
+
+static int put_b64(void *ctx, const char *p, size_t n)
+{
+	char *out = ctx;
+
+	return put_out(out, base64_into(p, n, out));
+}
+
+/*
+ * The CSV itself (text), or the JSON out_print would render for
+ * report_json's object: python's json.dumps(indent=4) layout; base64 and
+ * an ISO date need no escaping.
+ */
+static int stream_report(const struct cli *c, const struct admin *a, struct spool *csv)
+{
+	char when[IAMPW_ISO8601_SIZE], *b64 = NULL;
+	int err = 0;
+
+	if (c->output == OUT_TEXT) {
+		err = spool_each(csv, 64 * 1024, put_raw, NULL);
+	} else {
+		b64 = malloc(B64_CHUNK / 3 * 4);
+		if (b64 == NULL)
+			return cli_error(c, "ServiceFailure", "out of memory");
+		iso(a->now, when);
+		static const char head[] = "{\n    \"Content\": \"";
+
+		err = put_out(head, sizeof head - 1);
+		if (err == 0)
+			err = spool_each(csv, B64_CHUNK, put_b64, b64);
+		if (err == 0 && printf("\",\n    \"ReportFormat\": \"text/csv\",\n"
+				       "    \"GeneratedTime\": \"%s\"\n}\n", when) < 0)
+			err = errno != 0 ? errno : EIO;
+		free(b64);
+	}
+	errno = 0;
+	if (fflush(stdout) != 0 && err == 0)
+		err = errno != 0 ? errno : EIO;
+	if (err == 0 && ferror(stdout))
+		err = EIO;
+	if (err == 0)
+		return EXIT_OK;
+	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
+		strerror_r(err, (char[128]){ 0 }, 128));
+	return EXIT_OTHER;
+}
+
 int verb_get_credential_report(struct cli *c)
 {
 	struct report r;
@@ -565,6 +611,7 @@ int verb_get_credential_report(struct cli *c)
 	int rc;
 
 	memset(&r, 0, sizeof r);
+	r.accounts.fd = r.shadow.x.fd = r.out.fd = -1;
 	rc = admin_load(c, &a);
 	if (rc != EXIT_OK)
 		goto out;
@@ -578,11 +625,15 @@ int verb_get_credential_report(struct cli *c)
 	if (rc != EXIT_OK)
 		goto out;
 	/* json-c lengths are ints: a report that large is not one AWS would send either. */
-	if (r.csv.len > (size_t)INT32_MAX / 4 * 3) {
+	if (r.out.len + (off_t)r.out.n > (off_t)INT32_MAX / 4 * 3) {
 		rc = cli_error(c, "ServiceFailure", "the report is too large");
 		goto out;
 	}
-	resp = report_json(&a, &r.csv);
+	if (out_streams(c)) {
+		rc = stream_report(c, &a, &r.out);
+		goto out;
+	}
+	resp = report_json(&a, &r.out);
 	if (resp == NULL) {
 		rc = cli_error(c, "ServiceFailure", "out of memory");
 		goto out;

@@ -105,7 +105,9 @@ static int dates_of(const struct cli *c, struct admin *a, struct user_dates *d)
 	rc = admin_profile(c, a, &p, &owner);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!owner_is_own(owner))
+	/* The last resort only: a getpwnam per account would rescan the database. */
+	if ((!owner_is_own(owner) || p.create_date <= 0) &&
+	    !(a->acct.lastchg > 0 && a->acct.lastchg <= IAMPW_TIME_MAX / DAY_SECONDS))
 		home_of(a->name, home, sizeof home);
 	d->created = created_of(owner_is_own(owner) ? &p : NULL, a->acct.lastchg, home);
 	d->last_used = owner_is_own(owner) ? p.last_used : 0;
@@ -197,49 +199,132 @@ static bool name_of_token(const char *token, char out[IAMPW_NAME_MAX + 1])
 	return true;
 }
 
-/* The shadow entry of `e` from the table, or asked for. */
-static int shadow_into(const struct acct_table *shadow, const struct acct *e,
-		       struct iampw_acct *ia)
-{
-	const struct acct *s = acct_find(shadow, e->name);
+/*
+ * Where the users go: a JSON array in memory (text and table, which need
+ * every row before the first), or straight to a spool in out_print's JSON
+ * layout, so that the memory stays flat whatever the count (§8).
+ */
+struct user_sink {
+	json_object *list;     /* in memory; NULL when spooling */
+	struct spool out;
+	size_t n;
+	int err;
+};
 
-	ia->uid = e->uid;
-	ia->gid = e->gid;
-	ia->name = e->name;
-	if (s == NULL)
-		return acct_shadow(e->name, ia);
-	ia->shadow = true;
-	ia->usable = s->usable;
-	ia->lastchg = s->lastchg;
-	memcpy(ia->fp, s->fp, IAMPW_FP_SIZE);
+/* One user object as an element of "Users": indented two levels deeper. */
+static void sink_user(struct user_sink *k, json_object *user)
+{
+	char *text;
+
+	if (k->list != NULL) {
+		json_object_array_add(k->list, user);
+		return;
+	}
+	text = out_json_string(user);
+	json_object_put(user);
+	if (text == NULL) {
+		k->err = ENOMEM;
+		return;
+	}
+	spool_put(&k->out, k->n == 0 ? "[\n        " : ",\n        ", 10);
+	/* A JSON string holds no raw line break: each one is the layout's. */
+	for (const char *p = text, *nl; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			spool_put(&k->out, p, strlen(p));
+			break;
+		}
+		spool_put(&k->out, p, (size_t)(nl - p));
+		spool_put(&k->out, "\n        ", 9);
+	}
+	free(text);
+	k->n++;
+}
+
+static int copy_out(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	errno = 0;
+	if (n > 0 && fwrite(p, 1, n, stdout) != n)
+		return errno != 0 ? errno : EIO;
 	return 0;
 }
 
-static int list_one(const struct cli *c, struct admin *a, const struct acct_table *shadow,
-		    const struct acct *e, json_object *list)
+/* The spooled response, closed as out_print closes an object. */
+static int sink_print(struct user_sink *k, const char *next_token)
+{
+	char *tok = NULL;
+	int err = k->err;
+
+	if (k->n == 0)
+		spool_put(&k->out, "[]", 2);
+	else
+		spool_put(&k->out, "\n    ]", 6);
+	if (next_token != NULL) {
+		json_object *t = json_object_new_string(next_token);
+
+		tok = t != NULL ? out_json_string(t) : NULL;
+		json_object_put(t);
+		if (tok == NULL && err == 0)
+			err = ENOMEM;
+		spool_put(&k->out, ",\n    \"NextToken\": ", 19);
+		if (tok != NULL)
+			spool_put(&k->out, tok, strlen(tok));
+		free(tok);
+	}
+	spool_put(&k->out, "\n}\n", 3);
+	if (err == 0)
+		err = spool_each(&k->out, 64 * 1024, copy_out, NULL);
+	errno = 0;
+	if (fflush(stdout) != 0 && err == 0)
+		err = errno != 0 ? errno : EIO;
+	if (err == 0 && ferror(stdout))
+		err = EIO;
+	if (err == 0)
+		return EXIT_OK;
+	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
+		strerror_r(err, (char[128]){ 0 }, 128));
+	return EXIT_OTHER;
+}
+
+static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *shadow,
+		    const struct arec *e, struct user_sink *k)
 {
 	struct user_dates d;
+	bool found;
 	int rc;
 
-	rc = shadow_into(shadow, e, &a->acct);
+	snprintf(a->name, sizeof a->name, "%s", e->name);
+	memset(&a->acct, 0, sizeof a->acct);
+	a->acct.uid = e->uid;
+	a->acct.gid = e->gid;
+	a->acct.name = a->name;
+	rc = shadow_walk_seek(shadow, e->name, &a->acct, &found);
+	/* A source that does not enumerate is asked. */
+	if (rc == 0 && !found)
+		rc = acct_shadow(e->name, &a->acct);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
 				 e->name, strerror_r(rc, (char[128]){ 0 }, 128));
-	snprintf(a->name, sizeof a->name, "%s", e->name);
-	a->acct.name = a->name;
 	rc = dates_of(c, a, &d);
 	if (rc == EXIT_OK)
-		json_object_array_add(list, user_json(a, e->name, e->uid, &d));
+		sink_user(k, user_json(a, e->name, e->uid, &d));
 	return rc;
 }
 
 int verb_list_users(struct cli *c)
 {
-	struct acct_table accounts = { 0 }, shadow = { 0 };
 	char start[IAMPW_NAME_MAX + 1] = "", token[2 * IAMPW_NAME_MAX + 1];
-	json_object *resp = NULL, *list;
+	char prev[IAMPW_NAME_MAX + 1] = "";
+	const char *next = NULL;
+	struct xsort accounts = { .fd = -1 };
+	struct shadow_walk shadow = { .x.fd = -1 };
+	struct user_sink k = { .out.fd = -1 };
+	json_object *resp = NULL;
 	struct admin a;
+	struct arec e;
 	uint64_t shown = 0;
+	bool got;
 	int rc;
 
 	rc = admin_load(c, &a);
@@ -249,46 +334,63 @@ int verb_list_users(struct cli *c)
 		rc = admin_open_store(c, &a, false);
 	if (rc != EXIT_OK)
 		goto out;
-	rc = acct_read_passwd(&accounts);
+	rc = acct_stream_passwd(&accounts);
 	if (rc == 0)
-		rc = acct_read_shadow(&shadow);
+		rc = shadow_walk_open(&shadow);
+	if (rc == 0 && out_streams(c))
+		rc = spool_open(&k.out);
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
 			       strerror_r(rc, (char[128]){ 0 }, 128));
 		goto out;
 	}
-	acct_sort(&accounts);
-	acct_sort(&shadow);
-	resp = json_object_new_object();
-	list = json_object_new_array();
-	json_object_object_add(resp, "Users", list);
+	if (k.out.fd >= 0) {
+		spool_put(&k.out, "{\n    \"Users\": ", 15);
+	} else {
+		resp = json_object_new_object();
+		k.list = json_object_new_array();
+		json_object_object_add(resp, "Users", k.list);
+	}
 	/* Sorted by name, as IAM lists users. */
-	for (size_t i = 0; i < accounts.n && rc == EXIT_OK; i++) {
-		const struct acct *e = &accounts.v[i];
+	while (rc == EXIT_OK) {
 		bool in = false;
 
-		if (e->uid == 0 || strcmp(e->name, start) < 0)
+		rc = acct_next_name(&accounts, &e, prev, &got);
+		if (rc != 0) {
+			rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+				       strerror_r(rc, (char[128]){ 0 }, 128));
+			break;
+		}
+		if (!got)
+			break;
+		if (e.uid == 0 || strcmp(e.name, start) < 0)
 			continue;
-		if (iampw_in_scope(&a.cfg, e->name, e->uid, e->gid, &in, &a.err) != IAMPW_OK) {
+		if (iampw_in_scope(&a.cfg, e.name, e.uid, e.gid, &in, &a.err) != IAMPW_OK) {
 			rc = cli_config_error(&a.err);
 			break;
 		}
 		if (!in)
 			continue;
 		if (c->max_items > 0 && shown == c->max_items) {
-			token_of(e->name, token, sizeof token);
-			json_object_object_add(resp, "NextToken", json_object_new_string(token));
+			token_of(e.name, token, sizeof token);
+			next = token;
 			break;
 		}
-		rc = list_one(c, &a, &shadow, e, list);
+		rc = list_one(c, &a, &shadow, &e, &k);
 		shown++;
 	}
-	if (rc == EXIT_OK)
+	if (rc == EXIT_OK && k.list == NULL)
+		rc = sink_print(&k, next);
+	else if (rc == EXIT_OK) {
+		if (next != NULL)
+			json_object_object_add(resp, "NextToken", json_object_new_string(next));
 		rc = out_print(c, resp);
+	}
 out:
 	json_object_put(resp);
-	acct_free(&accounts);
-	acct_free(&shadow);
+	xsort_free(&accounts);
+	shadow_walk_close(&shadow);
+	spool_close(&k.out);
 	admin_free(&a);
 	return rc;
 }

@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
 # Results printed inside the sandbox, then outside.
-INSIDE_TESTS=87
+INSIDE_TESTS=88
 OUTSIDE_TESTS=3
 
 # --------------------------------------------------------------------------
@@ -513,6 +513,13 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 		'case " $adopted" in *" alice "*|*" bob "*|*" carol "*) false ;; *) true ;; esac'
 	check "adopt-user --all kept every password: /etc/shadow unchanged, dave logs in" \
 		'[ "$(shadow_sum)" = "$sum" ]' 'auth dave "$PD"'
+	# On a terminal (and only there, as above) a progress line on stderr.
+	useradd -m gina >&2
+	echo "gina:$PD" | chpasswd -c YESCRYPT >&2
+	script -qec "$(printf '%q ' "$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
+		--state-dir "$state" adopt-user --all) 2>&1 >/dev/null" /dev/null </dev/null >"$err" 2>&1
+	check "adopt-user --all on a terminal: a progress line on stderr; gina adopted" \
+		'grep -q "adopt-user: [0-9]* accounts, 1 adopted" "$err"' '[ -e "$(pf gina)" ]'
 
 	# -- nothing printed ever held a password -------------------------------
 	leaked=""

@@ -30,6 +30,7 @@ fuzz_admin_sources = \
 	iampw-admin/policy_cmd.c \
 	iampw-admin/profile_cmd.c \
 	iampw-admin/accounts.c \
+	iampw-admin/xsort.c \
 	iampw-admin/report.c \
 	iampw-admin/check.c \
 	iampw-admin/compliance.c \

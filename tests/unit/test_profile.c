@@ -511,6 +511,10 @@ static void test_bad_history(void **state)
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh2 = %s\n",
 				       f->salt, f->hash[1]),
 		       NAME ":11: h2: history entries must be numbered h1, h2, ... without gaps");
+	/* Two-digit keys too: h1 then h12. */
+	expect_corrupt(f, with_history("[history]\nsalt = %s\nh1 = %s\nh12 = %s\n",
+				       f->salt, f->hash[0], f->hash[1]),
+		       NAME ":12: h12: history entries must be numbered h1, h2, ... without gaps");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh0 = %s\n", f->salt, f->hash[0]),
 		       NAME ":11: unknown key 'h0' in [history]");
 	expect_corrupt(f, with_history("[history]\nsalt = %s\nh01 = %s\n", f->salt, f->hash[0]),
