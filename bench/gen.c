@@ -59,15 +59,12 @@ static void new_profile_as(struct iampw_profile *p, const char *user, unsigned l
 static void new_profile(struct iampw_profile *p, const char *user, unsigned long uid)
 {
 	struct iampw_acct a = { .uid = (uid_t)uid, .gid = (gid_t)uid, .name = user };
-	struct spwd *sp = hash == NULL ? getspnam(user) : NULL;
+	struct spwd *sp = getspnam(user);
 
 	if (!iampw_user_name_valid(user) || uid > IAMPW_UID_MAX)
 		die("bad user name %s or uid %lu", user, uid);
-	if (hash != NULL)
-		iampw_acct_set_shadow(&a, true, hash, 20000);
-	else
-		iampw_acct_set_shadow(&a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
-				      sp != NULL ? sp->sp_lstchg : -1);
+	iampw_acct_set_shadow(&a, sp != NULL, sp != NULL ? sp->sp_pwdp : NULL,
+			      sp != NULL ? sp->sp_lstchg : -1);
 	iampw_profile_new(&a, (int64_t)time(NULL), p);
 }
 
@@ -94,7 +91,7 @@ static int gen_history(const char *statedir, const char *user, unsigned long uid
 		die("N must be at most %d", IAMPW_REUSE_MAX);
 	open_store(&s, statedir);
 	iampw_config_defaults(&cfg);
-	new_profile(&p, user, uid, NULL);
+	new_profile(&p, user, uid);
 	/* Oldest first: each record puts the new entry at the front. */
 	for (unsigned k = n; k >= 1; k--) {
 		bool reused = false;

@@ -318,10 +318,13 @@ int main(int argc, char **argv)
 	int rc;
 
 	rc = cli_parse(&c, argc, argv);
-	if (rc == CLI_DONE)
-		return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
-	if (rc != EXIT_OK)
+	if (rc == CLI_DONE || rc != EXIT_OK) {
+		/* Inline --cli-input-json may have been parsed (and may hold a password). */
+		cli_free(&c);
+		if (rc == CLI_DONE)
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_OTHER;
 		return rc;
+	}
 	/* A bad expression is a command-line error, found before anything runs. */
 	if (c.query != NULL) {
 		rc = out_query_check(c.query);
@@ -336,6 +339,7 @@ int main(int argc, char **argv)
 	 */
 	if (getuid() != 0 || geteuid() != getuid() || getegid() != getgid()) {
 		fprintf(stderr, "iampw-admin: must be run by root (real uid 0), never set-id\n");
+		cli_free(&c);
 		return EXIT_OTHER;
 	}
 	/* Files we create are root's alone whatever umask root has. */
