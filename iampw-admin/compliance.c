@@ -106,8 +106,9 @@ static void put(char *buf, size_t n, const char *fmt, ...)
  * asks for a code: an `auth ... pam_iampw.so mfa` line in common-auth
  * and an enabled device for every such user (users without a device pass
  * that line, so their password is still a single factor).  Not judged
- * yet (SPEC §10 landed after this check): false, so the stricter minimum
- * of 15 applies, which never passes a host it should fail.
+ * yet: false, so the stricter minimum of 15 applies, which never passes
+ * a host it should fail.  The rows say "not counted", not that MFA is
+ * missing.
  */
 static bool mfa_configured(const struct host *h)
 {
@@ -251,7 +252,7 @@ static void judge_min_length_mfa(const struct host *h, const struct row *r, stru
 	v->pass = h->a.pol.min_length >= (unsigned long)r->lo ||
 		  (mfa && h->a.pol.min_length >= (unsigned long)r->hi);
 	put(v->value, sizeof v->value, "%u%s; MFA at password logins: %s", h->a.pol.min_length,
-	    policy_origin(h), mfa ? "yes" : "not available");
+	    policy_origin(h), mfa ? "yes" : "not counted");
 	policy_start(h, &fix);
 	fix.min_length = (unsigned)r->lo;
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
@@ -271,7 +272,7 @@ static void judge_mfa(const struct host *h, const struct row *r, struct verdict 
 		    h->a.pol.min_length);
 	else
 		put(v->value, sizeof v->value,
-		    "not available (pam_iampw's MFA is not part of this build); the minimum length is %u",
+		    "not counted (check does not yet verify that every password login asks for a code); the minimum length is %u",
 		    h->a.pol.min_length);
 	policy_start(h, &fix);
 	fix.min_length = (unsigned)r->lo;
