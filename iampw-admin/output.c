@@ -2129,6 +2129,15 @@ static const struct {
 	{ "AdoptUser", "{\"LoginProfiles\": [" SKEL_PROFILE "]}" },
 	{ "GetUser", "{\"User\": " SKEL_USER "}" },
 	{ "ListUsers", "{\"Users\": [" SKEL_USER "], \"IsTruncated\": true, \"Marker\": \"Marker\"}" },
+	{ "ListMFADevices",
+	  "{\"MFADevices\": [{\"UserName\": \"UserName\", \"SerialNumber\": \"SerialNumber\","
+	  " \"EnableDate\": \"1970-01-01T00:00:00\"}], \"IsTruncated\": true, \"Marker\": \"Marker\"}" },
+	/* The two seeds are blobs, as Content above. */
+	{ "ListVirtualMFADevices",
+	  "{\"VirtualMFADevices\": [{\"SerialNumber\": \"SerialNumber\", \"Base32StringSeed\": \"\","
+	  " \"QRCodePNG\": \"\", \"User\": " SKEL_USER ", \"EnableDate\": \"1970-01-01T00:00:00\","
+	  " \"Tags\": [{\"Key\": \"Key\", \"Value\": \"Value\"}]}], \"IsTruncated\": true,"
+	  " \"Marker\": \"Marker\"}" },
 };
 
 json_object *out_skeleton(const char *operation)

@@ -86,6 +86,22 @@ CASES = [
         {"Path": "/", "UserName": "bob", "UserId": "AIDAIAMPW000003E9",
          "Arn": "arn:linux:iam::host:user/bob", "CreateDate": "2026-11-23T10:00:00+00:00"}],
         "IsTruncated": True, "Marker": "eyJNYXJrZXIiOiAiYm9iIn0="}),
+    # The MFA verbs (SPEC §10).
+    ("create-virtual-mfa-device", "CreateVirtualMFADevice", {
+        "VirtualMFADevice": {"SerialNumber": "arn:linux:iam::host:mfa/alice-phone"}}),
+    ("list-mfa-devices", "ListMFADevices", {"MFADevices": [
+        {"UserName": "alice", "SerialNumber": "arn:linux:iam::host:mfa/alice-phone",
+         "EnableDate": "2026-12-06T06:25:26+00:00"}]}),
+    ("list-mfa-devices", "ListMFADevices", {"MFADevices": []}),
+    ("list-virtual-mfa-devices", "ListVirtualMFADevices", {"VirtualMFADevices": [
+        {"SerialNumber": "arn:linux:iam::host:mfa/alice-phone",
+         "User": {"Path": "/", "UserName": "alice", "UserId": "AIDAIAMPW000003E8",
+                  "Arn": "arn:linux:iam::host:user/alice",
+                  "CreateDate": "2026-11-22T10:00:00+00:00"},
+         "EnableDate": "2026-12-06T06:25:26+00:00"},
+        {"SerialNumber": "arn:linux:iam::host:mfa/spare"}]}),
+    ("enable-mfa-device", "EnableMFADevice", {}),
+    ("delete-virtual-mfa-device", "DeleteVirtualMFADevice", {}),
     # Corners of the formats.
     ("x-names", "XNames", {"Items": [
         {"Name": "álvaro", "Note": "ünïcödé ☃ 日本語"},
@@ -177,6 +193,8 @@ def contains(value, s):
 # aws refuses its own made-up response for some operations (a 0 under a
 # model minimum, a null blob): for those, the response it made up is
 # compared, as botocore's ArgumentGenerator builds it.
+MFA_ARGS = ["--serial-number", "arn:aws:iam::123456789012:mfa/x",
+            "--authentication-code1", "123456", "--authentication-code2", "654321"]
 SKELETONS = [
     ("get-account-password-policy", "GetAccountPasswordPolicy", [], False),
     ("update-account-password-policy", "UpdateAccountPasswordPolicy", [], True),
@@ -189,6 +207,13 @@ SKELETONS = [
     ("get-credential-report", "GetCredentialReport", [], False),
     ("get-user", "GetUser", [], False),
     ("list-users", "ListUsers", [], False),
+    ("list-mfa-devices", "ListMFADevices", [], True),
+    # aws itself refuses its own made-up response (null blobs, short ids).
+    ("list-virtual-mfa-devices", "ListVirtualMFADevices", [], False),
+    ("enable-mfa-device", "EnableMFADevice", ["--user-name", "x"] + MFA_ARGS, True),
+    ("resync-mfa-device", "ResyncMFADevice", ["--user-name", "x"] + MFA_ARGS, True),
+    ("deactivate-mfa-device", "DeactivateMFADevice", ["--user-name", "x"] + MFA_ARGS[:2], True),
+    ("delete-virtual-mfa-device", "DeleteVirtualMFADevice", MFA_ARGS[:2], True),
 ]
 
 
@@ -215,6 +240,9 @@ def aws_skeleton_model(operation):
     sk = ArgumentGenerator(use_member_names=True).generate_skeleton(model.output_shape)
     if operation == "GetCredentialReport":
         sk["Content"] = ""      # a blob: null there, the empty one here (NOTES)
+    if operation == "ListVirtualMFADevices":
+        for d in sk["VirtualMFADevices"]:
+            d["Base32StringSeed"] = d["QRCodePNG"] = ""
     return (json.dumps(sk, indent=4, default=lambda d: d.isoformat()) + "\n").encode()
 
 
