@@ -384,8 +384,8 @@ Ir / txn: callgrind over $CG_TXN transactions in one process, divided; wall: med
 $ACCT_TXN transactions.  Ir / process: callgrind over a whole fresh process running one
 pam_start + pam_acct_mgmt + pam_end (as sshd and login do), loading the modules included.
 The user has a login profile holding 24 history entries (the largest profile there is);
-iampw.conf names a blocklist (the account stack never opens it).  MFA (SPEC §10) is not
-in this tree yet, so it is not configured.
+iampw.conf names a blocklist (the account stack never opens it); MFA devices (SPEC §10,
+figure 6) belong to the auth stack, which the account stack never reads either.
 
 | stack | Ir / txn | wall / txn | Ir / process |
 |---|---:|---:|---:|

@@ -14,11 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <unicase.h>
-#include <unictype.h>
-#include <unistr.h>
 
 #include "internal.h"
+#include "lazy.h"
 
 /* Marks user-visible text for gettext; a no-op until the project has NLS. */
 #define N_(s) s
@@ -240,13 +238,20 @@ struct fold {
  */
 static void fold(const char *s, size_t n, struct fold *f)
 {
+	const struct iampw_uni *u = iampw_uni(NULL);
+
 	f->len = sizeof f->buf;
 	f->s = NULL;
-	if (u8_check((const uint8_t *)s, n) != NULL) {
+	if (u == NULL) {
+		/* Never here: check() binds libunistring before any fold. */
+		f->rc = FOLD_NOMEM;
+		return;
+	}
+	if (u->u8_check((const uint8_t *)s, n) != NULL) {
 		f->rc = FOLD_INVALID;
 		return;
 	}
-	f->s = u8_casefold((const uint8_t *)s, n, NULL, NULL, f->buf, &f->len);
+	f->s = u->u8_casefold((const uint8_t *)s, n, NULL, NULL, f->buf, &f->len);
 	f->rc = f->s != NULL ? FOLD_OK : FOLD_NOMEM;
 }
 
@@ -340,9 +345,9 @@ static uint32_t identity_failures(const struct iampw_identity *id,
 
 
 /* A letter, or a mark that belongs to the letter before it ("e" + U+0301). */
-static bool word_char(ucs4_t uc)
+static bool word_char(const struct iampw_uni *u, ucs4_t uc)
 {
-	return uc_is_alpha(uc) || uc_is_general_category(uc, UC_CATEGORY_M);
+	return u->uc_is_alpha(uc) || u->uc_is_general_category(uc, *u->category_m);
 }
 
 /*
@@ -353,25 +358,28 @@ static bool word_char(ucs4_t uc)
 static bool contains_name_word(const char *pw, size_t pwlen, const struct fold *pwf,
 			       const char *name, size_t n)
 {
+	const struct iampw_uni *u = iampw_uni(NULL);
 	const uint8_t *s = (const uint8_t *)name;
 	size_t i = 0;
 
+	if (u == NULL)
+		return true;	/* never here (see fold); fail closed */
 	while (i < n) {
 		size_t start, letters = 0;
 		ucs4_t uc;
 		int k;
 
-		k = u8_mbtouc(&uc, s + i, n - i);
-		if (!word_char(uc)) {
+		k = u->u8_mbtouc(&uc, s + i, n - i);
+		if (!word_char(u, uc)) {
 			i += (size_t)k;
 			continue;
 		}
 		start = i;
 		while (i < n) {
-			k = u8_mbtouc(&uc, s + i, n - i);
-			if (!word_char(uc))
+			k = u->u8_mbtouc(&uc, s + i, n - i);
+			if (!word_char(u, uc))
 				break;
-			letters += uc_is_alpha(uc);
+			letters += u->uc_is_alpha(uc);
 			i += (size_t)k;
 		}
 		if (letters >= 4 &&
@@ -434,6 +442,14 @@ static int check(const struct iampw_policy *p, const struct iampw_identity *id,
 	if (control)
 		r->failed |= IAMPW_R_CONTROL;
 	r->failed |= class_failures(p, classes);
+	if (id != NULL && iampw_uni(e) == NULL) {
+		/*
+		 * No Unicode folding, no identity or context verdict: refuse
+		 * (with the error for callers that take one).
+		 */
+		r->failed |= IAMPW_R_IS_USER_NAME;
+		return IAMPW_E_IO;
+	}
 	if (id != NULL) {
 		struct fold pwf;
 

@@ -482,6 +482,11 @@ struct iampw_profile {
 
 /* Zero a profile (wipes its hashes). */
 void iampw_profile_clear(struct iampw_profile *p);
+/*
+ * Wipe the hashes and fields of a profile that was cleared before it was
+ * filled: only the slots in use, so cheaper than iampw_profile_clear.
+ */
+void iampw_profile_wipe(struct iampw_profile *p);
 
 /*
  * Profile text <-> struct.  `name` is used in "name:line: what" messages.

@@ -19,6 +19,18 @@
  * iniparser 4.1 can only load by path, so the already opened and checked
  * fd is handed over as /proc/self/fd/N: the same open file, no second
  * lookup of the name.  Text held in memory goes through a memfd.
+ *
+ * Values always come from the scanner's table: it is the one reader.
+ * The cross-check is iampw-admin's (every verb, `check` included), where
+ * an administrator sees and fixes a file iniparser would read otherwise.
+ * The PAM module's copy of the core (IAMPW_MODULE) reads each file once,
+ * with the scanner alone, and does not link iniparser: the second parse
+ * added nothing the module acts on, but cost a library load, a
+ * process-wide callback swap inside the host, a /proc or memfd handover,
+ * and a quarter of the module's account-check instructions (SPEC 8).
+ * A file the admin tool refuses, the module refuses too: the scanner
+ * accepts only a subset of what iniparser does, and a disagreement can
+ * only come from a file changed between the two reads.
  */
 #include "config.h"
 
@@ -32,10 +44,16 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef IAMPW_MODULE
 #ifdef HAVE_INIPARSER_INIPARSER_H
 #include <iniparser/iniparser.h>
 #else
 #include <iniparser.h>
+#endif
+#define CROSS_CHECK true
+#else
+#define CROSS_CHECK false
+typedef struct iampw_no_dictionary dictionary;
 #endif
 
 #include "internal.h"
@@ -363,6 +381,7 @@ static int scan_buffer(struct scan *sc, const char *buf, size_t len)
 	return sc->status;
 }
 
+#ifndef IAMPW_MODULE
 static int silent_error(const char *fmt, ...)
 {
 	(void)fmt;
@@ -426,6 +445,16 @@ disagree:
 			     "%s: the file changed while it was read, or cannot be parsed unambiguously",
 			     ini->display);
 }
+
+#else
+static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
+{
+	(void)ini;
+	(void)fd;
+	(void)e;
+	return IAMPW_OK;
+}
+#endif
 
 /* Read all of fd from offset 0; more than `cap` bytes is an error. */
 static int read_all(int fd, const char *display, size_t cap, char **bufp,
@@ -520,7 +549,7 @@ static int load_fd(int fd, const char *display, size_t cap, bool cross,
 	rc = scan_text(buf, len, display, known, keep_partial, out, e);
 	iampw_wipe(buf, len);
 	free(buf);
-	if (rc == IAMPW_OK && cross) {
+	if (rc == IAMPW_OK && cross && CROSS_CHECK) {
 		rc = cross_check(*out, fd, e);
 		if (rc != IAMPW_OK) {
 			iampw_ini_free(*out);
@@ -607,7 +636,7 @@ int iampw_ini_parse_with(const char *name, const char *text, size_t len,
 	rc = scan_text(text, len, name, known, cross_check, &ini, e);
 	if (rc != IAMPW_OK)
 		return partial_values(ini, apply, out, rc, e);
-	if (cross_check) {
+	if (cross_check && CROSS_CHECK) {
 		iampw_ini_free(ini);
 		rc = iampw_ini_load_buffer(text, len, name, known, &ini, e);
 		if (rc != IAMPW_OK)
@@ -715,6 +744,7 @@ void iampw_ini_free(struct iampw_ini *ini)
 	if (ini == NULL)
 		return;
 	for (size_t i = 0; i < ini->nkeys; i++) {
+#ifndef IAMPW_MODULE
 		/*
 		 * iniparser frees its strings without wiping them; a profile's
 		 * values include password hashes, so wipe them in place first.
@@ -723,10 +753,13 @@ void iampw_ini_free(struct iampw_ini *ini)
 						      ini->keys[i].key);
 		if (v != NULL)
 			iampw_wipe(v, strlen(v));
+#endif
 		iampw_wipe_free(ini->keys[i].value);
 	}
+#ifndef IAMPW_MODULE
 	if (ini->dict != NULL)
 		iniparser_freedict(ini->dict);
+#endif
 	free(ini->keys);
 	free(ini->sections);
 	free(ini->display);

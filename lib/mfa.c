@@ -41,9 +41,9 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <liboath/oath.h>
 
 #include "internal.h"
+#include "lazy.h"
 
 #define MFA_DIR "mfa"
 #define FILE_PREFIX "d."
@@ -106,8 +106,10 @@ static bool mfa_known(const char *section, const char *key)
 	return false;
 }
 
-static int decode_seed(const char *b32, uint8_t seed[IAMPW_MFA_SEED_BYTES])
+static int decode_seed(const char *b32, uint8_t seed[IAMPW_MFA_SEED_BYTES],
+		       struct iampw_err *e)
 {
+	const struct iampw_oath *o = iampw_oath(e);
 	char *out = NULL;
 	size_t outlen = 0;
 	int rc = IAMPW_E_PARSE;
@@ -116,7 +118,9 @@ static int decode_seed(const char *b32, uint8_t seed[IAMPW_MFA_SEED_BYTES])
 	if (strlen(b32) != IAMPW_MFA_SEED_B32 ||
 	    strspn(b32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != IAMPW_MFA_SEED_B32)
 		return IAMPW_E_PARSE;
-	if (oath_base32_decode(b32, IAMPW_MFA_SEED_B32, &out, &outlen) == OATH_OK &&
+	if (o == NULL)
+		return IAMPW_E_IO;
+	if (o->base32_decode(b32, IAMPW_MFA_SEED_B32, &out, &outlen) == OATH_OK &&
 	    outlen == IAMPW_MFA_SEED_BYTES) {
 		memcpy(seed, out, IAMPW_MFA_SEED_BYTES);
 		rc = IAMPW_OK;
@@ -185,13 +189,16 @@ static int mfa_apply(const struct iampw_ini *ini, void *out, struct iampw_err *e
 	unsigned before = e->count, line = 0;
 	const char *seed;
 	uint64_t v = 0;
+	int rc;
 
 	if (!iampw_ini_has_section(ini, "device"))
 		return iampw_err_add(e, IAMPW_E_PARSE, "%s: no [device] section", display);
 	seed = iampw_ini_get(ini, "device", "seed", &line);
 	if (seed == NULL)
 		iampw_err_add(e, IAMPW_E_PARSE, "%s: [device] lacks 'seed'", display);
-	else if (decode_seed(seed, d->seed) != IAMPW_OK)
+	else if ((rc = decode_seed(seed, d->seed, e)) == IAMPW_E_IO)
+		;	/* liboath could not be loaded: said in e */
+	else if (rc != IAMPW_OK)
 		iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: seed: not %d Base32 characters",
 			      display, line, IAMPW_MFA_SEED_B32);
 	if (get_u64(ini, "create_date", IAMPW_TIME_MAX, true, &v, e) == IAMPW_OK)
@@ -258,11 +265,14 @@ static int parse_fd(int fd, const char *name, const char *display,
 int iampw_mfa_seed_base32(const struct iampw_mfa_device *d,
 			  char out[IAMPW_MFA_SEED_B32 + 1])
 {
+	const struct iampw_oath *o = iampw_oath(NULL);
 	char *b32 = NULL;
 	size_t len = 0;
 	int rc = IAMPW_E_NOMEM;
 
-	if (oath_base32_encode((const char *)d->seed, IAMPW_MFA_SEED_BYTES, &b32, &len) == OATH_OK &&
+	if (o == NULL)
+		return IAMPW_E_IO;
+	if (o->base32_encode((const char *)d->seed, IAMPW_MFA_SEED_BYTES, &b32, &len) == OATH_OK &&
 	    len == IAMPW_MFA_SEED_B32) {
 		memcpy(out, b32, IAMPW_MFA_SEED_B32);
 		out[IAMPW_MFA_SEED_B32] = '\0';
@@ -359,16 +369,19 @@ int iampw_mfa_new(const char *name, int64_t now, struct iampw_mfa_device *d,
 int iampw_mfa_code(const struct iampw_mfa_device *d, uint64_t step,
 		   char out[IAMPW_MFA_DIGITS + 1], struct iampw_err *e)
 {
+	const struct iampw_oath *o = iampw_oath(e);
 	int rc;
 
 	if (step > (uint64_t)IAMPW_TIME_MAX / IAMPW_MFA_STEP + IAMPW_MFA_DRIFT_MAX)
 		return iampw_err_add(e, IAMPW_E_INVAL, "time step out of range");
-	rc = oath_totp_generate((const char *)d->seed, IAMPW_MFA_SEED_BYTES,
+	if (o == NULL)
+		return IAMPW_E_IO;
+	rc = o->totp_generate((const char *)d->seed, IAMPW_MFA_SEED_BYTES,
 				(time_t)(step * IAMPW_MFA_STEP), IAMPW_MFA_STEP, 0,
 				IAMPW_MFA_DIGITS, out);
 	if (rc != OATH_OK) {
 		iampw_wipe(out, IAMPW_MFA_DIGITS + 1);
-		return iampw_err_add(e, IAMPW_E_CRYPT, "liboath: %s", oath_strerror(rc));
+		return iampw_err_add(e, IAMPW_E_CRYPT, "liboath: %s", o->strerror(rc));
 	}
 	return IAMPW_OK;
 }

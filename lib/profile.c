@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -28,6 +29,21 @@
 void iampw_profile_clear(struct iampw_profile *p)
 {
 	iampw_wipe(p, sizeof *p);
+}
+
+/*
+ * Hashes only ever sit in the slots below nhistory: profile_apply fills
+ * them in order into a cleared profile, and iampw_history_record wipes
+ * every slot it gives up.  So the used slots and the fields before them
+ * are all there is to wipe: nine tenths of the struct are unused slots,
+ * and the module disposes of a profile on every transaction.
+ */
+void iampw_profile_wipe(struct iampw_profile *p)
+{
+	unsigned n = p->nhistory < IAMPW_REUSE_MAX ? p->nhistory : IAMPW_REUSE_MAX;
+
+	iampw_wipe(p->history, n * sizeof p->history[0]);
+	iampw_wipe(p, offsetof(struct iampw_profile, history));
 }
 
 /* "h1".."h24" -> 1..24, else 0. */
@@ -190,7 +206,8 @@ static int profile_apply(const struct iampw_ini *ini, void *out,
 	struct iampw_profile *p = out;
 	unsigned before = e->count;
 
-	iampw_profile_clear(p);
+	/* The callers cleared it: this only empties it again (cheaply). */
+	iampw_profile_wipe(p);
 	if (!iampw_ini_has_section(ini, "profile"))
 		iampw_err_add(e, IAMPW_E_PARSE, "%s: no [profile] section",
 			      iampw_ini_display(ini));

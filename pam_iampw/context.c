@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <syslog.h>
 #include <shadow.h>
@@ -85,16 +86,31 @@ static int parse_opts(int argc, const char **argv, struct opts *o,
 	return bad == 0 ? PAM_SUCCESS : PAM_SERVICE_ERR;
 }
 
+/* ctx_new's two memsets cover everything but prof.history and err.text. */
+_Static_assert(offsetof(struct iampw_profile, history) + IAMPW_REUSE_MAX * CRYPT_OUTPUT_SIZE ==
+	       sizeof(struct iampw_profile), "history is the profile's last member");
+_Static_assert(offsetof(struct ctx, prof) + sizeof(struct iampw_profile) <=
+	       offsetof(struct ctx, have_profile) &&
+	       offsetof(struct ctx, err) + sizeof(struct iampw_err) == sizeof(struct ctx),
+	       "prof, have_profile, now, err: the last members of struct ctx, in that order");
+
 struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		    int *pam_rc)
 {
-	struct ctx *c = calloc(1, sizeof *c);
+	struct ctx *c = malloc(sizeof *c);
 
 	if (c == NULL) {
 		pam_syslog(pamh, LOG_CRIT, "out of memory");
 		*pam_rc = PAM_BUF_ERR;
 		return NULL;
 	}
+	/*
+	 * Zero everything but the profile's history slots and the message
+	 * buffer: two thirds of the struct, which only nhistory and len make
+	 * readable, and which calloc would clear on every transaction.
+	 */
+	memset(c, 0, offsetof(struct ctx, prof.history));
+	memset(&c->have_profile, 0, offsetof(struct ctx, err) - offsetof(struct ctx, have_profile));
 	c->pamh = pamh;
 	c->flags = flags;
 	c->store.dirfd = -1;
@@ -108,8 +124,12 @@ void ctx_free(struct ctx *c)
 	if (c == NULL)
 		return;
 	iampw_store_close(&c->store);
-	/* The profile holds the history hashes. */
-	iampw_wipe(c, sizeof *c);
+	/*
+	 * The profile's history hashes are the only secrets a context holds
+	 * (passwords stay in PAM's items); the rest is names, dates and
+	 * messages that the logs see anyway.
+	 */
+	iampw_profile_wipe(&c->prof);
 	free(c);
 }
 
