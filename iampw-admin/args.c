@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,21 +526,27 @@ static int check_model_minimums(const struct cli *c)
 	const struct {
 		bool given;
 		int64_t value;
+		const char *text;       /* beyond 64 bits: as written */
 		const char *name;
 		int64_t min;
 	} ints[] = {
-		{ c->req.has_min_length, c->req.min_length, "MinimumPasswordLength", 6 },
-		{ c->req.has_max_age, c->req.max_age, "MaxPasswordAge", 1 },
-		{ c->req.has_reuse, c->req.reuse_prevention, "PasswordReusePrevention", 1 },
+		{ c->req.has_min_length, c->req.min_length, c->req.min_length_text,
+		  "MinimumPasswordLength", 6 },
+		{ c->req.has_max_age, c->req.max_age, c->req.max_age_text, "MaxPasswordAge", 1 },
+		{ c->req.has_reuse, c->req.reuse_prevention, c->req.reuse_text,
+		  "PasswordReusePrevention", 1 },
 	};
 	bool failed = false;
 
 	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+		char shown[24];
+
 		if (!ints[i].given || ints[i].value >= ints[i].min)
 			continue;
-		fprintf(stderr, "%sInvalid value for parameter %s, value: %lld, valid min value: %lld\n",
-			failed ? "" : head, ints[i].name, (long long)ints[i].value,
-			(long long)ints[i].min);
+		snprintf(shown, sizeof shown, "%lld", (long long)ints[i].value);
+		fprintf(stderr, "%sInvalid value for parameter %s, value: %s, valid min value: %lld\n",
+			failed ? "" : head, ints[i].name,
+			ints[i].text != NULL ? ints[i].text : shown, (long long)ints[i].min);
 		failed = true;
 	}
 	if (c->user_name != NULL && c->user_name[0] == '\0') {
@@ -773,16 +780,25 @@ static const char *json_type_python(json_object *v)
 /*
  * botocore's "Invalid type for parameter X, value: V, type: <class 'T'>,
  * valid types: <class 'U'>".  The value is shown as Python would (None,
- * True, a string raw), at most 64 bytes of it, and never for Password.
+ * True, a string raw, a number as repr() shows it), at most 64 bytes of
+ * a string, and never for Password.  A number is shown whole: jsonnum.c
+ * bounds its digits as Python does.
  */
 static int invalid_type(const char *key, json_object *v, enum field_type want)
 {
+	char num[32];
 	const char *shown;
+	int max = 64;
 
 	switch (json_object_get_type(v)) {
 	case json_type_null: shown = "None"; break;
 	case json_type_boolean: shown = json_object_get_boolean(v) ? "True" : "False"; break;
 	case json_type_string: shown = json_object_get_string(v); break;
+	case json_type_int:
+	case json_type_double:
+		shown = jsonnum_python(v, num, sizeof num);
+		max = INT_MAX;
+		break;
 	default:
 		shown = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 		break;
@@ -790,8 +806,8 @@ static int invalid_type(const char *key, json_object *v, enum field_type want)
 	if (strcmp(key, "Password") == 0 || shown == NULL)
 		shown = "...";
 	return cli_param_error("Parameter validation failed:\n"
-			       "Invalid type for parameter %.64s, value: %.64s, type: %s, valid types: %s",
-			       key, shown, json_type_python(v), type_name(want));
+			       "Invalid type for parameter %.64s, value: %.*s, type: %s, valid types: %s",
+			       key, max, shown, json_type_python(v), type_name(want));
 }
 
 static bool type_ok(json_object *v, enum field_type t)
@@ -804,11 +820,15 @@ static bool type_ok(json_object *v, enum field_type t)
 	return false;
 }
 
-/* Strict JSON: a trailing comma or a comment is an error, not a guess. */
+/*
+ * Strict JSON: a trailing comma or a comment is an error, not a guess;
+ * so is a number Python's json (the AWS CLI's) refuses.  Integers beyond
+ * 64 bits keep their text (jsonnum.c).
+ */
 static json_object *parse_strict(const char *text, enum json_tokener_error *jerr)
 {
 	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(text), end;
+	size_t len = strlen(text), obj_end, end;
 	json_object *o;
 
 	*jerr = json_tokener_error_parse_eof;
@@ -820,13 +840,19 @@ static json_object *parse_strict(const char *text, enum json_tokener_error *jerr
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	*jerr = json_tokener_get_error(tok);
 	/* Only blanks may follow the object. */
-	end = json_tokener_get_parse_end(tok);
+	end = obj_end = json_tokener_get_parse_end(tok);
 	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
 		end++;
 	if (o != NULL && (*jerr != json_tokener_success || end != len)) {
 		json_object_put(o);
 		o = NULL;
 		*jerr = json_tokener_error_parse_unexpected;
+	}
+	if (o != NULL && json_object_is_type(o, json_type_object) &&
+	    jsonnum_check(text, obj_end, o) != 0) {
+		json_object_put(o);
+		o = NULL;
+		*jerr = json_tokener_error_parse_number;
 	}
 	if (o == NULL && *jerr == json_tokener_success)
 		*jerr = json_tokener_error_parse_eof;
@@ -942,12 +968,15 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 	else if (strcmp(name, "MinimumPasswordLength") == 0 && !c->req.has_min_length) {
 		c->req.has_min_length = true;
 		c->req.min_length = i;
+		c->req.min_length_text = jsonnum_text(v);
 	} else if (strcmp(name, "MaxPasswordAge") == 0 && !c->req.has_max_age) {
 		c->req.has_max_age = true;
 		c->req.max_age = i;
+		c->req.max_age_text = jsonnum_text(v);
 	} else if (strcmp(name, "PasswordReusePrevention") == 0 && !c->req.has_reuse) {
 		c->req.has_reuse = true;
 		c->req.reuse_prevention = i;
+		c->req.reuse_text = jsonnum_text(v);
 	} else if (strcmp(name, "RequireSymbols") == 0 && c->req_symbols == TRI_UNSET)
 		c->req_symbols = t;
 	else if (strcmp(name, "RequireNumbers") == 0 && c->req_numbers == TRI_UNSET)
@@ -977,6 +1006,12 @@ static int load_field(struct cli *c, const struct field *f, size_t n, const char
 		fputc('\n', stderr);
 		return EXIT_USAGE;
 	}
+	/* Never quoted, nor used, cut to 64 bits. */
+	if (jsonnum_unknown(val))
+		return cli_param_error("Parameter validation failed:\n"
+				       "Invalid value for parameter %s: an integer at or beyond "
+				       "the 64-bit limit that cannot be read back as written",
+				       f[i].name);
 	if (!type_ok(val, f[i].type)) {
 		return invalid_type(key, val, f[i].type);
 	}

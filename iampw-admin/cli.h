@@ -157,6 +157,26 @@ int cli_load_input(struct cli *c);
 json_object *cli_skeleton(const struct verb *v, bool output);
 
 /*
+ * jsonnum.c: numbers of --cli-input-json as the AWS CLI reads them
+ * (Python's json).  jsonnum_check takes the JSON `text` (`len` bytes:
+ * the object, with blanks around it) and the object json-c parsed
+ * from it: each top-level integer json-c saturated at 64
+ * bits gets back the text the user wrote (json_object_to_json_string
+ * then prints it), read again from `text` by libyaml.  A document with a
+ * top-level "Password" is never read again (libyaml does not wipe its
+ * buffers).  Returns 0, or -1 when a number is one Python's json refuses
+ * ("-01", "1.", an integer of more than 4300 digits): the AWS CLI's
+ * "Invalid JSON received".
+ */
+int jsonnum_check(const char *text, size_t len, json_object *doc);
+/* An integer json-c may have saturated whose text is not known: refuse it. */
+bool jsonnum_unknown(json_object *v);
+/* A saturated integer's text (what the user wrote); NULL for any other value. */
+const char *jsonnum_text(json_object *v);
+/* A number as Python shows it (an int's digits, a float's repr()); buf: 32 bytes. */
+const char *jsonnum_python(json_object *v, char *buf, size_t n);
+
+/*
  * output.c: may a verb with a large response write it itself, as out_print
  * would (plain --output json, no --query; text for get-credential-report's
  * CSV)?

@@ -191,12 +191,16 @@ void iampw_policy_custom_defaults(struct iampw_policy *p);
  * are as given, possibly out of range (int64 lets a CLI pass -1), and are
  * checked with IAM's ValidationError wording ("1 validation error
  * detected: Value '1096' at 'maxPasswordAge' failed to satisfy
- * constraint: Member must have value less than or equal to 1095").
+ * constraint: Member must have value less than or equal to 1095").  An
+ * integer beyond 64 bits is passed saturated (INT64_MIN or INT64_MAX)
+ * with its decimal text in the *_text field, which the message quotes;
+ * the *_text fields are NULL otherwise.
  */
 struct iampw_policy_request {
 	bool has_min_length;     int64_t min_length;
 	bool has_max_age;        int64_t max_age;
 	bool has_reuse;          int64_t reuse_prevention;
+	const char *min_length_text, *max_age_text, *reuse_text;
 	bool require_symbols, require_numbers, require_uppercase, require_lowercase;
 	bool allow_users_to_change, hard_expiry;
 };

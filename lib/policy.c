@@ -48,14 +48,15 @@ static const struct int_field f_reuse = {
 
 /*
  * IAM's constraint text for a value out of range, written into buf.
- * `shown` is the value as the user gave it.
+ * `shown` is the value as the user gave it; past 64 bytes it is cut and
+ * the cut marked, so that a message never quotes a value nobody wrote.
  */
 static void constraint_text(const struct int_field *f, const char *shown,
 			    bool too_small, char *buf, size_t n)
 {
 	snprintf(buf, n,
-		 "Value '%.40s' at '%s' failed to satisfy constraint: Member must have value %s %lld",
-		 shown, f->iam_name,
+		 "Value '%.*s%s' at '%s' failed to satisfy constraint: Member must have value %s %lld",
+		 strlen(shown) > 64 ? 61 : 64, shown, strlen(shown) > 64 ? "..." : "", f->iam_name,
 		 too_small ? "greater than or equal to" : "less than or equal to",
 		 (long long)(too_small ? f->min : f->max));
 }
@@ -67,10 +68,11 @@ int iampw_policy_from_request(const struct iampw_policy_request *r,
 		const struct int_field *f;
 		bool has;
 		int64_t v;
+		const char *text;
 	} ints[] = {
-		{ &f_min_length, r->has_min_length, r->min_length },
-		{ &f_max_age, r->has_max_age, r->max_age },
-		{ &f_reuse, r->has_reuse, r->reuse_prevention },
+		{ &f_min_length, r->has_min_length, r->min_length, r->min_length_text },
+		{ &f_max_age, r->has_max_age, r->max_age, r->max_age_text },
+		{ &f_reuse, r->has_reuse, r->reuse_prevention, r->reuse_text },
 	};
 	char msg[1024] = "", one[256];
 	size_t len = 0;
@@ -83,7 +85,8 @@ int iampw_policy_from_request(const struct iampw_policy_request *r,
 		if (!ints[i].has || (ints[i].v >= ints[i].f->min && ints[i].v <= ints[i].f->max))
 			continue;
 		snprintf(shown, sizeof shown, "%lld", (long long)ints[i].v);
-		constraint_text(ints[i].f, shown, ints[i].v < ints[i].f->min, one, sizeof one);
+		constraint_text(ints[i].f, ints[i].text != NULL ? ints[i].text : shown,
+				ints[i].v < ints[i].f->min, one, sizeof one);
 		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
 					bad > 0 ? "; " : "", one);
 		bad++;

@@ -248,7 +248,9 @@ def aws_skeleton_model(operation):
 
 # Command-line mistakes: (arguments, how much of stderr must be equal).
 # "all": every byte; "last": the last line but the final empty one (the
-# usage lines above it name the program, aws or iampw-admin).
+# usage lines above it name the program, aws or iampw-admin); "accepted":
+# no mistake, so both are given --generate-cli-skeleton output, which stops
+# them after their checks, and stdout and stderr must be equal (empty).
 BAD_INPUTS = [
     (["update-account-password-policy", "--minimum-password-length", "5"], "all"),
     (["update-account-password-policy", "--minimum-password-length", "5",
@@ -265,6 +267,43 @@ BAD_INPUTS = [
     (["get-account-password-policy", "--bogus"], "last"),
     (["get-account-password-policy", "--bogus", "--other", "x"], "last"),
     (["get-login-profile", "--user-name", "x", "extra"], "last"),
+] + [
+    # Numbers as Python's json reads them (issue 14): integers of any size
+    # quoted as written, floats as repr() shows them, and the numbers its
+    # grammar refuses (json-c takes "-01" and "1.", and saturates at 64 bits).
+    (["update-account-password-policy", "--cli-input-json", '{"MaxPasswordAge": %s}' % n], "all")
+    for n in ("-9223372036854775809", "-99999999999999999999999999", "-0", "1e3", "1.0",
+              "-0.0", "1E400", "NaN", "1e16", "0.00001", "123456789012345678901234567890.5",
+              "-01", "1.", "-" + "9" * 4300, "9" * 4301)
+] + [
+    (["update-account-password-policy", "--cli-input-json",
+      '{"MinimumPasswordLength": -18446744073709551616, '
+      '"PasswordReusePrevention": -9223372036854775809}'], "all"),
+    # Blanks JSON allows where YAML (the second reading) takes no tab.
+    (["update-account-password-policy", "--cli-input-json",
+      '\t{\n\t"MaxPasswordAge":\t-99999999999999999999\n\t}\n\t'], "all"),
+] + [
+    (["update-account-password-policy", "--cli-input-json", '{"RequireSymbols": %s}' % n], "all")
+    for n in ("99999999999999999999", "-99999999999999999999", "9223372036854775808", "1e3")
+] + [
+    (["get-login-profile", "--cli-input-json", '{"UserName": 99999999999999999999}'], "all"),
+    # The MFA verbs' fields are all strings.
+    (["enable-mfa-device", "--cli-input-json",
+      '{"UserName": "x", "SerialNumber": 18446744073709551616, '
+      '"AuthenticationCode1": "123456", "AuthenticationCode2": "654321"}'], "all"),
+    (["enable-mfa-device", "--cli-input-json",
+      '{"UserName": "x", "SerialNumber": "arn:aws:iam::123456789012:mfa/x", '
+      '"AuthenticationCode1": -99999999999999999999, "AuthenticationCode2": "654321"}'], "all"),
+    (["enable-mfa-device", "--cli-input-json",
+      '{"UserName": "x", "SerialNumber": "arn:aws:iam::123456789012:mfa/x", '
+      '"AuthenticationCode1": 123456.0, "AuthenticationCode2": "654321"}'], "all"),
+] + [
+    # Accepted by the AWS CLI's validation, which checks no maximum (the
+    # service's ValidationError then quotes them: test_cli.sh).
+    (["update-account-password-policy", "--cli-input-json", '{"MaxPasswordAge": %s}' % n],
+     "accepted")
+    for n in ("9223372036854775808", "18446744073709551616", "99999999999999999999", "9" * 4300)
+] + [
     # From the error line on (the program's name normalized): the choices
     # two a line, and difflib's "maybe you meant".
     (["get-account-password-policy", "--output", "tabel"], "error"),
@@ -291,26 +330,34 @@ def bad_input_tests(tool, home):
     out = []
     env = {"HOME": home, "PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_PAGER": ""}
+    skeleton = ["--generate-cli-skeleton", "output"]
     for args, how in BAD_INPUTS:
         # "output" makes aws stop before any request, after every check.
-        a = subprocess.run(["/usr/bin/aws", "iam"] + args + ["--generate-cli-skeleton", "output"],
+        a = subprocess.run(["/usr/bin/aws", "iam"] + args + skeleton,
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120, check=False)
         want = a.stderr if how == "all" else from_error(a.stderr, b"aws") if how == "error" \
-            else a.stderr.split(b"\n")[-3:]
+            else a.stdout + a.stderr if how == "accepted" else a.stderr.split(b"\n")[-3:]
 
         def ours(args=args, how=how):
-            p = subprocess.run(tool_argv(tool, home) + args,
+            # What aws accepts would be done here: stop where it stops.
+            p = subprocess.run(tool_argv(tool, home) + args +
+                               (skeleton if how == "accepted" else []),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, check=False)
             err = p.stderr if how == "all" else \
                 from_error(p.stderr, b"iampw-admin") if how == "error" else \
+                p.stdout + p.stderr if how == "accepted" else \
                 b"\n".join(p.stderr.split(b"\n")[-3:])
             return (0 if p.returncode == a.returncode else p.returncode), err, b""
         if how == "last":
             want = b"\n".join(want)
-        out.append(("%s: exit %d and the AWS CLI's words" % (" ".join(args), a.returncode),
-                    want, ours))
+        shown = " ".join(args)
+        if len(shown) > 160:
+            shown = shown[:100] + "...(%d bytes)" % len(shown)
+        out.append(("%s: exit %d and the AWS CLI's words" % (shown.replace("\n", "\\n")
+                                                              .replace("\t", "\\t"),
+                                                              a.returncode), want, ours))
     return out
 
 

@@ -25,7 +25,7 @@
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-TESTS=204
+TESTS=213
 
 [ "$(id -u)" -eq 0 ] ||
 	skip_all "needs root: iampw-admin runs only as real uid 0 (SPEC §6)"
@@ -517,6 +517,35 @@ sum=$(pol_sum)
 update --cli-input-json '{"MaxPasswordAge": 1096}'
 validation "--cli-input-json out of range: ValidationError, exit 254" 1096 maxPasswordAge '<=1095'
 is "$(pol_sum)" "$sum" "... and nothing written"
+# Beyond 64 bits json-c saturates: the value is quoted as written
+# (tests/admin/awsfmt.py compares the client-side checks with the AWS CLI).
+for big in 9223372036854775808 18446744073709551616 99999999999999999999; do
+	update --cli-input-json "{\"MaxPasswordAge\": $big}"
+	validation "--cli-input-json MaxPasswordAge $big: ValidationError quoting it as written" \
+		"$big" maxPasswordAge '<=1095'
+done
+update --cli-input-json '{"PasswordReusePrevention": 9223372036854775807, "MinimumPasswordLength": 340282366920938463463374607431768211456}'
+iam_error "two values at and beyond 64 bits: both quoted as written, in IAM's order" 254 \
+	ValidationError UpdateAccountPasswordPolicy \
+	"2 validation errors detected: Value '340282366920938463463374607431768211456' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value less than or equal to 128; Value '9223372036854775807' at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24"
+update --cli-input-json "{\"MaxPasswordAge\": 1$(printf '%070d' 0)}"
+validation "--cli-input-json MaxPasswordAge of 71 digits: quoted cut at 61, marked" \
+	"1$(printf '%060d' 0)..." maxPasswordAge '<=1095'
+is "$(pol_sum)" "$sum" "... and nothing written"
+# Where the text cannot be read back (libyaml refuses a surrogate pair;
+# a Password is never read twice), refused rather than quoted wrong.
+update --cli-input-json '{"MaxPasswordAge": 99999999999999999999, "X": "\ud83d\ude00"}'
+usage_error "--cli-input-json beyond 64 bits that cannot be read back: exit 252, never quoted cut" \
+	"Invalid value for parameter MaxPasswordAge: an integer at or beyond the 64-bit limit that cannot be read back as written"
+check "... and the cut value is not quoted" '! err_has 18446744073709551615'
+big_secret='Big+Int+Sekr3t'
+printf '{"UserName": "nobody", "Password": "%s", "PasswordResetRequired": 99999999999999999999}' \
+	"$big_secret" >"$work/big.json"
+admin create-login-profile --cli-input-json "file://$work/big.json"
+check "a file with a Password and an integer beyond 64 bits: exit 252, refused, nothing created" \
+	'[ $rc -eq 252 ]' "$stdout_empty" \
+	'err_has "Invalid value for parameter PasswordResetRequired: an integer at or beyond"' \
+	'! grep -qF -- "$big_secret" "$out" "$err"' '[ "$(ls -A "$state")" = "" ]'
 
 update --cli-input-json '{"MinimumPasswordLength": 14, "RequireSymbols": true, "MaxPasswordAge": 60}' \
 	--minimum-password-length 20 --no-require-symbols

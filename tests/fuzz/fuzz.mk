@@ -23,6 +23,7 @@ fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 fuzz_admin_sources = \
 	iampw-admin/cli.h \
 	iampw-admin/args.c \
+	iampw-admin/jsonnum.c \
 	iampw-admin/output.c \
 	iampw-admin/context.c \
 	iampw-admin/unixpw.c \
@@ -44,7 +45,7 @@ fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
 fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS) \
 	$(QRENCODE_CFLAGS) $(PNG_CFLAGS)
 fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS) \
-	$(QRENCODE_LIBS) $(PNG_LIBS)
+	$(QRENCODE_LIBS) $(PNG_LIBS) -lm
 
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)

@@ -16,6 +16,8 @@
  *  - an accepted input is an object whose keys and value types are all
  *    in the verb's --generate-cli-skeleton, and every field reaches the
  *    struct unless the command line set it (the command line wins);
+ *  - an integer json-c saturated at 64 bits reaches the struct with the
+ *    text it was written as (an integer of the same sign), to be quoted;
  *  - a Password is taken only from a file and reaches c.password
  *    intact; the parsed JSON keeps none, whatever the outcome;
  *  - a string with a NUL ("alice\u0000x"), or a file with a NUL byte, is
@@ -102,18 +104,40 @@ static void check_tri(json_object *in, const char *key, enum tri got, bool cli_s
 	}
 }
 
+/*
+ * An integer at json-c's 64-bit limits carries the text it was written
+ * as, an integer literal of the same sign, for every message that quotes
+ * it; any other carries none.
+ */
+static void check_int_text(int64_t got, const char *text)
+{
+	size_t digits;
+
+	if (got != INT64_MIN && got != INT64_MAX) {
+		if (text != NULL)
+			abort();
+		return;
+	}
+	if (text == NULL || (text[0] == '-') != (got < 0))
+		abort();
+	digits = strspn(text + (text[0] == '-'), "0123456789");
+	if (digits == 0 || text[(text[0] == '-') + digits] != '\0')
+		abort();
+}
+
 static void check_int(json_object *in, const char *key, bool has, int64_t got,
-		      bool cli_set, int64_t cli)
+		      const char *text, bool cli_set, int64_t cli)
 {
 	json_object *v;
 
 	if (cli_set) {
-		if (!has || got != cli)
+		if (!has || got != cli || text != NULL)
 			abort();
 	} else if (json_object_object_get_ex(in, key, &v)) {
 		if (!has || got != json_object_get_int64(v))
 			abort();
-	} else if (has) {
+		check_int_text(got, text);
+	} else if (has || text != NULL) {
 		abort();
 	}
 }
@@ -198,10 +222,11 @@ static void check_accepted(const struct cli *c, const char *text, bool from_file
 		abort();
 	check_tri(in, "PasswordResetRequired", c->reset_required, cli_reset, TRI_FALSE);
 	check_int(in, "MinimumPasswordLength", c->req.has_min_length, c->req.min_length,
-		  cli_policy, CLI_MIN_LENGTH);
-	check_int(in, "MaxPasswordAge", c->req.has_max_age, c->req.max_age, false, 0);
+		  c->req.min_length_text, cli_policy, CLI_MIN_LENGTH);
+	check_int(in, "MaxPasswordAge", c->req.has_max_age, c->req.max_age,
+		  c->req.max_age_text, false, 0);
 	check_int(in, "PasswordReusePrevention", c->req.has_reuse, c->req.reuse_prevention,
-		  false, 0);
+		  c->req.reuse_text, false, 0);
 	check_tri(in, "RequireSymbols", c->req_symbols, cli_policy, TRI_TRUE);
 	check_tri(in, "RequireNumbers", c->req_numbers, false, TRI_UNSET);
 	check_tri(in, "RequireUppercaseCharacters", c->req_upper, false, TRI_UNSET);

@@ -19,7 +19,9 @@
 # In each: `make install` says what will happen to the modules there;
 # pam_iampw is enabled by the README's command (pam-auth-update --enable
 # iampw iampw-commit); the other modules stay in front of it, unchanged;
-# then the real passwd, run by the user on a terminal (expect), shows:
+# iampw-admin create-login-profile and update-login-profile
+# --generate-password set passwords (through that stack) that log in; then
+# the real passwd, run by the user on a terminal (expect), shows:
 #   - a password the other module accepts but IAM's policy refuses is
 #     refused in pam_iampw's words, and pam_iampw asks no second time (a
 #     new password it would ask for would have skipped the other module):
@@ -45,7 +47,8 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 # COEXIST_VARIANTS picks some of them (e.g. while debugging).
 VARIANTS=${COEXIST_VARIANTS:-plain pwquality passwdqc cis after}
 # Results of each variant's sandbox run.
-PER_VARIANT=14
+PER_VARIANT=16
+JSONQ=$E2E_SRCDIR/tests/admin/jsonq.py
 
 P0='Kettle+Lamp+Fig7'
 # Every other module accepts it; IAM's policy (12+, every kind) does not:
@@ -188,6 +191,7 @@ pau() {
 
 inside() {
 	local v=$1 rc rc2 h f out=$E2E_WORK/pau.out profiles=(unix) cur
+	local gen=$E2E_WORK/generated.json gen1 gen2
 	TAP_N=$2
 	mkdir -p "$E2E_WORK/before" || bail_out "cannot create $E2E_WORK"
 	case $v in
@@ -251,6 +255,24 @@ inside() {
 	check "$v: a policy (12+, every kind, reuse 3) and alice's login profile" \
 		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'authenticates alice "$P0"'
 	cur=$P0
+
+	# -- generated passwords pass the other modules too -------------------
+	# iampw-admin sets them through this stack (service iampw-admin), so
+	# the peers judge them as they judge a user's; the JSON answer is the
+	# only place the password is ever shown.
+	admin create-login-profile --user-name bob --generate-password >"$gen" 2>"$cout"
+	rc=$?
+	gen1=$(python3 "$JSONQ" raw "$gen" Password 2>>"$cout")
+	check "$v: create-login-profile bob --generate-password: the password it printed logs in" \
+		'[ $rc -eq 0 ]' '[ "$(python3 "$JSONQ" keys "$gen")" = "LoginProfile Password" ]' \
+		'[ ${#gen1} -ge 20 ]' 'authenticates bob "$gen1"'
+	admin update-login-profile --user-name bob --generate-password >"$gen" 2>"$cout"
+	rc=$?
+	gen2=$(python3 "$JSONQ" raw "$gen" Password 2>>"$cout")
+	check "$v: update-login-profile bob --generate-password: the new one logs in, the old one no more" \
+		'[ $rc -eq 0 ]' '[ "$(python3 "$JSONQ" keys "$gen")" = Password ]' \
+		'[ ${#gen2} -ge 20 ]' '[ "$gen2" != "$gen1" ]' 'authenticates bob "$gen2"' \
+		'! authenticates bob "$gen1"'
 
 	# -- IAM refuses what the other module accepted ---------------------------
 	h=$(shadow_hash alice)

@@ -525,6 +525,30 @@ static void test_request_validation(void **state)
 	expect_request_error(&r,
 		"1 validation error detected: Value '9223372036854775807' at 'passwordReusePrevention' "
 		"failed to satisfy constraint: Member must have value less than or equal to 24");
+	/* Beyond 64 bits: saturated, and quoted as the caller says it was written. */
+	r.reuse_text = "99999999999999999999";
+	expect_request_error(&r,
+		"1 validation error detected: Value '99999999999999999999' at 'passwordReusePrevention' "
+		"failed to satisfy constraint: Member must have value less than or equal to 24");
+	r.reuse_prevention = INT64_MIN;
+	r.reuse_text = "-340282366920938463463374607431768211456";
+	expect_request_error(&r,
+		"1 validation error detected: Value '-340282366920938463463374607431768211456' at "
+		"'passwordReusePrevention' failed to satisfy constraint: "
+		"Member must have value greater than or equal to 1");
+	/* Past 64 bytes the quote is cut, and the cut shown. */
+	r.reuse_text = "-1000000000000000000000000000000000000000000000000000000000000000000000";
+	expect_request_error(&r,
+		"1 validation error detected: Value "
+		"'-100000000000000000000000000000000000000000000000000000000000...' at "
+		"'passwordReusePrevention' failed to satisfy constraint: "
+		"Member must have value greater than or equal to 1");
+	r.reuse_text = "-100000000000000000000000000000000000000000000000000000000000000";
+	expect_request_error(&r,
+		"1 validation error detected: Value "
+		"'-100000000000000000000000000000000000000000000000000000000000000' at "
+		"'passwordReusePrevention' failed to satisfy constraint: "
+		"Member must have value greater than or equal to 1");
 
 	/* Two and three errors: one sentence, "; " between constraints. */
 	memset(&r, 0, sizeof r);
