@@ -120,7 +120,7 @@ struct verb {
 	const char *help;
 };
 
-/* main.c */
+/* cli.c */
 extern const struct verb verbs[];
 /* "An error occurred (Name) when calling the Op operation: detail" */
 int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)

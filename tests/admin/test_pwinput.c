@@ -43,48 +43,62 @@
 /* How long the user at the master waits for the program. */
 #define WAIT_MS 5000
 
-/* The last usage error, as main.c's cli_usage_error would print it. */
-static char usage_msg[512];
-
-int cli_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(usage_msg, sizeof usage_msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "iampw-admin: error: %s\n", usage_msg);
-	return EXIT_USAGE;
-}
-
-static int saved_stdin = -1;
+/*
+ * Usage errors are printed by the tool's own cli_usage_error (libcli):
+ * each case sends stderr to a temporary file and reads the message back.
+ */
+static int saved_stdin = -1, saved_stderr = -1;
+static FILE *err_file;
 
 static int group_setup(void **state)
 {
 	(void)state;
 	saved_stdin = dup(STDIN_FILENO);
-	return saved_stdin < 0 ? -1 : 0;
+	saved_stderr = dup(STDERR_FILENO);
+	return saved_stdin < 0 || saved_stderr < 0 ? -1 : 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
 	close(saved_stdin);
+	close(saved_stderr);
 	return 0;
 }
 
 static int case_setup(void **state)
 {
 	(void)state;
-	usage_msg[0] = '\0';
+	err_file = tmpfile();
+	if (err_file == NULL || dup2(fileno(err_file), STDERR_FILENO) < 0)
+		return -1;
 	return 0;
 }
 
 static int case_teardown(void **state)
 {
 	(void)state;
-	/* Every case gets the runner's own stdin back. */
+	/* Every case gets the runner's own stdin and stderr back. */
+	fflush(stderr);
+	if (dup2(saved_stderr, STDERR_FILENO) < 0)
+		return -1;
+	if (err_file != NULL)
+		fclose(err_file);
+	err_file = NULL;
 	return dup2(saved_stdin, STDIN_FILENO) < 0 ? -1 : 0;
+}
+
+/* What the case printed on stderr so far. */
+static const char *stderr_text(void)
+{
+	static char text[4096];
+	size_t n;
+
+	fflush(stderr);
+	rewind(err_file);
+	n = fread(text, 1, sizeof text - 1, err_file);
+	text[n] = '\0';
+	return text;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -131,11 +145,19 @@ static void expect_password(int rc, char *pw, const char *want)
 	iampw_wipe_free(pw);
 }
 
+/* The AWS CLI's frame around the message, as the tool prints it. */
 static void expect_usage(int rc, char *pw, const char *msg)
 {
+	char want[512];
+	const char *got = stderr_text(), *at;
+
 	assert_int_equal(rc, EXIT_USAGE);
 	assert_null(pw);
-	assert_string_equal(usage_msg, msg);
+	snprintf(want, sizeof want, "\niampw-admin: error: %s\n\n", msg);
+	at = strstr(got, "\niampw-admin: error: ");
+	assert_non_null(at);
+	assert_string_equal(at, want);
+	assert_true(strncmp(got, "\nusage: iampw-admin ", strlen("\nusage: iampw-admin ")) == 0);
 }
 
 static void test_first_line_taken(void **state)
@@ -361,7 +383,7 @@ enum ctty { WITH_CTTY, WITHOUT_CTTY };
 struct pty {
 	int master;
 	int slave;             /* kept open here to read its settings */
-	int result;            /* the child's "rc\nmsg\npassword" */
+	int result;            /* the child's "rc\npassword" */
 	int err;               /* the child's stderr (WITH_CTTY) */
 	pid_t pid;
 	struct termios orig;
@@ -379,7 +401,7 @@ static void __attribute__((noreturn)) child_run(int result_fd, bool force)
 	alarm(30);
 	signal(SIGINT, SIG_DFL);
 	rc = pwinput_read(force, &pw);
-	n = snprintf(out, sizeof out, "%d\n%s\n%s", rc, usage_msg, pw != NULL ? pw : "");
+	n = snprintf(out, sizeof out, "%d\n%s", rc, pw != NULL ? pw : "");
 	if (write(result_fd, out, (size_t)n) != n)
 		_exit(3);
 	_exit(0);
@@ -495,7 +517,8 @@ static void read_all(int fd, char *buf, size_t size)
 
 static void pty_finish(struct pty *t, struct outcome *o)
 {
-	char res[2048], *msg, *pw;
+	char res[2048], *pw;
+	const char *msg;
 	struct termios after;
 
 	memset(o, 0, sizeof *o);
@@ -504,16 +527,22 @@ static void pty_finish(struct pty *t, struct outcome *o)
 	pty_read(t, NULL, 100);
 	read_all(t->result, res, sizeof res);
 	read_all(t->err, o->err, sizeof o->err);
-	msg = strchr(res, '\n');
-	if (msg != NULL) {
-		*msg++ = '\0';
+	pw = strchr(res, '\n');
+	if (pw != NULL) {
+		*pw++ = '\0';
 		o->rc = atoi(res);
-		pw = strchr(msg, '\n');
-		if (pw != NULL) {
-			*pw++ = '\0';
-			snprintf(o->pw, sizeof o->pw, "%s", pw);
-		}
-		snprintf(o->msg, sizeof o->msg, "%s", msg);
+		snprintf(o->pw, sizeof o->pw, "%s", pw);
+	}
+	/*
+	 * The usage error as the tool printed it: on stderr, which is a pipe
+	 * with a controlling terminal and the terminal itself without one.
+	 */
+	msg = strstr(o->err, "iampw-admin: error: ");
+	if (msg == NULL)
+		msg = strstr(t->seen, "iampw-admin: error: ");
+	if (msg != NULL) {
+		msg += strlen("iampw-admin: error: ");
+		snprintf(o->msg, sizeof o->msg, "%.*s", (int)strcspn(msg, "\r\n"), msg);
 	}
 	/* The terminal is exactly as it was. */
 	assert_int_equal(tcgetattr(t->slave, &after), 0);
@@ -578,7 +607,9 @@ static void test_tty_mismatch(void **state)
 	assert_int_equal(o.rc, EXIT_USAGE);
 	assert_string_equal(o.msg, MSG_MISMATCH);
 	assert_string_equal(o.pw, "");
-	assert_string_equal(o.err, "iampw-admin: error: " MSG_MISMATCH "\n");
+	/* On stderr, in the AWS CLI's frame, as every usage error. */
+	assert_true(strncmp(o.err, "\nusage: iampw-admin ", strlen("\nusage: iampw-admin ")) == 0);
+	assert_non_null(strstr(o.err, "\n\niampw-admin: error: " MSG_MISMATCH "\n\n"));
 	assert_not_shown(&t, PW1);
 	assert_not_shown(&t, PW2);
 }

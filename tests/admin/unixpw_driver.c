@@ -24,19 +24,6 @@
 
 #include "cli.h"
 
-/* pwinput.c reports usage errors through main.c's function; main.c is not linked. */
-int cli_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("iampw-admin: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
-}
-
 static const char *result_name(enum unixpw_result r)
 {
 	switch (r) {

@@ -18,34 +18,11 @@ FUZZ_TARGETS = \
 FUZZ_NAMES = policy config profile check user args json blocklist output mfa
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
-# fuzz_args and fuzz_json take the real verb table from iampw-admin/main.c
-# (#included with its main() renamed) and so link the whole tool but main.c.
-fuzz_admin_sources = \
-	iampw-admin/cli.h \
-	iampw-admin/args.c \
-	iampw-admin/jsonnum.c \
-	iampw-admin/output.c \
-	iampw-admin/context.c \
-	iampw-admin/unixpw.c \
-	iampw-admin/pwinput.c \
-	iampw-admin/policy_cmd.c \
-	iampw-admin/profile_cmd.c \
-	iampw-admin/accounts.c \
-	iampw-admin/xsort.c \
-	iampw-admin/report.c \
-	iampw-admin/check.c \
-	iampw-admin/compliance.c \
-	iampw-admin/user_cmd.c \
-	iampw-admin/mfa_cmd.c \
-	iampw-admin/qr.c
-# fuzz_output: the output formats alone.
-fuzz_output_sources = iampw-admin/cli.h iampw-admin/output.c iampw-admin/eaw.h
-fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin \
-	-DIAMPW_PAM_SERVICE='"iampw-admin"'
-fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS) \
-	$(QRENCODE_CFLAGS) $(PNG_CFLAGS)
-fuzz_admin_ldadd = lib/libiampw.la $(JSONC_LIBS) $(YAML_LIBS) $(PAM_LIBS) \
-	$(QRENCODE_LIBS) $(PNG_LIBS) -lm
+# fuzz_args, fuzz_json and fuzz_output link the tool's library
+# (iampw-admin/libcli.la: everything but main()).
+fuzz_admin_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/iampw-admin
+fuzz_admin_cflags = $(fuzz_cflags) $(JSONC_CFLAGS) $(YAML_CFLAGS) $(PAM_CFLAGS)
+fuzz_admin_ldadd = $(cli_ldadd)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_TARGETS)
@@ -70,12 +47,12 @@ tests_fuzz_fuzz_user_SOURCES = tests/fuzz/fuzz_user.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_user_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_user_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_user_LDADD = lib/libiampw.la
-tests_fuzz_fuzz_args_SOURCES = tests/fuzz/fuzz_args.c tests/fuzz/fuzz.h $(fuzz_admin_sources)
+tests_fuzz_fuzz_args_SOURCES = tests/fuzz/fuzz_args.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_args_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_fuzz_args_CFLAGS = $(fuzz_admin_cflags)
 tests_fuzz_fuzz_args_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_args_LDADD = $(fuzz_admin_ldadd)
-tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/fuzz.h $(fuzz_admin_sources)
+tests_fuzz_fuzz_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_fuzz_json_CFLAGS = $(fuzz_admin_cflags)
 tests_fuzz_fuzz_json_LDFLAGS = $(fuzz_ldflags)
@@ -84,7 +61,7 @@ tests_fuzz_fuzz_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/fuzz.
 tests_fuzz_fuzz_blocklist_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_blocklist_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_blocklist_LDADD = lib/libiampw.la
-tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h $(fuzz_output_sources)
+tests_fuzz_fuzz_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_output_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_fuzz_output_CFLAGS = $(fuzz_admin_cflags)
 tests_fuzz_fuzz_output_LDFLAGS = $(fuzz_ldflags)
@@ -147,21 +124,18 @@ tests_fuzz_replay_check_LDADD = lib/libiampw.la
 tests_fuzz_replay_user_SOURCES = tests/fuzz/fuzz_user.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_user_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/user"'
 tests_fuzz_replay_user_LDADD = lib/libiampw.la
-tests_fuzz_replay_args_SOURCES = tests/fuzz/fuzz_args.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
-	$(fuzz_admin_sources)
+tests_fuzz_replay_args_SOURCES = tests/fuzz/fuzz_args.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_args_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_replay_args_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/args"'
 tests_fuzz_replay_args_LDADD = $(fuzz_admin_ldadd)
-tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
-	$(fuzz_admin_sources)
+tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz_json.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_json_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_replay_json_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/json"'
 tests_fuzz_replay_json_LDADD = $(fuzz_admin_ldadd)
 tests_fuzz_replay_blocklist_SOURCES = tests/fuzz/fuzz_blocklist.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_blocklist_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/blocklist"'
 tests_fuzz_replay_blocklist_LDADD = lib/libiampw.la
-tests_fuzz_replay_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
-	$(fuzz_output_sources)
+tests_fuzz_replay_output_SOURCES = tests/fuzz/fuzz_output.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_output_CPPFLAGS = $(fuzz_admin_cppflags)
 tests_fuzz_replay_output_CFLAGS = $(fuzz_admin_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/output"'
 tests_fuzz_replay_output_LDADD = $(fuzz_admin_ldadd)

@@ -25,16 +25,6 @@
 #include "fuzz.h"
 #include "cli.h"
 
-/*
- * The real verb table, cli_usage_error() and cli_free() live in main.c
- * beside main(): take them from there, with its main() renamed out of
- * the way of libFuzzer's (or replay.c's).
- */
-int iampw_admin_main(int argc, char **argv);
-#define main iampw_admin_main
-#include "main.c"
-#undef main
-
 #define MAX_ARGS 128
 
 /* Options that take the next argument as their value (args.c, A_VALUE). */

@@ -35,12 +35,6 @@
 #include "fuzz.h"
 #include "cli.h"
 
-/* The real verb table and cli_* helpers, as in fuzz_args.c. */
-int iampw_admin_main(int argc, char **argv);
-#define main iampw_admin_main
-#include "main.c"
-#undef main
-
 #define CLI_USER "cli-user"
 #define CLI_MIN_LENGTH 20
 
