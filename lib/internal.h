@@ -160,13 +160,16 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 			  mode_t mode, struct iampw_err *e);
 
 /*
- * Open (with `create`, make as 0700) the directory `name` under `atfd`
- * and check it as the store does: a directory, owned by root or `owner`,
- * neither readable nor writable by group or other.  IAMPW_E_NOENT (no
- * message) when it is missing and may not be created.
+ * Open <statedir>/<sub> (profiles/, mfa/) into *dirfd, its name for
+ * messages into path (size bytes): both directories opened without
+ * following a symlink and checked as the store does (a directory, owned
+ * by root or `owner`, neither readable nor writable by group or other),
+ * created 0700 (owner:group) with `create`.  A missing one that may not
+ * be created gives IAMPW_OK with *dirfd = -1.
  */
-int iampw_dir_open(int atfd, const char *name, const char *display, bool create,
-		   uid_t owner, gid_t group, int *fdp, struct iampw_err *e);
+int iampw_statedir_open(const char *statedir, const char *sub, bool create,
+			uid_t owner, gid_t group, int *dirfd, char *path, size_t size,
+			struct iampw_err *e);
 /*
  * Take the flock of the lock file `name` (a plain name) under `dirfd`,
  * created root 0600 (uid:gid) when absent; waits at most `timeout_ms`,

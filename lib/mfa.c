@@ -540,36 +540,10 @@ int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
 int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
 		   uid_t owner, gid_t group, struct iampw_err *e)
 {
-	char dir[sizeof s->path];
-	size_t len;
-	int sfd = -1, rc;
-
-	s->dirfd = -1;
 	s->uid = owner;
 	s->gid = group;
-	s->path[0] = '\0';
-	if (statedir == NULL || *statedir == '\0')
-		return iampw_err_add(e, IAMPW_E_INVAL, "no state directory given");
-	len = strlen(statedir);
-	if (len + sizeof "/" MFA_DIR >= sizeof dir)
-		return iampw_err_add(e, IAMPW_E_INVAL, "state directory path too long");
-	memcpy(dir, statedir, len + 1);
-	while (len > 1 && dir[len - 1] == '/')
-		dir[--len] = '\0';
-	/* Fits: len + "/" + MFA_DIR was checked against sizeof dir above. */
-	if ((size_t)snprintf(s->path, sizeof s->path, "%s%s" MFA_DIR, dir,
-			     len > 1 || dir[0] != '/' ? "/" : "") >= sizeof s->path)
-		return iampw_err_add(e, IAMPW_E_INVAL, "state directory path too long");
-	rc = iampw_dir_open(AT_FDCWD, dir, dir, create, owner, group, &sfd, e);
-	if (rc == IAMPW_E_NOENT)
-		return IAMPW_OK;
-	if (rc != IAMPW_OK)
-		return rc;
-	rc = iampw_dir_open(sfd, MFA_DIR, s->path, create, owner, group, &s->dirfd, e);
-	close(sfd);
-	if (rc == IAMPW_E_NOENT)
-		return IAMPW_OK;
-	return rc;
+	return iampw_statedir_open(statedir, MFA_DIR, create, owner, group, &s->dirfd,
+				   s->path, sizeof s->path, e);
 }
 
 void iampw_mfa_close(struct iampw_mfa_store *s)

@@ -154,44 +154,49 @@ static int open_dir(int atfd, const char *name, const char *display,
 	return IAMPW_OK;
 }
 
-int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
-		     uid_t owner, gid_t group, struct iampw_err *e)
+int iampw_statedir_open(const char *statedir, const char *sub, bool create,
+			uid_t owner, gid_t group, int *dirfd, char *path, size_t size,
+			struct iampw_err *e)
 {
-	char dir[sizeof s->path];
+	char dir[4096];
 	size_t len;
 	int sfd = -1, rc;
 
-	s->dirfd = -1;
-	s->uid = owner;
-	s->gid = group;
-	s->path[0] = '\0';
+	*dirfd = -1;
+	path[0] = '\0';
 	if (statedir == NULL || *statedir == '\0')
 		return iampw_err_add(e, IAMPW_E_INVAL, "no state directory given");
 	len = strlen(statedir);
 	if (len >= sizeof dir)
-		return iampw_err_add(e, IAMPW_E_INVAL,
-				     "state directory path too long");
+		return iampw_err_add(e, IAMPW_E_INVAL, "state directory path too long");
 	memcpy(dir, statedir, len + 1);
 	/* A trailing slash makes the kernel follow a final symlink despite O_NOFOLLOW. */
 	while (len > 1 && dir[len - 1] == '/')
 		dir[--len] = '\0';
-	if ((size_t)snprintf(s->path, sizeof s->path, "%s%s" PROFILES_DIR, dir,
-			     len > 1 || dir[0] != '/' ? "/" : "") >= sizeof s->path) {
-		s->path[0] = '\0';
-		return iampw_err_add(e, IAMPW_E_INVAL,
-				     "state directory path too long");
+	if ((size_t)snprintf(path, size, "%s%s%s", dir, len > 1 || dir[0] != '/' ? "/" : "",
+			     sub) >= size) {
+		path[0] = '\0';
+		return iampw_err_add(e, IAMPW_E_INVAL, "state directory path too long");
 	}
-
 	rc = open_dir(AT_FDCWD, dir, dir, create, owner, group, &sfd, e);
 	if (rc == IAMPW_E_NOENT)
 		return IAMPW_OK;
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = open_dir(sfd, PROFILES_DIR, s->path, create, owner, group, &s->dirfd, e);
+	rc = open_dir(sfd, sub, path, create, owner, group, dirfd, e);
 	close(sfd);
 	if (rc == IAMPW_E_NOENT)
 		return IAMPW_OK;
 	return rc;
+}
+
+int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
+		     uid_t owner, gid_t group, struct iampw_err *e)
+{
+	s->uid = owner;
+	s->gid = group;
+	return iampw_statedir_open(statedir, PROFILES_DIR, create, owner, group, &s->dirfd,
+				   s->path, sizeof s->path, e);
 }
 
 void iampw_store_close(struct iampw_store *s)
@@ -311,12 +316,6 @@ int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 	display_name(s, name, display);
 	return iampw_lock_at(s->dirfd, name, display, s->uid, s->gid, timeout_ms,
 			     lockfd, e);
-}
-
-int iampw_dir_open(int atfd, const char *name, const char *display, bool create,
-		   uid_t owner, gid_t group, int *fdp, struct iampw_err *e)
-{
-	return open_dir(atfd, name, display, create, owner, group, fdp, e);
 }
 
 int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
