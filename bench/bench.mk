@@ -8,13 +8,13 @@
 # peer module; see bench/setup.sh).
 
 BENCH_DRIVERS = bench/chauthtok$(EXEEXT) bench/account$(EXEEXT) bench/gen$(EXEEXT) \
-	bench/auth$(EXEEXT)
+	bench/auth$(EXEEXT) bench/screen$(EXEEXT)
 BENCH_CC = $(LIBTOOL) $(AM_V_lt) --tag=CC --mode=link $(CC) $(DEFS) \
 	$(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) $(AM_CFLAGS) $(CFLAGS) \
 	$(PAM_CFLAGS) $(CRYPT_CFLAGS) $(AM_LDFLAGS) $(LDFLAGS)
 
 EXTRA_DIST += bench/bench.mk bench/benchutil.h bench/chauthtok.c bench/account.c \
-	bench/gen.c bench/auth.c bench/run.sh bench/setup.sh
+	bench/gen.c bench/auth.c bench/screen.c bench/run.sh bench/setup.sh
 CLEANFILES += $(BENCH_DRIVERS)
 
 bench/chauthtok$(EXEEXT): $(srcdir)/bench/chauthtok.c $(srcdir)/bench/benchutil.h config.h
@@ -29,6 +29,9 @@ bench/auth$(EXEEXT): $(srcdir)/bench/auth.c $(srcdir)/bench/benchutil.h config.h
 bench/gen$(EXEEXT): $(srcdir)/bench/gen.c $(srcdir)/bench/benchutil.h config.h lib/libiampw.la
 	@$(MKDIR_P) bench
 	$(AM_V_CCLD)$(BENCH_CC) -o $@ $(srcdir)/bench/gen.c lib/libiampw.la $(CRYPT_LIBS)
+bench/screen$(EXEEXT): $(srcdir)/bench/screen.c $(srcdir)/bench/benchutil.h config.h lib/libiampw.la
+	@$(MKDIR_P) bench
+	$(AM_V_CCLD)$(BENCH_CC) $(NETTLE_CFLAGS) -o $@ $(srcdir)/bench/screen.c lib/libiampw.la
 
 # The module and the admin tool are measured as built here.
 bench: all $(BENCH_DRIVERS)

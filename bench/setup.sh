@@ -6,11 +6,13 @@
 # package runs pam-auth-update and would rewrite /etc/pam.d/common-password.
 # Its .deb is downloaded into OUTDIR and pam_pwquality.so extracted from
 # it; its libraries and cracklib's dictionary (libpwquality1, libcrack2,
-# cracklib-runtime) touch no PAM file and are installed normally.
+# cracklib-runtime) touch no PAM file and are installed normally, as is
+# passwdqc (pwqfilter, which builds figure 7's filter; libpam-passwdqc,
+# the PAM module, is a separate package and stays out).
 set -eu
 out=$1
 need=""
-for p in libpwquality1 libcrack2 cracklib-runtime valgrind time; do
+for p in libpwquality1 libcrack2 cracklib-runtime valgrind time passwdqc; do
 	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		need="$need $p"
 done
