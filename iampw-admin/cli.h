@@ -461,6 +461,38 @@ int shadow_walk_seek(struct shadow_walk *w, const char *name, struct iampw_acct 
 		     bool *found);
 void shadow_walk_close(struct shadow_walk *w);
 
+/*
+ * roster.c: the accounts of the credential report (§6.2) in name order,
+ * for the report and for check --against.  init, open (profiles_dirfd
+ * < 0: no profiles; the path is for messages), next until *got is false,
+ * close.  roster_next skips root and accounts out of scope and fills *ia
+ * (its name points into *acct) with the shadow fields.  Both return
+ * IAMPW_OK or a code with the reason in e: IAMPW_E_IO when a database
+ * cannot be read, else iampw_in_scope's configuration error.
+ */
+struct roster {
+	struct xsort accounts;
+	struct shadow_walk shadow;
+	char prev[IAMPW_NAME_MAX + 1];
+};
+void roster_init(struct roster *r);
+int roster_open(struct roster *r, int profiles_dirfd, const char *profiles_path,
+		struct iampw_err *e);
+int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *acct,
+		struct iampw_acct *ia, bool *got, struct iampw_err *e);
+void roster_close(struct roster *r);
+/*
+ * The uids with an enabled (assigned) MFA device in the store under
+ * state_dir, sorted.  Any device that cannot be read is an error.
+ */
+struct roster_mfa {
+	uint32_t *uids;
+	size_t n;
+};
+int roster_mfa_uids(const char *state_dir, struct roster_mfa *m, struct iampw_err *e);
+bool roster_mfa_has(const struct roster_mfa *m, uint32_t uid);
+void roster_mfa_free(struct roster_mfa *m);
+
 /* report.c */
 int verb_generate_credential_report(struct cli *c);
 int verb_get_credential_report(struct cli *c);

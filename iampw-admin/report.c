@@ -277,23 +277,18 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 /* The report                                                             */
 
 struct report {
-	struct xsort accounts;        /* by name, AREC_PROFILE set (acct_stream_accounts) */
-	struct shadow_walk shadow;    /* by name */
-	char prev[IAMPW_NAME_MAX + 1];
+	struct roster roster;         /* the accounts, by name */
 	struct iampw_profile prof;
 	struct text csv;              /* the rows not yet spooled */
 	struct spool out;             /* the CSV so far */
-	uint32_t *mfa_uids;           /* uids with an enabled MFA device, sorted */
-	size_t nmfa;
+	struct roster_mfa mfa;        /* uids with an enabled MFA device */
 };
 
 static void report_free(struct report *r)
 {
-	xsort_free(&r->accounts);
-	shadow_walk_close(&r->shadow);
+	roster_close(&r->roster);
 	iampw_profile_clear(&r->prof);
-	free(r->mfa_uids);
-	r->mfa_uids = NULL;
+	roster_mfa_free(&r->mfa);
 	free(r->csv.s);
 	memset(&r->csv, 0, sizeof r->csv);
 	spool_close(&r->out);
@@ -306,113 +301,42 @@ static void spool_rows(struct report *r)
 	r->csv.len = 0;
 }
 
-static int cmp_uid(const void *x, const void *y)
+/* A database the report cannot read is ServiceFailure; a broken scope is iampw.conf's. */
+static int roster_error(const struct cli *c, int rc, const struct iampw_err *e)
 {
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
+	if (rc == IAMPW_E_IO || rc == IAMPW_E_NOMEM)
+		return cli_error(c, "ServiceFailure", "%s", e->text);
+	return cli_config_error(e);
 }
 
-/*
- * The uids with an enabled MFA device.  A device that cannot be read is
- * an error: the report never says "false" for a device it could not see.
- */
-static int read_mfa(const struct cli *c, const struct admin *a, struct report *r)
-{
-	struct iampw_mfa_store ms = { .dirfd = -1 };
-	struct iampw_mfa_device *d = calloc(1, sizeof *d);
-	struct iampw_err e;
-	char **names = NULL;
-	size_t n = 0;
-	int rc = EXIT_OK;
-
-	iampw_err_init(&e);
-	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
-	if (iampw_mfa_open(&ms, c->state_dir, false, 0, 0, &e) != IAMPW_OK ||
-	    iampw_mfa_names(&ms, &names, &n, &e) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", e.text);
-		goto out;
-	}
-	r->mfa_uids = calloc(n > 0 ? n : 1, sizeof *r->mfa_uids);
-	if (r->mfa_uids == NULL) {
-		rc = cli_error(c, "ServiceFailure", "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
-		int lrc = iampw_mfa_load(&ms, names[i], d, &e);
-
-		if (lrc == IAMPW_OK && d->assigned)
-			r->mfa_uids[r->nmfa++] = d->uid;
-		else if (lrc != IAMPW_OK && lrc != IAMPW_E_NOENT)
-			rc = cli_error(c, "ServiceFailure", "%s", e.text);
-	}
-	qsort(r->mfa_uids, r->nmfa, sizeof *r->mfa_uids, cmp_uid);
-out:
-	(void)a;
-	iampw_mfa_clear(d);
-	free(d);
-	iampw_mfa_names_free(names, n);
-	iampw_mfa_close(&ms);
-	return rc;
-}
-
-static int read_all(const struct cli *c, const struct admin *a, struct report *r)
+static int read_all(const struct cli *c, struct admin *a, struct report *r)
 {
 	int rc;
 
-	rc = read_mfa(c, a, r);
-	if (rc != EXIT_OK)
-		return rc;
+	/* The report never says "false" for a device it could not see. */
+	if (roster_mfa_uids(c->state_dir, &r->mfa, &a->err) != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", a->err.text);
 	rc = spool_open(&r->out);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = acct_stream_accounts(a->store.dirfd, &r->accounts);
-	if (rc != 0)
-		return cli_error(c, "ServiceFailure",
-				 "cannot read the user database or %s: %s", a->store.path,
-				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = shadow_walk_open(&r->shadow);
-	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the shadow database: %s",
-				 strerror_r(rc, (char[128]){ 0 }, 128));
+	rc = roster_open(&r->roster, a->store.dirfd, a->store.path, &a->err);
+	if (rc != IAMPW_OK)
+		return roster_error(c, rc, &a->err);
 	return EXIT_OK;
 }
 
-/* The account's shadow entry, from the walk or, for a source that does not enumerate, asked for. */
-static int shadow_of(struct report *r, struct iampw_acct *ia)
-{
-	bool found;
-	int rc = shadow_walk_seek(&r->shadow, ia->name, ia, &found);
-
-	if (rc != 0 || found)
-		return rc;
-	return acct_shadow(ia->name, ia);
-}
-
 /*
- * The row of one account, if it belongs in the report: in scope, with a
+ * The row of one account in scope, if it belongs in the report: with a
  * profile of its own or a usable password (§3.1, §6.2).
  */
 static int account_row(const struct cli *c, struct admin *a, struct report *r,
-		       const struct arec *acct)
+		       const struct arec *acct, struct iampw_acct *ia)
 {
-	struct iampw_acct ia = { .uid = acct->uid, .gid = acct->gid, .name = acct->name };
 	enum iampw_owner owner;
-	bool in = false, has_file = (acct->flags & AREC_PROFILE) != 0;
+	bool has_file = (acct->flags & AREC_PROFILE) != 0;
 	int rc;
 
-	if (acct->uid == 0)
-		return EXIT_OK;
-	if (iampw_in_scope(&a->cfg, acct->name, acct->uid, acct->gid, &in, &a->err) != IAMPW_OK)
-		return cli_config_error(&a->err);
-	if (!in)
-		return EXIT_OK;
-	rc = shadow_of(r, &ia);
-	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-				 acct->name, strerror_r(rc, (char[128]){ 0 }, 128));
 	rc = has_file ? iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err) : IAMPW_E_NOENT;
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		/* The core's first line: "file:line: what", never a salt or a hash. */
@@ -422,13 +346,10 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 				 nl ? (int)(nl - a->err.text) : (int)strlen(a->err.text),
 				 a->err.text);
 	}
-	owner = iampw_govern(&ia, rc == IAMPW_OK, a->now, &r->prof);
-	if (owner != IAMPW_OWNER_NONE) {
-		uint32_t uid = (uint32_t)acct->uid;
-
-		user_row(&r->csv, a, acct->name, &r->prof, ia.usable,
-			 bsearch(&uid, r->mfa_uids, r->nmfa, sizeof uid, cmp_uid) != NULL);
-	}
+	owner = iampw_govern(ia, rc == IAMPW_OK, a->now, &r->prof);
+	if (owner != IAMPW_OWNER_NONE)
+		user_row(&r->csv, a, acct->name, &r->prof, ia->usable,
+			 roster_mfa_has(&r->mfa, (uint32_t)acct->uid));
 	iampw_profile_clear(&r->prof);
 	if (r->csv.len >= 32 * 1024)
 		spool_rows(r);
@@ -437,6 +358,7 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 
 static int build_csv(const struct cli *c, struct admin *a, struct report *r)
 {
+	struct iampw_acct ia;
 	struct arec acct;
 	bool got;
 	int rc;
@@ -445,13 +367,12 @@ static int build_csv(const struct cli *c, struct admin *a, struct report *r)
 	root_row(&r->csv, a);
 	/* The accounts come sorted by name: so are the rows, as in IAM's report. */
 	for (;;) {
-		rc = acct_next_name(&r->accounts, &acct, r->prev, &got);
-		if (rc != 0)
-			return cli_error(c, "ServiceFailure", "cannot read the user database: %s",
-					 strerror_r(rc, (char[128]){ 0 }, 128));
+		rc = roster_next(&r->roster, &a->cfg, &acct, &ia, &got, &a->err);
+		if (rc != IAMPW_OK)
+			return roster_error(c, rc, &a->err);
 		if (!got)
 			break;
-		rc = account_row(c, a, r, &acct);
+		rc = account_row(c, a, r, &acct, &ia);
 		if (rc != EXIT_OK)
 			return rc;
 	}
@@ -611,7 +532,8 @@ int verb_get_credential_report(struct cli *c)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	r.accounts.fd = r.shadow.x.fd = r.out.fd = -1;
+	roster_init(&r.roster);
+	r.out.fd = -1;
 	rc = admin_load(c, &a);
 	if (rc != EXIT_OK)
 		goto out;
