@@ -23,12 +23,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pamstack.h"
 
 /* The random part of a temp file name: store.c's TMP_SUFFIX_LEN. */
 #define TMP_SUFFIX_LEN 10
-#ifndef PAMD_DIR
-#define PAMD_DIR "/etc/pam.d"
-#endif
 /* A directory entry name with every byte escaped as \xNN. */
 #define SHOWN_NAME_SIZE (4 * 256 + 1)
 
@@ -137,54 +135,41 @@ static void check_blocklist(struct checker *k)
 }
 
 /* The module of a PAM line ("type control module args"), or NULL. */
-static const char *pam_line_module(char *line, char **type, char **rest)
-{
-	char *save = NULL, *t, *ctl, *mod;
+/* Which pam_iampw password lines common-password has. */
+struct commit_scan {
+	bool check, commit;
+};
 
-	t = strtok_r(line, " \t\n", &save);
-	if (t == NULL || t[0] == '#' || t[0] == '@')
-		return NULL;
-	ctl = strtok_r(NULL, " \t\n", &save);
-	/* "[success=1 default=ignore]" may hold blanks. */
-	while (ctl != NULL && ctl[0] == '[' && strchr(ctl, ']') == NULL)
-		ctl = strtok_r(NULL, " \t\n", &save);
-	mod = ctl != NULL ? strtok_r(NULL, " \t\n", &save) : NULL;
-	*type = t;
-	*rest = save;
-	return mod;
+static int commit_line(void *ctx, const struct pam_line *l)
+{
+	struct commit_scan *s = ctx;
+
+	if (pam_line_type(l) != PAM_TYPE_PASSWORD || l->target == NULL ||
+	    strcmp(pam_module_name(l->target), "pam_iampw.so") != 0)
+		return 0;
+	if (pam_line_has_arg(l, "commit"))
+		s->commit = true;
+	else
+		s->check = true;
+	return 0;
 }
 
 /*
  * The host's common-password must record what pam_iampw checks: without
  * the commit line, no change is recorded and the account's lock, taken by
  * the check, is held until the program ends its PAM transaction (for a
- * forced change at login: the end of the session).
+ * forced change at login: the end of the session).  What cannot be read
+ * is not this check's to report: it judges the lines it could read.
  */
 static void check_pam_stack(struct checker *k)
 {
 	static const char path[] = PAMD_DIR "/common-password";
-	bool check = false, commit = false;
-	char line[1024];
-	FILE *f = fopen(path, "re");
+	struct commit_scan s = { false, false };
+	struct iampw_err e;
 
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *type = NULL, *rest = NULL;
-		const char *mod = pam_line_module(line, &type, &rest), *base;
-
-		if (mod == NULL || strcmp(type, "password") != 0)
-			continue;
-		base = strrchr(mod, '/');
-		if (strcmp(base != NULL ? base + 1 : mod, "pam_iampw.so") != 0)
-			continue;
-		if (rest != NULL && strstr(rest, "commit") != NULL)
-			commit = true;
-		else
-			check = true;
-	}
-	fclose(f);
-	if (check && !commit)
+	iampw_err_init(&e);
+	(void)pam_file_walk(path, commit_line, &s, &e);
+	if (s.check && !s.commit)
 		problem(k, "%s: pam_iampw checks new passwords but no 'password ... pam_iampw.so commit' "
 			"line records them: changes are not recorded, and a forced change at login holds "
 			"the account's lock until the session ends; enable it with "

@@ -7,7 +7,8 @@
  * requirement, each row naming the judge that reads the host and the
  * bounds it applies.  A judge only reads: policy.conf and iampw.conf
  * through the core's loaders, the blocklist through the core's opener,
- * and two files of the PAM stack (pam_faillock) as plain text.
+ * and common-auth and faillock.conf (pam_faillock) through pamstack.c's
+ * reader.
  *
  * The response (AWS CLI style, printed by out_print in every format):
  *
@@ -23,16 +24,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "pamstack.h"
 
-#ifndef PAMD_DIR
-#define PAMD_DIR "/etc/pam.d"
-#endif
 #ifndef FAILLOCK_CONF
 #define FAILLOCK_CONF "/etc/security/faillock.conf"
 #endif
@@ -55,6 +53,8 @@ struct faillock {
 	long unlock_time;       /* seconds, 0: until an administrator unlocks */
 	char where[512];        /* the file that set deny, for HostValue */
 	char problem[512];      /* a file that could not be read, or "" */
+	char conf[1024];        /* the authfail line's conf=, else faillock.conf */
+	char args[PAM_LINE_MAX]; /* the authfail line's arguments */
 };
 
 /* Everything the judges read, loaded once. */
@@ -89,17 +89,6 @@ struct standard {
 	size_t nrows;
 };
 
-static void put(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void put(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * NIST allows a minimum of 8 only when the password is not the only
  * factor.  That holds only when every password login of an in-scope user
@@ -130,7 +119,7 @@ static void shell_quote(char *out, size_t n, const char *s)
 			   *p) == NULL)
 			plain = false;
 	if (plain) {
-		put(out, n, "%s", s);
+		iampw_fmt(out, n, "%s", s);
 		return;
 	}
 	if (n < 3) {
@@ -158,19 +147,19 @@ static void policy_command(const struct host *h, const struct iampw_policy *p,
 
 	if (strcmp(h->c->policy, IAMPW_SYSCONFDIR "/policy.conf") != 0) {
 		shell_quote(q, sizeof q, h->c->policy);
-		put(path, sizeof path, " --policy %s", q);
+		iampw_fmt(path, sizeof path, " --policy %s", q);
 	}
 	if (p->max_age > 0)
-		put(age, sizeof age, " --max-password-age %u", p->max_age);
+		iampw_fmt(age, sizeof age, " --max-password-age %u", p->max_age);
 	if (p->reuse_prevention > 0)
-		put(reuse, sizeof reuse, " --password-reuse-prevention %u", p->reuse_prevention);
-	put(out, n,
-	    "iampw-admin%s update-account-password-policy --minimum-password-length %u "
-	    "--%srequire-symbols --%srequire-numbers --%srequire-uppercase-characters "
-	    "--%srequire-lowercase-characters --%sallow-users-to-change-password%s%s --%shard-expiry",
-	    path, p->min_length, p->require_symbols ? "" : "no-", p->require_numbers ? "" : "no-",
-	    p->require_uppercase ? "" : "no-", p->require_lowercase ? "" : "no-",
-	    p->allow_users_to_change ? "" : "no-", age, reuse, p->hard_expiry ? "" : "no-");
+		iampw_fmt(reuse, sizeof reuse, " --password-reuse-prevention %u", p->reuse_prevention);
+	iampw_fmt(out, n,
+		  "iampw-admin%s update-account-password-policy --minimum-password-length %u "
+		  "--%srequire-symbols --%srequire-numbers --%srequire-uppercase-characters "
+		  "--%srequire-lowercase-characters --%sallow-users-to-change-password%s%s --%shard-expiry",
+		  path, p->min_length, p->require_symbols ? "" : "no-", p->require_numbers ? "" : "no-",
+		  p->require_uppercase ? "" : "no-", p->require_lowercase ? "" : "no-",
+		  p->allow_users_to_change ? "" : "no-", age, reuse, p->hard_expiry ? "" : "no-");
 }
 
 /*
@@ -201,7 +190,7 @@ static void types_text(const struct iampw_policy *p, char *out, size_t n)
 	size_t k = 0;
 
 	if (!p->custom) {
-		put(out, n, "at least 3 of the 4 types (IAM's default policy)");
+		iampw_fmt(out, n, "at least 3 of the 4 types (IAM's default policy)");
 		return;
 	}
 	if (p->require_uppercase)
@@ -213,11 +202,13 @@ static void types_text(const struct iampw_policy *p, char *out, size_t n)
 	if (p->require_symbols)
 		names[k++] = "symbols";
 	switch (k) {
-	case 0: put(out, n, "none required"); break;
-	case 1: put(out, n, "%s required", names[0]); break;
-	case 2: put(out, n, "%s, %s required", names[0], names[1]); break;
-	case 3: put(out, n, "%s, %s, %s required", names[0], names[1], names[2]); break;
-	default: put(out, n, "%s, %s, %s, %s required", names[0], names[1], names[2], names[3]); break;
+	case 0: iampw_fmt(out, n, "none required"); break;
+	case 1: iampw_fmt(out, n, "%s required", names[0]); break;
+	case 2: iampw_fmt(out, n, "%s, %s required", names[0], names[1]); break;
+	case 3: iampw_fmt(out, n, "%s, %s, %s required", names[0], names[1], names[2]); break;
+	default:
+		iampw_fmt(out, n, "%s, %s, %s, %s required", names[0], names[1], names[2], names[3]);
+		break;
 	}
 }
 
@@ -232,7 +223,7 @@ static void judge_min_length(const struct host *h, const struct row *r, struct v
 	struct iampw_policy fix;
 
 	v->pass = h->a.pol.min_length >= (unsigned long)r->lo;
-	put(v->value, sizeof v->value, "%u%s", h->a.pol.min_length, policy_origin(h));
+	iampw_fmt(v->value, sizeof v->value, "%u%s", h->a.pol.min_length, policy_origin(h));
 	policy_start(h, &fix);
 	if (!h->a.pol.custom) {
 		/* Keep what the default policy asks as far as a custom one can. */
@@ -251,8 +242,8 @@ static void judge_min_length_mfa(const struct host *h, const struct row *r, stru
 
 	v->pass = h->a.pol.min_length >= (unsigned long)r->lo ||
 		  (mfa && h->a.pol.min_length >= (unsigned long)r->hi);
-	put(v->value, sizeof v->value, "%u%s; MFA at password logins: %s", h->a.pol.min_length,
-	    policy_origin(h), mfa ? "yes" : "not counted");
+	iampw_fmt(v->value, sizeof v->value, "%u%s; MFA at password logins: %s", h->a.pol.min_length,
+		  policy_origin(h), mfa ? "yes" : "not counted");
 	policy_start(h, &fix);
 	fix.min_length = (unsigned)r->lo;
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
@@ -266,14 +257,14 @@ static void judge_mfa(const struct host *h, const struct row *r, struct verdict 
 
 	v->pass = mfa || h->a.pol.min_length >= (unsigned long)r->lo;
 	if (mfa)
-		put(v->value, sizeof v->value, "MFA at every password login");
+		iampw_fmt(v->value, sizeof v->value, "MFA at every password login");
 	else if (v->pass)
-		put(v->value, sizeof v->value, "not needed: the minimum length is %u",
-		    h->a.pol.min_length);
+		iampw_fmt(v->value, sizeof v->value, "not needed: the minimum length is %u",
+			  h->a.pol.min_length);
 	else
-		put(v->value, sizeof v->value,
-		    "not counted (check does not yet verify that every password login asks for a code); the minimum length is %u",
-		    h->a.pol.min_length);
+		iampw_fmt(v->value, sizeof v->value,
+			  "not counted (check does not yet verify that every password login asks for a code); the minimum length is %u",
+			  h->a.pol.min_length);
 	policy_start(h, &fix);
 	fix.min_length = (unsigned)r->lo;
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
@@ -284,9 +275,9 @@ static void judge_max_length(const struct host *h, const struct row *r, struct v
 {
 	(void)h;
 	v->pass = IAMPW_PASSWORD_CHARS_MAX >= r->lo;
-	put(v->value, sizeof v->value, "%d characters (%d bytes of UTF-8)",
-	    IAMPW_PASSWORD_CHARS_MAX, IAMPW_PASSWORD_BYTES_MAX);
-	put(v->remedy, sizeof v->remedy, "none: the limit is built into pam_iampw");
+	iampw_fmt(v->value, sizeof v->value, "%d characters (%d bytes of UTF-8)",
+		  IAMPW_PASSWORD_CHARS_MAX, IAMPW_PASSWORD_BYTES_MAX);
+	iampw_fmt(v->remedy, sizeof v->remedy, "none: the limit is built into pam_iampw");
 }
 
 /* Unicode accepted, a code point counting once (a property of pam_iampw, §4.3). */
@@ -295,8 +286,8 @@ static void judge_unicode(const struct host *h, const struct row *r, struct verd
 	(void)h;
 	(void)r;
 	v->pass = true;
-	put(v->value, sizeof v->value,
-	    "accepted; each valid UTF-8 sequence counts as one character");
+	iampw_fmt(v->value, sizeof v->value,
+		  "accepted; each valid UTF-8 sequence counts as one character");
 }
 
 /* No composition rule at all: a custom policy that requires no type. */
@@ -335,9 +326,9 @@ static void judge_no_expiry(const struct host *h, const struct row *r, struct ve
 	(void)r;
 	v->pass = h->a.pol.max_age == 0;
 	if (v->pass)
-		put(v->value, sizeof v->value, "passwords never expire%s", policy_origin(h));
+		iampw_fmt(v->value, sizeof v->value, "passwords never expire%s", policy_origin(h));
 	else
-		put(v->value, sizeof v->value, "MaxPasswordAge %u days", h->a.pol.max_age);
+		iampw_fmt(v->value, sizeof v->value, "MaxPasswordAge %u days", h->a.pol.max_age);
 	policy_start(h, &fix);
 	fix.max_age = 0;
 	fix.hard_expiry = false;
@@ -351,9 +342,9 @@ static void judge_max_age(const struct host *h, const struct row *r, struct verd
 
 	v->pass = h->a.pol.max_age > 0 && h->a.pol.max_age <= (unsigned long)r->hi;
 	if (h->a.pol.max_age == 0)
-		put(v->value, sizeof v->value, "passwords never expire%s", policy_origin(h));
+		iampw_fmt(v->value, sizeof v->value, "passwords never expire%s", policy_origin(h));
 	else
-		put(v->value, sizeof v->value, "MaxPasswordAge %u days", h->a.pol.max_age);
+		iampw_fmt(v->value, sizeof v->value, "MaxPasswordAge %u days", h->a.pol.max_age);
 	policy_start(h, &fix);
 	if (!h->a.pol.custom) {
 		fix.require_symbols = fix.require_numbers = true;
@@ -370,10 +361,10 @@ static void judge_reuse(const struct host *h, const struct row *r, struct verdic
 
 	v->pass = h->a.pol.reuse_prevention >= (unsigned long)r->lo;
 	if (h->a.pol.reuse_prevention == 0)
-		put(v->value, sizeof v->value, "no reuse check%s", policy_origin(h));
+		iampw_fmt(v->value, sizeof v->value, "no reuse check%s", policy_origin(h));
 	else
-		put(v->value, sizeof v->value, "PasswordReusePrevention %u",
-		    h->a.pol.reuse_prevention);
+		iampw_fmt(v->value, sizeof v->value, "PasswordReusePrevention %u",
+			  h->a.pol.reuse_prevention);
 	policy_start(h, &fix);
 	if (!h->a.pol.custom) {
 		fix.require_symbols = fix.require_numbers = true;
@@ -390,8 +381,8 @@ static void judge_allow_change(const struct host *h, const struct row *r, struct
 
 	(void)r;
 	v->pass = h->a.pol.allow_users_to_change;
-	put(v->value, sizeof v->value, "AllowUsersToChangePassword %s%s",
-	    h->a.pol.allow_users_to_change ? "true" : "false", policy_origin(h));
+	iampw_fmt(v->value, sizeof v->value, "AllowUsersToChangePassword %s%s",
+		  h->a.pol.allow_users_to_change ? "true" : "false", policy_origin(h));
 	policy_start(h, &fix);
 	fix.allow_users_to_change = true;
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
@@ -403,17 +394,17 @@ static void judge_allow_change(const struct host *h, const struct row *r, struct
 static void conf_remedy(const struct host *h, struct verdict *v, const char *section,
 			const char *setting)
 {
-	put(v->remedy, sizeof v->remedy, "set '%s' in the [%s] section of %s", setting, section,
-	    h->c->config);
+	iampw_fmt(v->remedy, sizeof v->remedy, "set '%s' in the [%s] section of %s", setting, section,
+		  h->c->config);
 }
 
 static void blocklist_remedy(const struct host *h, struct verdict *v, const char *why)
 {
-	put(v->remedy, sizeof v->remedy,
-	    "%sbuild a filter with pwqfilter (Debian package passwdqc) from a word list or the Have I "
-	    "Been Pwned NTLM list, e.g. 'pwqfilter --create=1100000 -o /etc/iampw/blocklist.pwq "
-	    "< words.txt', and set 'blocklist = /etc/iampw/blocklist.pwq' in the [screening] "
-	    "section of %s (iampw.conf(5))", why, h->c->config);
+	iampw_fmt(v->remedy, sizeof v->remedy,
+		  "%sbuild a filter with pwqfilter (Debian package passwdqc) from a word list or the Have I "
+		  "Been Pwned NTLM list, e.g. 'pwqfilter --create=1100000 -o /etc/iampw/blocklist.pwq "
+		  "< words.txt', and set 'blocklist = /etc/iampw/blocklist.pwq' in the [screening] "
+		  "section of %s (iampw.conf(5))", why, h->c->config);
 }
 
 /* A blocklist is configured, opens as a sound filter, and lists at least lo entries. */
@@ -425,7 +416,7 @@ static void judge_blocklist(const struct host *h, const struct row *r, struct ve
 
 	v->pass = false;
 	if (path[0] == '\0') {
-		put(v->value, sizeof v->value, "not configured");
+		iampw_fmt(v->value, sizeof v->value, "not configured");
 		blocklist_remedy(h, v, "");
 		return;
 	}
@@ -435,12 +426,12 @@ static void judge_blocklist(const struct host *h, const struct row *r, struct ve
 		for (char *p = e.text; *p != '\0'; p++)
 			if (*p == '\n')
 				*p = ' ';
-		put(v->value, sizeof v->value, "cannot be used: %s", e.text);
+		iampw_fmt(v->value, sizeof v->value, "cannot be used: %s", e.text);
 		blocklist_remedy(h, v, "fix or rebuild the filter: ");
 		iampw_blocklist_close(&b);
 		return;
 	}
-	put(v->value, sizeof v->value, "%s: %llu entries", path, (unsigned long long)b.entries);
+	iampw_fmt(v->value, sizeof v->value, "%s: %llu entries", path, (unsigned long long)b.entries);
 	v->pass = b.entries >= (uint64_t)r->lo;
 	iampw_blocklist_close(&b);
 	if (!v->pass)
@@ -455,11 +446,11 @@ static void judge_at_login(const struct host *h, const struct row *r, struct ver
 	(void)r;
 	v->pass = h->a.cfg.screen_at_login && listed;
 	if (h->a.cfg.screen_at_login && !listed) {
-		put(v->value, sizeof v->value, "at_login = yes, but no blocklist: nothing is screened");
+		iampw_fmt(v->value, sizeof v->value, "at_login = yes, but no blocklist: nothing is screened");
 		blocklist_remedy(h, v, "");
 		return;
 	}
-	put(v->value, sizeof v->value, "at_login = %s", h->a.cfg.screen_at_login ? "yes" : "no");
+	iampw_fmt(v->value, sizeof v->value, "at_login = %s", h->a.cfg.screen_at_login ? "yes" : "no");
 	conf_remedy(h, v, "screening", "at_login = yes");
 }
 
@@ -468,7 +459,7 @@ static void judge_context(const struct host *h, const struct row *r, struct verd
 {
 	(void)r;
 	v->pass = h->a.cfg.screen_context;
-	put(v->value, sizeof v->value, "context = %s", h->a.cfg.screen_context ? "yes" : "no");
+	iampw_fmt(v->value, sizeof v->value, "context = %s", h->a.cfg.screen_context ? "yes" : "no");
 	conf_remedy(h, v, "screening", "context = yes");
 }
 
@@ -478,35 +469,13 @@ static void judge_warn_days(const struct host *h, const struct row *r, struct ve
 	char setting[64];
 
 	v->pass = h->a.cfg.warn_days >= (unsigned long)r->lo;
-	put(v->value, sizeof v->value, "warn_days = %u", h->a.cfg.warn_days);
-	put(setting, sizeof setting, "warn_days = %ld", r->lo);
+	iampw_fmt(v->value, sizeof v->value, "warn_days = %u", h->a.cfg.warn_days);
+	iampw_fmt(setting, sizeof setting, "warn_days = %ld", r->lo);
 	conf_remedy(h, v, "account", setting);
 }
 
 /* ---------------------------------------------------------------------- */
 /* pam_faillock, read from the PAM stack and faillock.conf                 */
-
-/* The words of a PAM line after its module; NULL when it is not pam_faillock's auth line. */
-static char *faillock_args(char *line)
-{
-	char *save = NULL, *type, *ctl, *mod, *base;
-
-	type = strtok_r(line, " \t\n", &save);
-	if (type == NULL || type[0] == '#' || strcmp(type, "auth") != 0)
-		return NULL;
-	ctl = strtok_r(NULL, " \t\n", &save);
-	/* "[success=1 default=ignore]" may hold blanks. */
-	while (ctl != NULL && ctl[0] == '[' && strchr(ctl, ']') == NULL)
-		ctl = strtok_r(NULL, " \t\n", &save);
-	mod = ctl != NULL ? strtok_r(NULL, " \t\n", &save) : NULL;
-	if (mod == NULL)
-		return NULL;
-	base = strrchr(mod, '/');
-	if (strcmp(base != NULL ? base + 1 : mod, "pam_faillock.so") != 0)
-		return NULL;
-	/* No arguments: the empty end of the line, never a literal (strtok_r may write). */
-	return save != NULL ? save : mod + strlen(mod);
-}
 
 /* A plain non-negative base-10 number, or -1. */
 static long plain_number(const char *s)
@@ -527,7 +496,7 @@ static void faillock_setting(struct faillock *fl, const char *key, const char *v
 	if (strcmp(key, "deny") == 0 && n >= 0) {
 		fl->deny = n;
 		fl->deny_set = true;
-		put(fl->where, sizeof fl->where, "%s", where);
+		iampw_fmt(fl->where, sizeof fl->where, "%s", where);
 	} else if (strcmp(key, "unlock_time") == 0 && n >= 0) {
 		fl->unlock_time = n;
 	}
@@ -541,8 +510,8 @@ static void faillock_conf(struct faillock *fl, const char *path)
 
 	if (f == NULL) {
 		if (errno != ENOENT)
-			put(fl->problem, sizeof fl->problem, "%s: %s", path,
-			    strerror_r(errno, (char[128]){ 0 }, 128));
+			iampw_fmt(fl->problem, sizeof fl->problem, "%s: %s", path,
+				  strerror_r(errno, (char[128]){ 0 }, 128));
 		return;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -563,6 +532,28 @@ static void faillock_conf(struct faillock *fl, const char *path)
 	fclose(f);
 }
 
+/* The last pam_faillock auth line that records failures (authfail). */
+static int faillock_line(void *ctx, const struct pam_line *l)
+{
+	struct faillock *fl = ctx;
+	const char *conf;
+	size_t len = 0;
+
+	if (pam_line_type(l) != PAM_TYPE_AUTH || l->target == NULL ||
+	    strcmp(pam_module_name(l->target), "pam_faillock.so") != 0 ||
+	    !pam_line_has_arg(l, "authfail"))
+		return 0;
+	fl->present = true;
+	conf = pam_line_arg(l, "conf");
+	iampw_fmt(fl->conf, sizeof fl->conf, "%s", conf != NULL ? conf : FAILLOCK_CONF);
+	fl->args[0] = '\0';
+	for (int i = 0; i < l->argc && len < sizeof fl->args; i++) {
+		iampw_fmt(fl->args + len, sizeof fl->args - len, "%s%s", i > 0 ? " " : "", l->argv[i]);
+		len += strlen(fl->args + len);
+	}
+	return 0;
+}
+
 /*
  * As pam_faillock decides: the authfail line's arguments override its
  * conf= file (faillock.conf by default), which overrides the module's
@@ -572,69 +563,51 @@ static void faillock_conf(struct faillock *fl, const char *path)
 static void faillock_read(struct faillock *fl)
 {
 	static const char path[] = PAMD_DIR "/common-auth";
-	char line[1024], args[1024] = "", conf[1024] = FAILLOCK_CONF;
-	FILE *f = fopen(path, "re");
+	struct iampw_err e;
+	char *save = NULL;
 
 	memset(fl, 0, sizeof *fl);
 	fl->deny = FAILLOCK_DEFAULT_DENY;
 	fl->unlock_time = FAILLOCK_DEFAULT_UNLOCK;
-	if (f == NULL) {
-		put(fl->problem, sizeof fl->problem, "%s: %s", path,
-		    strerror_r(errno, (char[128]){ 0 }, 128));
+	iampw_err_init(&e);
+	if (pam_file_walk(path, faillock_line, fl, &e) != IAMPW_OK) {
+		iampw_fmt(fl->problem, sizeof fl->problem, "%s", e.text);
+		fl->present = false;
 		return;
 	}
-	while (fgets(line, sizeof line, f) != NULL) {
-		char *rest = faillock_args(line), *save = NULL;
-
-		if (rest == NULL)
-			continue;
-		if (strstr(rest, "authfail") == NULL)
-			continue;
-		fl->present = true;
-		put(args, sizeof args, "%s", rest);
-		for (char *w = strtok_r(rest, " \t\n", &save); w != NULL;
-		     w = strtok_r(NULL, " \t\n", &save))
-			if (strncmp(w, "conf=", 5) == 0)
-				put(conf, sizeof conf, "%s", w + 5);
-	}
-	fclose(f);
 	if (!fl->present)
 		return;
-	faillock_conf(fl, conf);
-	{
-		char *save = NULL;
+	faillock_conf(fl, fl->conf);
+	for (char *w = strtok_r(fl->args, " \t\n", &save); w != NULL;
+	     w = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(w, '=');
 
-		for (char *w = strtok_r(args, " \t\n", &save); w != NULL;
-		     w = strtok_r(NULL, " \t\n", &save)) {
-			char *eq = strchr(w, '=');
-
-			if (eq == NULL)
-				continue;
-			*eq = '\0';
-			faillock_setting(fl, w, eq + 1, path);
-		}
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		faillock_setting(fl, w, eq + 1, path);
 	}
 }
 
 static void faillock_remedy(struct verdict *v, const char *setting)
 {
-	put(v->remedy, sizeof v->remedy,
-	    "set '%s' in " FAILLOCK_CONF " (and remove any such argument from the pam_faillock.so "
-	    "lines of " PAMD_DIR "/common-auth)", setting);
+	iampw_fmt(v->remedy, sizeof v->remedy,
+		  "set '%s' in " FAILLOCK_CONF " (and remove any such argument from the pam_faillock.so "
+		  "lines of " PAMD_DIR "/common-auth)", setting);
 }
 
 static void faillock_absent(const struct host *h, struct verdict *v, long deny)
 {
 	if (h->fl.problem[0] != '\0')
-		put(v->value, sizeof v->value, "cannot read %s", h->fl.problem);
+		iampw_fmt(v->value, sizeof v->value, "cannot read %s", h->fl.problem);
 	else
-		put(v->value, sizeof v->value, "pam_faillock does not record failed logins "
-		    "(no 'auth ... pam_faillock.so authfail' line in " PAMD_DIR "/common-auth)");
-	put(v->remedy, sizeof v->remedy,
-	    "add 'auth requisite pam_faillock.so preauth' before pam_unix and 'auth [default=die] "
-	    "pam_faillock.so authfail' right after it in " PAMD_DIR "/common-auth, 'account required "
-	    "pam_faillock.so' in " PAMD_DIR "/common-account, and set 'deny = %ld' in "
-	    FAILLOCK_CONF " (pam_faillock(8))", deny);
+		iampw_fmt(v->value, sizeof v->value, "pam_faillock does not record failed logins "
+			  "(no 'auth ... pam_faillock.so authfail' line in " PAMD_DIR "/common-auth)");
+	iampw_fmt(v->remedy, sizeof v->remedy,
+		  "add 'auth requisite pam_faillock.so preauth' before pam_unix and 'auth [default=die] "
+		  "pam_faillock.so authfail' right after it in " PAMD_DIR "/common-auth, 'account required "
+		  "pam_faillock.so' in " PAMD_DIR "/common-account, and set 'deny = %ld' in "
+		  FAILLOCK_CONF " (pam_faillock(8))", deny);
 }
 
 /* Failed logins lock the account after lo..hi attempts. */
@@ -651,11 +624,11 @@ static void judge_faillock_deny(const struct host *h, const struct row *r, struc
 	}
 	v->pass = h->fl.deny >= r->lo && h->fl.deny <= r->hi;
 	if (h->fl.deny_set)
-		put(v->value, sizeof v->value, "pam_faillock deny = %ld (%s)", h->fl.deny,
-		    h->fl.where);
+		iampw_fmt(v->value, sizeof v->value, "pam_faillock deny = %ld (%s)", h->fl.deny,
+			  h->fl.where);
 	else
-		put(v->value, sizeof v->value, "pam_faillock deny = %ld (its default)", h->fl.deny);
-	put(setting, sizeof setting, "deny = %ld", want);
+		iampw_fmt(v->value, sizeof v->value, "pam_faillock deny = %ld (its default)", h->fl.deny);
+	iampw_fmt(setting, sizeof setting, "deny = %ld", want);
 	faillock_remedy(v, setting);
 }
 
@@ -670,8 +643,8 @@ static void judge_faillock_unlock(const struct host *h, const struct row *r, str
 		return;
 	}
 	v->pass = h->fl.unlock_time == 0 || h->fl.unlock_time >= r->lo;
-	put(v->value, sizeof v->value, "pam_faillock unlock_time = %ld", h->fl.unlock_time);
-	put(setting, sizeof setting, "unlock_time = %ld", r->lo);
+	iampw_fmt(v->value, sizeof v->value, "pam_faillock unlock_time = %ld", h->fl.unlock_time);
+	iampw_fmt(setting, sizeof setting, "unlock_time = %ld", r->lo);
 	faillock_remedy(v, setting);
 }
 
@@ -821,7 +794,7 @@ static json_object *report(const struct host *h, const struct standard *s, unsig
 		json_object_put(sum);
 		return NULL;
 	}
-	put(preset, sizeof preset, IAMPW_POLICYDIR "/%s.json", s->name);
+	iampw_fmt(preset, sizeof preset, IAMPW_POLICYDIR "/%s.json", s->name);
 	json_object_object_add(std, "Name", json_object_new_string(s->name));
 	json_object_object_add(std, "Title", json_object_new_string(s->title));
 	json_object_object_add(std, "Preset", json_object_new_string(preset));

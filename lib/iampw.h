@@ -58,6 +58,11 @@ void iampw_err_init(struct iampw_err *e);
 /* Append one line (printf format, no trailing newline); returns `code`. */
 int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * snprintf for text that may be cut to fit (messages, report fields):
+ * `buf` (n > 0) is always NUL-terminated.
+ */
+void iampw_fmt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A short English name of an IAMPW_E_* code, for logs. */
 const char *iampw_strerror(int code);
 

@@ -18,6 +18,15 @@ void iampw_err_init(struct iampw_err *e)
 	e->text[0] = '\0';
 }
 
+void iampw_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+}
+
 int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
 {
 	static const char cut[] = "(further problems not shown)";

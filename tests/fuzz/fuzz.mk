@@ -13,9 +13,10 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz_json \
 	tests/fuzz/fuzz_blocklist \
 	tests/fuzz/fuzz_output \
-	tests/fuzz/fuzz_mfa
+	tests/fuzz/fuzz_mfa \
+	tests/fuzz/fuzz_pamstack
 
-FUZZ_NAMES = policy config profile check user args json blocklist output mfa
+FUZZ_NAMES = policy config profile check user args json blocklist output mfa pamstack
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz.h tests/fuzz/replay.c
 fuzz_cflags = $(AM_CFLAGS) $(CRYPT_CFLAGS)
 # fuzz_args, fuzz_json and fuzz_output link the tool's library
@@ -70,6 +71,11 @@ tests_fuzz_fuzz_mfa_SOURCES = tests/fuzz/fuzz_mfa.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_mfa_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_mfa_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_mfa_LDADD = lib/libiampw.la
+tests_fuzz_fuzz_pamstack_SOURCES = tests/fuzz/fuzz_pamstack.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_pamstack_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_fuzz_pamstack_CFLAGS = $(fuzz_cflags)
+tests_fuzz_fuzz_pamstack_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_pamstack_LDADD = $(fuzz_admin_ldadd)
 
 # Seconds per target; CI runs each for at least 60.
 FUZZ_SECONDS = 60
@@ -101,7 +107,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay_json \
 	tests/fuzz/replay_blocklist \
 	tests/fuzz/replay_output \
-	tests/fuzz/replay_mfa
+	tests/fuzz/replay_mfa \
+	tests/fuzz/replay_pamstack
 if HAVE_TEST_DEPS
 check_PROGRAMS += $(FUZZ_REPLAYS)
 TESTS += $(FUZZ_REPLAYS)
@@ -118,6 +125,10 @@ tests_fuzz_replay_profile_LDADD = lib/libiampw.la
 tests_fuzz_replay_mfa_SOURCES = tests/fuzz/fuzz_mfa.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_mfa_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/mfa"'
 tests_fuzz_replay_mfa_LDADD = lib/libiampw.la
+tests_fuzz_replay_pamstack_SOURCES = tests/fuzz/fuzz_pamstack.c tests/fuzz/replay.c tests/fuzz/fuzz.h
+tests_fuzz_replay_pamstack_CPPFLAGS = $(fuzz_admin_cppflags)
+tests_fuzz_replay_pamstack_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/pamstack"'
+tests_fuzz_replay_pamstack_LDADD = $(fuzz_admin_ldadd)
 tests_fuzz_replay_check_SOURCES = tests/fuzz/fuzz_check.c tests/fuzz/replay.c tests/fuzz/fuzz.h
 tests_fuzz_replay_check_CFLAGS = $(fuzz_cflags) -DCORPUS_DIR='"$(srcdir)/tests/fuzz/corpus/check"'
 tests_fuzz_replay_check_LDADD = lib/libiampw.la
