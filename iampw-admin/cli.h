@@ -498,6 +498,35 @@ int verb_generate_credential_report(struct cli *c);
 int verb_get_credential_report(struct cli *c);
 /* check.c */
 int verb_check(struct cli *c);
+/*
+ * mfacount.c: whether MFA counts for check --against (§9.3, §10): every
+ * PAM service that checks a Unix password asks for the code after it
+ * (pamstack.c proves it), and every user in scope with a usable password
+ * (the report's users, roster.c) has an enabled device, since the mfa
+ * line lets users without one through.
+ */
+struct mfa_count {
+	bool counted;
+	unsigned services;          /* services that check a password */
+	unsigned unproven;          /* ... where the code is not proven */
+	char stack_why[640];        /* "SERVICE: why" of the first, "" when none */
+	char stack_others[256];     /* the names of the next few */
+	bool users_known;           /* the accounts and devices could be read */
+	char users_problem[512];    /* else why not */
+	unsigned long users;        /* in scope with a usable password */
+	unsigned long lacking;      /* ... without an enabled device */
+	char lacking_names[256];    /* the first few of them */
+};
+/* Read the PAM stack, the accounts and the devices; never fails (what cannot be read does not count). */
+void mfa_count(const struct cli *c, struct admin *a, struct mfa_count *m);
+/* Why MFA does not count, in one line (for a HostValue). */
+void mfa_count_why(const struct mfa_count *m, char *out, size_t n);
+/* What makes it count (for a Remedy); `tool` is "iampw-admin" with its path options. */
+void mfa_count_remedy(const struct mfa_count *m, const char *tool, const char *host,
+		      char *out, size_t n);
+/* Newlines to blanks: one row of text output per requirement. */
+void one_line(char *s);
+
 /* compliance.c: check --against (§9.3); a known standard name, else a usage error (252). */
 int verb_check_against(struct cli *c);
 int compliance_parse_against(const char *name);

@@ -7,8 +7,9 @@
  * requirement, each row naming the judge that reads the host and the
  * bounds it applies.  A judge only reads: policy.conf and iampw.conf
  * through the core's loaders, the blocklist through the core's opener,
- * and common-auth and faillock.conf (pam_faillock) through pamstack.c's
- * reader.
+ * common-auth and faillock.conf (pam_faillock) through pamstack.c's
+ * reader, and for NIST's MFA rows the whole auth stack of every service,
+ * the accounts and the MFA devices (mfacount.c).
  *
  * The response (AWS CLI style, printed by out_print in every format):
  *
@@ -62,6 +63,7 @@ struct host {
 	const struct cli *c;
 	struct admin a;
 	struct faillock fl;
+	struct mfa_count mfa;   /* read only for a standard that has MFA rows */
 };
 
 struct verdict {
@@ -85,25 +87,10 @@ struct row {
 struct standard {
 	const char *name;
 	const char *title;
+	bool mfa;                /* a row asks whether MFA counts */
 	const struct row *rows;
 	size_t nrows;
 };
-
-/*
- * NIST allows a minimum of 8 only when the password is not the only
- * factor.  That holds only when every password login of an in-scope user
- * asks for a code: an `auth ... pam_iampw.so mfa` line in common-auth
- * and an enabled device for every such user (users without a device pass
- * that line, so their password is still a single factor).  Not judged
- * yet: false, so the stricter minimum of 15 applies, which never passes
- * a host it should fail.  The rows say "not counted", not that MFA is
- * missing.
- */
-static bool mfa_configured(const struct host *h)
-{
-	(void)h;
-	return false;
-}
 
 /* ---------------------------------------------------------------------- */
 /* Remedies                                                               */
@@ -234,10 +221,14 @@ static void judge_min_length(const struct host *h, const struct row *r, struct v
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
 }
 
-/* Minimum length at least lo, or at least hi when every password login has a second factor. */
+/*
+ * Minimum length at least lo, or at least hi when MFA counts (NIST: 8
+ * only as part of multi-factor authentication).  The remedy sets the
+ * length that passes as the host stands.
+ */
 static void judge_min_length_mfa(const struct host *h, const struct row *r, struct verdict *v)
 {
-	bool mfa = mfa_configured(h);
+	bool mfa = h->mfa.counted;
 	struct iampw_policy fix;
 
 	v->pass = h->a.pol.min_length >= (unsigned long)r->lo ||
@@ -245,29 +236,70 @@ static void judge_min_length_mfa(const struct host *h, const struct row *r, stru
 	iampw_fmt(v->value, sizeof v->value, "%u%s; MFA at password logins: %s", h->a.pol.min_length,
 		  policy_origin(h), mfa ? "yes" : "not counted");
 	policy_start(h, &fix);
-	fix.min_length = (unsigned)r->lo;
+	fix.min_length = (unsigned)(mfa ? r->hi : r->lo);
 	policy_command(h, &fix, v->remedy, sizeof v->remedy);
 }
 
-/* A second factor, needed only when the minimum length is under lo. */
+/* `iampw-admin` as the remedies must run it: with the paths check was given. */
+static void tool_command(const struct host *h, char *out, size_t n)
+{
+	char q[1100];
+	size_t len;
+
+	iampw_fmt(out, n, "iampw-admin");
+	if (strcmp(h->c->config, IAMPW_SYSCONFDIR "/iampw.conf") != 0) {
+		shell_quote(q, sizeof q, h->c->config);
+		len = strlen(out);
+		iampw_fmt(out + len, n - len, " --config %s", q);
+	}
+	if (strcmp(h->c->state_dir, IAMPW_STATEDIR) != 0) {
+		shell_quote(q, sizeof q, h->c->state_dir);
+		len = strlen(out);
+		iampw_fmt(out + len, n - len, " --state-dir %s", q);
+	}
+}
+
+/* The users MFA counted, in words. */
+static const char *users_with_devices(unsigned long n, char *out, size_t size)
+{
+	if (n == 0)
+		iampw_fmt(out, size, "no user in scope has a usable password");
+	else if (n == 1)
+		iampw_fmt(out, size, "the one user in scope with a password has an enabled device");
+	else
+		iampw_fmt(out, size, "each of the %lu users in scope with a password has an "
+			  "enabled device", n);
+	return out;
+}
+
+/* A second factor at every password login, needed only when the minimum length is under lo. */
 static void judge_mfa(const struct host *h, const struct row *r, struct verdict *v)
 {
-	bool mfa = mfa_configured(h);
+	char why[VALUE_SIZE], policy[REMEDY_SIZE], tool[2400], mfa[REMEDY_SIZE], users[128];
+	const struct mfa_count *m = &h->mfa;
 	struct iampw_policy fix;
 
-	v->pass = mfa || h->a.pol.min_length >= (unsigned long)r->lo;
-	if (mfa)
-		iampw_fmt(v->value, sizeof v->value, "MFA at every password login");
+	v->pass = m->counted || h->a.pol.min_length >= (unsigned long)r->lo;
+	if (m->counted)
+		iampw_fmt(v->value, sizeof v->value,
+			  "MFA at every password login: %u PAM service%s ask%s for the code after the "
+			  "password, and %s", m->services, m->services == 1 ? "" : "s",
+			  m->services == 1 ? "s" : "", users_with_devices(m->users, users, sizeof users));
 	else if (v->pass)
 		iampw_fmt(v->value, sizeof v->value, "not needed: the minimum length is %u",
 			  h->a.pol.min_length);
-	else
-		iampw_fmt(v->value, sizeof v->value,
-			  "not counted (check does not yet verify that every password login asks for a code); the minimum length is %u",
+	else {
+		mfa_count_why(m, why, sizeof why);
+		iampw_fmt(v->value, sizeof v->value, "not counted: %s; the minimum length is %u", why,
 			  h->a.pol.min_length);
+	}
 	policy_start(h, &fix);
 	fix.min_length = (unsigned)r->lo;
-	policy_command(h, &fix, v->remedy, sizeof v->remedy);
+	policy_command(h, &fix, policy, sizeof policy);
+	tool_command(h, tool, sizeof tool);
+	mfa_count_remedy(m, tool, h->a.host, mfa, sizeof mfa);
+	iampw_fmt(v->remedy, sizeof v->remedy, "require %ld characters: %s; or make MFA count "
+		  "(SP 800-63B-4 then allows 8): %s", r->lo, policy, mfa);
 }
 
 /* The most characters a password may have: at least lo (a property of pam_iampw, §4.3). */
@@ -422,10 +454,7 @@ static void judge_blocklist(const struct host *h, const struct row *r, struct ve
 	}
 	iampw_err_init(&e);
 	if (iampw_blocklist_open(&b, path, 0, &e) != IAMPW_OK) {
-		/* The core's text names the file; a newline would end the row. */
-		for (char *p = e.text; *p != '\0'; p++)
-			if (*p == '\n')
-				*p = ' ';
+		one_line(e.text);
 		iampw_fmt(v->value, sizeof v->value, "cannot be used: %s", e.text);
 		blocklist_remedy(h, v, "fix or rebuild the filter: ");
 		iampw_blocklist_close(&b);
@@ -739,9 +768,10 @@ static const struct row iam_rows[] = {
 #define ROWS(a) a, sizeof a / sizeof a[0]
 
 static const struct standard standards[] = {
-	{ "iam-default", "AWS IAM's default password policy", ROWS(iam_rows) },
-	{ "nist-800-63b-4", "NIST SP 800-63B-4 (2025): password verifiers", ROWS(nist_rows) },
-	{ "cis-debian-12", "CIS Debian Linux 12 Benchmark v1.1.0: password settings",
+	{ "iam-default", "AWS IAM's default password policy", false, ROWS(iam_rows) },
+	{ "nist-800-63b-4", "NIST SP 800-63B-4 (2025): password verifiers", true,
+	  ROWS(nist_rows) },
+	{ "cis-debian-12", "CIS Debian Linux 12 Benchmark v1.1.0: password settings", false,
 	  ROWS(cis_rows) },
 };
 
@@ -837,6 +867,8 @@ int verb_check_against(struct cli *c)
 	if (rc != EXIT_OK)
 		goto out;
 	faillock_read(&h->fl);
+	if (s->mfa)
+		mfa_count(c, &h->a, &h->mfa);
 	resp = report(h, s, &failed);
 	if (resp == NULL) {
 		fprintf(stderr, "iampw-admin: out of memory\n");

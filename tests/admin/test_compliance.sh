@@ -8,14 +8,22 @@
 # JSON, text and table are well-formed; the real AWS CLI's client-side
 # validation accepts every preset.
 #
-# The PAM stack files (/etc/pam.d/common-auth, /etc/security/faillock.conf)
-# are rewritten, so the test runs inside a throwaway copy of this host
-# (tests/sandbox/sandbox.sh), whose /etc is private.
+# NIST's length 8 with MFA (SPEC §9.3, §10): MFA counts only when every
+# service a password login goes through asks for the code after the
+# password and every user in scope with a password has an enabled device.
+# Each stack judged (enforced; missing in one service; optional; skipped
+# by a jump; behind a sufficient module; reading other devices) is also
+# run through real libpam (pamtester, the built module): a right password
+# with a wrong code must fail exactly where check counts MFA.
+#
+# The PAM stack (/etc/pam.d, /etc/security/faillock.conf) is this test's
+# own and accounts are added, so the test runs inside a throwaway copy of
+# this host (tests/sandbox/sandbox.sh), whose /etc is private.
 
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 
-INSIDE_TESTS=87
+INSIDE_TESTS=114
 OUTSIDE_TESTS=3
 
 # --------------------------------------------------------------------------
@@ -76,7 +84,7 @@ write_conf() {
 faillock() {
 	cat >/etc/pam.d/common-auth <<-EOF
 		auth	requisite			pam_faillock.so preauth
-		auth	[success=1 default=ignore]	pam_unix.so nullok
+		auth	[success=2 default=ignore]	pam_unix.so nullok
 		auth	[default=die]			pam_faillock.so authfail $1
 		auth	requisite			pam_deny.so
 		auth	required			pam_permit.so
@@ -92,11 +100,80 @@ no_faillock() {
 	rm -f /etc/security/faillock.conf
 }
 
+# stack LINE...: common-auth of these auth lines, MFA standing for the
+# built module's mfa line with this test's files.
+stack() {
+	local l
+	for l; do
+		printf 'auth %s\n' "${l//MFA/$IAMPW_SO mfa config=$conf/iampw.conf policy=$conf/policy.conf statedir=$state}"
+	done >/etc/pam.d/common-auth
+}
+
+# Debian's common-auth with pam_faillock, up to where the Additional block begins.
+PRIMARY=('requisite pam_faillock.so preauth' '[success=2 default=ignore] pam_unix.so nullok'
+	'[default=die] pam_faillock.so authfail' 'requisite pam_deny.so' 'required pam_permit.so')
+
+# code SEED OFFSET: oathtool's TOTP code OFFSET steps from now.
+code() {
+	oathtool --totp -b "$1" --now "@$(( $(date +%s) + $2 * 30 ))"
+}
+
+# Wait until at least 3 s remain in the current step, so that codes
+# computed now are still current when they are checked.
+fresh_step() {
+	while [ $(( $(date +%s) % 30 )) -ge 27 ]; do sleep 1; done
+}
+
+# enable_device USER: a virtual MFA device enabled for USER; its seed in $work/USER.seed.
+enable_device() {
+	admin create-virtual-mfa-device --virtual-mfa-device-name "$1-phone" \
+		--outfile "$work/$1.seed" --bootstrap-method Base32StringSeed || return 1
+	fresh_step
+	admin enable-mfa-device --user-name "$1" \
+		--serial-number "arn:linux:iam::$(hostname):mfa/$1-phone" \
+		--authentication-code1 "$(code "$(cat "$work/$1.seed")" -1)" \
+		--authentication-code2 "$(code "$(cat "$work/$1.seed")" 0)"
+}
+
+# mfa_users: alice and bob with passwords and devices; carol without a password.
+mfa_users() {
+	local u
+	for u in alice bob carol; do
+		getent passwd "$u" >/dev/null && return 1
+		useradd -m "$u" >&2 || return 1
+	done
+	printf 'alice:Kettle+Lamp+Fig7\nbob:Orbit[Stone]2Yak\n' | chpasswd >&2 &&
+		enable_device alice && enable_device bob
+}
+
+# pam_login SERVICE USER PASSWORD [CODE]: a login through SERVICE with the
+# real libpam and the built module (pamtester); 0 when it succeeds.
+pam_login() {
+	printf '%s\n%s\n' "$3" "${4:-}" | pamtester -v "$1" "$2" authenticate >"$work/pt" 2>&1
+	grep -q 'successfully authenticated' "$work/pt"
+}
+
+# nist_mfa STATUS HOSTVALUE DESC: check's NIST-MFA row is exactly that (exit 254 on FAIL).
+nist_mfa() {
+	admin check --against nist-800-63b-4
+	is "$?:$(row Status NIST-MFA):$(row HostValue NIST-MFA)" \
+		"$([ "$1" = PASS ] && echo 0 || echo 254):$1:$2" "$3"
+}
+
 setup() {
 	umask 022
 	mkdir -p "$conf" "$work" /etc/security || return 1
 	mkdir -m 0700 "$state" || return 1
-	cp /etc/pam.d/common-auth "$work/common-auth.orig" || return 1
+	# A pam.d of this test's own: login and sshd run common-auth, every
+	# other service is refused (none in /usr/lib/pam.d either).
+	find /etc/pam.d -mindepth 1 -delete || return 1
+	if [ -d /usr/lib/pam.d ]; then find /usr/lib/pam.d -mindepth 1 -delete || return 1; fi
+	printf '%s required pam_deny.so\n' auth account password session >/etc/pam.d/other
+	printf '@include common-auth\naccount required pam_permit.so\n' >/etc/pam.d/login
+	cp /etc/pam.d/login /etc/pam.d/sshd || return 1
+	printf 'password required pam_unix.so yescrypt\n' >/etc/pam.d/chpasswd
+	printf 'auth [success=1 default=ignore] pam_unix.so nullok\nauth requisite pam_deny.so\nauth required pam_permit.so\n' \
+		>"$work/common-auth.orig" || return 1
 	printf 'password\n123456\nqwerty\n' | pwqfilter --create=100 -o "$conf/bl.pwq" 2>/dev/null &&
 		chmod 0644 "$conf/bl.pwq" || return 1
 	pwqfilter --create=100 -o "$conf/empty.pwq" </dev/null 2>/dev/null &&
@@ -169,8 +246,8 @@ inside() {
 	is "$(row HostValue NIST-LENGTH)" "14; MFA at password logins: not counted" \
 		"MFA is reported as not counted"
 	is "$(row HostValue NIST-MFA)" \
-		"not counted (check does not yet verify that every password login asks for a code); the minimum length is 14" \
-		"NIST's length 8 needs MFA, which check does not count yet"
+		"not counted: not every password login asks for the code: common-auth: pam_unix.so at /etc/pam.d/common-auth:2 accepts the password and no 'auth ... pam_iampw.so mfa' line asks for a code (likewise: login, sshd); the minimum length is 14" \
+		"NIST's length 8 needs MFA: no mfa line, named with the services that lack it"
 	preset iam-default
 	is "$?" 0 "iam-default.json applies"
 	admin check --against iam-default
@@ -308,6 +385,87 @@ inside() {
 	is "$(row Status NIST-RATE-LIMIT)" FAIL "a preauth line alone records nothing: FAIL"
 	faillock "" 5 900
 
+	# -- MFA: NIST's length 8 -------------------------------------------------
+	# Each stack: check's verdict, and alice's right password with a wrong
+	# code through real libpam, which must fail exactly where MFA counts.
+	mfa_users
+	fail_unless "MFA setup: alice and bob with passwords and enabled devices, carol with none" \
+		test $? -eq 0
+	preset nist-800-63b-4
+	admin update-account-password-policy --minimum-password-length 8 --allow-users-to-change-password
+	stack "${PRIMARY[@]}" 'requisite MFA'
+	admin check --against nist-800-63b-4
+	is "$?" 0 "length 8, the mfa line after the password everywhere, a device for everyone: exit 0"
+	is "$(row Status NIST-LENGTH):$(row HostValue NIST-LENGTH)" "PASS:8; MFA at password logins: yes" \
+		"NIST-LENGTH: 8 characters pass as part of MFA"
+	is "$(row Status NIST-MFA):$(row HostValue NIST-MFA)" \
+		"PASS:MFA at every password login: 3 PAM services ask for the code after the password, and each of the 2 users in scope with a password has an enabled device" \
+		"NIST-MFA counts it: common-auth, login, sshd; carol has no password and is not counted"
+	fail_if "libpam: alice's password and a wrong code are refused" \
+		pam_login login alice Kettle+Lamp+Fig7 "$(code "$(cat "$work/alice.seed")" -1000)"
+	fresh_step
+	fail_unless "libpam: alice's password and the right code get in" \
+		pam_login login alice Kettle+Lamp+Fig7 "$(code "$(cat "$work/alice.seed")" 1)"
+	admin --output text check --against nist-800-63b-4
+	fail_unless "text output: the NIST-MFA row on one line" \
+		grep -q '^REQUIREMENTS	MFA at every password login: 3 PAM services [^	]*	NIST-MFA	SP 800-63B-4 3.1.1.2	A minimum length under 15 characters needs a second factor at every password login	PASS$' "$out"
+	admin update-account-password-policy --minimum-password-length 6 --allow-users-to-change-password
+	admin check --against nist-800-63b-4
+	is "$(row Status NIST-LENGTH)" FAIL "length 6 fails even with MFA"
+	fail_unless "and its remedy asks for 8, enough with MFA" \
+		grep -q -- "--minimum-password-length 8 " <<<"$(row Remedy NIST-LENGTH)"
+	admin update-account-password-policy --minimum-password-length 8 --allow-users-to-change-password
+
+	printf 'auth [success=1 default=ignore] pam_unix.so nullok\nauth requisite pam_deny.so\nauth required pam_permit.so\n' \
+		>/etc/pam.d/sshd
+	nist_mfa FAIL "not counted: not every password login asks for the code: sshd: pam_unix.so at /etc/pam.d/sshd:1 accepts the password and no 'auth ... pam_iampw.so mfa' line asks for a code; the minimum length is 8" \
+		"missing in one service (sshd's own stack): FAIL, exit 254, the service named"
+	is "$(row Status NIST-LENGTH)" FAIL "NIST-LENGTH: 8 fails without MFA"
+	fail_unless "the remedy: 15 characters, as a whole policy command" \
+		grep -qF "require 15 characters: iampw-admin --policy $conf/policy.conf update-account-password-policy --minimum-password-length 15 " <<<"$(row Remedy NIST-MFA)"
+	fail_unless "(the stack part names the shipped profile)" \
+		grep -qF "'pam-auth-update --enable iampw-mfa' puts 'auth requisite pam_iampw.so mfa' after pam_permit" <<<"$(row Remedy NIST-MFA)"
+	fail_unless "libpam: through sshd a wrong code gets in" \
+		pam_login sshd alice Kettle+Lamp+Fig7 000000
+	fail_if "libpam: through login it does not" pam_login login alice Kettle+Lamp+Fig7 000000
+	cp /etc/pam.d/login /etc/pam.d/sshd
+
+	stack "${PRIMARY[@]}" 'optional MFA'
+	nist_mfa FAIL "not counted: not every password login asks for the code: common-auth: 'optional pam_iampw.so' at /etc/pam.d/common-auth:6 lets the login through after a wrong code (auth_err: ignore) (likewise: login, sshd); the minimum length is 8" \
+		"an optional mfa line: FAIL, a wrong code is ignored"
+	fail_unless "libpam: with it a wrong code gets in" pam_login login alice Kettle+Lamp+Fig7 000000
+
+	stack "${PRIMARY[0]}" '[success=3 default=ignore] pam_unix.so nullok' "${PRIMARY[2]}" \
+		"${PRIMARY[3]}" 'requisite MFA' "${PRIMARY[4]}"
+	nist_mfa FAIL "not counted: not every password login asks for the code: common-auth: success=3 of '[success=3 default=ignore] pam_unix.so' at /etc/pam.d/common-auth:2 skips the mfa line at /etc/pam.d/common-auth:5 (likewise: login, sshd); the minimum length is 8" \
+		"pam_unix's success jumping over the mfa line: FAIL, the jump named"
+	fail_unless "libpam: the code is never asked" pam_login login alice Kettle+Lamp+Fig7 000000
+
+	stack "${PRIMARY[@]:0:4}" 'sufficient pam_permit.so' 'requisite MFA'
+	nist_mfa FAIL "not counted: not every password login asks for the code: common-auth: 'sufficient pam_permit.so' at /etc/pam.d/common-auth:5 ends the stack on success after pam_unix.so at /etc/pam.d/common-auth:2 accepts the password, before the mfa line at /etc/pam.d/common-auth:6 (likewise: login, sshd); the minimum length is 8" \
+		"a sufficient module before the mfa line: FAIL"
+	fail_unless "libpam: the stack ends before the code" pam_login login alice Kettle+Lamp+Fig7 000000
+
+	stack "${PRIMARY[@]}" "requisite $IAMPW_SO mfa config=$conf/iampw.conf statedir=$work/elsewhere"
+	nist_mfa FAIL "not counted: not every password login asks for the code: common-auth: the mfa line at /etc/pam.d/common-auth:6 reads $conf/iampw.conf and the devices of $work/elsewhere, but check counted $conf/iampw.conf and $state (likewise: login, sshd); the minimum length is 8" \
+		"an mfa line reading another state directory: FAIL"
+	fail_unless "libpam: there alice has no device and is let through" \
+		pam_login login alice Kettle+Lamp+Fig7 000000
+
+	stack "${PRIMARY[@]}" 'requisite MFA'
+	admin deactivate-mfa-device --user-name bob --serial-number "arn:linux:iam::$(hostname):mfa/bob-phone"
+	nist_mfa FAIL "not counted: 1 of the 2 users in scope with a password has no enabled MFA device: bob; the minimum length is 8" \
+		"bob without a device: FAIL, bob named"
+	fail_unless "the remedy gives bob a device with the tool's own paths" \
+		grep -qF "give each user in scope with a password an enabled device (bob): 'iampw-admin --config $conf/iampw.conf --state-dir $state create-virtual-mfa-device --virtual-mfa-device-name NAME" <<<"$(row Remedy NIST-MFA)"
+	fail_unless "libpam: bob gets in with his password alone" pam_login login bob 'Orbit[Stone]2Yak'
+	eval "$(row Remedy NIST-LENGTH)" >&2
+	admin check --against nist-800-63b-4
+	is "$?:$(row Status NIST-LENGTH):$(row Status NIST-MFA)" "0:PASS:PASS" \
+		"the length remedy (15) makes both rows pass: MFA is then not needed"
+	userdel -r carol >&2 2>/dev/null
+	userdel -r bob >&2 2>/dev/null
+
 	# -- output formats --------------------------------------------------------
 	preset cis-debian-12
 	admin check --against cis-debian-12
@@ -359,26 +517,29 @@ inside() {
 # On the host.
 
 host_state() {
-	sha256sum /etc/passwd /etc/shadow /etc/pam.d/common-auth 2>&1
-	ls -d /etc/iampw-test /run/iampw-test /etc/security/faillock.conf 2>&1
+	sha256sum /etc/passwd /etc/shadow /etc/group 2>&1
+	find /etc/pam.d -type f -exec sha256sum {} + 2>&1 | sort
+	ls -d /etc/iampw-test /run/iampw-test /etc/security/faillock.conf /home/alice 2>&1
 }
 
 outside() {
-	local builddir srcdir tool
+	local builddir srcdir tool so
 	[ "$(id -u)" -eq 0 ] ||
 		skip_all "needs root: the PAM stack files are rewritten in a throwaway namespace sandbox"
-	for tool in unshare pwqfilter python3 /usr/bin/aws; do
+	for tool in unshare pwqfilter python3 /usr/bin/aws pamtester oathtool useradd chpasswd; do
 		command -v "$tool" >/dev/null 2>&1 ||
 			bail_out "$tool is not installed (tools/deps.sh)"
 	done
 	builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
 	srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd) || bail_out "no source directory"
 	tool=$builddir/iampw-admin/iampw-admin
+	so=$builddir/pam_iampw/.libs/pam_iampw.so
 	[ -x "$tool" ] || bail_out "iampw-admin is not built: $tool"
+	[ -f "$so" ] || bail_out "the module is not built: $so"
 
 	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
 	sandbox_outside "$here/../sandbox/sandbox.sh" \
-		ADMIN="$tool" top_builddir="$builddir" top_srcdir="$srcdir"
+		ADMIN="$tool" IAMPW_SO="$so" top_builddir="$builddir" top_srcdir="$srcdir"
 }
 
 if [ "${1:-}" = --inside ]; then
