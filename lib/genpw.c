@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "internal.h"
 
@@ -38,28 +37,6 @@ struct pool {
 	size_t used;
 };
 
-static int fill_random(unsigned char *p, size_t n, struct iampw_err *e)
-{
-	char text[128];
-	ssize_t got;
-
-	while (n > 0) {
-		got = getrandom(p, n, 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			int err = got < 0 ? errno : EIO;
-
-			return iampw_err_add(e, IAMPW_E_IO, "getrandom: %s",
-					     strerror_r(err, text, sizeof text));
-		}
-		/* Short reads happen when a signal arrives mid-way: go on. */
-		p += got;
-		n -= (size_t)got;
-	}
-	return IAMPW_OK;
-}
-
 static int random_char(struct pool *pl, char *c, struct iampw_err *e)
 {
 	unsigned char v;
@@ -67,7 +44,7 @@ static int random_char(struct pool *pl, char *c, struct iampw_err *e)
 
 	for (;;) {
 		if (pl->used == sizeof pl->bytes) {
-			rc = fill_random(pl->bytes, sizeof pl->bytes, e);
+			rc = iampw_random(pl->bytes, sizeof pl->bytes, e);
 			if (rc != IAMPW_OK)
 				return rc;
 			pl->used = 0;

@@ -71,6 +71,11 @@ const char *iampw_strerror(int code);
 
 /* Wipe a secret; never optimised away. */
 void iampw_wipe(void *p, size_t n);
+/*
+ * n bytes from the kernel's CSPRNG (getrandom, blocking until it is
+ * seeded); IAMPW_E_IO with a message on failure, the part read wiped.
+ */
+int iampw_random(void *buf, size_t n, struct iampw_err *e);
 /* Wipe a NUL-terminated secret (its whole length) and free it. NULL is ok. */
 void iampw_wipe_free(char *s);
 /* Constant-time comparison of two n-byte buffers: true when equal. */

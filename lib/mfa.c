@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 
@@ -345,18 +344,15 @@ int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 int iampw_mfa_new(const char *name, int64_t now, struct iampw_mfa_device *d,
 		  struct iampw_err *e)
 {
-	ssize_t n;
+	int rc;
 
 	iampw_mfa_clear(d);
 	if (!iampw_mfa_name_valid(name))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	do {
-		n = getrandom(d->seed, sizeof d->seed, 0);
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof d->seed) {
+	rc = iampw_random(d->seed, sizeof d->seed, e);
+	if (rc != IAMPW_OK) {
 		iampw_mfa_clear(d);
-		return iampw_err_add(e, IAMPW_E_IO, "getrandom: %s",
-				     n < 0 ? iampw_errstr(errno) : "short read");
+		return rc;
 	}
 	strcpy(d->name, name);
 	d->create_date = now;

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -398,14 +397,10 @@ static int temp_name(const char *user, char out[NAME_BUF_SIZE],
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	unsigned char rnd[TMP_SUFFIX_LEN];
 	char suffix[TMP_SUFFIX_LEN + 1];
-	ssize_t n;
+	int rc = iampw_random(rnd, sizeof rnd, e);
 
-	do {
-		n = getrandom(rnd, sizeof rnd, 0);
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof rnd)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: getrandom: %s",
-				     display, n < 0 ? iampw_errstr(errno) : "short read");
+	if (rc != IAMPW_OK)
+		return iampw_err_add(e, rc, "%s: no name for a temporary file", display);
 	/* Names need only be unpredictable enough to rarely collide. */
 	for (size_t i = 0; i < TMP_SUFFIX_LEN; i++)
 		suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];

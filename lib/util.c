@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "iampw.h"
@@ -84,6 +85,29 @@ const char *iampw_strerror(int code)
 	case IAMPW_E_CRYPT: return "hashing failed";
 	}
 	return "unknown error";
+}
+
+int iampw_random(void *buf, size_t n, struct iampw_err *e)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+		int err;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			err = got < 0 ? errno : EIO;
+			iampw_wipe(buf, (size_t)(p - (unsigned char *)buf));
+			return iampw_err_add(e, IAMPW_E_IO, "getrandom: %s",
+					     strerror_r(err, (char[128]){ 0 }, 128));
+		}
+		/* Short reads happen when a signal arrives mid-way: go on. */
+		p += got;
+		n -= (size_t)got;
+	}
+	return IAMPW_OK;
 }
 
 void iampw_wipe(void *p, size_t n)
