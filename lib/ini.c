@@ -174,9 +174,10 @@ static int add_key(struct scan *sc, const char *key, const char *v,
 	struct iampw_ini *ini = sc->ini;
 	struct ini_key *k;
 
+	/* Keys first: they differ early ("h1", "h2"), sections share long names. */
 	for (size_t i = 0; i < ini->nkeys; i++) {
-		if (strcmp(ini->keys[i].section, sc->current) == 0 &&
-		    strcmp(ini->keys[i].key, key) == 0)
+		if (strcmp(ini->keys[i].key, key) == 0 &&
+		    strcmp(ini->keys[i].section, sc->current) == 0)
 			return scan_error(sc, IAMPW_E_PARSE, line,
 					  "key '%s' repeated (first on line %u)",
 					  key, ini->keys[i].line);
