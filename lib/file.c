@@ -39,10 +39,10 @@ static const char *file_type(mode_t mode)
 	return "not a regular file";
 }
 
-int iampw_open_safe(int dirfd, const char *name, const char *display,
-		    uid_t owner, size_t cap, int *fdp, struct iampw_err *e)
+int iampw_open_checked(int dirfd, const char *name, const char *display,
+		       uid_t owner, size_t cap, int *fdp, struct stat *st,
+		       struct iampw_err *e)
 {
-	struct stat st;
 	int fd;
 
 	*fdp = -1;
@@ -62,45 +62,57 @@ int iampw_open_safe(int dirfd, const char *name, const char *display,
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
 				     display, iampw_errstr(errno));
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, st) != 0) {
 		iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s", display,
 			      iampw_errstr(errno));
 		close(fd);
 		return IAMPW_E_IO;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: is %s", display,
-			      file_type(st.st_mode));
+			      file_type(st->st_mode));
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
-	if (!owner_trusted(st.st_uid, owner)) {
+	if (!owner_trusted(st->st_uid, owner)) {
 		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: owned by uid %lu, not root",
-			      display, (unsigned long)st.st_uid);
+			      display, (unsigned long)st->st_uid);
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
 		iampw_err_add(e, IAMPW_E_UNSAFE,
 			      "%s: writable by group or others (mode %04o)",
-			      display, (unsigned)(st.st_mode & 07777));
+			      display, (unsigned)(st->st_mode & 07777));
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
-	if (st.st_size < 0 || (uintmax_t)st.st_size > cap) {
+	if (st->st_size < 0 || (uintmax_t)st->st_size > cap) {
 		iampw_err_add(e, IAMPW_E_UNSAFE,
 			      "%s: larger than %zu bytes", display, cap);
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
+	*fdp = fd;
+	return IAMPW_OK;
+}
+
+int iampw_open_safe(int dirfd, const char *name, const char *display,
+		    uid_t owner, size_t cap, int *fdp, struct iampw_err *e)
+{
+	struct stat st;
+	int rc = iampw_open_checked(dirfd, name, display, owner, cap, fdp, &st, e);
+
+	if (rc != IAMPW_OK)
+		return rc;
 	/* Reads of a regular file never block; clear the flag for clarity. */
-	if (fcntl(fd, F_SETFL, O_RDONLY) != 0) {
+	if (fcntl(*fdp, F_SETFL, O_RDONLY) != 0) {
 		iampw_err_add(e, IAMPW_E_IO, "%s: fcntl: %s", display,
 			      iampw_errstr(errno));
-		close(fd);
+		close(*fdp);
+		*fdp = -1;
 		return IAMPW_E_IO;
 	}
-	*fdp = fd;
 	return IAMPW_OK;
 }
 
@@ -126,6 +138,16 @@ int iampw_check_dir(int dirfd, const char *display, uid_t owner,
 	return IAMPW_OK;
 }
 
+int iampw_check_private_stat(const struct stat *st, const char *display,
+			     struct iampw_err *e)
+{
+	if (st->st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
+		return iampw_err_add(e, IAMPW_E_UNSAFE,
+				     "%s: readable by group or others (mode %04o): it holds password hashes (chmod go-rw)",
+				     display, (unsigned)(st->st_mode & 07777));
+	return IAMPW_OK;
+}
+
 int iampw_check_private(int fd, const char *display, struct iampw_err *e)
 {
 	struct stat st;
@@ -133,9 +155,5 @@ int iampw_check_private(int fd, const char *display, struct iampw_err *e)
 	if (fstat(fd, &st) != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
 				     display, iampw_errstr(errno));
-	if (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
-		return iampw_err_add(e, IAMPW_E_UNSAFE,
-				     "%s: readable by group or others (mode %04o): it holds password hashes (chmod go-rw)",
-				     display, (unsigned)(st.st_mode & 07777));
-	return IAMPW_OK;
+	return iampw_check_private_stat(&st, display, e);
 }

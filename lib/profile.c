@@ -156,9 +156,13 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_profile *p,
 {
 	const char *display = iampw_ini_display(ini);
 	unsigned line = 0;
-	const char *salt = iampw_ini_get(ini, "history", "salt", &line);
+	const char *salt;
 	char key[8];
 
+	/* No section, no key: spare the 24 lookups of the gap check below. */
+	if (!iampw_ini_has_section(ini, "history"))
+		return;
+	salt = iampw_ini_get(ini, "history", "salt", &line);
 	if (salt != NULL) {
 		if (!iampw_history_salt_valid(salt)) {
 			iampw_err_add(e, IAMPW_E_PARSE,

@@ -214,10 +214,51 @@ static void display_name(const struct iampw_store *s, const char *name,
 	snprintf(out, DISPLAY_SIZE, "%s/%s", s->path, name);
 }
 
+/*
+ * The `size` bytes fstat gave for the open profile.  Profiles are
+ * replaced by rename, never rewritten in place, so the size is the
+ * file's: no second read is made to find its end (iampw_profile_load is
+ * called once per account by the verbs that walk them all).  A file that
+ * shrank since is read as far as it goes.  *buf is NUL-terminated; the
+ * caller wipes and frees it.
+ */
+static int read_profile(int fd, const char *display, size_t size, char **bufp,
+			size_t *lenp, struct iampw_err *e)
+{
+	char *buf = malloc(size + 1);
+	size_t len = 0;
+
+	if (buf == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+	while (len < size) {
+		ssize_t r = pread(fd, buf + len, size - len, (off_t)len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
+				      iampw_errstr(errno));
+			iampw_wipe(buf, len);
+			free(buf);
+			return IAMPW_E_IO;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return IAMPW_OK;
+}
+
 int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 		       struct iampw_profile *p, struct iampw_err *e)
 {
 	char name[IAMPW_UID_NAME_SIZE], display[DISPLAY_SIZE];
+	char *buf = NULL;
+	struct stat st;
+	size_t len = 0;
 	int fd, rc;
 
 	if (!iampw_profile_file_name(uid, name))
@@ -226,14 +267,21 @@ int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 	if (s->dirfd < 0)
 		return IAMPW_E_NOENT;
 	display_name(s, name, display);
-	rc = iampw_open_safe(s->dirfd, name, display, s->uid,
-			     IAMPW_PROFILE_SIZE_MAX, &fd, e);
+	/* Open, fstat, read, close: the checks of iampw_open_safe on the one fstat. */
+	rc = iampw_open_checked(s->dirfd, name, display, s->uid,
+				IAMPW_PROFILE_SIZE_MAX, &fd, &st, e);
 	if (rc != IAMPW_OK)
 		return rc;
-	rc = iampw_check_private(fd, display, e);
+	rc = iampw_check_private_stat(&st, display, e);
 	if (rc == IAMPW_OK)
-		rc = iampw_profile_parse_fd(fd, display, p, e);
+		rc = read_profile(fd, display, (size_t)st.st_size, &buf, &len, e);
 	close(fd);
+	if (rc == IAMPW_OK)
+		rc = iampw_profile_parse(display, buf, len, p, e);
+	/* The text held the history hashes (a NUL inside too: not strlen). */
+	if (buf != NULL)
+		iampw_wipe(buf, len);
+	free(buf);
 	if (rc != IAMPW_OK)
 		return rc;
 	/* A profile copied or renamed onto another uid's name is not that account's. */
