@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <time.h>
+
 #include "helpers.h"
 #include "internal.h"
 
@@ -221,6 +223,35 @@ static void test_iso8601(void **state)
 		assert_int_equal(iampw_iso8601(IAMPW_TIME_MAX, out), IAMPW_OK);
 		assert_int_equal(strlen(out), 25);
 	}
+}
+
+/*
+ * The date arithmetic against the C library's calendar: every day's first
+ * and last second for 1970-2100 (leap years, century rules, the 2000
+ * leap day), then a prime stride over the whole range up to 9999.
+ */
+static void check_iso_like_gmtime(int64_t t)
+{
+	char want[IAMPW_ISO8601_SIZE], out[IAMPW_ISO8601_SIZE];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	assert_non_null(gmtime_r(&tt, &tm));
+	assert_true(strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S+00:00", &tm) > 0);
+	assert_int_equal(iampw_iso8601(t, out), IAMPW_OK);
+	assert_string_equal(out, want);
+}
+
+static void test_iso8601_calendar(void **state)
+{
+	(void)state;
+	for (int64_t day = 0; day < INT64_C(47847); day++) {
+		check_iso_like_gmtime(day * 86400);
+		check_iso_like_gmtime(day * 86400 + 86399);
+	}
+	for (int64_t t = 0; t <= IAMPW_TIME_MAX; t += INT64_C(1000003) * 97)
+		check_iso_like_gmtime(t);
+	check_iso_like_gmtime(IAMPW_TIME_MAX);
 }
 
 static void test_err_init(void **state)
@@ -466,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_sat_sub),
 		cmocka_unit_test(test_sat_add),
 		cmocka_unit_test(test_iso8601),
+		cmocka_unit_test(test_iso8601_calendar),
 		cmocka_unit_test(test_err_init),
 		cmocka_unit_test(test_err_accumulates),
 		cmocka_unit_test(test_err_truncation_long_lines),
