@@ -1,14 +1,21 @@
 /*
- * The passwd database read once into a sorted table: the verbs that look
- * at every profile (get-credential-report, check) match names with a
- * binary search instead of a getpwnam() per profile, which rescans the
- * files backend each time and grows quadratically.
+ * The host's accounts for the verbs that look at every one of them
+ * (get-credential-report, list-users, check, adopt-user --all), in
+ * bounded memory (SPEC §8).  The passwd and shadow databases and the
+ * profiles directory are each read once into sorted streams of records
+ * (struct arec, xsort.c) that are walked in step: a getpwnam() or
+ * getspnam() per account would rescan the files backend each time and
+ * grow quadratically, and a table of every account would grow with the
+ * host.  Per-name lookups remain for single accounts and for the names a
+ * source does not enumerate (LDAP without enumeration): few by
+ * construction.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <pwd.h>
@@ -22,85 +29,14 @@
 
 /* The largest NSS buffer we grow to. */
 #define NSS_BUF_MAX (1u << 20)
+#ifndef SHADOW_FILE
+#define SHADOW_FILE "/etc/shadow"
+#endif
+/* Seq of the accounts asked for by uid: after every enumerated one. */
+#define SEQ_UNLISTED (UINT64_C(1) << 62)
 
 /* ---------------------------------------------------------------------- */
-/* Name tables                                                            */
-
-struct acct *acct_add(struct acct_table *t, const char *name)
-{
-	struct acct *e;
-
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		struct acct *v = reallocarray(t->v, cap, sizeof *v);
-
-		if (v == NULL)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
-	e = &t->v[t->n];
-	memset(e, 0, sizeof *e);
-	e->name = strdup(name);
-	if (e->name == NULL)
-		return NULL;
-	e->seq = t->n++;
-	return e;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct acct *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-
-	if (r != 0)
-		return r;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int name_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct acct *)elem)->name);
-}
-
-/*
- * Sort by name, keeping only the first entry of each name in enumeration
- * order: what getpwnam() would return when two NSS sources know a name.
- */
-void acct_sort(struct acct_table *t)
-{
-	size_t out = 0;
-
-	if (t->n == 0)
-		return;
-	qsort(t->v, t->n, sizeof *t->v, entry_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		if (out > 0 && strcmp(t->v[out - 1].name, t->v[i].name) == 0) {
-			free(t->v[i].name);
-			continue;
-		}
-		t->v[out++] = t->v[i];
-	}
-	t->n = out;
-}
-
-const struct acct *acct_find(const struct acct_table *t, const char *name)
-{
-	if (t->n == 0)
-		return NULL;
-	return bsearch(name, t->v, t->n, sizeof *t->v, name_cmp);
-}
-
-void acct_free(struct acct_table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].name);
-	free(t->v);
-	memset(t, 0, sizeof *t);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Reading the databases once                                             */
+/* One account at a time                                                  */
 
 /*
  * A bigger NSS buffer.  Not realloc: the old one may hold shadow hashes,
@@ -120,132 +56,6 @@ int acct_grow(char **buf, size_t *size)
 	*buf = n;
 	*size *= 2;
 	return 0;
-}
-
-/* Every account of the passwd database: any name is somebody's (§3.1). */
-int acct_read_passwd(struct acct_table *t)
-{
-	struct passwd pw, *res;
-	size_t size = 4096;
-	char *buf = malloc(size);
-	int rc = 0;
-
-	if (buf == NULL)
-		return ENOMEM;
-	setpwent();
-	for (;;) {
-		struct acct *e;
-
-		res = NULL;
-		rc = getpwent_r(&pw, buf, size, &res);
-		/* glibc rewinds to the same entry after ERANGE. */
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
-			continue;
-		if (rc != 0 || res == NULL)
-			break;
-		if (!iampw_user_name_valid(pw.pw_name))
-			continue;
-		e = acct_add(t, pw.pw_name);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		e->uid = pw.pw_uid;
-		e->gid = pw.pw_gid;
-	}
-	endpwent();
-	free(buf);
-	/* The end of the database. */
-	if (rc == ENOENT)
-		rc = 0;
-	return rc;
-}
-
-int acct_read_shadow(struct acct_table *t)
-{
-	struct spwd sp, *res;
-	size_t size = 4096;
-	char *buf = malloc(size);
-	int rc = 0;
-
-	if (buf == NULL)
-		return ENOMEM;
-	setspent();
-	for (;;) {
-		struct iampw_acct one = { 0 };
-		struct acct *e;
-
-		res = NULL;
-		rc = getspent_r(&sp, buf, size, &res);
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
-			continue;
-		if (rc != 0 || res == NULL)
-			break;
-		if (!iampw_user_name_valid(sp.sp_namp))
-			continue;
-		e = acct_add(t, sp.sp_namp);
-		if (e == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-		iampw_acct_set_shadow(&one, true, sp.sp_pwdp, sp.sp_lstchg);
-		e->usable = one.usable;
-		e->lastchg = one.lastchg;
-		memcpy(e->fp, one.fp, IAMPW_FP_SIZE);
-	}
-	endspent();
-	/* The buffer held every password hash of the host. */
-	iampw_wipe(buf, size);
-	iampw_wipe(&sp, sizeof sp);
-	free(buf);
-	if (rc == ENOENT)
-		rc = 0;
-	return rc;
-}
-
-static int uid_cmp(const void *a, const void *b)
-{
-	const struct acct *x = a, *y = b;
-
-	if (x->uid != y->uid)
-		return x->uid < y->uid ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-int acct_by_uid(const struct acct_table *t, struct acct_table *byuid)
-{
-	size_t out = 0;
-
-	memset(byuid, 0, sizeof *byuid);
-	if (t->n == 0)
-		return 0;
-	byuid->v = reallocarray(NULL, t->n, sizeof *byuid->v);
-	if (byuid->v == NULL)
-		return ENOMEM;
-	memcpy(byuid->v, t->v, t->n * sizeof *t->v);
-	qsort(byuid->v, t->n, sizeof *byuid->v, uid_cmp);
-	for (size_t i = 0; i < t->n; i++) {
-		if (out > 0 && byuid->v[out - 1].uid == byuid->v[i].uid)
-			continue;
-		byuid->v[out++] = byuid->v[i];
-	}
-	byuid->n = out;
-	byuid->cap = t->n;
-	return 0;
-}
-
-static int uid_key_cmp(const void *key, const void *elem)
-{
-	uid_t k = *(const uid_t *)key, u = ((const struct acct *)elem)->uid;
-
-	return k < u ? -1 : k > u;
-}
-
-const struct acct *acct_find_uid(const struct acct_table *byuid, uid_t uid)
-{
-	if (byuid->n == 0)
-		return NULL;
-	return bsearch(&uid, byuid->v, byuid->n, sizeof *byuid->v, uid_key_cmp);
 }
 
 /* getpwnam_r(3) and getpwuid_r(3): these also mean "not found" for some NSS modules. */
@@ -321,47 +131,6 @@ int acct_shadow(const char *name, struct iampw_acct *a)
 }
 
 /* ---------------------------------------------------------------------- */
-/* The profiles directory                                                 */
-
-int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t)
-{
-	struct dirent *d;
-	DIR *dir;
-	int fd, rc = 0;
-
-	/* fdopendir takes the fd over; the store keeps its own. */
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = errno;
-		close(fd);
-		return rc;
-	}
-	for (;;) {
-		errno = 0;
-		d = readdir(dir);
-		if (d == NULL) {
-			rc = errno;
-			break;
-		}
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		/* Locks, temp files and strays are no profiles. */
-		if (profiles_only && !iampw_profile_file_uid(d->d_name, &(uid_t){ 0 }))
-			continue;
-		if (acct_add(t, d->d_name) == NULL) {
-			rc = ENOMEM;
-			break;
-		}
-	}
-	closedir(dir);
-	return rc;
-}
-
-
-/* ---------------------------------------------------------------------- */
 /* Who holds a profile lock                                               */
 
 pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n)
@@ -411,8 +180,17 @@ pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_
 }
 
 /* ---------------------------------------------------------------------- */
-/* Every account in bounded memory (§8)                                   */
+/* Records                                                                */
 
+/* The bytes of a record that matter: up to the end of its name. */
+static size_t arec_len(const void *rec)
+{
+	const struct arec *r = rec;
+
+	return offsetof(struct arec, name) + strnlen(r->name, IAMPW_NAME_MAX) + 1;
+}
+
+/* A name, then the enumeration order: the first entry of a name wins, as getpwnam's. */
 static int arec_by_name(const void *a, const void *b)
 {
 	const struct arec *x = a, *y = b;
@@ -423,6 +201,7 @@ static int arec_by_name(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* A uid, then the enumeration order: the first account of a uid wins, as getpwuid's. */
 static int arec_by_uid(const void *a, const void *b)
 {
 	const struct arec *x = a, *y = b;
@@ -432,21 +211,64 @@ static int arec_by_uid(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int acct_stream_passwd(struct xsort *byname)
+/* Profile file names sort as the directory's entries do (by name). */
+static int arec_by_file(const void *a, const void *b)
+{
+	return strcmp(((const struct arec *)a)->file, ((const struct arec *)b)->file);
+}
+
+static int arec_init(struct xsort *x, int (*cmp)(const void *, const void *))
+{
+	return xsort_init(x, sizeof(struct arec), arec_len, cmp, XSORT_BUDGET);
+}
+
+static int uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int uid_init(struct xsort *x)
+{
+	return xsort_init(x, sizeof(uint32_t), NULL, uid_cmp, XSORT_BUDGET);
+}
+
+static size_t entry_len(const void *rec)
+{
+	return strnlen(((const struct dir_entry *)rec)->name, sizeof(struct dir_entry) - 1) + 1;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+/* A name of at most IAMPW_NAME_MAX bytes (iampw_user_name_valid) into a record. */
+static void set_name(char dst[IAMPW_NAME_MAX + 1], const char *src)
+{
+	size_t n = strnlen(src, IAMPW_NAME_MAX);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---------------------------------------------------------------------- */
+/* The databases, read once                                               */
+
+/* Hand each passwd account to `fn` in enumeration order; 0 or errno. */
+static int each_passwd(int (*fn)(void *ctx, const struct arec *r), void *ctx)
 {
 	struct passwd pw, *res;
 	struct arec r;
 	size_t size = 4096;
 	uint64_t seq = 0;
-	char *buf;
+	char *buf = malloc(size);
 	int rc;
 
-	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
-	if (rc != 0)
-		return rc;
-	buf = malloc(size);
 	if (buf == NULL)
 		return ENOMEM;
+	memset(&r, 0, sizeof r);
 	setpwent();
 	for (;;) {
 		res = NULL;
@@ -458,20 +280,31 @@ int acct_stream_passwd(struct xsort *byname)
 			break;
 		if (!iampw_user_name_valid(pw.pw_name))
 			continue;
-		memset(&r, 0, sizeof r);
 		r.seq = seq++;
 		r.uid = pw.pw_uid;
 		r.gid = pw.pw_gid;
-		snprintf(r.name, sizeof r.name, "%s", pw.pw_name);
-		rc = xsort_put(byname, &r);
+		set_name(r.name, pw.pw_name);
+		rc = fn(ctx, &r);
 		if (rc != 0)
 			break;
 	}
 	endpwent();
 	free(buf);
 	/* The end of the database. */
-	if (rc == ENOENT)
-		rc = 0;
+	return rc == ENOENT ? 0 : rc;
+}
+
+static int put_arec(void *ctx, const struct arec *r)
+{
+	return xsort_put(ctx, r);
+}
+
+int acct_stream_passwd(struct xsort *byname)
+{
+	int rc = arec_init(byname, arec_by_name);
+
+	if (rc == 0)
+		rc = each_passwd(put_arec, byname);
 	return rc != 0 ? rc : xsort_start(byname);
 }
 
@@ -484,12 +317,13 @@ int acct_stream_shadow(struct xsort *byname)
 	char *buf;
 	int rc;
 
-	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
+	rc = arec_init(byname, arec_by_name);
 	if (rc != 0)
 		return rc;
 	buf = malloc(size);
 	if (buf == NULL)
 		return ENOMEM;
+	memset(&r, 0, sizeof r);
 	setspent();
 	for (;;) {
 		struct iampw_acct one = { 0 };
@@ -503,12 +337,11 @@ int acct_stream_shadow(struct xsort *byname)
 		if (!iampw_user_name_valid(sp.sp_namp))
 			continue;
 		iampw_acct_set_shadow(&one, true, sp.sp_pwdp, sp.sp_lstchg);
-		memset(&r, 0, sizeof r);
 		r.seq = seq++;
 		r.flags = AREC_SHADOW | (one.usable ? AREC_USABLE : 0);
 		r.lastchg = one.lastchg;
 		memcpy(r.fp, one.fp, IAMPW_FP_SIZE);
-		snprintf(r.name, sizeof r.name, "%s", sp.sp_namp);
+		set_name(r.name, sp.sp_namp);
 		rc = xsort_put(byname, &r);
 		if (rc != 0)
 			break;
@@ -534,22 +367,23 @@ int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1
 		/* getpwnam()'s answer when two sources know a name: the first. */
 		if (prev[0] != '\0' && strcmp(prev, r->name) == 0)
 			continue;
-		snprintf(prev, IAMPW_NAME_MAX + 1, "%s", r->name);
+		set_name(prev, r->name);
 		return 0;
 	}
 }
 
-/* The uids of the profiles in the store's directory, sorted. */
-static int stream_profile_uids(int dirfd, struct xsort *byuid)
+int acct_stream_dir(int dirfd, struct xsort *names, struct xsort *uids)
 {
+	struct dir_entry ent;
 	struct dirent *d;
-	struct arec r;
 	DIR *dir;
 	int fd, rc;
 
-	rc = xsort_init(byuid, sizeof r, arec_by_uid, XSORT_BUDGET);
+	rc = uid_init(uids);
+	if (rc == 0 && names != NULL)
+		rc = xsort_init(names, sizeof ent, entry_len, entry_cmp, XSORT_BUDGET);
 	if (rc != 0 || dirfd < 0)
-		return rc != 0 ? rc : xsort_start(byuid);
+		goto start;
 	/* fdopendir takes the fd over; the store keeps its own. */
 	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
@@ -562,9 +396,9 @@ static int stream_profile_uids(int dirfd, struct xsort *byuid)
 	}
 	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
 	rewinddir(dir);
-	memset(&r, 0, sizeof r);
 	for (;;) {
 		uid_t uid;
+		uint32_t u;
 
 		errno = 0;
 		d = readdir(dir);
@@ -572,37 +406,48 @@ static int stream_profile_uids(int dirfd, struct xsort *byuid)
 			rc = errno;
 			break;
 		}
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		/* A Linux file name is at most 255 bytes: it fits. */
+		if (names != NULL) {
+			size_t n = strnlen(d->d_name, sizeof ent.name - 1);
+
+			memcpy(ent.name, d->d_name, n);
+			ent.name[n] = '\0';
+			if ((rc = xsort_put(names, &ent)) != 0)
+				break;
+		}
 		/* Locks, temp files and strays are no profiles. */
 		if (!iampw_profile_file_uid(d->d_name, &uid))
 			continue;
-		r.uid = (uint32_t)uid;
-		rc = xsort_put(byuid, &r);
-		if (rc != 0)
+		u = (uint32_t)uid;
+		if ((rc = xsort_put(uids, &u)) != 0)
 			break;
 	}
 	closedir(dir);
-	return rc != 0 ? rc : xsort_start(byuid);
+start:
+	if (rc == 0 && names != NULL)
+		rc = xsort_start(names);
+	return rc != 0 ? rc : xsort_start(uids);
 }
 
-/* Passwd's accounts, one per name (the first), re-sorted by uid. */
-static int stream_by_uid(struct xsort *byuid)
+/* ---------------------------------------------------------------------- */
+/* get-credential-report: every account, and the profiles' owners          */
+
+struct name_and_uid {
+	struct xsort *byname, *uids;
+};
+
+static int put_name_and_uid(void *ctx, const struct arec *r)
 {
-	struct xsort byname;
-	char prev[IAMPW_NAME_MAX + 1] = "";
-	struct arec r;
-	bool got;
-	int rc;
+	const struct name_and_uid *k = ctx;
+	uint32_t u = r->uid;
+	int rc = xsort_put(k->byname, r);
 
-	rc = acct_stream_passwd(&byname);
-	if (rc == 0)
-		rc = xsort_init(byuid, sizeof r, arec_by_uid, XSORT_BUDGET);
-	while (rc == 0 && (rc = acct_next_name(&byname, &r, prev, &got)) == 0 && got)
-		rc = xsort_put(byuid, &r);
-	xsort_free(&byname);
-	return rc != 0 ? rc : xsort_start(byuid);
+	return rc != 0 ? rc : xsort_put(k->uids, &u);
 }
 
-/* The account of a profile's uid that the enumeration did not list, by name. */
+/* The account of a profile's uid that the enumeration did not list, by uid. */
 static int add_unlisted(struct xsort *out, uint32_t uid, uint64_t seq)
 {
 	struct arec r;
@@ -617,57 +462,57 @@ static int add_unlisted(struct xsort *out, uint32_t uid, uint64_t seq)
 	r.seq = seq;
 	r.uid = uid;
 	r.gid = (uint32_t)gid;
-	r.flags = AREC_PROFILE;
 	return xsort_put(out, &r);
 }
 
 int acct_stream_accounts(int dirfd, struct xsort *byname)
 {
-	struct xsort accts, profs;
-	struct arec a, p;
-	bool have_a, have_p;
-	uint64_t unlisted = UINT64_C(1) << 62;
+	struct xsort listed = { .fd = -1 }, profs = { .fd = -1 };
+	struct name_and_uid k = { byname, &listed };
+	uint32_t l = 0, p;
+	bool have_l = false, have_p;
+	uint64_t seq = SEQ_UNLISTED;
 	int rc;
 
-	memset(&accts, 0, sizeof accts);
-	memset(&profs, 0, sizeof profs);
-	accts.fd = profs.fd = -1;
-	rc = xsort_init(byname, sizeof a, arec_by_name, XSORT_BUDGET);
+	rc = arec_init(byname, arec_by_name);
 	if (rc == 0)
-		rc = stream_profile_uids(dirfd, &profs);
+		rc = uid_init(&listed);
 	if (rc == 0)
-		rc = stream_by_uid(&accts);
+		rc = each_passwd(put_name_and_uid, &k);
 	if (rc == 0)
-		rc = xsort_next(&accts, &a, &have_a);
+		rc = xsort_start(&listed);
 	if (rc == 0)
-		rc = xsort_next(&profs, &p, &have_p);
-	/* Both by uid: each account learns whether a profile is filed under its uid. */
-	while (rc == 0 && (have_a || have_p)) {
-		if (have_a && (!have_p || a.uid <= p.uid)) {
-			if (have_p && a.uid == p.uid) {
-				a.flags |= AREC_PROFILE;
-				p.flags |= AREC_PROFILE;   /* listed */
-			}
-			rc = xsort_put(byname, &a);
-			if (rc == 0)
-				rc = xsort_next(&accts, &a, &have_a);
-			continue;
-		}
-		/* A profile whose uid no listed account has: ask NSS for it. */
-		if (!(p.flags & AREC_PROFILE))
-			rc = add_unlisted(byname, p.uid, unlisted++);
-		if (rc == 0)
-			rc = xsort_next(&profs, &p, &have_p);
+		rc = acct_stream_dir(dirfd, NULL, &profs);
+	if (rc == 0)
+		rc = xsort_next(&listed, &l, &have_l);
+	/* Both by uid: a profile whose uid no listed account has is asked for. */
+	while (rc == 0 && (rc = xsort_next(&profs, &p, &have_p)) == 0 && have_p) {
+		while (have_l && l < p && (rc = xsort_next(&listed, &l, &have_l)) == 0)
+			;
+		if (rc == 0 && !(have_l && l == p))
+			rc = add_unlisted(byname, p, seq++);
 	}
-	xsort_free(&accts);
+	xsort_free(&listed);
 	xsort_free(&profs);
 	return rc != 0 ? rc : xsort_start(byname);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A walk of the shadow entries in name order                             */
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 int shadow_walk_open(struct shadow_walk *w)
 {
 	memset(w, 0, sizeof *w);
 	w->x.fd = -1;
+	/* Before the read: a change made during it is a change. */
+	w->st_ok = stat(SHADOW_FILE, &w->st) == 0;
 	return acct_stream_shadow(&w->x);
 }
 
@@ -707,6 +552,26 @@ int shadow_walk_seek(struct shadow_walk *w, const char *name, struct iampw_acct 
 	}
 }
 
+int shadow_walk_entry(struct shadow_walk *w, const char *name, struct iampw_acct *ia)
+{
+	struct stat now;
+	bool found;
+	int rc;
+
+	if (stat(SHADOW_FILE, &now) != 0)
+		return acct_shadow(name, ia);
+	/* Changed since it was read: read again, and walk on from `name`. */
+	if (!w->st_ok || !same_file(&now, &w->st)) {
+		shadow_walk_close(w);
+		rc = shadow_walk_open(w);
+		if (rc != 0)
+			return rc;
+	}
+	rc = shadow_walk_seek(w, name, ia, &found);
+	/* A source that does not enumerate is asked. */
+	return rc != 0 || found ? rc : acct_shadow(name, ia);
+}
+
 void shadow_walk_close(struct shadow_walk *w)
 {
 	xsort_free(&w->x);
@@ -714,76 +579,28 @@ void shadow_walk_close(struct shadow_walk *w)
 }
 
 /* ---------------------------------------------------------------------- */
-/* check: the owner of every profile, in bounded memory                   */
+/* check: the owner of every profile                                      */
 
-static int arec_by_file(const void *a, const void *b)
-{
-	const struct arec *x = a, *y = b;
-
-	return strcmp(x->file, y->file);
-}
-
-int acct_stream_dir(int dirfd, struct xsort *byname)
-{
-	struct dirent *d;
-	struct arec r;
-	DIR *dir;
-	int fd, rc;
-
-	rc = xsort_init(byname, sizeof r, arec_by_name, XSORT_BUDGET);
-	if (rc != 0)
-		return rc;
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = errno;
-		close(fd);
-		return rc;
-	}
-	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
-	rewinddir(dir);
-	memset(&r, 0, sizeof r);
-	for (;;) {
-		errno = 0;
-		d = readdir(dir);
-		if (d == NULL) {
-			rc = errno;
-			break;
-		}
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		/* A Linux file name is at most 255 bytes: it fits. */
-		snprintf(r.name, sizeof r.name, "%s", d->d_name);
-		r.seq++;
-		rc = xsort_put(byname, &r);
-		if (rc != 0)
-			break;
-	}
-	closedir(dir);
-	return rc != 0 ? rc : xsort_start(byname);
-}
-
-/* The owner of profile `p` (uid sorted) from the accounts by uid, or asked for. */
-static int owner_by_uid(struct xsort *accts, struct arec *a, bool *have_a, struct arec *p)
+/* The owner of the profile of `uid` from the accounts by uid, or asked for. */
+static int owner_by_uid(struct xsort *accts, struct arec *a, bool *have_a, uint32_t uid,
+			struct arec *p)
 {
 	int rc = 0;
 	gid_t gid;
 	bool found;
 
-	while (*have_a && a->uid < p->uid && (rc = xsort_next(accts, a, have_a)) == 0)
+	while (*have_a && a->uid < uid && (rc = xsort_next(accts, a, have_a)) == 0)
 		;
 	if (rc != 0)
 		return rc;
-	if (*have_a && a->uid == p->uid) {
-		snprintf(p->name, sizeof p->name, "%s", a->name);
+	if (*have_a && a->uid == uid) {
+		set_name(p->name, a->name);
 		p->gid = a->gid;
 		p->flags |= AREC_FOUND;
 		return 0;
 	}
 	/* A source that does not enumerate (LDAP without it) is asked. */
-	rc = acct_lookup_uid((uid_t)p->uid, p->name, &gid, &found);
+	rc = acct_lookup_uid((uid_t)uid, p->name, &gid, &found);
 	if (rc != 0)
 		p->err = rc;
 	else if (found) {
@@ -829,41 +646,171 @@ static int owners_shadow(struct xsort *byname, struct xsort *byfile)
 	return rc;
 }
 
-int acct_stream_owners(int dirfd, struct xsort *byfile)
+/* Each profile's owner, by uid: found ones into `byname`, the others into `byfile`. */
+static int owners_by_uid(struct xsort *profs, struct xsort *byname, struct xsort *byfile)
 {
-	struct xsort accts = { .fd = -1 }, profs = { .fd = -1 }, byname = { .fd = -1 };
+	struct xsort accts = { .fd = -1 };
 	struct arec a, p;
 	bool have_a = false, have_p;
 	uint64_t seq = 0;
+	uint32_t uid;
 	int rc;
 
-	rc = xsort_init(byfile, sizeof a, arec_by_file, XSORT_BUDGET);
+	rc = arec_init(&accts, arec_by_uid);
 	if (rc == 0)
-		rc = xsort_init(&byname, sizeof a, arec_by_name, XSORT_BUDGET);
+		rc = each_passwd(put_arec, &accts);
 	if (rc == 0)
-		rc = stream_profile_uids(dirfd, &profs);
-	if (rc == 0)
-		rc = stream_by_uid(&accts);
+		rc = xsort_start(&accts);
 	if (rc == 0)
 		rc = xsort_next(&accts, &a, &have_a);
-	while (rc == 0 && (rc = xsort_next(&profs, &p, &have_p)) == 0 && have_p) {
-		uid_t uid = (uid_t)p.uid;
-
+	while (rc == 0 && (rc = xsort_next(profs, &uid, &have_p)) == 0 && have_p) {
+		memset(&p, 0, sizeof p);
 		p.seq = seq++;
-		if (!iampw_profile_file_name(uid, p.file))
+		p.uid = uid;
+		if (!iampw_profile_file_name((uid_t)uid, p.file))
 			continue;
-		rc = owner_by_uid(&accts, &a, &have_a, &p);
+		rc = owner_by_uid(&accts, &a, &have_a, uid, &p);
 		if (rc != 0)
 			break;
 		/* Without an owner there is no shadow entry to find. */
-		rc = (p.flags & AREC_FOUND) ? xsort_put(&byname, &p) : xsort_put(byfile, &p);
+		rc = (p.flags & AREC_FOUND) ? xsort_put(byname, &p) : xsort_put(byfile, &p);
 	}
 	xsort_free(&accts);
-	xsort_free(&profs);
+	return rc;
+}
+
+int acct_stream_owners(struct xsort *uids, struct xsort *byfile)
+{
+	struct xsort byname = { .fd = -1 };
+	int rc;
+
+	rc = arec_init(byfile, arec_by_file);
+	if (rc == 0)
+		rc = arec_init(&byname, arec_by_name);
+	if (rc == 0)
+		rc = owners_by_uid(uids, &byname, byfile);
 	if (rc == 0)
 		rc = xsort_start(&byname);
 	if (rc == 0)
 		rc = owners_shadow(&byname, byfile);
 	xsort_free(&byname);
 	return rc != 0 ? rc : xsort_start(byfile);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The table adopt-user --all still reads shadow into                      */
+
+struct acct *acct_add(struct acct_table *t, const char *name)
+{
+	struct acct *e;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		struct acct *v = reallocarray(t->v, cap, sizeof *v);
+
+		if (v == NULL)
+			return NULL;
+		t->v = v;
+		t->cap = cap;
+	}
+	e = &t->v[t->n];
+	memset(e, 0, sizeof *e);
+	e->name = strdup(name);
+	if (e->name == NULL)
+		return NULL;
+	e->seq = t->n++;
+	return e;
+}
+
+static int table_cmp(const void *a, const void *b)
+{
+	const struct acct *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	if (r != 0)
+		return r;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct acct *)elem)->name);
+}
+
+/*
+ * Sort by name, keeping only the first entry of each name in enumeration
+ * order: what getpwnam() would return when two NSS sources know a name.
+ */
+void acct_sort(struct acct_table *t)
+{
+	size_t out = 0;
+
+	if (t->n == 0)
+		return;
+	qsort(t->v, t->n, sizeof *t->v, table_cmp);
+	for (size_t i = 0; i < t->n; i++) {
+		if (out > 0 && strcmp(t->v[out - 1].name, t->v[i].name) == 0) {
+			free(t->v[i].name);
+			continue;
+		}
+		t->v[out++] = t->v[i];
+	}
+	t->n = out;
+}
+
+const struct acct *acct_find(const struct acct_table *t, const char *name)
+{
+	if (t->n == 0)
+		return NULL;
+	return bsearch(name, t->v, t->n, sizeof *t->v, name_cmp);
+}
+
+void acct_free(struct acct_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].name);
+	free(t->v);
+	memset(t, 0, sizeof *t);
+}
+
+int acct_read_shadow(struct acct_table *t)
+{
+	struct spwd sp, *res;
+	size_t size = 4096;
+	char *buf = malloc(size);
+	int rc = 0;
+
+	if (buf == NULL)
+		return ENOMEM;
+	setspent();
+	for (;;) {
+		struct iampw_acct one = { 0 };
+		struct acct *e;
+
+		res = NULL;
+		rc = getspent_r(&sp, buf, size, &res);
+		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+			continue;
+		if (rc != 0 || res == NULL)
+			break;
+		if (!iampw_user_name_valid(sp.sp_namp))
+			continue;
+		e = acct_add(t, sp.sp_namp);
+		if (e == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		iampw_acct_set_shadow(&one, true, sp.sp_pwdp, sp.sp_lstchg);
+		e->usable = one.usable;
+		e->lastchg = one.lastchg;
+		memcpy(e->fp, one.fp, IAMPW_FP_SIZE);
+	}
+	endspent();
+	/* The buffer held every password hash of the host. */
+	iampw_wipe(buf, size);
+	iampw_wipe(&sp, sizeof sp);
+	free(buf);
+	if (rc == ENOENT)
+		rc = 0;
+	return rc;
 }

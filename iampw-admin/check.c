@@ -254,8 +254,10 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 			file, (unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
 		return true;
 	}
-	iampw_acct_set_shadow(ia, (o->flags & AREC_SHADOW) != 0, NULL, (long)o->lastchg);
+	/* The entry as the stream reduced it (iampw_acct_set_shadow): no digest to make again. */
+	ia->shadow = (o->flags & AREC_SHADOW) != 0;
 	ia->usable = (o->flags & AREC_USABLE) != 0;
+	ia->lastchg = ia->shadow ? (long)o->lastchg : -1;
 	memcpy(ia->fp, o->fp, IAMPW_FP_SIZE);
 	return true;
 }
@@ -411,8 +413,8 @@ static void check_entry(struct checker *k, const char *name)
 
 static void check_store(struct checker *k)
 {
-	struct xsort names = { .fd = -1 };
-	struct arec entry;
+	struct xsort names = { .fd = -1 }, uids = { .fd = -1 };
+	struct dir_entry entry;
 	struct iampw_err e;
 	bool got;
 	int rc;
@@ -425,23 +427,28 @@ static void check_store(struct checker *k)
 	}
 	if (k->store.dirfd < 0)
 		return;
-	rc = acct_stream_owners(k->store.dirfd, &k->owners);
+	rc = acct_stream_dir(k->store.dirfd, &names, &uids);
+	if (rc != 0) {
+		problem(k, "%s: cannot read the directory: %s", k->store.path,
+			strerror_r(rc, (char[128]){ 0 }, 128));
+		goto out;
+	}
+	/* Without the owners, each profile's is asked for by uid (owner_of). */
+	rc = acct_stream_owners(&uids, &k->owners);
 	if (rc == 0)
 		rc = xsort_next(&k->owners, &k->owner, &k->have_owner);
 	if (rc != 0)
 		problem(k, "cannot read the passwd or shadow database: %s",
 			strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = acct_stream_dir(k->store.dirfd, &names);
-	if (rc != 0)
-		problem(k, "%s: cannot read the directory: %s", k->store.path,
-			strerror_r(rc, (char[128]){ 0 }, 128));
 	/* Sorted, so that the report reads the same on every run. */
-	while (rc == 0 && (rc = xsort_next(&names, &entry, &got)) == 0 && got)
+	while ((rc = xsort_next(&names, &entry, &got)) == 0 && got)
 		check_entry(k, entry.name);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", k->store.path,
 			strerror_r(rc, (char[128]){ 0 }, 128));
+out:
 	xsort_free(&names);
+	xsort_free(&uids);
 }
 
 /*

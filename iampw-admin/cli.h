@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
@@ -204,6 +205,8 @@ bool out_printed(void);
 bool out_format_parse(const char *name, enum out_format *f);
 /* JSON text as the AWS CLI prints it (4-space indent, no "\/"); malloc'd. */
 char *out_json_string(json_object *o);
+/* The same for a value nested `level` deep (its first line not indented). */
+char *out_json_string_at(json_object *o, size_t level);
 
 /* context.c: loading what every verb needs. */
 struct admin {
@@ -245,8 +248,9 @@ static inline bool owner_is_own(enum iampw_owner o)
 	return o == IAMPW_OWNER_SELF || o == IAMPW_OWNER_RENAMED;
 }
 
-/* The LoginProfile JSON object of a profile. */
+/* The LoginProfile JSON object of a profile, or of its fields. */
 json_object *profile_json(const struct iampw_profile *p);
+json_object *login_profile_json(const char *user, int64_t create_date, bool reset_required);
 /* The PasswordPolicy JSON object (AWS field order; absent, not null, when unset). */
 json_object *policy_json(const struct iampw_policy *p);
 
@@ -290,7 +294,7 @@ int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
  */
 int pwinput_read(bool force_stdin, char **password);
 
-/* accounts.c: the passwd database in a sorted table, read once. */
+/* accounts.c: the host's accounts. */
 struct acct {
 	char *name;
 	size_t seq;        /* enumeration order: the first of equal names wins */
@@ -312,19 +316,10 @@ void acct_sort(struct acct_table *t);
 /* Binary search of a sorted table. */
 const struct acct *acct_find(const struct acct_table *t, const char *name);
 void acct_free(struct acct_table *t);
-/* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
-int acct_grow(char **buf, size_t *size);
-/* Every passwd account; 0 or errno. */
-int acct_read_passwd(struct acct_table *t);
 /* Every shadow entry (usable, lastchg, fp; never a hash kept); 0 or errno. */
 int acct_read_shadow(struct acct_table *t);
-/*
- * A copy of the entries of a name-sorted table, sorted by uid, keeping
- * the first account of each uid in enumeration order (as getpwuid
- * would); the names are shared with `t`.  0 or ENOMEM.
- */
-int acct_by_uid(const struct acct_table *t, struct acct_table *byuid);
-const struct acct *acct_find_uid(const struct acct_table *byuid, uid_t uid);
+/* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
+int acct_grow(char **buf, size_t *size);
 /*
  * One account by any name NSS resolves (getpwnam_r, its buffer grown as
  * NSS asks), or by uid: 0 with *found, or errno.  `canon` (at least
@@ -338,12 +333,6 @@ int acct_lookup_uid(uid_t uid, char *canon, gid_t *gid, bool *found);
  */
 int acct_shadow(const char *name, struct iampw_acct *a);
 /*
- * The entry names of a directory (the store's profiles dir), "." and ".."
- * left out, and with `profiles_only` every name that cannot be a profile
- * too; unsorted.  0 or errno (the names read before an error are kept).
- */
-int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t);
-/*
  * The process holding the profile lock of `uid` (from /proc/locks), its
  * name in `comm`; 0 when none is known.  For the administrator's message
  * only: a user may stop their own passwd while it holds the lock.
@@ -351,32 +340,41 @@ int acct_read_dir(int dirfd, bool profiles_only, struct acct_table *t);
 pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n);
 
 /*
- * xsort.c: fixed-size records sorted in bounded memory, spilling sorted
- * runs to an unnamed temporary file (mode 0600) and merging them.
+ * xsort.c: records sorted in bounded memory, spilling sorted runs to an
+ * unnamed temporary file (mode 0600) and merging them.  A record is a
+ * struct of at most `recmax` bytes of which `len` (NULL: all) says how
+ * many matter; xsort_next gives them back with the rest zeroed.
  * init, put every record, start, then next until *got is false; free.
  * Ties keep the order of input only across runs: a comparison that must
  * be stable ends with an enumeration counter.  Functions return 0 or an
- * errno value.
+ * errno value (EINVAL: a record longer than recmax).
  */
+struct xsort_slot {
+	uint32_t off, len;          /* a record in the arena */
+};
 struct xsort_run {
 	char *buf;
-	size_t have, pos, left;
-	off_t off;
+	size_t have, pos;           /* bytes in buf, the current record's header */
+	off_t off, end;             /* the run's unread bytes in the file */
 };
 struct xsort {
-	size_t recsize, cap, n, pos;
-	char *buf;
+	size_t recmax, budget;
+	size_t (*len)(const void *rec);
 	int (*cmp)(const void *, const void *);
+	char *arena;
+	size_t used, touched;       /* bytes of the arena in use, ever used */
+	struct xsort_slot *slots;
+	size_t n, cap, pos;
 	int fd;
 	off_t end;
 	struct xsort_run *runs;
-	size_t nruns, runcap, runrecs;
+	size_t nruns, runcap;
 	size_t *heap, nheap;
 };
 /* The memory one sort may hold for its records. */
 #define XSORT_BUDGET (2u * 1024u * 1024u)
-int xsort_init(struct xsort *x, size_t recsize, int (*cmp)(const void *, const void *),
-	       size_t budget);
+int xsort_init(struct xsort *x, size_t recmax, size_t (*len)(const void *rec),
+	       int (*cmp)(const void *, const void *), size_t budget);
 int xsort_put(struct xsort *x, const void *rec);
 int xsort_start(struct xsort *x);
 int xsort_next(struct xsort *x, void *rec, bool *got);
@@ -400,15 +398,36 @@ void spool_put(struct spool *s, const char *p, size_t n);
 int spool_each(struct spool *s, size_t chunk, int (*fn)(void *ctx, const char *p, size_t n),
 	       void *ctx);
 void spool_close(struct spool *s);
+/*
+ * A response {"KEY": [items...]} (list-users, adopt-user) as out_print
+ * would print it.  With out_streams, items are written to a spool as
+ * they come, so that the memory stays flat whatever the count (§8), and
+ * printed once the list is whole; otherwise they are kept in a JSON
+ * array for out_print (text, table, yaml, --query).  list_sink_add takes
+ * the item's reference (NULL: out of memory, reported by print);
+ * list_sink_print adds "NextToken" when given and returns an exit code.
+ */
+struct list_sink {
+	json_object *resp, *list;   /* in memory, or NULL when spooling */
+	struct spool out;
+	size_t n;
+	int err;
+};
+int list_sink_open(const struct cli *c, struct list_sink *k, const char *key);
+void list_sink_add(struct list_sink *k, json_object *item);
+int list_sink_print(const struct cli *c, struct list_sink *k, const char *next_token);
+void list_sink_close(struct list_sink *k);
 
 /*
  * accounts.c, streaming: one account (passwd and/or shadow) as a record
  * of an xsort, so that the verbs over every account hold a bounded
- * number of them (SPEC §8).
+ * number of them (SPEC §8).  Only a record's bytes up to the end of its
+ * name are kept: `name` stays the last field.
  */
-#define AREC_PROFILE 1u   /* a profile is filed under the uid */
 #define AREC_SHADOW 2u    /* the shadow fields are set */
 #define AREC_USABLE 4u
+#define AREC_FOUND 8u      /* acct_stream_owners: an account has the uid */
+#define AREC_SHADOW_ERR 16u /* acct_stream_owners: err is the shadow entry's */
 struct arec {
 	uint64_t seq;       /* enumeration order: the first of equal keys wins */
 	int64_t lastchg;
@@ -419,46 +438,63 @@ struct arec {
 	char file[IAMPW_UID_NAME_SIZE];   /* acct_stream_owners: the profile's file name */
 	char name[IAMPW_NAME_MAX + 1];
 };
-/* Every passwd account, sorted by name (then enumeration order); started. */
+/* A directory entry's name (at most 255 bytes on Linux). */
+struct dir_entry {
+	char name[256];
+};
+/*
+ * Every passwd account, sorted by name then enumeration order (a name
+ * two sources know comes twice: acct_next_name keeps the first); started.
+ */
 int acct_stream_passwd(struct xsort *byname);
 /* Every shadow entry (no hash kept), sorted by name; started. */
 int acct_stream_shadow(struct xsort *byname);
 /*
- * The report's accounts, sorted by name: passwd's, each with AREC_PROFILE
- * when a profile is filed under its uid, and the accounts of profiles
- * whose uid the enumeration did not list (asked by uid: a source that
- * does not enumerate).  dirfd < 0: no profiles.  Started.
+ * The report's accounts, sorted by name: passwd's, and the accounts of
+ * profiles whose uid the enumeration did not list (asked by uid: a
+ * source that does not enumerate; after the enumerated ones of the same
+ * name).  dirfd < 0: no profiles.  Started.
  */
 int acct_stream_accounts(int dirfd, struct xsort *byname);
-#define AREC_FOUND 8u      /* acct_stream_owners: an account has the uid */
-#define AREC_SHADOW_ERR 16u /* acct_stream_owners: err is the shadow entry's */
 /*
- * For check: one record per profile in the store's directory, sorted by
- * file name (as the directory's entries are listed): `file`, `uid`, and
- * the account that has the uid now (AREC_FOUND: `name`, `gid`, its shadow
- * fields), found as getpwuid would (the first enumerated; asked for when
- * the enumeration lacks the uid).  A failed lookup leaves its errno in
- * `err` (AREC_SHADOW_ERR when it was the shadow entry's).  Started.
+ * The store's directory (dirfd; < 0: none) read once: every entry name
+ * but "." and ".." into `names` (struct dir_entry; NULL: not wanted), and
+ * the uid (uint32_t) of each one named like a profile into `uids`, each
+ * sorted; both initialised here and started.
  */
-int acct_stream_owners(int dirfd, struct xsort *byfile);
-/* Every entry name of a directory but "." and "..", sorted; started. */
-int acct_stream_dir(int dirfd, struct xsort *byname);
+int acct_stream_dir(int dirfd, struct xsort *names, struct xsort *uids);
+/*
+ * For check: one record per profile uid of `uids` (acct_stream_dir) into
+ * `byfile`, sorted by file name (as the directory's names): `file`,
+ * `uid`, and the account that has the uid now (AREC_FOUND: `name`, `gid`,
+ * its shadow fields), found as getpwuid would (the first enumerated;
+ * asked for when the enumeration lacks the uid).  A failed lookup leaves
+ * its errno in `err` (AREC_SHADOW_ERR when it was the shadow entry's).
+ * Started.
+ */
+int acct_stream_owners(struct xsort *uids, struct xsort *byfile);
 /* The next record whose name differs from the last one returned (*prev, "" at first). */
 int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1], bool *got);
 /*
- * A walk of a name-sorted shadow stream in step with accounts visited in
- * name order: shadow_seek fills `ia` from the entry of `name` when the
- * stream has one (*found), and never goes back.
+ * A walk of the shadow entries, in step with accounts visited in name
+ * order: shadow_walk_seek fills `ia` from the entry of `name` when the
+ * walk has one (*found), and never goes back.  shadow_walk_entry is for a
+ * change made under the account's lock: the entry as /etc/shadow holds it
+ * now (the walk is read again when the file changed since it was read;
+ * a name it lacks is asked for).
  */
 struct shadow_walk {
 	struct xsort x;
 	struct arec cur;
 	char prev[IAMPW_NAME_MAX + 1];
 	bool have, done;
+	struct stat st;     /* /etc/shadow as it was read */
+	bool st_ok;
 };
 int shadow_walk_open(struct shadow_walk *w);
 int shadow_walk_seek(struct shadow_walk *w, const char *name, struct iampw_acct *ia,
 		     bool *found);
+int shadow_walk_entry(struct shadow_walk *w, const char *name, struct iampw_acct *ia);
 void shadow_walk_close(struct shadow_walk *w);
 
 /*

@@ -320,9 +320,14 @@ static void jw_value(struct obuf *b, json_object *v, size_t level)
 
 char *out_json_string(json_object *o)
 {
+	return out_json_string_at(o, 0);
+}
+
+char *out_json_string_at(json_object *o, size_t level)
+{
 	struct obuf b = { 0 };
 
-	jw_value(&b, o, 0);
+	jw_value(&b, o, level);
 	if (b.failed) {
 		ob_free(&b);
 		return NULL;

@@ -8,12 +8,12 @@
  * generate-credential-report only says so.  Nothing to go stale, nothing
  * to protect on disk.
  *
- * The cost must grow linearly with the number of accounts (§8).  A
- * getpwnam() or getspnam() per user would rescan /etc/passwd or
- * /etc/shadow each time (quadratic), so the passwd and shadow databases
- * and the profiles directory are each read once, sorted, and matched by
- * binary search.  Per-name lookups remain only for names an NSS source
- * does not enumerate (LDAP without enumeration): few by construction.
+ * The cost must grow linearly with the number of accounts, in flat
+ * memory (§8): the passwd and shadow databases and the profiles
+ * directory are each read once into sorted streams and walked in step
+ * (accounts.c), and the CSV is spooled to a temporary file.  Per-name
+ * lookups remain only for names an NSS source does not enumerate (LDAP
+ * without enumeration): few by construction.
  */
 #include "config.h"
 
@@ -334,10 +334,10 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 		       const struct arec *acct, struct iampw_acct *ia)
 {
 	enum iampw_owner owner;
-	bool has_file = (acct->flags & AREC_PROFILE) != 0;
 	int rc;
 
-	rc = has_file ? iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err) : IAMPW_E_NOENT;
+	/* A missing file is one failed open: cheaper than matching the directory by uid. */
+	rc = iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		/* The core's first line: "file:line: what", never a salt or a hash. */
 		const char *nl = strchr(a->err.text, '\n');

@@ -199,96 +199,8 @@ static bool name_of_token(const char *token, char out[IAMPW_NAME_MAX + 1])
 	return true;
 }
 
-/*
- * Where the users go: a JSON array in memory (text and table, which need
- * every row before the first), or straight to a spool in out_print's JSON
- * layout, so that the memory stays flat whatever the count (§8).
- */
-struct user_sink {
-	json_object *list;     /* in memory; NULL when spooling */
-	struct spool out;
-	size_t n;
-	int err;
-};
-
-/* One user object as an element of "Users": indented two levels deeper. */
-static void sink_user(struct user_sink *k, json_object *user)
-{
-	char *text;
-
-	if (k->list != NULL) {
-		json_object_array_add(k->list, user);
-		return;
-	}
-	text = out_json_string(user);
-	json_object_put(user);
-	if (text == NULL) {
-		k->err = ENOMEM;
-		return;
-	}
-	spool_put(&k->out, k->n == 0 ? "[\n        " : ",\n        ", 10);
-	/* A JSON string holds no raw line break: each one is the layout's. */
-	for (const char *p = text, *nl; *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL) {
-			spool_put(&k->out, p, strlen(p));
-			break;
-		}
-		spool_put(&k->out, p, (size_t)(nl - p));
-		spool_put(&k->out, "\n        ", 9);
-	}
-	free(text);
-	k->n++;
-}
-
-static int copy_out(void *ctx, const char *p, size_t n)
-{
-	(void)ctx;
-	errno = 0;
-	if (n > 0 && fwrite(p, 1, n, stdout) != n)
-		return errno != 0 ? errno : EIO;
-	return 0;
-}
-
-/* The spooled response, closed as out_print closes an object. */
-static int sink_print(struct user_sink *k, const char *next_token)
-{
-	char *tok = NULL;
-	int err = k->err;
-
-	if (k->n == 0)
-		spool_put(&k->out, "[]", 2);
-	else
-		spool_put(&k->out, "\n    ]", 6);
-	if (next_token != NULL) {
-		json_object *t = json_object_new_string(next_token);
-
-		tok = t != NULL ? out_json_string(t) : NULL;
-		json_object_put(t);
-		if (tok == NULL && err == 0)
-			err = ENOMEM;
-		spool_put(&k->out, ",\n    \"NextToken\": ", 19);
-		if (tok != NULL)
-			spool_put(&k->out, tok, strlen(tok));
-		free(tok);
-	}
-	spool_put(&k->out, "\n}\n", 3);
-	if (err == 0)
-		err = spool_each(&k->out, 64 * 1024, copy_out, NULL);
-	errno = 0;
-	if (fflush(stdout) != 0 && err == 0)
-		err = errno != 0 ? errno : EIO;
-	if (err == 0 && ferror(stdout))
-		err = EIO;
-	if (err == 0)
-		return EXIT_OK;
-	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
-		strerror_r(err, (char[128]){ 0 }, 128));
-	return EXIT_OTHER;
-}
-
 static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *shadow,
-		    const struct arec *e, struct user_sink *k)
+		    const struct arec *e, struct list_sink *k)
 {
 	struct user_dates d;
 	bool found;
@@ -308,7 +220,7 @@ static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *sh
 				 e->name, strerror_r(rc, (char[128]){ 0 }, 128));
 	rc = dates_of(c, a, &d);
 	if (rc == EXIT_OK)
-		sink_user(k, user_json(a, e->name, e->uid, &d));
+		list_sink_add(k, user_json(a, e->name, e->uid, &d));
 	return rc;
 }
 
@@ -319,8 +231,7 @@ int verb_list_users(struct cli *c)
 	const char *next = NULL;
 	struct xsort accounts = { .fd = -1 };
 	struct shadow_walk shadow = { .x.fd = -1 };
-	struct user_sink k = { .out.fd = -1 };
-	json_object *resp = NULL;
+	struct list_sink k = { .out.fd = -1 };
 	struct admin a;
 	struct arec e;
 	uint64_t shown = 0;
@@ -337,19 +248,12 @@ int verb_list_users(struct cli *c)
 	rc = acct_stream_passwd(&accounts);
 	if (rc == 0)
 		rc = shadow_walk_open(&shadow);
-	if (rc == 0 && out_streams(c))
-		rc = spool_open(&k.out);
+	if (rc == 0)
+		rc = list_sink_open(c, &k, "Users");
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
 			       strerror_r(rc, (char[128]){ 0 }, 128));
 		goto out;
-	}
-	if (k.out.fd >= 0) {
-		spool_put(&k.out, "{\n    \"Users\": ", 15);
-	} else {
-		resp = json_object_new_object();
-		k.list = json_object_new_array();
-		json_object_object_add(resp, "Users", k.list);
 	}
 	/* Sorted by name, as IAM lists users. */
 	while (rc == EXIT_OK) {
@@ -379,18 +283,12 @@ int verb_list_users(struct cli *c)
 		rc = list_one(c, &a, &shadow, &e, &k);
 		shown++;
 	}
-	if (rc == EXIT_OK && k.list == NULL)
-		rc = sink_print(&k, next);
-	else if (rc == EXIT_OK) {
-		if (next != NULL)
-			json_object_object_add(resp, "NextToken", json_object_new_string(next));
-		rc = out_print(c, resp);
-	}
+	if (rc == EXIT_OK)
+		rc = list_sink_print(c, &k, next);
 out:
-	json_object_put(resp);
 	xsort_free(&accounts);
 	shadow_walk_close(&shadow);
-	spool_close(&k.out);
+	list_sink_close(&k);
 	admin_free(&a);
 	return rc;
 }
