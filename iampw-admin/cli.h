@@ -295,29 +295,6 @@ int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
 int pwinput_read(bool force_stdin, char **password);
 
 /* accounts.c: the host's accounts. */
-struct acct {
-	char *name;
-	size_t seq;        /* enumeration order: the first of equal names wins */
-	uid_t uid;         /* passwd */
-	gid_t gid;
-	/* shadow (acct_read_shadow): the entry reduced as the core wants it */
-	bool usable;
-	long lastchg;
-	char fp[IAMPW_FP_SIZE];
-};
-struct acct_table {
-	struct acct *v;
-	size_t n, cap;
-};
-/* Append a copy of `name`; NULL when out of memory. */
-struct acct *acct_add(struct acct_table *t, const char *name);
-/* Sort by name, keeping the first entry of each name (as getpwnam would). */
-void acct_sort(struct acct_table *t);
-/* Binary search of a sorted table. */
-const struct acct *acct_find(const struct acct_table *t, const char *name);
-void acct_free(struct acct_table *t);
-/* Every shadow entry (usable, lastchg, fp; never a hash kept); 0 or errno. */
-int acct_read_shadow(struct acct_table *t);
 /* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
 int acct_grow(char **buf, size_t *size);
 /*

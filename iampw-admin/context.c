@@ -105,18 +105,23 @@ static void add_date(json_object *o, const char *key, int64_t t)
 		json_object_object_add(o, key, json_object_new_string(iso));
 }
 
-json_object *profile_json(const struct iampw_profile *p)
+json_object *login_profile_json(const char *user, int64_t create_date, bool reset_required)
 {
 	json_object *o = json_object_new_object();
 
 	if (o == NULL)
 		return NULL;
 	/* AWS's order: UserName, CreateDate, PasswordResetRequired. */
-	json_object_object_add(o, "UserName", json_object_new_string(p->user));
-	add_date(o, "CreateDate", p->create_date);
+	json_object_object_add(o, "UserName", json_object_new_string(user));
+	add_date(o, "CreateDate", create_date);
 	json_object_object_add(o, "PasswordResetRequired",
-			       json_object_new_boolean(p->reset_required));
+			       json_object_new_boolean(reset_required));
 	return o;
+}
+
+json_object *profile_json(const struct iampw_profile *p)
+{
+	return login_profile_json(p->user, p->create_date, p->reset_required);
 }
 
 json_object *policy_json(const struct iampw_policy *p)

@@ -11,19 +11,14 @@
  */
 #include "config.h"
 
-#include <pwd.h>
+#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-/* The files backend's shadow database, whose changes invalidate the cache. */
-#ifndef SHADOW_FILE
-#define SHADOW_FILE "/etc/shadow"
-#endif
 
 #define MSG_NO_PROFILE "Login Profile for User %s cannot be found."
 
@@ -372,78 +367,57 @@ out:
 /* ---------------------------------------------------------------------- */
 /* adopt-user                                                             */
 
+/* One adopted profile, as the response lists it (its LoginProfile). */
+struct adopted {
+	uint64_t seq;               /* passwd's enumeration order: the list's order */
+	int64_t create_date;
+	uint32_t reset_required;
+	char user[IAMPW_NAME_MAX + 1];   /* last: only its used part is sorted */
+};
+
+static size_t adopted_len(const void *rec)
+{
+	const struct adopted *r = rec;
+
+	return offsetof(struct adopted, user) + strnlen(r->user, IAMPW_NAME_MAX) + 1;
+}
+
+static int adopted_by_seq(const void *a, const void *b)
+{
+	const struct adopted *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static json_object *adopted_json(const struct adopted *r)
+{
+	return login_profile_json(r->user, r->create_date, r->reset_required != 0);
+}
+
 /*
  * Make a profile for the account in a->acct, keeping its password: the
  * password's dates come from /etc/shadow (§3.1).  A profile already the
  * account's own is left alone (EntityAlreadyExists for a single user); a
  * renamed account's takes its new name; a deleted namesake's is replaced.
+ * The shadow entry is read under the account's lock, from `walk` for
+ * --all (NULL: asked for by name).  *did says whether `out` was filled.
  */
-/*
- * The shadow entries of every account, read once for adopt-user --all: a
- * getspnam per account rescans /etc/shadow each time (quadratic).  The
- * table is trusted only while /etc/shadow is the file it was read from
- * (same inode, size, change and modification times, checked under each
- * account's lock); otherwise it is read again, so each account's entry
- * is still the one as it is under its lock.  Names it lacks are asked for.
- */
-struct shadow_cache {
-	struct acct_table t;
-	struct stat st;
-	bool valid;
-};
-
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
-static int cached_shadow(struct shadow_cache *sc, const char *name, struct iampw_acct *ia)
-{
-	const struct acct *e;
-	struct stat now;
-	int rc;
-
-	if (sc == NULL)
-		return acct_shadow(name, ia);
-	if (stat(SHADOW_FILE, &now) != 0) {
-		sc->valid = false;
-		return acct_shadow(name, ia);
-	}
-	if (!sc->valid || !same_file(&now, &sc->st)) {
-		acct_free(&sc->t);
-		sc->st = now;
-		rc = acct_read_shadow(&sc->t);
-		if (rc != 0)
-			return rc;
-		acct_sort(&sc->t);
-		sc->valid = true;
-	}
-	e = acct_find(&sc->t, name);
-	if (e == NULL)
-		return acct_shadow(name, ia);
-	ia->shadow = true;
-	ia->usable = e->usable;
-	ia->lastchg = e->lastchg;
-	memcpy(ia->fp, e->fp, IAMPW_FP_SIZE);
-	return 0;
-}
-
-static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool single,
-		     struct shadow_cache *sc)
+static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_walk *walk,
+		     struct adopted *out, bool *did)
 {
 	struct iampw_profile p;
 	enum iampw_owner owner;
 	int lockfd = -1, rc;
 
+	*did = false;
 	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
 	if (rc != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);
 	/* Under the lock, the entry as it is now: a change may have just landed. */
-	rc = cached_shadow(sc, a->name, &a->acct);
+	rc = walk != NULL ? shadow_walk_entry(walk, a->name, &a->acct) :
+			    acct_shadow(a->name, &a->acct);
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
 			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
@@ -477,7 +451,11 @@ static int adopt_one(struct cli *c, struct admin *a, json_object *list, bool sin
 		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
 		goto out;
 	}
-	json_object_array_add(list, profile_json(&p));
+	memset(out, 0, sizeof *out);
+	out->create_date = p.create_date;
+	out->reset_required = p.reset_required;
+	snprintf(out->user, sizeof out->user, "%s", p.user);
+	*did = true;
 	cli_audit(c, "user %s: adopted (%s), password kept", a->shown, iampw_owner_name(owner));
 	rc = EXIT_OK;
 out:
@@ -496,47 +474,97 @@ static void progress(bool tty, unsigned long seen, unsigned long adopted, bool l
 	fflush(stderr);
 }
 
-static int adopt_all(struct cli *c, struct admin *a, json_object *list)
+/*
+ * Every passwd entry in scope, in name order so that the shadow entries
+ * are read in one walk beside them (a name two sources know is visited
+ * for each, as getpwent lists it); each one adopted goes to `done`.
+ */
+static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
+		      struct shadow_walk *walk, struct xsort *done)
 {
-	struct shadow_cache sc = { 0 };
-	bool tty = isatty(STDERR_FILENO) == 1;
-	unsigned long seen = 0;
-	struct passwd *pw;
-	int rc = EXIT_OK;
+	bool tty = isatty(STDERR_FILENO) == 1, got;
+	unsigned long seen = 0, adopted = 0;
+	struct adopted out;
+	struct arec e;
+	int rc = EXIT_OK, err;
 
-	/* A one-shot command: the non-reentrant walk of the passwd database is fine here. */
-	setpwent();
-	while (rc == EXIT_OK && (pw = getpwent()) != NULL) {
-		bool in = false;
+	while (rc == EXIT_OK && (err = xsort_next(accounts, &e, &got)) == 0 && got) {
+		bool in = false, did;
 
-		if (!iampw_user_name_valid(pw->pw_name) || pw->pw_uid == 0)
+		if (e.uid == 0)
 			continue;
-		if (iampw_in_scope(&a->cfg, pw->pw_name, pw->pw_uid, pw->pw_gid, &in,
-				   &a->err) != IAMPW_OK) {
+		if (iampw_in_scope(&a->cfg, e.name, e.uid, e.gid, &in, &a->err) != IAMPW_OK) {
 			rc = cli_config_error(&a->err);
 			break;
 		}
 		if (!in)
 			continue;
-		/* adopt_one calls NSS again (shadow): keep our own copy. */
-		snprintf(a->name, sizeof a->name, "%s", pw->pw_name);
+		snprintf(a->name, sizeof a->name, "%s", e.name);
 		iampw_name_display(a->name, a->shown);
-		a->acct.uid = pw->pw_uid;
-		a->acct.gid = pw->pw_gid;
+		memset(&a->acct, 0, sizeof a->acct);
+		a->acct.uid = e.uid;
+		a->acct.gid = e.gid;
 		a->acct.name = a->name;
-		rc = adopt_one(c, a, list, false, &sc);
-		progress(tty, ++seen, json_object_array_length(list), false);
+		rc = adopt_one(c, a, false, walk, &out, &did);
+		if (rc == EXIT_OK && did) {
+			out.seq = e.seq;
+			if ((err = xsort_put(done, &out)) != 0) {
+				rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
+					       strerror_r(err, (char[128]){ 0 }, 128));
+				break;
+			}
+			adopted++;
+		}
+		progress(tty, ++seen, adopted, false);
 	}
-	endpwent();
-	progress(tty && seen > 0, seen, json_object_array_length(list), true);
-	acct_free(&sc.t);
+	progress(tty && seen > 0, seen, adopted, true);
+	if (rc == EXIT_OK && err != 0)
+		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+			       strerror_r(err, (char[128]){ 0 }, 128));
+	return rc;
+}
+
+/* adopt-user --all: listed in passwd's order, in bounded memory (§8). */
+static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
+{
+	struct xsort accounts = { .fd = -1 }, done = { .fd = -1 };
+	struct shadow_walk walk = { .x.fd = -1 };
+	struct adopted r;
+	bool got;
+	int rc, err;
+
+	err = acct_stream_passwd(&accounts);
+	if (err == 0)
+		err = shadow_walk_open(&walk);
+	if (err == 0)
+		err = xsort_init(&done, sizeof r, adopted_len, adopted_by_seq, XSORT_BUDGET);
+	if (err != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+			       strerror_r(err, (char[128]){ 0 }, 128));
+		goto out;
+	}
+	rc = adopt_each(c, a, &accounts, &walk, &done);
+	if (rc != EXIT_OK)
+		goto out;
+	err = xsort_start(&done);
+	while (err == 0 && (err = xsort_next(&done, &r, &got)) == 0 && got)
+		list_sink_add(k, adopted_json(&r));
+	if (err != 0)
+		rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
+			       strerror_r(err, (char[128]){ 0 }, 128));
+out:
+	xsort_free(&accounts);
+	xsort_free(&done);
+	shadow_walk_close(&walk);
 	return rc;
 }
 
 int verb_adopt_user(struct cli *c)
 {
-	json_object *resp = NULL, *list;
+	struct list_sink k = { .out.fd = -1 };
+	struct adopted one;
 	struct admin a;
+	bool did;
 	int rc;
 
 	rc = admin_load(c, &a);
@@ -546,14 +574,23 @@ int verb_adopt_user(struct cli *c)
 		rc = admin_open_store(c, &a, true);
 	if (rc != EXIT_OK)
 		goto out;
-	resp = json_object_new_object();
-	list = json_object_new_array();
-	json_object_object_add(resp, "LoginProfiles", list);
-	rc = c->all ? adopt_all(c, &a, list) : adopt_one(c, &a, list, true, NULL);
+	rc = list_sink_open(c, &k, "LoginProfiles");
+	if (rc != 0) {
+		rc = cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
+			       strerror_r(rc, (char[128]){ 0 }, 128));
+		goto out;
+	}
+	if (c->all) {
+		rc = adopt_all(c, &a, &k);
+	} else {
+		rc = adopt_one(c, &a, true, NULL, &one, &did);
+		if (rc == EXIT_OK && did)
+			list_sink_add(&k, adopted_json(&one));
+	}
 	if (rc == EXIT_OK)
-		rc = out_print(c, resp);
+		rc = list_sink_print(c, &k, NULL);
 out:
-	json_object_put(resp);
+	list_sink_close(&k);
 	admin_free(&a);
 	return rc;
 }
