@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,4 +158,41 @@ int iampw_check_private(int fd, const char *display, struct iampw_err *e)
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
 				     display, iampw_errstr(errno));
 	return iampw_check_private_stat(&st, display, e);
+}
+
+int iampw_read_file(int fd, const char *display, size_t cap, size_t size,
+		    char **bufp, size_t *lenp, struct iampw_err *e)
+{
+	/* One byte past the cap tells a file that is too large. */
+	size_t want = size != SIZE_MAX ? size : cap + 1, len = 0;
+	char *buf = malloc(want + 1);
+
+	if (buf == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+	while (len < want) {
+		ssize_t r = pread(fd, buf + len, want - len, (off_t)len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
+				      iampw_errstr(errno));
+			iampw_wipe(buf, len);
+			free(buf);
+			return IAMPW_E_IO;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > cap) {
+		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %zu bytes", display, cap);
+		iampw_wipe(buf, len);
+		free(buf);
+		return IAMPW_E_UNSAFE;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return IAMPW_OK;
 }

@@ -457,44 +457,6 @@ static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
 }
 #endif
 
-/* Read all of fd from offset 0; more than `cap` bytes is an error. */
-static int read_all(int fd, const char *display, size_t cap, char **bufp,
-		    size_t *lenp, struct iampw_err *e)
-{
-	char *buf = malloc(cap + 1);
-	size_t len = 0;
-
-	if (buf == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
-	for (;;) {
-		ssize_t r = pread(fd, buf + len, cap + 1 - len, (off_t)len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
-				      iampw_errstr(errno));
-			iampw_wipe(buf, len);
-			free(buf);
-			return IAMPW_E_IO;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len > cap) {
-			iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %zu bytes",
-				      display, cap);
-			iampw_wipe(buf, len);
-			free(buf);
-			return IAMPW_E_UNSAFE;
-		}
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return IAMPW_OK;
-}
-
 /*
  * Scan `buf` into a new table (no iniparser: the strict reading alone).
  * With `keep_partial`, a file with syntax problems (IAMPW_E_PARSE) still
@@ -544,7 +506,7 @@ static int load_fd(int fd, const char *display, size_t cap, bool cross,
 	int rc;
 
 	*out = NULL;
-	rc = read_all(fd, display, cap, &buf, &len, e);
+	rc = iampw_read_file(fd, display, cap, SIZE_MAX, &buf, &len, e);
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = scan_text(buf, len, display, known, keep_partial, out, e);

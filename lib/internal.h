@@ -56,6 +56,17 @@ int iampw_check_private(int fd, const char *display, struct iampw_err *e);
 /* The same on the fstat of iampw_open_checked. */
 int iampw_check_private_stat(const struct stat *st, const char *display,
 			     struct iampw_err *e);
+/*
+ * Read the open regular file `fd` from offset 0 into a malloc'd,
+ * NUL-terminated buffer (*buf, *len; the caller wipes and frees it).
+ * With size SIZE_MAX, up to its end, and more than `cap` bytes is an
+ * error (IAMPW_E_UNSAFE); with the size its fstat gave (at most `cap`),
+ * that many bytes and no read past them, for a file that is replaced by
+ * rename and never rewritten in place (a file that shrank since is read
+ * as far as it goes).
+ */
+int iampw_read_file(int fd, const char *display, size_t cap, size_t size,
+		    char **buf, size_t *len, struct iampw_err *e);
 
 /*
  * iampw_blocklist_open after the file checks: read and check the header

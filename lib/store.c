@@ -214,44 +214,6 @@ static void display_name(const struct iampw_store *s, const char *name,
 	snprintf(out, DISPLAY_SIZE, "%s/%s", s->path, name);
 }
 
-/*
- * The `size` bytes fstat gave for the open profile.  Profiles are
- * replaced by rename, never rewritten in place, so the size is the
- * file's: no second read is made to find its end (iampw_profile_load is
- * called once per account by the verbs that walk them all).  A file that
- * shrank since is read as far as it goes.  *buf is NUL-terminated; the
- * caller wipes and frees it.
- */
-static int read_profile(int fd, const char *display, size_t size, char **bufp,
-			size_t *lenp, struct iampw_err *e)
-{
-	char *buf = malloc(size + 1);
-	size_t len = 0;
-
-	if (buf == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
-	while (len < size) {
-		ssize_t r = pread(fd, buf + len, size - len, (off_t)len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
-				      iampw_errstr(errno));
-			iampw_wipe(buf, len);
-			free(buf);
-			return IAMPW_E_IO;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return IAMPW_OK;
-}
-
 int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 		       struct iampw_profile *p, struct iampw_err *e)
 {
@@ -273,8 +235,14 @@ int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 	if (rc != IAMPW_OK)
 		return rc;
 	rc = iampw_check_private_stat(&st, display, e);
+	/*
+	 * Profiles are replaced by rename, never rewritten in place: the
+	 * fstat size is the file's, and no second read looks for its end
+	 * (this runs once per account in the verbs that walk them all).
+	 */
 	if (rc == IAMPW_OK)
-		rc = read_profile(fd, display, (size_t)st.st_size, &buf, &len, e);
+		rc = iampw_read_file(fd, display, IAMPW_PROFILE_SIZE_MAX,
+				     (size_t)st.st_size, &buf, &len, e);
 	close(fd);
 	if (rc == IAMPW_OK)
 		rc = iampw_profile_parse(display, buf, len, p, e);
