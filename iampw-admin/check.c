@@ -318,11 +318,14 @@ static void check_profile(struct checker *k, const char *file, uid_t uid)
 
 	iampw_err_init(&e);
 	/* Opens safely and checks owner, mode, content and the uid key. */
-	if (iampw_profile_load(&k->store, uid, &p, &e) != IAMPW_OK)
+	if (iampw_profile_load(&k->store, uid, &p, &e) != IAMPW_OK) {
+		/* Nothing was left in p: a failed parse clears it. */
 		problems_of(k, &e);
-	else
-		check_owner(k, file, &p);
-	iampw_profile_clear(&p);
+		return;
+	}
+	check_owner(k, file, &p);
+	/* Filled into a cleared profile (by the parse or iampw_govern): the cheap wipe will do. */
+	iampw_profile_wipe(&p);
 }
 
 /*

@@ -199,6 +199,12 @@ int out_query_check(const char *expr);
  * output.  A new reference.
  */
 json_object *out_skeleton(const char *operation);
+/*
+ * The end of an output written to stdout: flush it and report a failure
+ * (`err`, an errno value from the writing, or one found now) as
+ * "cannot write the output"; EXIT_OK or EXIT_OTHER.
+ */
+int out_finish(int err);
 /* Whether out_print was called: a verb that printed nothing had no output. */
 bool out_printed(void);
 /* An --output name (json, text, table, yaml, yaml-stream); false if unknown. */

@@ -2073,15 +2073,10 @@ static const char *generated_password(json_object *response)
 
 /* ---------------------------------------------------------------------- */
 
-/* Writes the rendered output; a failure is reported, not lost. */
-static int emit(const char *p, size_t n)
+int out_finish(int err)
 {
 	char msg[128];
-	int err = 0;
 
-	errno = 0;
-	if (n > 0 && fwrite(p, 1, n, stdout) != n)
-		err = errno != 0 ? errno : EIO;
 	errno = 0;
 	if (fflush(stdout) != 0 && err == 0)
 		err = errno != 0 ? errno : EIO;
@@ -2092,6 +2087,17 @@ static int emit(const char *p, size_t n)
 	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
 		strerror_r(err, msg, sizeof msg));
 	return EXIT_OTHER;
+}
+
+/* Writes the rendered output; a failure is reported, not lost. */
+static int emit(const char *p, size_t n)
+{
+	int err = 0;
+
+	errno = 0;
+	if (n > 0 && fwrite(p, 1, n, stdout) != n)
+		err = errno != 0 ? errno : EIO;
+	return out_finish(err);
 }
 
 /*

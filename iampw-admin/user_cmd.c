@@ -111,7 +111,8 @@ static int dates_of(const struct cli *c, struct admin *a, struct user_dates *d)
 		home_of(a->name, home, sizeof home);
 	d->created = created_of(owner_is_own(owner) ? &p : NULL, a->acct.lastchg, home);
 	d->last_used = owner_is_own(owner) ? p.last_used : 0;
-	iampw_profile_clear(&p);
+	/* Filled into a cleared profile (by the parse or iampw_govern): the cheap wipe will do. */
+	iampw_profile_wipe(&p);
 	return EXIT_OK;
 }
 

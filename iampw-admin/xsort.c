@@ -553,16 +553,7 @@ static int sink_print_spooled(struct list_sink *k, const char *next_token)
 	spool_put(&k->out, "\n}\n", 3);
 	if (err == 0)
 		err = spool_each(&k->out, 64 * 1024, copy_out, NULL);
-	errno = 0;
-	if (fflush(stdout) != 0 && err == 0)
-		err = errno != 0 ? errno : EIO;
-	if (err == 0 && ferror(stdout))
-		err = EIO;
-	if (err == 0)
-		return EXIT_OK;
-	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
-		strerror_r(err, (char[128]){ 0 }, 128));
-	return EXIT_OTHER;
+	return out_finish(err);
 }
 
 int list_sink_print(const struct cli *c, struct list_sink *k, const char *next_token)
