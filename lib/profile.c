@@ -79,14 +79,38 @@ static bool profile_known(const char *section, const char *key)
 }
 
 /* A required [profile] key: report its absence. */
+static void lacks(const struct iampw_ini *ini, const char *key, struct iampw_err *e)
+{
+	iampw_err_add(e, IAMPW_E_PARSE, "%s: [profile] lacks '%s'",
+		      iampw_ini_display(ini), key);
+}
+
 static bool require_key(const struct iampw_ini *ini, const char *key,
 			struct iampw_err *e)
 {
 	if (iampw_ini_get(ini, "profile", key, NULL) != NULL)
 		return true;
-	iampw_err_add(e, IAMPW_E_PARSE, "%s: [profile] lacks '%s'",
-		      iampw_ini_display(ini), key);
+	lacks(ini, key, e);
 	return false;
+}
+
+/*
+ * A required [profile] number up to `max`, looked up once (every load of
+ * every profile makes these lookups, each a scan of the keys): true with
+ * *v, or false with its absence or its problem reported.  UINT64_MAX is
+ * above every max, so it stands for "absent".
+ */
+static bool get_required(const struct iampw_ini *ini, const char *key, uint64_t max,
+			 uint64_t *v, struct iampw_err *e)
+{
+	*v = UINT64_MAX;
+	if (iampw_ini_get_u64(ini, "profile", key, 0, max, v, e) != IAMPW_OK)
+		return false;
+	if (*v == UINT64_MAX) {
+		lacks(ini, key, e);
+		return false;
+	}
+	return true;
 }
 
 static void get_time(const struct iampw_ini *ini, const char *key, int64_t *out,
@@ -103,32 +127,30 @@ static void apply_identity(const struct iampw_ini *ini, struct iampw_profile *p,
 			   struct iampw_err *e)
 {
 	unsigned line = 0;
-	const char *user;
-	uint64_t uid = 0;
+	const char *user, *fp;
+	uint64_t v;
 
-	if (require_key(ini, "user", e)) {
-		user = iampw_ini_get(ini, "profile", "user", &line);
-		if (iampw_name_decode(user, p->user) != IAMPW_OK)
-			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
-				      iampw_ini_display(ini), line);
-	}
-	if (require_key(ini, "uid", e) &&
-	    iampw_ini_get_u64(ini, "profile", "uid", 0, IAMPW_UID_MAX, &uid, e) == IAMPW_OK)
-		p->uid = (uint32_t)uid;
-	if (require_key(ini, "account", e)) {
-		const char *fp = iampw_ini_get(ini, "profile", "account", &line);
-
-		if (!iampw_fp_valid(fp))
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: account: not an account fingerprint (64 hex digits)",
-				      iampw_ini_display(ini), line);
-		else
-			memcpy(p->account, fp, IAMPW_FP_SIZE);
-	}
-	if (require_key(ini, "create_date", e))
-		get_time(ini, "create_date", &p->create_date, e);
-	if (require_key(ini, "password_last_changed", e))
-		get_time(ini, "password_last_changed", &p->last_changed, e);
+	user = iampw_ini_get(ini, "profile", "user", &line);
+	if (user == NULL)
+		lacks(ini, "user", e);
+	else if (iampw_name_decode(user, p->user) != IAMPW_OK)
+		iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
+			      iampw_ini_display(ini), line);
+	if (get_required(ini, "uid", IAMPW_UID_MAX, &v, e))
+		p->uid = (uint32_t)v;
+	fp = iampw_ini_get(ini, "profile", "account", &line);
+	if (fp == NULL)
+		lacks(ini, "account", e);
+	else if (!iampw_fp_valid(fp))
+		iampw_err_add(e, IAMPW_E_PARSE,
+			      "%s:%u: account: not an account fingerprint (64 hex digits)",
+			      iampw_ini_display(ini), line);
+	else
+		memcpy(p->account, fp, IAMPW_FP_SIZE);
+	if (get_required(ini, "create_date", (uint64_t)IAMPW_TIME_MAX, &v, e))
+		p->create_date = (int64_t)v;
+	if (get_required(ini, "password_last_changed", (uint64_t)IAMPW_TIME_MAX, &v, e))
+		p->last_changed = (int64_t)v;
 	get_time(ini, "password_last_used", &p->last_used, e);
 	if (require_key(ini, "password_reset_required", e))
 		iampw_ini_get_bool(ini, "profile", "password_reset_required",
