@@ -213,6 +213,15 @@ bool out_format_parse(const char *name, enum out_format *f);
 char *out_json_string(json_object *o);
 /* The same for a value nested `level` deep (its first line not indented). */
 char *out_json_string_at(json_object *o, size_t level);
+/*
+ * An object of string members keys[i]: vals[i], in that order (a NULL
+ * value left out): as JSON text like out_json_string_at's, without making
+ * the json-c object (a list response's elements, one per account), or as
+ * that object (a new reference).
+ */
+char *out_json_strings_at(const char *const keys[], const char *const vals[], size_t n,
+			  size_t level);
+json_object *out_strings_object(const char *const keys[], const char *const vals[], size_t n);
 
 /* context.c: loading what every verb needs. */
 struct admin {
@@ -398,6 +407,9 @@ struct list_sink {
 };
 int list_sink_open(const struct cli *c, struct list_sink *k, const char *key);
 void list_sink_add(struct list_sink *k, json_object *item);
+/* An item that is an object of string members (out_json_strings_at). */
+void list_sink_add_strings(struct list_sink *k, const char *const keys[],
+			   const char *const vals[], size_t n);
 int list_sink_print(const struct cli *c, struct list_sink *k, const char *next_token);
 void list_sink_close(struct list_sink *k);
 

@@ -335,6 +335,48 @@ char *out_json_string_at(json_object *o, size_t level)
 	return b.p;
 }
 
+char *out_json_strings_at(const char *const keys[], const char *const vals[], size_t n,
+			  size_t level)
+{
+	struct obuf b = { 0 };
+	bool first = true;
+
+	/* jw_object's layout, for members that are all strings. */
+	for (size_t i = 0; i < n; i++) {
+		if (vals[i] == NULL)
+			continue;
+		ob_str(&b, first ? "{\n" : ",\n");
+		first = false;
+		ob_fill(&b, ' ', 4 * (level + 1));
+		jw_string(&b, keys[i], strlen(keys[i]));
+		ob_str(&b, ": ");
+		jw_string(&b, vals[i], strlen(vals[i]));
+	}
+	if (first) {
+		ob_str(&b, "{}");
+	} else {
+		ob_str(&b, "\n");
+		ob_fill(&b, ' ', 4 * level);
+		ob_str(&b, "}");
+	}
+	if (b.failed) {
+		ob_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+json_object *out_strings_object(const char *const keys[], const char *const vals[], size_t n)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o != NULL && i < n; i++) {
+		if (vals[i] != NULL)
+			json_object_object_add(o, keys[i], json_object_new_string(vals[i]));
+	}
+	return o;
+}
+
 /* ---------------------------------------------------------------------- */
 /* text                                                                    */
 

@@ -122,8 +122,10 @@ static void text_put(struct text *b, const char *s, size_t n)
 /* RFC 4180: quote a field only when it holds a separator, quote or line break. */
 static void csv_field(struct text *b, const char *v)
 {
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		text_put(b, v, strlen(v));
+	size_t plain = strcspn(v, ",\"\r\n");
+
+	if (v[plain] == '\0') {
+		text_put(b, v, plain);
 		return;
 	}
 	text_put(b, "\"", 1);

@@ -32,14 +32,6 @@ struct user_dates {
 	int64_t last_used;     /* 0: never */
 };
 
-static void add_date(json_object *o, const char *key, int64_t t)
-{
-	char iso[IAMPW_ISO8601_SIZE];
-
-	if (iampw_iso8601(t, iso) == IAMPW_OK)
-		json_object_object_add(o, key, json_object_new_string(iso));
-}
-
 /* The best creation date the host knows (see the top of this file). */
 static int64_t created_of(const struct iampw_profile *own, long lastchg, const char *home)
 {
@@ -54,22 +46,38 @@ static int64_t created_of(const struct iampw_profile *own, long lastchg, const c
 	return 0;
 }
 
+/* IAM's User, member by member in AWS's order; a date that cannot be written is left out. */
+enum { USER_FIELDS = 6 };
+struct user_fields {
+	const char *vals[USER_FIELDS];
+	char id[32], arn[sizeof ((struct admin *)0)->host + IAMPW_NAME_MAX + 32];
+	char created[IAMPW_ISO8601_SIZE], used[IAMPW_ISO8601_SIZE];
+};
+static const char *const user_keys[USER_FIELDS] = {
+	"Path", "UserName", "UserId", "Arn", "CreateDate", "PasswordLastUsed",
+};
+
+static void user_fields(const struct admin *a, const char *name, uid_t uid,
+			const struct user_dates *d, struct user_fields *f)
+{
+	snprintf(f->id, sizeof f->id, "AIDA%016lu", (unsigned long)uid);
+	snprintf(f->arn, sizeof f->arn, "arn:linux:iam::%s:user/%s", a->host, name);
+	f->vals[0] = "/";
+	f->vals[1] = name;
+	f->vals[2] = f->id;
+	f->vals[3] = f->arn;
+	f->vals[4] = iampw_iso8601(d->created, f->created) == IAMPW_OK ? f->created : NULL;
+	f->vals[5] = d->last_used > 0 && iampw_iso8601(d->last_used, f->used) == IAMPW_OK ?
+		     f->used : NULL;
+}
+
 static json_object *user_json(const struct admin *a, const char *name, uid_t uid,
 			      const struct user_dates *d)
 {
-	json_object *o = json_object_new_object();
-	char id[32], arn[sizeof a->host + IAMPW_NAME_MAX + 32];
+	struct user_fields f;
 
-	snprintf(id, sizeof id, "AIDA%016lu", (unsigned long)uid);
-	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", a->host, name);
-	json_object_object_add(o, "Path", json_object_new_string("/"));
-	json_object_object_add(o, "UserName", json_object_new_string(name));
-	json_object_object_add(o, "UserId", json_object_new_string(id));
-	json_object_object_add(o, "Arn", json_object_new_string(arn));
-	add_date(o, "CreateDate", d->created);
-	if (d->last_used > 0)
-		add_date(o, "PasswordLastUsed", d->last_used);
-	return o;
+	user_fields(a, name, uid, d, &f);
+	return out_strings_object(user_keys, f.vals, USER_FIELDS);
 }
 
 /* The home directory of `name`, for CreateDate's last resort. */
@@ -220,8 +228,12 @@ static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *sh
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
 				 e->name, strerror_r(rc, (char[128]){ 0 }, 128));
 	rc = dates_of(c, a, &d);
-	if (rc == EXIT_OK)
-		list_sink_add(k, user_json(a, e->name, e->uid, &d));
+	if (rc == EXIT_OK) {
+		struct user_fields f;
+
+		user_fields(a, e->name, e->uid, &d, &f);
+		list_sink_add_strings(k, user_keys, f.vals, USER_FIELDS);
+	}
 	return rc;
 }
 

@@ -494,21 +494,9 @@ int list_sink_open(const struct cli *c, struct list_sink *k, const char *key)
 	return 0;
 }
 
-void list_sink_add(struct list_sink *k, json_object *item)
+/* One element of the spooled list, rendered two levels deep. */
+static void sink_put(struct list_sink *k, char *text)
 {
-	char *text;
-
-	if (item == NULL) {
-		k->err = ENOMEM;
-		return;
-	}
-	if (k->resp != NULL) {
-		json_object_array_add(k->list, item);
-		return;
-	}
-	/* An element of the list: two levels deep. */
-	text = out_json_string_at(item, 2);
-	json_object_put(item);
 	if (text == NULL) {
 		k->err = ENOMEM;
 		return;
@@ -517,6 +505,29 @@ void list_sink_add(struct list_sink *k, json_object *item)
 	spool_put(&k->out, text, strlen(text));
 	free(text);
 	k->n++;
+}
+
+void list_sink_add(struct list_sink *k, json_object *item)
+{
+	if (item == NULL) {
+		k->err = ENOMEM;
+		return;
+	}
+	if (k->resp != NULL) {
+		json_object_array_add(k->list, item);
+		return;
+	}
+	sink_put(k, out_json_string_at(item, 2));
+	json_object_put(item);
+}
+
+void list_sink_add_strings(struct list_sink *k, const char *const keys[],
+			   const char *const vals[], size_t n)
+{
+	if (k->resp != NULL)
+		list_sink_add(k, out_strings_object(keys, vals, n));
+	else
+		sink_put(k, out_json_strings_at(keys, vals, n, 2));
 }
 
 static int copy_out(void *ctx, const char *p, size_t n)
