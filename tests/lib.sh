@@ -37,6 +37,26 @@
 #                             caller's host_state() is unchanged; ends
 #                             the test (done_testing)
 #
+#
+# The main of an iampw-admin test whose "SCRIPT --inside" half is its
+# inside() function, run in the sandbox with ADMIN and top_builddir:
+#   admin_sandbox_main REASON TOOL... -- "$@"
+#                             with --inside (and inside the sandbox) run
+#                             inside; else skip unless root (REASON says
+#                             why root), bail out without each TOOL or the
+#                             built iampw-admin, then sandbox_outside
+#   admin_sandbox_files       set conf, work, state, profiles, out and err
+#                             to the admin tests' files in the sandbox (the
+#                             ones host_state watches); admin ARG... then
+#                             runs $ADMIN on them, its stdout in $out and
+#                             stderr in $err (unless the test defines its own)
+#   inside_done               the end of inside(): a diagnostic when it ran
+#                             another number of results than INSIDE_TESTS,
+#                             then done_testing
+#   host_state                unless the test defines its own: the account
+#                             files and the test's /etc/iampw-test and
+#                             /run/iampw-test
+#
 # CMD's own standard output goes to stderr so that nothing it prints can
 # be read as a TAP line.  TAP_N counts results; a test whose results are
 # produced by two processes may set it before its first result.
@@ -194,4 +214,55 @@ sandbox_outside() {
 	# A sandbox that failed without a failed result (a crash) still fails.
 	[ "$sb_rc" -eq 0 ] || TAP_FAILED=$((TAP_FAILED + 1))
 	done_testing
+}
+
+admin_sandbox_main() {
+	asm_reason=$1
+	shift
+	asm_tools=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		asm_tools="$asm_tools $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	if [ "${1:-}" = --inside ]; then
+		[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
+		inside
+		return
+	fi
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root: $asm_reason"
+	for asm_tool in $asm_tools; do
+		command -v "$asm_tool" >/dev/null 2>&1 ||
+			bail_out "$asm_tool is not installed (tools/deps.sh)"
+	done
+	asm_builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
+	asm_admin=$asm_builddir/iampw-admin/iampw-admin
+	[ -x "$asm_admin" ] || bail_out "iampw-admin is not built: $asm_admin"
+	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
+	sandbox_outside "$here/../sandbox/sandbox.sh" \
+		ADMIN="$asm_admin" top_builddir="$asm_builddir"
+}
+
+inside_done() {
+	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
+	done_testing
+}
+
+host_state() {
+	sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow 2>&1
+	ls -d /etc/iampw-test /run/iampw-test 2>&1
+}
+
+admin_sandbox_files() {
+	conf=/etc/iampw-test
+	work=/run/iampw-test
+	state=$work/state
+	profiles=$state/profiles
+	out=$work/out
+	err=$work/err
+}
+
+admin() {
+	"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
+		--state-dir "$state" "$@" >"$out" 2>"$err"
 }

@@ -18,19 +18,9 @@ OUTSIDE_TESTS=3
 # --------------------------------------------------------------------------
 # Inside the sandbox.
 
-conf=/etc/iampw-test
-work=/run/iampw-test
-state=$work/state
-profiles=$state/profiles
-out=$work/out
-err=$work/err
+admin_sandbox_files
 # Set in setup: the temp file name of an interrupted write of chk_a's profile.
 TEMP=
-
-admin() {
-	"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
-		--state-dir "$state" "$@" >"$out" 2>"$err"
-}
 
 # write_profile USER UID [MODE] [FP]: our profile format (lib/profile.c),
 # filed under UID and bound to USER's shadow entry (or to FP).
@@ -224,38 +214,13 @@ inside() {
 	admin check
 	fail_unless "a file that is no filter: named" has "$conf/bl.pwq: "
 
-	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
-	done_testing
+	inside_done
 }
 
 # --------------------------------------------------------------------------
 # On the host.
 
-host_state() {
-	sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow 2>&1
-	ls -d /etc/iampw-test /run/iampw-test 2>&1
-}
+# host_state: lib.sh's (the account files, /etc/iampw-test, /run/iampw-test).
 
-outside() {
-	local builddir tool
-	[ "$(id -u)" -eq 0 ] ||
-		skip_all "needs root: useradd and iampw-admin run in a throwaway namespace sandbox"
-	for tool in useradd flock unshare; do
-		command -v "$tool" >/dev/null 2>&1 ||
-			bail_out "$tool is not installed (tools/deps.sh)"
-	done
-	builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
-	tool=$builddir/iampw-admin/iampw-admin
-	[ -x "$tool" ] || bail_out "iampw-admin is not built: $tool"
-
-	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
-	sandbox_outside "$here/../sandbox/sandbox.sh" \
-		ADMIN="$tool" top_builddir="$builddir"
-}
-
-if [ "${1:-}" = --inside ]; then
-	[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
-	inside
-else
-	outside
-fi
+admin_sandbox_main "useradd and iampw-admin run in a throwaway namespace sandbox" \
+	useradd flock unshare -- "$@"

@@ -28,17 +28,7 @@ N=30000
 UIDBASE=300000
 DAY=86400
 
-conf=/etc/iampw-test
-work=/run/iampw-test
-state=$work/state
-profiles=$state/profiles
-out=$work/out
-err=$work/err
-
-admin() {
-	"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
-		--state-dir "$state" "$@" >"$out" 2>"$err"
-}
+admin_sandbox_files
 
 # The name of account I: unique, 3 to 40 bytes.
 name_awk='function name(i) { return sprintf("m%d%s", i, substr("abcdefghijklmnopqrstuvwxyzabcdefghijklmn", 1, i % 35)) }'
@@ -179,38 +169,13 @@ for u in json.load(open(sys.argv[1]))["Users"]:
 	fail_unless "in the order of the file names" \
 		test "$(cut -d: -f1 "$err" | LC_ALL=C sort)" = "$(cut -d: -f1 "$err")"
 
-	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
-	done_testing
+	inside_done
 }
 
 # --------------------------------------------------------------------------
 # On the host.
 
-host_state() {
-	sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow 2>&1
-	ls -d /etc/iampw-test /run/iampw-test 2>&1
-}
+# host_state: lib.sh's (the account files, /etc/iampw-test, /run/iampw-test).
 
-outside() {
-	local builddir tool
-	[ "$(id -u)" -eq 0 ] ||
-		skip_all "needs root: useradd, chpasswd and iampw-admin run in a throwaway namespace sandbox"
-	for tool in useradd chpasswd unshare python3; do
-		command -v "$tool" >/dev/null 2>&1 ||
-			bail_out "$tool is not installed (tools/deps.sh)"
-	done
-	builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
-	tool=$builddir/iampw-admin/iampw-admin
-	[ -x "$tool" ] || bail_out "iampw-admin is not built: $tool"
-
-	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
-	sandbox_outside "$here/../sandbox/sandbox.sh" \
-		ADMIN="$tool" top_builddir="$builddir"
-}
-
-if [ "${1:-}" = --inside ]; then
-	[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
-	inside
-else
-	outside
-fi
+admin_sandbox_main "useradd, chpasswd and iampw-admin run in a throwaway namespace sandbox" \
+	useradd chpasswd unshare python3 -- "$@"

@@ -18,12 +18,7 @@ OUTSIDE_TESTS=3
 # --------------------------------------------------------------------------
 # Inside the sandbox: its /etc, /run, /home are private copies.
 
-conf=/etc/iampw-test
-work=/run/iampw-test
-state=$work/state
-profiles=$state/profiles
-out=$work/out
-err=$work/err
+admin_sandbox_files
 
 # Fixed instants, so that every date in the report is known.
 T_CREATE=1700000000      # 2023-11-14T22:13:20+00:00
@@ -33,11 +28,6 @@ DAY=86400
 
 iso() {
 	date -u -d "@$1" +%Y-%m-%dT%H:%M:%S+00:00
-}
-
-admin() {
-	"$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
-		--state-dir "$state" "$@" >"$out" 2>"$err"
 }
 
 # write_profile USER UID [LAST_USED] [FP]: our profile format
@@ -272,38 +262,13 @@ inside() {
 	fail_unless "the problem is named as file:line" grep -q "^$conf/iampw.conf:4:" "$err"
 	is "$(cat "$out")" "" "nothing on stdout"
 
-	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
-	done_testing
+	inside_done
 }
 
 # --------------------------------------------------------------------------
 # On the host.
 
-host_state() {
-	sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow 2>&1
-	ls -d /etc/iampw-test /run/iampw-test 2>&1
-}
+# host_state: lib.sh's (the account files, /etc/iampw-test, /run/iampw-test).
 
-outside() {
-	local builddir tool
-	[ "$(id -u)" -eq 0 ] ||
-		skip_all "needs root: useradd, chpasswd and iampw-admin run in a throwaway namespace sandbox"
-	for tool in useradd chpasswd passwd unshare python3; do
-		command -v "$tool" >/dev/null 2>&1 ||
-			bail_out "$tool is not installed (tools/deps.sh)"
-	done
-	builddir=$(cd "${top_builddir:-$here/../..}" && pwd) || bail_out "no build directory"
-	tool=$builddir/iampw-admin/iampw-admin
-	[ -x "$tool" ] || bail_out "iampw-admin is not built: $tool"
-
-	plan $((INSIDE_TESTS + OUTSIDE_TESTS))
-	sandbox_outside "$here/../sandbox/sandbox.sh" \
-		ADMIN="$tool" top_builddir="$builddir"
-}
-
-if [ "${1:-}" = --inside ]; then
-	[ "${SANDBOX:-}" = 1 ] || bail_out "--inside runs only inside sandbox.sh"
-	inside
-else
-	outside
-fi
+admin_sandbox_main "useradd, chpasswd and iampw-admin run in a throwaway namespace sandbox" \
+	useradd chpasswd passwd unshare python3 -- "$@"
