@@ -689,6 +689,8 @@ int acct_stream_owners(struct xsort *uids, struct xsort *byfile)
 		rc = arec_init(&byname, arec_by_name);
 	if (rc == 0)
 		rc = owners_by_uid(uids, &byname, byfile);
+	/* Read to its end: its memory goes before the shadow walk's comes. */
+	xsort_free(uids);
 	if (rc == 0)
 		rc = xsort_start(&byname);
 	if (rc == 0)

@@ -465,7 +465,7 @@ int acct_stream_dir(int dirfd, struct xsort *names, struct xsort *uids);
  * its shadow fields), found as getpwuid would (the first enumerated;
  * asked for when the enumeration lacks the uid).  A failed lookup leaves
  * its errno in `err` (AREC_SHADOW_ERR when it was the shadow entry's).
- * Started.
+ * Started; `uids` is read and freed.
  */
 int acct_stream_owners(struct xsort *uids, struct xsort *byfile);
 /* The next record whose name differs from the last one returned (*prev, "" at first). */
