@@ -157,11 +157,23 @@ int iampw_ini_get_bool(const struct iampw_ini *ini, const char *section,
 		       const char *key, bool *out, struct iampw_err *e);
 
 /*
+ * iampw_profile_parse without its reader of the serialiser's exact text:
+ * the scanner alone (tests compare the two).
+ */
+int iampw_profile_parse_scanned(const char *name, const char *text, size_t len,
+				struct iampw_profile *p, struct iampw_err *e);
+/*
  * Parse the profile in the open, already checked file `fd` (see
  * iampw_profile_parse); used by the store.
  */
 int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
 			   struct iampw_err *e);
+
+/*
+ * The params field ("j9T") of libxcrypt's yescrypt setting for a cost from
+ * 1 to IAMPW_YESCRYPT_COST_MAX, as a table of ours; NULL for others.
+ */
+const char *iampw_yescrypt_params(unsigned long cost);
 
 /*
  * iampw_history_entry_valid for a setting already accepted by

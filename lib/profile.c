@@ -247,8 +247,146 @@ static int profile_apply(const struct iampw_ini *ini, void *out,
 	return IAMPW_OK;
 }
 
-int iampw_profile_parse(const char *name, const char *text, size_t len,
-			struct iampw_profile *p, struct iampw_err *e)
+/* ---------------------------------------------------------------------- */
+/* The canonical reader                                                    */
+
+/*
+ * What iampw_profile_format writes before the first value.  The account
+ * stack reads a profile on every login, and nearly every profile is
+ * exactly what our serialiser wrote: read_canonical reads that text and
+ * only that, in one pass without the scanner's tables, and leaves every
+ * other text (a CRLF, a blank line, another order, a comment, a damaged
+ * line...) to the scanner, which decides and says what is wrong.
+ *
+ * It never accepts what the scanner refuses, nor reads a value
+ * differently: each value goes through the check profile_apply makes
+ * (iampw_name_decode, iampw_parse_u64 and the same bound, iampw_fp_valid,
+ * iampw_parse_bool, iampw_history_salt_valid and
+ * iampw_history_entry_matches_salt), and what those accept holds none of
+ * the bytes the scanner treats apart (blank, ';', '#', quote, control,
+ * NUL, non-ASCII).  Keys come in the serialiser's order, once each, so
+ * there is nothing to look up and no repeat to find.  tests/unit/
+ * test_profile and fuzz_profile compare both readers on every input.
+ */
+static const char canonical_head[] =
+	"; pam_iampw login profile, written by pam_iampw and iampw-admin.\n"
+	"; Do not edit: use iampw-admin.\n"
+	"[profile]\n";
+
+struct cursor {
+	const char *p, *end;
+};
+
+/* Does the line at the cursor start with "<key> = "? */
+static bool at_key(const struct cursor *c, const char *key, size_t keylen)
+{
+	return (size_t)(c->end - c->p) > keylen + 3 &&
+	       memcmp(c->p, key, keylen) == 0 && memcmp(c->p + keylen, " = ", 3) == 0;
+}
+
+/*
+ * Take the line "<key> = <value>\n": the value into buf (size bytes) as a
+ * C string.  False, with the cursor where it was, for another key, a line
+ * longer than the scanner allows, no line end, a NUL or a value too long.
+ */
+static bool take(struct cursor *c, const char *key, size_t keylen, char *buf,
+		 size_t size)
+{
+	const char *v, *nl;
+	size_t n;
+
+	if (!at_key(c, key, keylen))
+		return false;
+	v = c->p + keylen + 3;
+	nl = memchr(v, '\n', (size_t)(c->end - v));
+	if (nl == NULL || nl - c->p > IAMPW_LINE_MAX)
+		return false;
+	n = (size_t)(nl - v);
+	if (n >= size || memchr(v, '\0', n) != NULL)
+		return false;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	c->p = nl + 1;
+	return true;
+}
+
+#define TAKE(c, key, buf, size) take(c, key, sizeof key - 1, buf, size)
+
+/* A number from 0 to max, as get_required and get_time read it. */
+static bool take_u64(struct cursor *c, const char *key, size_t keylen,
+		     uint64_t max, uint64_t *v)
+{
+	char num[24];
+
+	return take(c, key, keylen, num, sizeof num) &&
+	       iampw_parse_u64(num, v) == IAMPW_NUM_OK && *v <= max;
+}
+
+#define TAKE_U64(c, key, max, v) take_u64(c, key, sizeof key - 1, max, v)
+
+static bool canonical_identity(struct cursor *c, struct iampw_profile *p)
+{
+	char buf[IAMPW_NAME_ENCODED_MAX + 1];
+	uint64_t v;
+
+	if (!TAKE(c, "user", buf, sizeof buf) || iampw_name_decode(buf, p->user) != IAMPW_OK ||
+	    !TAKE_U64(c, "uid", IAMPW_UID_MAX, &v))
+		return false;
+	p->uid = (uint32_t)v;
+	if (!TAKE(c, "account", p->account, sizeof p->account) || !iampw_fp_valid(p->account) ||
+	    !TAKE_U64(c, "create_date", (uint64_t)IAMPW_TIME_MAX, &v))
+		return false;
+	p->create_date = (int64_t)v;
+	if (!TAKE_U64(c, "password_last_changed", (uint64_t)IAMPW_TIME_MAX, &v))
+		return false;
+	p->last_changed = (int64_t)v;
+	if (at_key(c, "password_last_used", sizeof "password_last_used" - 1)) {
+		if (!TAKE_U64(c, "password_last_used", (uint64_t)IAMPW_TIME_MAX, &v))
+			return false;
+		p->last_used = (int64_t)v;
+	}
+	return TAKE(c, "password_reset_required", buf, sizeof buf) &&
+	       iampw_parse_bool(buf, &p->reset_required);
+}
+
+static bool canonical_history(struct cursor *c, struct iampw_profile *p)
+{
+	static const char section[] = "[history]\n";
+	char key[8];
+
+	if (c->p == c->end)
+		return true;
+	if ((size_t)(c->end - c->p) < sizeof section - 1 ||
+	    memcmp(c->p, section, sizeof section - 1) != 0)
+		return false;
+	c->p += sizeof section - 1;
+	if (!TAKE(c, "salt", p->salt, sizeof p->salt) || !iampw_history_salt_valid(p->salt))
+		return false;
+	while (c->p < c->end && p->nhistory < IAMPW_REUSE_MAX) {
+		char *h = p->history[p->nhistory];
+
+		history_key(p->nhistory + 1, key);
+		if (!take(c, key, strlen(key), h, sizeof p->history[0]) ||
+		    !iampw_history_entry_matches_salt(p->salt, h))
+			return false;
+		p->nhistory++;
+	}
+	return c->p == c->end;
+}
+
+/* True with *p filled when `text` is exactly what the serialiser writes. */
+static bool read_canonical(const char *text, size_t len, struct iampw_profile *p)
+{
+	struct cursor c = { text + sizeof canonical_head - 1, text + len };
+
+	if (len > IAMPW_CONF_SIZE_MAX || len < sizeof canonical_head - 1 ||
+	    memcmp(text, canonical_head, sizeof canonical_head - 1) != 0)
+		return false;
+	return canonical_identity(&c, p) && canonical_history(&c, p);
+}
+
+int iampw_profile_parse_scanned(const char *name, const char *text, size_t len,
+				struct iampw_profile *p, struct iampw_err *e)
 {
 	int rc;
 
@@ -258,6 +396,15 @@ int iampw_profile_parse(const char *name, const char *text, size_t len,
 	if (rc != IAMPW_OK)
 		iampw_profile_clear(p);
 	return rc;
+}
+
+int iampw_profile_parse(const char *name, const char *text, size_t len,
+			struct iampw_profile *p, struct iampw_err *e)
+{
+	iampw_profile_clear(p);
+	if (read_canonical(text, len, p))
+		return IAMPW_OK;
+	return iampw_profile_parse_scanned(name, text, len, p, e);
 }
 
 int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
@@ -305,15 +452,14 @@ int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
 	    p->nhistory > IAMPW_REUSE_MAX || (p->nhistory > 0 && p->salt[0] == '\0'))
 		return IAMPW_E_INVAL;
 	ok = append(buf, n, &len,
-		    "; pam_iampw login profile, written by pam_iampw and iampw-admin.\n"
-		    "; Do not edit: use iampw-admin.\n"
-		    "[profile]\n"
+		    "%s"
 		    "user = %s\n"
 		    "uid = %" PRIu32 "\n"
 		    "account = %s\n"
 		    "create_date = %" PRId64 "\n"
 		    "password_last_changed = %" PRId64 "\n",
-		    user, p->uid, p->account, p->create_date, p->last_changed);
+		    canonical_head, user, p->uid, p->account, p->create_date,
+		    p->last_changed);
 	if (ok && p->last_used > 0)
 		ok = append(buf, n, &len, "password_last_used = %" PRId64 "\n", p->last_used);
 	if (ok)

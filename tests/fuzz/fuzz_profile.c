@@ -1,7 +1,8 @@
 /*
- * libFuzzer target: the profile loader.  A profile that loads must be
- * written back by our own serialiser into something that loads to the
- * same struct.
+ * libFuzzer target: the profile loader.  Its reader of the serialiser's
+ * exact text and the scanner must agree on every input (result, struct,
+ * messages); a profile that loads must be written back by our own
+ * serialiser into something that loads to the same struct.
  */
 #include "config.h"
 
@@ -10,16 +11,22 @@
 
 #include "fuzz.h"
 #include "iampw.h"
+#include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct iampw_profile p, again;
-	struct iampw_err e;
+	static struct iampw_profile p, again, scanned;
+	static struct iampw_err e, es;
 	static char buf[16384];
-	int n;
+	int n, rc;
 
 	iampw_err_init(&e);
-	if (iampw_profile_parse("fuzz", (const char *)data, size, &p, &e) != IAMPW_OK) {
+	iampw_err_init(&es);
+	rc = iampw_profile_parse("fuzz", (const char *)data, size, &p, &e);
+	if (iampw_profile_parse_scanned("fuzz", (const char *)data, size, &scanned, &es) != rc ||
+	    memcmp(&p, &scanned, sizeof p) != 0 || strcmp(e.text, es.text) != 0)
+		abort();
+	if (rc != IAMPW_OK) {
 		if (e.count == 0)
 			abort();
 		return 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "iampw.h"
+#include "internal.h"
 
 static const char b64[] =
 	"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -472,6 +473,24 @@ static void test_salt_valid_shapes(void **state)
 }
 
 /* What libxcrypt draws within the ceilings is accepted, and only that. */
+/* Our table of yescrypt params is what the linked libxcrypt writes, cost for cost. */
+static void test_yescrypt_params_table(void **state)
+{
+	char s[CRYPT_GENSALT_OUTPUT_SIZE];
+
+	(void)state;
+	for (unsigned long cost = 1; cost <= IAMPW_YESCRYPT_COST_MAX; cost++) {
+		const char *params = iampw_yescrypt_params(cost);
+
+		gensalt("$y$", cost, s);
+		assert_non_null(params);
+		assert_int_equal(strchr(s + 3, '$') - (s + 3), (long)strlen(params));
+		assert_memory_equal(s + 3, params, strlen(params));
+	}
+	assert_null(iampw_yescrypt_params(0));
+	assert_null(iampw_yescrypt_params(IAMPW_YESCRYPT_COST_MAX + 1));
+}
+
 static void test_gensalt_output_accepted(void **state)
 {
 	char s[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -790,6 +809,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_salt_refuses),
 		cmocka_unit_test(test_entries_without_salt_refuse),
 		cmocka_unit_test(test_salt_valid_shapes),
+		cmocka_unit_test(test_yescrypt_params_table),
 		cmocka_unit_test(test_gensalt_output_accepted),
 		cmocka_unit_test(test_entry_valid_shapes),
 		cmocka_unit_test(test_record_order_and_trim),

@@ -686,6 +686,103 @@ static void test_clear(void **state)
 	assert_cleared(&p);
 }
 
+/*
+ * iampw_profile_parse reads the serialiser's exact text itself and leaves
+ * every other text to the scanner: on any text both must give the same
+ * result, struct and messages.  `len` bytes of text (NULs included).
+ */
+static void agree(const char *text, size_t len)
+{
+	static struct iampw_profile quick, scanned;
+	static struct iampw_err eq, es;
+	int rq, rs;
+
+	memset(&quick, 0x5a, sizeof quick);
+	memset(&scanned, 0xa5, sizeof scanned);
+	iampw_err_init(&eq);
+	iampw_err_init(&es);
+	rq = iampw_profile_parse(NAME, text, len, &quick, &eq);
+	rs = iampw_profile_parse_scanned(NAME, text, len, &scanned, &es);
+	if (rq != rs || memcmp(&quick, &scanned, sizeof quick) != 0 ||
+	    strcmp(eq.text, es.text) != 0)
+		fail_msg("the readers disagree (%d, %d) on:\n%.*s\n%s\n%s", rq, rs,
+			 (int)len, text, eq.text, es.text);
+}
+
+/* Every one-byte change, deletion, insertion and cut of `text`. */
+static void agree_on_mutations(const char *text)
+{
+	static const char bytes[] = { '\0', '\r', '\n', ' ', '\t', ';', '#', '"', '\'',
+				      '\\', (char)0x80, (char)0xc3, 'x', 'A', '0', '9',
+				      '%', '=', '$', '.', '[', ']', '-' };
+	size_t len = strlen(text);
+	char *buf = malloc(len + 2);
+
+	assert_non_null(buf);
+	for (size_t i = 0; i <= len; i++) {
+		agree(text, i);
+		for (size_t b = 0; i < len && b < sizeof bytes; b++) {
+			memcpy(buf, text, len);
+			buf[i] = bytes[b];
+			agree(buf, len);
+		}
+		if (i < len) {
+			memcpy(buf, text, i);
+			memcpy(buf + i, text + i + 1, len - i - 1);
+			agree(buf, len - 1);
+		}
+		memcpy(buf, text, i);
+		buf[i] = text[i > 0 ? i - 1 : 0];
+		memcpy(buf + i + 1, text + i, len - i);
+		agree(buf, len + 1);
+	}
+	iampw_wipe(buf, len + 2);
+	free(buf);
+}
+
+static void test_readers_agree(void **state)
+{
+	const struct fixture *f = *state;
+	static struct iampw_profile p, back;
+	static char text[32 * 1024];
+	struct iampw_err e;
+
+	/* The serialiser's text: read without the scanner, to the same struct. */
+	for (unsigned n = 0; n <= IAMPW_REUSE_MAX; n += 12) {
+		sample(f, n, n == 12 ? 0 : 1763812800, &p);
+		assert_true(iampw_profile_format(&p, text, sizeof text) > 0);
+		agree(text, strlen(text));
+		assert_int_equal(parse(text, &back, &e), IAMPW_OK);
+		assert_profile_equal(&back, &p);
+	}
+	/* Past the 24th entry, whatever follows is the scanner's to refuse. */
+	for (const char *const *extra = (const char *const[]){ "h25 = x\n", "; note\n", "\n",
+							       "[history]\n", NULL };
+	     *extra != NULL; extra++) {
+		size_t n = strlen(text);
+
+		snprintf(text + n, sizeof text - n, "%s", *extra);
+		agree(text, strlen(text));
+		text[n] = '\0';
+	}
+	/* An encoded name, a reset, sha512crypt with rounds. */
+	sample(f, 0, 0, &p);
+	strcpy(p.user, "m.\xc3\xa9lodie@corp.example");
+	p.reset_required = true;
+	strcpy(p.salt, f->sha_salt);
+	strcpy(p.history[0], f->sha_hash[0]);
+	strcpy(p.history[1], f->sha_hash[1]);
+	p.nhistory = 2;
+	assert_true(iampw_profile_format(&p, text, sizeof text) > 0);
+	agree_on_mutations(text);
+	/* yescrypt, last_used present, three entries. */
+	sample(f, 3, 1763812800, &p);
+	assert_true(iampw_profile_format(&p, text, sizeof text) > 0);
+	agree_on_mutations(text);
+	/* Both a CRLF file and a commented one are the scanner's. */
+	agree("; pam_iampw login profile, written by pam_iampw and iampw-admin.\r\n", 67);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -703,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_all_problems_reported),
 		cmocka_unit_test(test_parse_fd),
 		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_readers_agree),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
