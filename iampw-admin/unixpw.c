@@ -9,7 +9,9 @@
  * records the change; pam_unix hashes and stores.  The caller must not
  * hold that lock itself.  We are an admin reset (real uid 0, no
  * PAM_CHANGE_EXPIRED_AUTHTOK): the module shows us its file:line details
- * instead of the generic "System configuration error" sentence.
+ * instead of its generic sentence.  Why it refused reaches us as a code in
+ * the PAM environment (IAMPW_RESULT, which we ask for), never by reading
+ * its words: rewording or translating them changes no exit code.
  */
 #include "config.h"
 
@@ -52,17 +54,6 @@
 /* The module's longest text is an iampw_err report; room for it and more. */
 #define CONV_TEXT_SIZE (2 * IAMPW_ERR_TEXT)
 
-/* pam_iampw's refusals of the password itself (pam_iampw/password.c). */
-static const char *const policy_prefixes[] = {
-	"Password does not conform to the account password policy",
-	"Password has been used recently",
-};
-
-/* What pam_iampw shows an administrator when a file or its PAM line is broken. */
-static const char config_generic[] = "System configuration error";
-static const char config_module_option[] = "module option ";
-static const char config_unknown_option[] = "unknown or invalid module option";
-
 /* The most a shadow entry may take before we stop growing the buffer. */
 #define SHADOW_BUF_MAX (1u << 20)
 
@@ -70,12 +61,15 @@ static const char config_unknown_option[] = "unknown or invalid module option";
 #define CHILD_TEXT_SIZE 1024
 
 struct conv_state {
+	pam_handle_t *pamh;      /* set once pam_start returned it */
 	const char *password;
 	unsigned answered;       /* echo-off prompts answered */
 	bool refused;            /* a question we do not answer was asked */
 	bool cut;                /* text was dropped for want of room */
 	size_t len;
 	char text[CONV_TEXT_SIZE];   /* PAM_ERROR_MSG and PAM_TEXT_INFO, one per line */
+	size_t refusal_len;
+	char refusal[CONV_TEXT_SIZE];  /* pam_iampw's first refusal message */
 };
 
 /* A bounded string builder over the caller's msg buffer. */
@@ -143,6 +137,27 @@ static void collect(struct conv_state *st, const char *text)
 	st->text[st->len] = '\0';
 }
 
+/*
+ * pam_iampw sets its code (IAMPW_RESULT) just before it says why it
+ * refuses: the first error message seen with a code set is that reason,
+ * whatever words it uses.  Other modules' texts (pam_unix's "Password
+ * change has been aborted.") stay out of it.
+ */
+static void keep_refusal(struct conv_state *st, const char *text)
+{
+	const char *code = st->pamh != NULL ? pam_getenv(st->pamh, IAMPW_RESULT_VAR) : NULL;
+	size_t n;
+
+	if (text == NULL || code == NULL || code[0] == '\0' || st->refusal_len > 0)
+		return;
+	n = strnlen(text, sizeof st->refusal - 1);
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	memcpy(st->refusal, text, n);
+	st->refusal[n] = '\0';
+	st->refusal_len = n;
+}
+
 /* libpam frees replies itself on success; on failure they are ours to wipe. */
 static void free_replies(struct pam_response *r, int n)
 {
@@ -181,6 +196,9 @@ static int conv(int n, const struct pam_message **msg,
 			st->answered++;
 			break;
 		case PAM_ERROR_MSG:
+			keep_refusal(st, msg[i]->msg);
+			collect(st, msg[i]->msg);
+			break;
 		case PAM_TEXT_INFO:
 			collect(st, msg[i]->msg);
 			break;
@@ -202,87 +220,10 @@ static int conv(int n, const struct pam_message **msg,
 /* ---------------------------------------------------------------------- */
 /* What the stack's answer means                                           */
 
-static bool line_starts(const char *line, size_t len, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return len >= n && memcmp(line, prefix, n) == 0;
-}
-
-static bool is_policy_line(const char *line, size_t len)
-{
-	for (size_t i = 0; i < sizeof policy_prefixes / sizeof policy_prefixes[0]; i++) {
-		if (line_starts(line, len, policy_prefixes[i]))
-			return true;
-	}
-	return false;
-}
-
-/*
- * libiampw reports a problem in a file as "/path:LINE: what" (lib/ini.c):
- * an absolute path, a colon, digits, ": ".
- */
-static bool is_file_line_detail(const char *line, size_t len)
-{
-	if (len == 0 || line[0] != '/')
-		return false;
-	for (size_t i = 1; i < len; i++) {
-		size_t d = i + 1;
-
-		if (line[i] != ':')
-			continue;
-		while (d < len && line[d] >= '0' && line[d] <= '9')
-			d++;
-		if (d > i + 1 && d + 1 < len && line[d] == ':' && line[d + 1] == ' ')
-			return true;
-	}
-	return false;
-}
-
-static bool is_config_line(const char *line, size_t len)
-{
-	return line_starts(line, len, config_generic) ||
-	       line_starts(line, len, config_unknown_option) ||
-	       line_starts(line, len, config_module_option) ||
-	       is_file_line_detail(line, len);
-}
-
-/*
- * Copy the collected lines for which `want` holds (every line when it is
- * NULL) to `o`, one per line.  Returns how many were copied.
- */
-static unsigned copy_lines(const struct conv_state *st,
-			   bool (*want)(const char *, size_t), struct out *o)
-{
-	const char *p = st->text, *end = st->text + st->len;
-	unsigned copied = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = (size_t)((nl != NULL ? nl : end) - p);
-
-		if (want == NULL || want(p, len)) {
-			if (copied > 0)
-				out_add(o, "\n", 1);
-			out_add(o, p, len);
-			copied++;
-		}
-		p += len + 1;
-	}
-	return copied;
-}
-
-static bool any_line(const struct conv_state *st, bool (*want)(const char *, size_t))
-{
-	struct out none;
-
-	out_init(&none, NULL, 0);
-	return copy_lines(st, want, &none) > 0;
-}
-
+/* Copy the collected lines to `o`, and say when some were dropped. */
 static void copy_all(const struct conv_state *st, struct out *o)
 {
-	copy_lines(st, NULL, o);
+	out_add(o, st->text, st->len);
 	if (st->cut)
 		out_str(o, "\n(further messages not shown)");
 }
@@ -300,7 +241,16 @@ static void describe_failure(int rc, const struct conv_state *st, struct out *o)
 	}
 }
 
-static enum unixpw_result classify(int rc, const struct conv_state *st, struct out *o)
+/* pam_iampw's code for its refusal, IAMPW_RESULT_*, or "" when it gave none. */
+static const char *result_code(pam_handle_t *pamh)
+{
+	const char *v = pam_getenv(pamh, IAMPW_RESULT_VAR);
+
+	return v != NULL ? v : "";
+}
+
+static enum unixpw_result classify(int rc, const char *code, const struct conv_state *st,
+				   struct out *o)
 {
 	if (rc == PAM_SUCCESS) {
 		/* Warnings of other modules, if any: the caller may show them. */
@@ -320,9 +270,14 @@ static enum unixpw_result classify(int rc, const struct conv_state *st, struct o
 	 * is not the account policy, and its words vary by module, version
 	 * and locale.
 	 */
-	if (copy_lines(st, is_policy_line, o) > 0)
+	if (strcmp(code, IAMPW_RESULT_POLICY) == 0 || strcmp(code, IAMPW_RESULT_REUSED) == 0) {
+		if (st->refusal_len > 0)
+			out_add(o, st->refusal, st->refusal_len);
+		else
+			copy_all(st, o);
 		return UNIXPW_POLICY;
-	if (any_line(st, is_config_line)) {
+	}
+	if (strcmp(code, IAMPW_RESULT_CONFIG) == 0) {
 		copy_all(st, o);
 		return UNIXPW_CONFIG;
 	}
@@ -360,9 +315,19 @@ enum unixpw_result unixpw_set(const char *user, const char *password,
 	pc.conv = conv;
 	pc.appdata_ptr = st;
 	rc = pam_start(IAMPW_PAM_SERVICE, user, &pc, &pamh);
+	st->pamh = pamh;
 	if (rc != PAM_SUCCESS) {
 		out_str(&o, "pam_start: ");
 		out_str(&o, pam_strerror(pamh, rc));
+		res = UNIXPW_FAILED;
+		goto out;
+	}
+	/* Present and empty: pam_iampw then says why it refused, if it does. */
+	rc = pam_putenv(pamh, IAMPW_RESULT_VAR "=");
+	if (rc != PAM_SUCCESS) {
+		out_str(&o, "pam_putenv: ");
+		out_str(&o, pam_strerror(pamh, rc));
+		pam_end(pamh, rc);
 		res = UNIXPW_FAILED;
 		goto out;
 	}
@@ -371,7 +336,7 @@ enum unixpw_result unixpw_set(const char *user, const char *password,
 	 * a forced change and pam_unix would ask for the current password.
 	 */
 	rc = pam_chauthtok(pamh, 0);
-	res = classify(rc, st, &o);
+	res = classify(rc, result_code(pamh), st, &o);
 	/* pam_end wipes PAM_AUTHTOK, the module's copy of the password. */
 	pam_end(pamh, rc);
 out:

@@ -43,6 +43,18 @@ enum {
 #define IAMPW_ERR_TEXT 4096
 
 /*
+ * Why pam_iampw refused a password change, for an application that asked
+ * by putting IAMPW_RESULT, empty, into the PAM environment before
+ * pam_chauthtok (iampw-admin does; see pam_iampw(8)).  A code, never the
+ * words shown to the user: they may change or be translated.  The module
+ * never adds the variable to an environment that lacks it.
+ */
+#define IAMPW_RESULT_VAR "IAMPW_RESULT"
+#define IAMPW_RESULT_POLICY "policy"   /* the account password policy or screening */
+#define IAMPW_RESULT_REUSED "reused"   /* PasswordReusePrevention */
+#define IAMPW_RESULT_CONFIG "config"   /* a file, the module's line or the store */
+
+/*
  * An error collector.  Loaders report every problem they find, one per
  * line; `code` keeps the first error code, `count` the number of lines.
  * Text that does not fit is cut and the last line says so.

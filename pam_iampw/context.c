@@ -186,8 +186,21 @@ void say(struct ctx *c, int style, const char *fmt, ...)
  * the details go to syslog, and to the screen only for an administrator.
  * (The account stack never shows them: see account_failure.)
  */
+void ctx_result(struct ctx *c, const char *code)
+{
+	char var[sizeof IAMPW_RESULT_VAR "=" + 16];
+
+	/* Asked: present, even empty.  Never created for passwd, login or sshd. */
+	if (pam_getenv(c->pamh, IAMPW_RESULT_VAR) == NULL)
+		return;
+	snprintf(var, sizeof var, IAMPW_RESULT_VAR "=%s", code);
+	if (pam_putenv(c->pamh, var) != PAM_SUCCESS)
+		pam_syslog(c->pamh, LOG_WARNING, "cannot set %s", IAMPW_RESULT_VAR);
+}
+
 int ctx_config_failure(struct ctx *c, int pam_rc)
 {
+	ctx_result(c, IAMPW_RESULT_CONFIG);
 	if (ctx_is_admin(c) && c->err.len > 0)
 		say(c, PAM_ERROR_MSG, "%s", c->err.text);
 	else

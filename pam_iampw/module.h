@@ -105,6 +105,12 @@ enum load ctx_load(struct ctx *c, bool create_store);
 void ctx_log_errors(struct ctx *c, int priority);
 bool ctx_is_admin(const struct ctx *c);
 int ctx_config_failure(struct ctx *c, int pam_rc);
+/*
+ * Record why a change is refused, when the application asked
+ * (IAMPW_RESULT_*): before the message that says it, so that the
+ * application's conversation knows that message for the refusal's.
+ */
+void ctx_result(struct ctx *c, const char *code);
 void say(struct ctx *c, int style, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void debug_log(struct ctx *c, const char *fmt, ...)

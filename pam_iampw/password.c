@@ -176,6 +176,7 @@ static int check_history(struct ctx *c, const char *pw, struct pending *pend)
 		/* The user may sit at the next prompt: never hold the lock there. */
 		drop_lock(pend);
 		debug_log(c, "user %s: rejected: reused", c->user);
+		ctx_result(c, IAMPW_RESULT_REUSED);
 		say(c, PAM_ERROR_MSG, MSG_REUSED);
 		return PAM_TRY_AGAIN;
 	}
@@ -200,6 +201,7 @@ static int check_candidate(struct ctx *c, const struct iampw_screen *scr,
 		return ctx_config_failure(c, PAM_AUTHTOK_ERR);
 	if (r.failed != 0) {
 		iampw_check_message(&r, msg, sizeof msg);
+		ctx_result(c, IAMPW_RESULT_POLICY);
 		say(c, PAM_ERROR_MSG, "%s", msg);
 		for (unsigned b = 0; b < IAMPW_R_COUNT; b++) {
 			if (r.failed & (1u << b))

@@ -786,7 +786,12 @@ static void __attribute__((noreturn)) child(const struct pt_fx *f,
 	if (!become(t))
 		_exit(3);
 	r.start_rc = pam_start_confdir(t->service, t->user, &conv, f->confdir, &pamh);
+	if (r.start_rc == PAM_SUCCESS && t->ask_result &&
+	    pam_putenv(pamh, IAMPW_RESULT_VAR "=") != PAM_SUCCESS)
+		_exit(5);
 	if (r.start_rc == PAM_SUCCESS) {
+		const char *result;
+
 		cs.pamh = pamh;
 		t0 = mono();
 		for (unsigned i = 0; i < PT_STEPS_MAX && t->steps[i].op != PT_END; i++) {
@@ -796,6 +801,9 @@ static void __attribute__((noreturn)) child(const struct pt_fx *f,
 			r.rc[i] = cs.reached ? PAM_IGNORE : rc;
 		}
 		r.seconds = mono() - t0;
+		result = pam_getenv(pamh, IAMPW_RESULT_VAR);
+		r.result_set = result != NULL;
+		snprintf(r.result, sizeof r.result, "%s", result != NULL ? result : "");
 		pam_end(pamh, rc);
 	}
 	if (!write_all(out, &r, sizeof r))

@@ -99,6 +99,7 @@ struct pt_txn {
 	const char *answers[PT_ANSWERS_MAX];
 	bool conv_fails;         /* every conversation call fails (PAM_CONV_ERR) */
 	const char *stress_answer;  /* pam_stress's new password; NULL: "stress-probe" */
+	bool ask_result;         /* put IAMPW_RESULT, empty, into the PAM environment */
 };
 
 struct pt_msg {
@@ -119,6 +120,8 @@ struct pt_result {
 	} probe[PT_PROBES_MAX];      /* PAM_AUTHTOK at each pam_stress call */
 	double seconds;              /* wall time of the steps */
 	int start_rc;                /* pam_start_confdir */
+	bool result_set;             /* IAMPW_RESULT in the PAM environment at the end */
+	char result[32];             /* its value */
 };
 
 /* One test's private directory and the paths the module is given. */

@@ -1168,6 +1168,64 @@ static void unknown_option_refuses(void **state)
 	}
 }
 
+/*
+ * Why a change was refused, as a code (IAMPW_RESULT) for an application
+ * that asked, as iampw-admin does; nothing for one that did not.
+ */
+static void result_of(const struct pt_fx *f, uid_t ruid, const char *pw, bool ask,
+		      struct pt_result *r)
+{
+	struct pt_txn t = {
+		.service = "passwd", .user = "alice", .ruid = ruid, .euid = 0,
+		.steps = { { PT_CHAUTHTOK, 0 } }, .answers = { pw, pw }, .ask_result = ask,
+	};
+
+	pt_run(f, &t, r);
+}
+
+static void assert_result(const struct pt_result *r, int rc, const char *code)
+{
+	assert_int_equal(r->rc[0], rc);
+	if (code == NULL) {
+		assert_false(r->result_set);
+		return;
+	}
+	assert_true(r->result_set);
+	assert_string_equal(r->result, code);
+}
+
+static void result_code_when_asked(void **state)
+{
+	struct pt_fx *f = *state;
+	struct iampw_profile p;
+	struct pt_result r;
+
+	passwd_service(f, "retry=1");
+	policy(f, true, 0, 3, false);
+	pt_profile_init(&p, "alice", PT_UID_ALICE, pt_days_ago(1), false);
+	pt_profile_add_history(f, &p, GOOD1, 3);
+	pt_profile_save(f, &p);
+	for (int ask = 0; ask <= 1; ask++) {
+		result_of(f, 0, "Ab1!", ask, &r);
+		assert_result(&r, PAM_AUTHTOK_ERR, ask ? IAMPW_RESULT_POLICY : NULL);
+		result_of(f, PT_UID_ALICE, GOOD1, ask, &r);
+		assert_result(&r, PAM_AUTHTOK_ERR, ask ? IAMPW_RESULT_REUSED : NULL);
+	}
+	/* A change that goes through leaves the request as it was. */
+	result_of(f, 0, GOOD2, true, &r);
+	assert_result(&r, PAM_SUCCESS, "");
+	pt_policy_text(f, "[policy]\nhard_expiry = maybe\n");
+	for (int ask = 0; ask <= 1; ask++) {
+		result_of(f, 0, GOOD1, ask, &r);
+		assert_result(&r, PAM_AUTHTOK_ERR, ask ? IAMPW_RESULT_CONFIG : NULL);
+		result_of(f, PT_UID_ALICE, GOOD1, ask, &r);
+		assert_result(&r, PAM_AUTHTOK_ERR, ask ? IAMPW_RESULT_CONFIG : NULL);
+	}
+	passwd_service(f, "no_such_option");
+	result_of(f, 0, GOOD1, true, &r);
+	assert_result(&r, PAM_AUTHTOK_ERR, IAMPW_RESULT_CONFIG);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The per-user lock                                                      */
 
@@ -1379,6 +1437,7 @@ int main(int argc, char **argv)
 		T(broken_policy_refuses),
 		T(unsafe_profile_refuses),
 		T(unknown_option_refuses),
+		T(result_code_when_asked),
 		T(lock_busy),
 	};
 
