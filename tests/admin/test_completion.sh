@@ -34,7 +34,7 @@ PATH=$(cd "$(dirname "$tool")" && pwd):$PATH
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((23 + ${#verbs[@]}))
+plan $((25 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -153,6 +153,15 @@ is "$(comp update-account-password-policy --cli-input-json "file://$tmp/dir/")" 
 # refused by every command, is not listed, and tested above).
 mapfile -t table < <("$tool" --list-options)
 [ "${#table[@]}" -gt 20 ] || bail_out "cannot read the options of $tool --list-options"
+
+# --list-options is ours, not the AWS CLI's: whole or not at all.
+"$tool" --list-option >/dev/null 2>&1
+is "$?" 252 "--list-options is never abbreviated (--list-option is unknown)"
+if "$tool" --help | grep -q -e --list-options || has --list-options "${table[*]}"; then
+	fail "--list-options is neither in --help nor in its own list"
+else
+	pass "--list-options is neither in --help nor in its own list"
+fi
 
 empty="--config $tmp/none.conf --policy $tmp/none.policy --state-dir $tmp/state"
 
