@@ -20,9 +20,7 @@ enum opt_id {
 	O_OUTPUT, O_QUERY, O_COLOR, O_DEBUG, O_NO_PAGER, O_NO_PAGINATE, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
 	O_USER_NAME, O_ALL, O_RESET, O_NO_RESET, O_GENERATE, O_PASSWORD_STDIN,
 	O_PASSWORD, O_CLI_INPUT_JSON, O_SKELETON,
-	O_MIN_LENGTH, O_MAX_AGE, O_REUSE,
-	O_SYMBOLS, O_NO_SYMBOLS, O_NUMBERS, O_NO_NUMBERS, O_UPPER, O_NO_UPPER,
-	O_LOWER, O_NO_LOWER, O_ALLOW, O_NO_ALLOW, O_HARD, O_NO_HARD,
+	O_POLICY_FIELD,         /* iampw_policy_fields[]: one row each, two for a boolean */
 	O_NEW_USER_NAME, O_MAX_ITEMS, O_STARTING_TOKEN,
 	O_AGAINST,
 	O_MFA_NAME, O_OUTFILE, O_BOOTSTRAP, O_QR_TERMINAL, O_SERIAL, O_CODE1, O_CODE2,
@@ -31,12 +29,21 @@ enum opt_id {
 
 enum arg_kind { A_NONE, A_VALUE, A_OPTIONAL };
 
-static const struct option_def {
+struct option_def {
 	const char *name;
 	enum opt_id id;
 	enum arg_kind arg;
 	unsigned verb_flag;     /* 0: a global option */
-} options[] = {
+	const struct iampw_policy_field *field;   /* O_POLICY_FIELD */
+	bool negated;           /* O_POLICY_FIELD: the --no- form of a boolean */
+};
+
+static const struct base_option {
+	const char *name;
+	enum opt_id id;
+	enum arg_kind arg;
+	unsigned verb_flag;
+} base_options[] = {
 	{ "--output", O_OUTPUT, A_VALUE, 0 },
 	{ "--query", O_QUERY, A_VALUE, 0 },
 	{ "--color", O_COLOR, A_VALUE, 0 },
@@ -60,21 +67,8 @@ static const struct option_def {
 	{ "--password", O_PASSWORD, A_VALUE, F_PASSWORD },
 	{ "--cli-input-json", O_CLI_INPUT_JSON, A_VALUE, F_INPUT },
 	{ "--generate-cli-skeleton", O_SKELETON, A_OPTIONAL, F_INPUT },
-	{ "--minimum-password-length", O_MIN_LENGTH, A_VALUE, F_POLICY },
-	{ "--max-password-age", O_MAX_AGE, A_VALUE, F_POLICY },
-	{ "--password-reuse-prevention", O_REUSE, A_VALUE, F_POLICY },
-	{ "--require-symbols", O_SYMBOLS, A_NONE, F_POLICY },
-	{ "--no-require-symbols", O_NO_SYMBOLS, A_NONE, F_POLICY },
-	{ "--require-numbers", O_NUMBERS, A_NONE, F_POLICY },
-	{ "--no-require-numbers", O_NO_NUMBERS, A_NONE, F_POLICY },
-	{ "--require-uppercase-characters", O_UPPER, A_NONE, F_POLICY },
-	{ "--no-require-uppercase-characters", O_NO_UPPER, A_NONE, F_POLICY },
-	{ "--require-lowercase-characters", O_LOWER, A_NONE, F_POLICY },
-	{ "--no-require-lowercase-characters", O_NO_LOWER, A_NONE, F_POLICY },
-	{ "--allow-users-to-change-password", O_ALLOW, A_NONE, F_POLICY },
-	{ "--no-allow-users-to-change-password", O_NO_ALLOW, A_NONE, F_POLICY },
-	{ "--hard-expiry", O_HARD, A_NONE, F_POLICY },
-	{ "--no-hard-expiry", O_NO_HARD, A_NONE, F_POLICY },
+	/* Here, the policy fields' flags, from the core's table. */
+	{ NULL, O_POLICY_FIELD, A_NONE, F_POLICY },
 	{ "--against", O_AGAINST, A_VALUE, F_AGAINST },
 	{ "--virtual-mfa-device-name", O_MFA_NAME, A_VALUE, F_MFA_CREATE },
 	{ "--outfile", O_OUTFILE, A_VALUE, F_MFA_CREATE },
@@ -86,7 +80,43 @@ static const struct option_def {
 	{ "--assignment-status", O_ASSIGNMENT, A_VALUE, F_ASSIGNMENT },
 };
 
-#define N_OPTIONS (sizeof options / sizeof options[0])
+#define N_BASE (sizeof base_options / sizeof base_options[0])
+#define OPTIONS_MAX (N_BASE + 2 * IAMPW_POLICY_FIELDS_MAX)
+
+/*
+ * Every option, in the order the AWS CLI's messages list them: the rows
+ * above with the marker row replaced by each policy field's flags (its
+ * --no- form after it).  Built once.
+ */
+static const struct option_def *option_table(size_t *n)
+{
+	static struct option_def table[OPTIONS_MAX];
+	static size_t count;
+
+	if (count == 0) {
+		for (size_t i = 0; i < N_BASE; i++) {
+			const struct base_option *b = &base_options[i];
+
+			if (b->id != O_POLICY_FIELD) {
+				table[count++] = (struct option_def){ b->name, b->id, b->arg,
+								      b->verb_flag, NULL, false };
+				continue;
+			}
+			for (size_t k = 0; k < iampw_policy_nfields; k++) {
+				const struct iampw_policy_field *f = &iampw_policy_fields[k];
+				bool is_int = f->type == IAMPW_FIELD_UINT;
+
+				table[count++] = (struct option_def){ f->flag, O_POLICY_FIELD,
+					is_int ? A_VALUE : A_NONE, F_POLICY, f, false };
+				if (!is_int)
+					table[count++] = (struct option_def){ f->no_flag,
+						O_POLICY_FIELD, A_NONE, F_POLICY, f, true };
+			}
+		}
+	}
+	*n = count;
+	return table;
+}
 
 /* What the parser saw, before the verb is known to accept it. */
 struct seen {
@@ -125,7 +155,10 @@ static int unknown_options(const struct seen *s)
 
 static const struct option_def *find_option(const char *name, size_t len)
 {
-	for (size_t i = 0; i < N_OPTIONS; i++) {
+	size_t n;
+	const struct option_def *options = option_table(&n);
+
+	for (size_t i = 0; i < n; i++) {
 		if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
 			return &options[i];
 	}
@@ -150,7 +183,8 @@ static enum resolved resolve_option(const char *name, size_t len, const struct v
 				    const struct option_def **out)
 {
 	const struct option_def *d = find_option(name, len);
-	size_t n = 0;
+	size_t n = 0, count;
+	const struct option_def *options = option_table(&count);
 
 	*out = d;
 	if (d != NULL)
@@ -158,7 +192,7 @@ static enum resolved resolve_option(const char *name, size_t len, const struct v
 	/* "--" alone would abbreviate everything. */
 	if (len <= 2)
 		return R_NONE;
-	for (size_t i = 0; i < N_OPTIONS; i++) {
+	for (size_t i = 0; i < count; i++) {
 		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i])) {
 			if (n++ == 0)
 				*out = &options[i];
@@ -172,11 +206,12 @@ static enum resolved resolve_option(const char *name, size_t len, const struct v
 /* argparse's "ambiguous option: --pass could match --password, ..." */
 static int ambiguous_option(const char *name, size_t len, const struct verb *v)
 {
-	char list[N_OPTIONS * 40];
-	size_t used = 0;
+	char list[OPTIONS_MAX * 40];
+	size_t used = 0, count;
+	const struct option_def *options = option_table(&count);
 
 	list[0] = '\0';
-	for (size_t i = 0; i < N_OPTIONS && used < sizeof list; i++)
+	for (size_t i = 0; i < count && used < sizeof list; i++)
 		if (strncmp(options[i].name, name, len) == 0 && verb_takes(v, &options[i]))
 			used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
 						 used > 0 ? ", " : "", options[i].name);
@@ -220,16 +255,75 @@ static void print_usage(FILE *f)
 	      "See iampw-admin(8).\n", f);
 }
 
+/*
+ * The policy fields' flags for --help, in table order: "[--flag ARG]" or
+ * "[--[no-]flag]", in lines of at most 90 columns; the first counted from
+ * after "usage: iampw-admin " (the verb name is not wrapped), the others
+ * from their 7-column indent.
+ */
+static void policy_synopsis(char *buf, size_t n)
+{
+	size_t len = 0, line = strlen("usage: iampw-admin ");
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < iampw_policy_nfields && len < n; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		char item[128];
+		int w = f->type == IAMPW_FIELD_UINT ?
+			snprintf(item, sizeof item, "[%s %s]", f->flag, f->arg) :
+			snprintf(item, sizeof item, "[--[no-]%s]", f->flag + 2);
+
+		if (i > 0 && line + 1 + (size_t)w > 90) {
+			len += (size_t)snprintf(buf + len, n - len, "\n       %s", item);
+			line = 7 + (size_t)w;
+		} else {
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", i > 0 ? " " : "", item);
+			line += (i > 0) + (size_t)w;
+		}
+	}
+}
+
 static void print_verb_help(const struct verb *v)
 {
+	char synopsis[2048];
+
+	if (v->synopsis != NULL)
+		iampw_fmt(synopsis, sizeof synopsis, "%s", v->synopsis);
+	else
+		policy_synopsis(synopsis, sizeof synopsis);
 	printf("usage: iampw-admin %s%s%s\n\n%s\n", v->name,
-	       v->synopsis[0] != '\0' ? " " : "", v->synopsis, v->help);
+	       synopsis[0] != '\0' ? " " : "", synopsis, v->help);
 	if (v->flags & F_INPUT)
 		printf("\n  --cli-input-json JSON|file://FILE   the request's fields as JSON\n"
 		       "  --generate-cli-skeleton [input|output]   print a JSON skeleton and exit\n");
 	printf("\nGlobal options: --output json|text|table|yaml|yaml-stream, --query JMESPATH,\n"
 	       "--config FILE, --policy FILE,\n"
 	       "--state-dir DIR.  See iampw-admin(8).\n");
+}
+
+/*
+ * --list-options (ours, not the AWS CLI's; never abbreviated nor listed):
+ * the options command `v` takes, one a line as "FLAG KIND" with KIND
+ * flag, value or optional-value; without a command, every option, those
+ * that only some commands take followed by " command".  --password is
+ * left out: every command refuses it.  The bash completion reads this.
+ */
+static void list_options(const struct verb *v)
+{
+	static const char *const kinds[] = {
+		[A_NONE] = "flag", [A_VALUE] = "value", [A_OPTIONAL] = "optional-value",
+	};
+	size_t n;
+	const struct option_def *options = option_table(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct option_def *d = &options[i];
+
+		if (d->id == O_PASSWORD || !verb_takes(v, d))
+			continue;
+		printf("%s %s%s\n", d->name, kinds[d->arg],
+		       v == NULL && d->verb_flag != 0 ? " command" : "");
+	}
 }
 
 /* A signed base-10 integer for an integer flag; range checks are IAM's (later). */
@@ -270,6 +364,41 @@ static int set_tri(enum tri *t, enum tri v, const char *flag)
 		return cli_usage_error("argument %s: not allowed with argument %s%s", flag,
 				       v == TRI_TRUE ? "--no-" : "--", flag + (v == TRI_TRUE ? 2 : 5));
 	*t = v;
+	return EXIT_OK;
+}
+
+/* Field f of the policy request is set (by a flag or by the JSON) to n. */
+static void policy_field_given(struct cli *c, const struct iampw_policy_field *f, int64_t n,
+			       const char *text)
+{
+	uint32_t bit = UINT32_C(1) << (f - iampw_policy_fields);
+
+	c->policy_given |= bit;
+	iampw_policy_request_set(&c->req, f, n, text);
+}
+
+/*
+ * A policy field's flag.  An integer is range-checked later, with IAM's
+ * words; a boolean's --x and --no-x together are a command-line error.
+ */
+static int apply_policy_field(struct cli *c, const struct option_def *d, const char *v)
+{
+	const struct iampw_policy_field *f = d->field;
+	uint32_t bit = UINT32_C(1) << (f - iampw_policy_fields);
+	int64_t n = !d->negated, was;
+	const char *text;
+
+	if (f->type == IAMPW_FIELD_UINT) {
+		int rc = parse_int(d->name, v, &n);
+
+		if (rc != EXIT_OK)
+			return rc;
+	} else if ((c->policy_given & bit) && iampw_policy_request_get(&c->req, f, &was, &text) &&
+		   was != n) {
+		return cli_usage_error("argument %s: not allowed with argument %s", d->name,
+				       d->negated ? f->flag : f->no_flag);
+	}
+	policy_field_given(c, f, n, NULL);
 	return EXIT_OK;
 }
 
@@ -334,27 +463,8 @@ static int apply(struct cli *c, const struct option_def *d, const char *v)
 			return cli_choice_error("--generate-cli-skeleton", c->skeleton,
 						(const char *const[]){ "input", "output" }, 2);
 		return EXIT_OK;
-	case O_MIN_LENGTH:
-		c->req.has_min_length = true;
-		return parse_int(d->name, v, &c->req.min_length);
-	case O_MAX_AGE:
-		c->req.has_max_age = true;
-		return parse_int(d->name, v, &c->req.max_age);
-	case O_REUSE:
-		c->req.has_reuse = true;
-		return parse_int(d->name, v, &c->req.reuse_prevention);
-	case O_SYMBOLS: return set_tri(&c->req_symbols, TRI_TRUE, d->name);
-	case O_NO_SYMBOLS: return set_tri(&c->req_symbols, TRI_FALSE, d->name);
-	case O_NUMBERS: return set_tri(&c->req_numbers, TRI_TRUE, d->name);
-	case O_NO_NUMBERS: return set_tri(&c->req_numbers, TRI_FALSE, d->name);
-	case O_UPPER: return set_tri(&c->req_upper, TRI_TRUE, d->name);
-	case O_NO_UPPER: return set_tri(&c->req_upper, TRI_FALSE, d->name);
-	case O_LOWER: return set_tri(&c->req_lower, TRI_TRUE, d->name);
-	case O_NO_LOWER: return set_tri(&c->req_lower, TRI_FALSE, d->name);
-	case O_ALLOW: return set_tri(&c->req_allow, TRI_TRUE, d->name);
-	case O_NO_ALLOW: return set_tri(&c->req_allow, TRI_FALSE, d->name);
-	case O_HARD: return set_tri(&c->req_hard, TRI_TRUE, d->name);
-	case O_NO_HARD: return set_tri(&c->req_hard, TRI_FALSE, d->name);
+	case O_POLICY_FIELD:
+		return apply_policy_field(c, d, v);
 	case O_AGAINST:
 		c->against = v;
 		return compliance_parse_against(v);
@@ -444,7 +554,7 @@ static int check_required_mfa(const struct cli *c)
 
 /* Split argv into the verb, the options and their values. */
 static int scan_argv(int argc, char **argv, const char **verb_name, struct seen *s,
-		     bool *help, bool *version)
+		     bool *help, bool *version, bool *list)
 {
 	const struct verb *v = scan_verb(argc, argv);
 
@@ -463,6 +573,10 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 				continue;
 			}
 			add_unknown(s, a, strlen(a));
+			continue;
+		}
+		if (strcmp(a, "--list-options") == 0) {
+			*list = true;
 			continue;
 		}
 		eq = strchr(a, '=');
@@ -523,30 +637,20 @@ static int scan_argv(int argc, char **argv, const char **verb_name, struct seen 
 static int check_model_minimums(const struct cli *c)
 {
 	static const char head[] = "\nParameter validation failed:\n";
-	const struct {
-		bool given;
-		int64_t value;
-		const char *text;       /* beyond 64 bits: as written */
-		const char *name;
-		int64_t min;
-	} ints[] = {
-		{ c->req.has_min_length, c->req.min_length, c->req.min_length_text,
-		  "MinimumPasswordLength", 6 },
-		{ c->req.has_max_age, c->req.max_age, c->req.max_age_text, "MaxPasswordAge", 1 },
-		{ c->req.has_reuse, c->req.reuse_prevention, c->req.reuse_text,
-		  "PasswordReusePrevention", 1 },
-	};
 	bool failed = false;
 
-	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		const char *text;       /* beyond 64 bits: as written */
 		char shown[24];
+		int64_t value;
 
-		if (!ints[i].given || ints[i].value >= ints[i].min)
+		if (f->type != IAMPW_FIELD_UINT ||
+		    !iampw_policy_request_get(&c->req, f, &value, &text) || value >= f->min)
 			continue;
-		snprintf(shown, sizeof shown, "%lld", (long long)ints[i].value);
+		snprintf(shown, sizeof shown, "%lld", (long long)value);
 		fprintf(stderr, "%sInvalid value for parameter %s, value: %s, valid min value: %lld\n",
-			failed ? "" : head, ints[i].name,
-			ints[i].text != NULL ? ints[i].text : shown, (long long)ints[i].min);
+			failed ? "" : head, f->name, text != NULL ? text : shown, (long long)f->min);
 		failed = true;
 	}
 	if (c->user_name != NULL && c->user_name[0] == '\0') {
@@ -596,14 +700,14 @@ int cli_parse(struct cli *c, int argc, char **argv)
 {
 	const char *verb_name = NULL;
 	struct seen s = { .n = 0 };
-	bool help = false, version = false;
+	bool help = false, version = false, list = false;
 	int rc;
 
 	c->output = OUT_JSON;
 	c->config = IAMPW_SYSCONFDIR "/iampw.conf";
 	c->policy = IAMPW_SYSCONFDIR "/policy.conf";
 	c->state_dir = IAMPW_STATEDIR;
-	rc = scan_argv(argc, argv, &verb_name, &s, &help, &version);
+	rc = scan_argv(argc, argv, &verb_name, &s, &help, &version, &list);
 	if (rc != EXIT_OK)
 		return rc;
 	if (version) {
@@ -611,6 +715,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		return CLI_DONE;
 	}
 	if (verb_name == NULL || (help && verb_name == NULL)) {
+		if (list) {
+			list_options(NULL);
+			return CLI_DONE;
+		}
 		if (help) {
 			print_usage(stdout);
 			return CLI_DONE;
@@ -625,6 +733,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		for (const struct verb *v = verbs; v->name != NULL && n < 64; v++)
 			names[n++] = v->name;
 		return cli_choice_error("command", verb_name, names, n);
+	}
+	if (list) {
+		list_options(c->verb);
+		return CLI_DONE;
 	}
 	if (help) {
 		print_verb_help(c->verb);
@@ -676,13 +788,22 @@ static const struct field user_fields[] = { { "UserName", T_STRING } };
 static const struct field rename_fields[] = {
 	{ "UserName", T_STRING }, { "NewUserName", T_STRING },
 };
-static const struct field policy_fields[] = {
-	{ "MinimumPasswordLength", T_INT }, { "RequireSymbols", T_BOOL },
-	{ "RequireNumbers", T_BOOL }, { "RequireUppercaseCharacters", T_BOOL },
-	{ "RequireLowercaseCharacters", T_BOOL }, { "AllowUsersToChangePassword", T_BOOL },
-	{ "MaxPasswordAge", T_INT }, { "PasswordReusePrevention", T_INT },
-	{ "HardExpiry", T_BOOL },
-};
+
+/* UpdateAccountPasswordPolicy's fields: the core's table, built once. */
+static const struct field *policy_fields(size_t *n)
+{
+	static struct field fields[IAMPW_POLICY_FIELDS_MAX];
+
+	*n = iampw_policy_nfields;
+	if (fields[0].name == NULL) {
+		for (size_t i = 0; i < iampw_policy_nfields; i++) {
+			fields[i].name = iampw_policy_fields[i].name;
+			fields[i].type = iampw_policy_fields[i].type == IAMPW_FIELD_UINT ? T_INT :
+					 T_BOOL;
+		}
+	}
+	return fields;
+}
 
 /* The MFA verbs' request fields (§10), as IAM's model names them. */
 static const struct field mfa_create_fields[] = { { "VirtualMFADeviceName", T_STRING } };
@@ -719,10 +840,8 @@ static const struct field *verb_fields(const struct verb *v, size_t *n)
 {
 	if (v->flags & (F_MFA_CREATE | F_SERIAL | F_ASSIGNMENT))
 		return mfa_fields(v, n);
-	if (v->flags & F_POLICY) {
-		*n = sizeof policy_fields / sizeof policy_fields[0];
-		return policy_fields;
-	}
+	if (v->flags & F_POLICY)
+		return policy_fields(n);
 	if (v->flags & F_PASSWORD) {
 		*n = sizeof profile_fields / sizeof profile_fields[0];
 		return profile_fields;
@@ -945,7 +1064,7 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 {
 	bool b = json_object_get_boolean(v);
 	enum tri t = b ? TRI_TRUE : TRI_FALSE;
-	int64_t i = json_object_get_int64(v);
+	const struct iampw_policy_field *f = iampw_policy_field_named(name);
 
 	if (strcmp(name, "UserName") == 0 && c->user_name == NULL)
 		c->user_name = json_object_get_string(v);
@@ -965,30 +1084,9 @@ static void merge_field(struct cli *c, const char *name, json_object *v)
 		c->password = strdup(json_object_get_string(v));
 	else if (strcmp(name, "PasswordResetRequired") == 0 && c->reset_required == TRI_UNSET)
 		c->reset_required = t;
-	else if (strcmp(name, "MinimumPasswordLength") == 0 && !c->req.has_min_length) {
-		c->req.has_min_length = true;
-		c->req.min_length = i;
-		c->req.min_length_text = jsonnum_text(v);
-	} else if (strcmp(name, "MaxPasswordAge") == 0 && !c->req.has_max_age) {
-		c->req.has_max_age = true;
-		c->req.max_age = i;
-		c->req.max_age_text = jsonnum_text(v);
-	} else if (strcmp(name, "PasswordReusePrevention") == 0 && !c->req.has_reuse) {
-		c->req.has_reuse = true;
-		c->req.reuse_prevention = i;
-		c->req.reuse_text = jsonnum_text(v);
-	} else if (strcmp(name, "RequireSymbols") == 0 && c->req_symbols == TRI_UNSET)
-		c->req_symbols = t;
-	else if (strcmp(name, "RequireNumbers") == 0 && c->req_numbers == TRI_UNSET)
-		c->req_numbers = t;
-	else if (strcmp(name, "RequireUppercaseCharacters") == 0 && c->req_upper == TRI_UNSET)
-		c->req_upper = t;
-	else if (strcmp(name, "RequireLowercaseCharacters") == 0 && c->req_lower == TRI_UNSET)
-		c->req_lower = t;
-	else if (strcmp(name, "AllowUsersToChangePassword") == 0 && c->req_allow == TRI_UNSET)
-		c->req_allow = t;
-	else if (strcmp(name, "HardExpiry") == 0 && c->req_hard == TRI_UNSET)
-		c->req_hard = t;
+	else if (f != NULL && !(c->policy_given & (UINT32_C(1) << (f - iampw_policy_fields))))
+		policy_field_given(c, f, f->type == IAMPW_FIELD_UINT ? json_object_get_int64(v) : b,
+				   f->type == IAMPW_FIELD_UINT ? jsonnum_text(v) : NULL);
 }
 
 /* One field of the JSON: known, of the right type, then merged; EXIT_OK or 252. */

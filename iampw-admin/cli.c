@@ -26,11 +26,7 @@ const struct verb verbs[] = {
 	  verb_get_account_password_policy, "",
 	  "Show the account password policy (NoSuchEntity when none is set)." },
 	{ "update-account-password-policy", "UpdateAccountPasswordPolicy", F_POLICY | F_INPUT, true,
-	  verb_update_account_password_policy,
-	  "[--minimum-password-length N] [--[no-]require-symbols]\n"
-	  "       [--[no-]require-numbers] [--[no-]require-uppercase-characters]\n"
-	  "       [--[no-]require-lowercase-characters] [--[no-]allow-users-to-change-password]\n"
-	  "       [--max-password-age DAYS] [--password-reuse-prevention N] [--[no-]hard-expiry]",
+	  verb_update_account_password_policy, NULL,     /* from the policy table */
 	  "Replace the whole password policy; omitted fields take IAM's defaults." },
 	{ "delete-account-password-policy", "DeleteAccountPasswordPolicy", F_INPUT, true,
 	  verb_delete_account_password_policy, "",

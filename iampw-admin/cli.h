@@ -69,7 +69,7 @@ struct cli {
 
 	/* update-account-password-policy */
 	struct iampw_policy_request req;
-	enum tri req_symbols, req_numbers, req_upper, req_lower, req_allow, req_hard;
+	uint32_t policy_given;      /* bit i: iampw_policy_fields[i] was given */
 
 	/* check --against STANDARD (§9.3), NULL: plain check */
 	const char *against;
@@ -117,7 +117,7 @@ struct verb {
 	unsigned flags;
 	bool writes;                /* changes files: audited */
 	verb_fn run;
-	const char *synopsis;       /* for --help */
+	const char *synopsis;       /* for --help; NULL: the policy fields' flags */
 	const char *help;
 };
 
@@ -266,7 +266,10 @@ static inline bool owner_is_own(enum iampw_owner o)
 /* The LoginProfile JSON object of a profile, or of its fields. */
 json_object *profile_json(const struct iampw_profile *p);
 json_object *login_profile_json(const char *user, int64_t create_date, bool reset_required);
-/* The PasswordPolicy JSON object (AWS field order; absent, not null, when unset). */
+/*
+ * The PasswordPolicy JSON object (AWS field order; absent, not null, when
+ * unset); p NULL: the --generate-cli-skeleton output shape.
+ */
 json_object *policy_json(const struct iampw_policy *p);
 
 /* unixpw.c: the host's accounts and passwords. */

@@ -130,23 +130,24 @@ static void shell_quote(char *out, size_t n, const char *s)
 static void policy_command(const struct host *h, const struct iampw_policy *p,
 			   char *out, size_t n)
 {
-	char q[1100], age[48] = "", reuse[48] = "", path[1200] = "";
+	char q[1100], path[1200] = "";
+	size_t len;
 
 	if (strcmp(h->c->policy, IAMPW_SYSCONFDIR "/policy.conf") != 0) {
 		shell_quote(q, sizeof q, h->c->policy);
 		iampw_fmt(path, sizeof path, " --policy %s", q);
 	}
-	if (p->max_age > 0)
-		iampw_fmt(age, sizeof age, " --max-password-age %u", p->max_age);
-	if (p->reuse_prevention > 0)
-		iampw_fmt(reuse, sizeof reuse, " --password-reuse-prevention %u", p->reuse_prevention);
-	iampw_fmt(out, n,
-		  "iampw-admin%s update-account-password-policy --minimum-password-length %u "
-		  "--%srequire-symbols --%srequire-numbers --%srequire-uppercase-characters "
-		  "--%srequire-lowercase-characters --%sallow-users-to-change-password%s%s --%shard-expiry",
-		  path, p->min_length, p->require_symbols ? "" : "no-", p->require_numbers ? "" : "no-",
-		  p->require_uppercase ? "" : "no-", p->require_lowercase ? "" : "no-",
-		  p->allow_users_to_change ? "" : "no-", age, reuse, p->hard_expiry ? "" : "no-");
+	iampw_fmt(out, n, "iampw-admin%s update-account-password-policy", path);
+	/* Every field, an optional one only when set: the policy's flags in table order. */
+	for (size_t i = 0; i < iampw_policy_nfields && (len = strlen(out)) < n; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		unsigned v = iampw_policy_get(p, f);
+
+		if (f->type == IAMPW_FIELD_BOOL)
+			iampw_fmt(out + len, n - len, " %s", v ? f->flag : f->no_flag);
+		else if (v > 0 || !f->optional)
+			iampw_fmt(out + len, n - len, " %s %u", f->flag, v);
+	}
 }
 
 /*

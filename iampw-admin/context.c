@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,22 +131,24 @@ json_object *policy_json(const struct iampw_policy *p)
 
 	if (o == NULL)
 		return NULL;
-	/* The field order IAM returns; MaxPasswordAge and PasswordReusePrevention absent when unset. */
-	json_object_object_add(o, "MinimumPasswordLength", json_object_new_int((int)p->min_length));
-	json_object_object_add(o, "RequireSymbols", json_object_new_boolean(p->require_symbols));
-	json_object_object_add(o, "RequireNumbers", json_object_new_boolean(p->require_numbers));
-	json_object_object_add(o, "RequireUppercaseCharacters",
-			       json_object_new_boolean(p->require_uppercase));
-	json_object_object_add(o, "RequireLowercaseCharacters",
-			       json_object_new_boolean(p->require_lowercase));
-	json_object_object_add(o, "AllowUsersToChangePassword",
-			       json_object_new_boolean(p->allow_users_to_change));
-	json_object_object_add(o, "ExpirePasswords", json_object_new_boolean(p->max_age > 0));
-	if (p->max_age > 0)
-		json_object_object_add(o, "MaxPasswordAge", json_object_new_int((int)p->max_age));
-	if (p->reuse_prevention > 0)
-		json_object_object_add(o, "PasswordReusePrevention",
-				       json_object_new_int((int)p->reuse_prevention));
-	json_object_object_add(o, "HardExpiry", json_object_new_boolean(p->hard_expiry));
+	/*
+	 * The core's fields in IAM's order, each absent (not null) when it
+	 * is optional and unset; with IAM's derived ExpirePasswords ("a
+	 * MaxPasswordAge is set") before MaxPasswordAge.  Without a policy,
+	 * the skeleton: every field, numbers 0 and booleans true.
+	 */
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		unsigned v = p != NULL ? iampw_policy_get(p, f) : f->type == IAMPW_FIELD_BOOL;
+
+		if (f->offset == offsetof(struct iampw_policy, max_age))
+			json_object_object_add(o, "ExpirePasswords",
+					       json_object_new_boolean(p == NULL || v > 0));
+		if (p != NULL && f->optional && v == 0)
+			continue;
+		json_object_object_add(o, f->name, f->type == IAMPW_FIELD_BOOL ?
+				       json_object_new_boolean(v != 0) :
+				       json_object_new_int((int)v));
+	}
 	return o;
 }

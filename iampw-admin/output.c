@@ -2166,12 +2166,7 @@ static const struct {
 	const char *operation;
 	const char *json;
 } output_skeletons[] = {
-	{ "GetAccountPasswordPolicy",
-	  "{\"PasswordPolicy\": {\"MinimumPasswordLength\": 0, \"RequireSymbols\": true,"
-	  " \"RequireNumbers\": true, \"RequireUppercaseCharacters\": true,"
-	  " \"RequireLowercaseCharacters\": true, \"AllowUsersToChangePassword\": true,"
-	  " \"ExpirePasswords\": true, \"MaxPasswordAge\": 0, \"PasswordReusePrevention\": 0,"
-	  " \"HardExpiry\": true}}" },
+	/* GetAccountPasswordPolicy's is made from the policy table (policy_json). */
 	{ "CreateLoginProfile", "{\"LoginProfile\": " SKEL_PROFILE "}" },
 	{ "GetLoginProfile", "{\"LoginProfile\": " SKEL_PROFILE "}" },
 	{ "GenerateCredentialReport", "{\"State\": \"State\", \"Description\": \"Description\"}" },
@@ -2195,6 +2190,13 @@ static const struct {
 
 json_object *out_skeleton(const char *operation)
 {
+	if (operation != NULL && strcmp(operation, "GetAccountPasswordPolicy") == 0) {
+		json_object *o = json_object_new_object();
+
+		if (o != NULL)
+			json_object_object_add(o, "PasswordPolicy", policy_json(NULL));
+		return o;
+	}
 	for (size_t i = 0; i < sizeof output_skeletons / sizeof output_skeletons[0]; i++)
 		if (operation != NULL && strcmp(operation, output_skeletons[i].operation) == 0)
 			return json_tokener_parse(output_skeletons[i].json);

@@ -28,26 +28,28 @@ out:
 	return rc;
 }
 
-static bool tri_true(enum tri t)
+/* "policy set: minimum length 14, symbols 1, ...": every field, in table order. */
+static void policy_audit(const struct cli *c, const struct iampw_policy *p)
 {
-	return t == TRI_TRUE;
+	char line[1024];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < iampw_policy_nfields && len < sizeof line; i++)
+		len += (size_t)snprintf(line + len, sizeof line - len, "%s%s %u", i > 0 ? ", " : "",
+					iampw_policy_fields[i].audit,
+					iampw_policy_get(p, &iampw_policy_fields[i]));
+	cli_audit(c, "policy set: %s", line);
 }
 
 int verb_update_account_password_policy(struct cli *c)
 {
-	struct iampw_policy_request req = c->req;
 	struct iampw_policy pol;
 	struct iampw_err e;
 
 	/* A full replace (IAM has no partial update): unset flags are false. */
-	req.require_symbols = tri_true(c->req_symbols);
-	req.require_numbers = tri_true(c->req_numbers);
-	req.require_uppercase = tri_true(c->req_upper);
-	req.require_lowercase = tri_true(c->req_lower);
-	req.allow_users_to_change = tri_true(c->req_allow);
-	req.hard_expiry = tri_true(c->req_hard);
 	iampw_err_init(&e);
-	if (iampw_policy_from_request(&req, &pol, &e) != IAMPW_OK)
+	if (iampw_policy_from_request(&c->req, &pol, &e) != IAMPW_OK)
 		return cli_error(c, "ValidationError", "%s", e.text);
 	/*
 	 * The old file is replaced whatever it holds: this is how a broken
@@ -55,11 +57,7 @@ int verb_update_account_password_policy(struct cli *c)
 	 */
 	if (iampw_policy_save(c->policy, &pol, &e) != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", e.text);
-	cli_audit(c, "policy set: minimum length %u, symbols %d, numbers %d, uppercase %d, "
-		  "lowercase %d, users may change %d, max age %u, reuse prevention %u, hard expiry %d",
-		  pol.min_length, pol.require_symbols, pol.require_numbers,
-		  pol.require_uppercase, pol.require_lowercase, pol.allow_users_to_change,
-		  pol.max_age, pol.reuse_prevention, pol.hard_expiry);
+	policy_audit(c, &pol);
 	return EXIT_OK;
 }
 

@@ -1,6 +1,7 @@
 /* Host settings: iampw.conf (SPEC §3). */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "internal.h"
@@ -13,24 +14,6 @@ void iampw_config_defaults(struct iampw_config *c)
 	c->warn_days = 15;
 	c->hash = IAMPW_HASH_YESCRYPT;
 	c->cost = 0;
-}
-
-static bool config_known(const char *section, const char *key)
-{
-	static const struct { const char *section, *key; } keys[] = {
-		{ "scope", "min_uid" }, { "scope", "max_uid" }, { "scope", "group" },
-		{ "account", "warn_days" },
-		{ "history", "hash" }, { "history", "cost" },
-		{ "screening", "blocklist" }, { "screening", "at_login" },
-		{ "screening", "context" },
-	};
-
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (strcmp(section, keys[i].section) == 0 &&
-		    (key == NULL || strcmp(key, keys[i].key) == 0))
-			return true;
-	}
-	return false;
 }
 
 /* A group name as shadow's groupadd accepts it by default, or "" for none. */
@@ -51,12 +34,11 @@ static bool group_name_valid(const char *g)
 	return true;
 }
 
-static void apply_scope(const struct iampw_ini *ini, struct iampw_config *c,
-			struct iampw_err *e)
+static void read_uid_range(const struct iampw_ini *ini, struct iampw_config *c,
+			   struct iampw_err *e)
 {
 	uint64_t lo = c->min_uid, hi = c->max_uid;
 	unsigned line = 0;
-	const char *g;
 	int rlo, rhi;
 
 	/*
@@ -79,7 +61,14 @@ static void apply_scope(const struct iampw_ini *ini, struct iampw_config *c,
 		c->min_uid = (uint32_t)lo;
 		c->max_uid = (uint32_t)hi;
 	}
-	g = iampw_ini_get(ini, "scope", "group", &line);
+}
+
+static void read_group(const struct iampw_ini *ini, struct iampw_config *c,
+		       struct iampw_err *e)
+{
+	unsigned line = 0;
+	const char *g = iampw_ini_get(ini, "scope", "group", &line);
+
 	if (g != NULL) {
 		if (!group_name_valid(g))
 			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: group: '%.40s' is not a valid group name",
@@ -89,8 +78,8 @@ static void apply_scope(const struct iampw_ini *ini, struct iampw_config *c,
 	}
 }
 
-static void apply_history(const struct iampw_ini *ini, struct iampw_config *c,
-			  struct iampw_err *e)
+static void read_history(const struct iampw_ini *ini, struct iampw_config *c,
+			 struct iampw_err *e)
 {
 	static const struct { const char *name; enum iampw_hash hash; } methods[] = {
 		{ "yescrypt", IAMPW_HASH_YESCRYPT },
@@ -151,12 +140,11 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_config *c,
  * error, §9.1); here only its spelling: empty, or an absolute path of
  * printable characters.
  */
-static void apply_screening(const struct iampw_ini *ini, struct iampw_config *c,
-			    struct iampw_err *e)
+static void read_blocklist(const struct iampw_ini *ini, struct iampw_config *c,
+			   struct iampw_err *e)
 {
 	unsigned line = 0;
 	const char *path = iampw_ini_get(ini, "screening", "blocklist", &line);
-	bool b;
 
 	if (path != NULL) {
 		size_t n = strlen(path);
@@ -177,12 +165,70 @@ static void apply_screening(const struct iampw_ini *ini, struct iampw_config *c,
 		else
 			memcpy(c->blocklist, path, n + 1);
 	}
-	b = c->screen_at_login;
-	if (iampw_ini_get_bool(ini, "screening", "at_login", &b, e) == IAMPW_OK)
-		c->screen_at_login = b;
-	b = c->screen_context;
-	if (iampw_ini_get_bool(ini, "screening", "context", &b, e) == IAMPW_OK)
-		c->screen_context = b;
+}
+
+/*
+ * iampw.conf's keys, in the order their problems are listed: a number or
+ * a boolean is read here from its row; a key that needs more (a name, a
+ * path, a value whose range depends on another key) has its reader, and
+ * a key its neighbour's reader reads too has none.
+ */
+static const struct config_key {
+	const char *section, *key;
+	enum { K_UNSIGNED, K_BOOL, K_OWN } kind;
+	size_t offset;          /* K_UNSIGNED: an unsigned; K_BOOL: a bool */
+	uint64_t min, max;      /* K_UNSIGNED */
+	void (*read)(const struct iampw_ini *ini, struct iampw_config *c, struct iampw_err *e);
+} config_keys[] = {
+	{ .section = "scope", .key = "min_uid", .kind = K_OWN, .read = read_uid_range },
+	{ .section = "scope", .key = "max_uid", .kind = K_OWN },       /* with min_uid */
+	{ .section = "scope", .key = "group", .kind = K_OWN, .read = read_group },
+	{ .section = "account", .key = "warn_days", .kind = K_UNSIGNED,
+	  .offset = offsetof(struct iampw_config, warn_days), .min = 0, .max = 365 },
+	{ .section = "history", .key = "hash", .kind = K_OWN, .read = read_history },
+	{ .section = "history", .key = "cost", .kind = K_OWN },        /* with hash */
+	{ .section = "screening", .key = "blocklist", .kind = K_OWN, .read = read_blocklist },
+	{ .section = "screening", .key = "at_login", .kind = K_BOOL,
+	  .offset = offsetof(struct iampw_config, screen_at_login) },
+	{ .section = "screening", .key = "context", .kind = K_BOOL,
+	  .offset = offsetof(struct iampw_config, screen_context) },
+};
+
+#define N_CONFIG_KEYS (sizeof config_keys / sizeof config_keys[0])
+
+static bool config_known(const char *section, const char *key)
+{
+	for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+		if (strcmp(section, config_keys[i].section) == 0 &&
+		    (key == NULL || strcmp(key, config_keys[i].key) == 0))
+			return true;
+	}
+	return false;
+}
+
+static void read_key(const struct iampw_ini *ini, const struct config_key *k,
+		     struct iampw_config *c, struct iampw_err *e)
+{
+	void *at = (char *)c + k->offset;
+	uint64_t n;
+	bool b;
+
+	switch (k->kind) {
+	case K_UNSIGNED:
+		n = *(unsigned *)at;
+		if (iampw_ini_get_u64(ini, k->section, k->key, k->min, k->max, &n, e) == IAMPW_OK)
+			*(unsigned *)at = (unsigned)n;
+		break;
+	case K_BOOL:
+		b = *(bool *)at;
+		if (iampw_ini_get_bool(ini, k->section, k->key, &b, e) == IAMPW_OK)
+			*(bool *)at = b;
+		break;
+	case K_OWN:
+		if (k->read != NULL)
+			k->read(ini, c, e);
+		break;
+	}
 }
 
 static int config_apply(const struct iampw_ini *ini, void *out,
@@ -190,13 +236,9 @@ static int config_apply(const struct iampw_ini *ini, void *out,
 {
 	struct iampw_config *c = out;
 	unsigned before = e->count;
-	uint64_t warn = c->warn_days;
 
-	apply_scope(ini, c, e);
-	if (iampw_ini_get_u64(ini, "account", "warn_days", 0, 365, &warn, e) == IAMPW_OK)
-		c->warn_days = (unsigned)warn;
-	apply_history(ini, c, e);
-	apply_screening(ini, c, e);
+	for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+		read_key(ini, &config_keys[i], c, e);
 	if (e->count != before) {
 		iampw_config_defaults(c);
 		return IAMPW_E_PARSE;

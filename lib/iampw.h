@@ -203,6 +203,47 @@ struct iampw_policy {
 	bool hard_expiry;
 };
 
+/*
+ * One row per policy field: every front end's spelling of it, its type,
+ * where it lives and its range (libpwquality's s_map[], passwdqc's one
+ * parse_option()).  policy.conf, IAM's validation, the JSON in and out of
+ * iampw-admin, its command-line flags, --help and the bash completion are
+ * all driven from iampw_policy_fields[]: a new field is a member of the
+ * structs below and one row there.
+ */
+enum iampw_field_type {
+	IAMPW_FIELD_UINT,         /* unsigned in the policy, int64_t in a request */
+	IAMPW_FIELD_BOOL,         /* bool in both; --x / --no-x on the command line */
+};
+
+struct iampw_policy_field {
+	const char *key;          /* policy.conf: "max_password_age" */
+	const char *name;         /* IAM's JSON name: "MaxPasswordAge" */
+	const char *flag;         /* iampw-admin: "--max-password-age" */
+	const char *no_flag;      /* booleans: "--no-hard-expiry"; integers: NULL */
+	const char *arg;          /* integers: the value's name in --help ("DAYS") */
+	const char *audit;        /* iampw-admin's audit line: "max age" */
+	enum iampw_field_type type;
+	size_t offset;            /* into struct iampw_policy */
+	size_t req_offset;        /* into struct iampw_policy_request: the value */
+	size_t req_has, req_text; /* integers: the request's has_ flag and text */
+	int64_t min, max;         /* integers: IAM's range for a given value */
+	bool optional;            /* 0 is "not set": not written, absent from JSON */
+	unsigned iam_default;     /* in IAM's default policy (§4.2) */
+	unsigned omitted;         /* in a custom policy that leaves it out (§4.1) */
+};
+
+/* At most this many rows (front ends keep a bit a field). */
+#define IAMPW_POLICY_FIELDS_MAX 32
+extern const struct iampw_policy_field iampw_policy_fields[];
+extern const size_t iampw_policy_nfields;
+
+/* The row whose IAM name is `name`, or NULL. */
+const struct iampw_policy_field *iampw_policy_field_named(const char *name);
+/* A field's value in a policy (a bool as 0 or 1), and setting it. */
+unsigned iampw_policy_get(const struct iampw_policy *p, const struct iampw_policy_field *f);
+void iampw_policy_set(struct iampw_policy *p, const struct iampw_policy_field *f, unsigned v);
+
 /* IAM's default policy (§4.2): custom = false. */
 void iampw_policy_default(struct iampw_policy *p);
 /* The values an update starts from before its flags apply (§4.1 "when omitted"). */
@@ -226,6 +267,16 @@ struct iampw_policy_request {
 	bool require_symbols, require_numbers, require_uppercase, require_lowercase;
 	bool allow_users_to_change, hard_expiry;
 };
+/*
+ * Set field f in a request: an integer's value as given (with its decimal
+ * text when beyond 64 bits, else NULL), a boolean's as 0 or not.  An
+ * unset boolean is false: the request is a full replace.  Get it: false
+ * for an integer not given; a boolean is always given (as 0 or 1).
+ */
+void iampw_policy_request_set(struct iampw_policy_request *r,
+			      const struct iampw_policy_field *f, int64_t v, const char *text);
+bool iampw_policy_request_get(const struct iampw_policy_request *r,
+			      const struct iampw_policy_field *f, int64_t *v, const char **text);
 /* Build a custom policy from a full-replace request; IAMPW_E_INVAL with IAM's text. */
 int iampw_policy_from_request(const struct iampw_policy_request *r,
 			      struct iampw_policy *p, struct iampw_err *e);

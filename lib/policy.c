@@ -12,81 +12,187 @@
 
 #include "internal.h"
 
-void iampw_policy_default(struct iampw_policy *p)
+#include <stddef.h>
+
+#define POL(m) offsetof(struct iampw_policy, m)
+#define REQ(m) offsetof(struct iampw_policy_request, m)
+/*
+ * A boolean: its key, IAM name, flag (after "--" and "--no-"), audit word,
+ * member (of both structs, which name it alike) and IAM default; it is
+ * false when a custom policy leaves it out.
+ */
+#define BOOLEAN(key_, name_, flag_, audit_, member_, iam_default_) \
+	{ .key = key_, .name = name_, .flag = "--" flag_, .no_flag = "--no-" flag_, \
+	  .audit = audit_, .type = IAMPW_FIELD_BOOL, .offset = POL(member_), \
+	  .req_offset = REQ(member_), .iam_default = iam_default_ }
+
+/*
+ * The policy's fields in IAM's order (GetAccountPasswordPolicy's JSON,
+ * policy.conf, --help, the audit line).  IAM's messages name a field in
+ * camelCase: its JSON name with a lowercase first letter.  What a row
+ * leaves out is 0, false or NULL.
+ */
+const struct iampw_policy_field iampw_policy_fields[] = {
+	{ .key = "minimum_password_length", .name = "MinimumPasswordLength",
+	  .flag = "--minimum-password-length", .arg = "N", .audit = "minimum length",
+	  .type = IAMPW_FIELD_UINT, .offset = POL(min_length), .req_offset = REQ(min_length),
+	  .req_has = REQ(has_min_length), .req_text = REQ(min_length_text),
+	  .min = IAMPW_MIN_LENGTH_MIN, .max = IAMPW_MIN_LENGTH_MAX,
+	  .iam_default = 8, .omitted = IAMPW_MIN_LENGTH_MIN },
+	BOOLEAN("require_symbols", "RequireSymbols",
+		"require-symbols", "symbols", require_symbols, false),
+	BOOLEAN("require_numbers", "RequireNumbers",
+		"require-numbers", "numbers", require_numbers, false),
+	BOOLEAN("require_uppercase_characters", "RequireUppercaseCharacters",
+		"require-uppercase-characters", "uppercase", require_uppercase, false),
+	BOOLEAN("require_lowercase_characters", "RequireLowercaseCharacters",
+		"require-lowercase-characters", "lowercase", require_lowercase, false),
+	BOOLEAN("allow_users_to_change_password", "AllowUsersToChangePassword",
+		"allow-users-to-change-password", "users may change", allow_users_to_change, true),
+	{ .key = "max_password_age", .name = "MaxPasswordAge",
+	  .flag = "--max-password-age", .arg = "DAYS", .audit = "max age",
+	  .type = IAMPW_FIELD_UINT, .offset = POL(max_age), .req_offset = REQ(max_age),
+	  .req_has = REQ(has_max_age), .req_text = REQ(max_age_text),
+	  .min = 1, .max = IAMPW_MAX_AGE_MAX, .optional = true },
+	{ .key = "password_reuse_prevention", .name = "PasswordReusePrevention",
+	  .flag = "--password-reuse-prevention", .arg = "N", .audit = "reuse prevention",
+	  .type = IAMPW_FIELD_UINT, .offset = POL(reuse_prevention),
+	  .req_offset = REQ(reuse_prevention), .req_has = REQ(has_reuse),
+	  .req_text = REQ(reuse_text), .min = 1, .max = IAMPW_REUSE_MAX, .optional = true },
+	BOOLEAN("hard_expiry", "HardExpiry",
+		"hard-expiry", "hard expiry", hard_expiry, false),
+};
+
+const size_t iampw_policy_nfields = sizeof iampw_policy_fields / sizeof iampw_policy_fields[0];
+_Static_assert(sizeof iampw_policy_fields / sizeof iampw_policy_fields[0] <=
+	       IAMPW_POLICY_FIELDS_MAX, "IAMPW_POLICY_FIELDS_MAX rows at most");
+
+const struct iampw_policy_field *iampw_policy_field_named(const char *name)
+{
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		if (strcmp(iampw_policy_fields[i].name, name) == 0)
+			return &iampw_policy_fields[i];
+	}
+	return NULL;
+}
+
+unsigned iampw_policy_get(const struct iampw_policy *p, const struct iampw_policy_field *f)
+{
+	const char *at = (const char *)p + f->offset;
+
+	if (f->type == IAMPW_FIELD_BOOL)
+		return *(const bool *)(const void *)at;
+	return *(const unsigned *)(const void *)at;
+}
+
+void iampw_policy_set(struct iampw_policy *p, const struct iampw_policy_field *f, unsigned v)
+{
+	char *at = (char *)p + f->offset;
+
+	if (f->type == IAMPW_FIELD_BOOL)
+		*(bool *)(void *)at = v != 0;
+	else
+		*(unsigned *)(void *)at = v;
+}
+
+void iampw_policy_request_set(struct iampw_policy_request *r,
+			      const struct iampw_policy_field *f, int64_t v, const char *text)
+{
+	char *base = (char *)r;
+
+	if (f->type == IAMPW_FIELD_BOOL) {
+		*(bool *)(void *)(base + f->req_offset) = v != 0;
+		return;
+	}
+	*(bool *)(void *)(base + f->req_has) = true;
+	*(int64_t *)(void *)(base + f->req_offset) = v;
+	*(const char **)(void *)(base + f->req_text) = text;
+}
+
+/* Every field at its IAM default (default) or its "omitted" value (custom). */
+static void policy_fill(struct iampw_policy *p, bool custom)
 {
 	memset(p, 0, sizeof *p);
-	p->custom = false;
-	p->min_length = 8;
+	p->custom = custom;
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+
+		iampw_policy_set(p, f, custom ? f->omitted : f->iam_default);
+	}
+}
+
+void iampw_policy_default(struct iampw_policy *p)
+{
+	policy_fill(p, false);
 	p->min_classes = 3;
-	p->allow_users_to_change = true;
 }
 
 void iampw_policy_custom_defaults(struct iampw_policy *p)
 {
-	memset(p, 0, sizeof *p);
-	p->custom = true;
-	p->min_length = IAMPW_MIN_LENGTH_MIN;
+	policy_fill(p, true);
 }
 
-/* An integer field: its policy.conf key, IAM's name in messages, its range. */
-struct int_field {
-	const char *key;
-	const char *iam_name;
-	int64_t min, max;
-};
-
-static const struct int_field f_min_length = {
-	"minimum_password_length", "minimumPasswordLength",
-	IAMPW_MIN_LENGTH_MIN, IAMPW_MIN_LENGTH_MAX,
-};
-static const struct int_field f_max_age = {
-	"max_password_age", "maxPasswordAge", 1, IAMPW_MAX_AGE_MAX,
-};
-static const struct int_field f_reuse = {
-	"password_reuse_prevention", "passwordReusePrevention", 1, IAMPW_REUSE_MAX,
-};
+/* IAM's name of a field in its messages: "maxPasswordAge". */
+static void camel_name(const struct iampw_policy_field *f, char *buf, size_t n)
+{
+	snprintf(buf, n, "%c%s", f->name[0] - 'A' + 'a', f->name + 1);
+}
 
 /*
  * IAM's constraint text for a value out of range, written into buf.
  * `shown` is the value as the user gave it; past 64 bytes it is cut and
  * the cut marked, so that a message never quotes a value nobody wrote.
  */
-static void constraint_text(const struct int_field *f, const char *shown,
+static void constraint_text(const struct iampw_policy_field *f, const char *shown,
 			    bool too_small, char *buf, size_t n)
 {
+	char name[64];
+
+	camel_name(f, name, sizeof name);
 	snprintf(buf, n,
 		 "Value '%.*s%s' at '%s' failed to satisfy constraint: Member must have value %s %lld",
-		 strlen(shown) > 64 ? 61 : 64, shown, strlen(shown) > 64 ? "..." : "", f->iam_name,
+		 strlen(shown) > 64 ? 61 : 64, shown, strlen(shown) > 64 ? "..." : "", name,
 		 too_small ? "greater than or equal to" : "less than or equal to",
 		 (long long)(too_small ? f->min : f->max));
+}
+
+bool iampw_policy_request_get(const struct iampw_policy_request *r,
+			      const struct iampw_policy_field *f, int64_t *v, const char **text)
+{
+	const char *base = (const char *)r;
+
+	if (f->type == IAMPW_FIELD_BOOL) {
+		*v = *(const bool *)(const void *)(base + f->req_offset);
+		*text = NULL;
+		return true;
+	}
+	*v = *(const int64_t *)(const void *)(base + f->req_offset);
+	*text = *(const char *const *)(const void *)(base + f->req_text);
+	return *(const bool *)(const void *)(base + f->req_has);
 }
 
 int iampw_policy_from_request(const struct iampw_policy_request *r,
 			      struct iampw_policy *p, struct iampw_err *e)
 {
-	const struct {
-		const struct int_field *f;
-		bool has;
-		int64_t v;
-		const char *text;
-	} ints[] = {
-		{ &f_min_length, r->has_min_length, r->min_length, r->min_length_text },
-		{ &f_max_age, r->has_max_age, r->max_age, r->max_age_text },
-		{ &f_reuse, r->has_reuse, r->reuse_prevention, r->reuse_text },
-	};
 	char msg[1024] = "", one[256];
 	size_t len = 0;
 	unsigned bad = 0;
 
 	iampw_policy_custom_defaults(p);
-	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		const char *text;
 		char shown[32];
+		int64_t v;
 
-		if (!ints[i].has || (ints[i].v >= ints[i].f->min && ints[i].v <= ints[i].f->max))
+		if (!iampw_policy_request_get(r, f, &v, &text))
 			continue;
-		snprintf(shown, sizeof shown, "%lld", (long long)ints[i].v);
-		constraint_text(ints[i].f, ints[i].text != NULL ? ints[i].text : shown,
-				ints[i].v < ints[i].f->min, one, sizeof one);
+		if (f->type == IAMPW_FIELD_BOOL || (v >= f->min && v <= f->max)) {
+			iampw_policy_set(p, f, (unsigned)v);
+			continue;
+		}
+		snprintf(shown, sizeof shown, "%lld", (long long)v);
+		constraint_text(f, text != NULL ? text : shown, v < f->min, one, sizeof one);
 		len += (size_t)snprintf(msg + len, sizeof msg - len, "%s%s",
 					bad > 0 ? "; " : "", one);
 		bad++;
@@ -97,44 +203,25 @@ int iampw_policy_from_request(const struct iampw_policy_request *r,
 		return iampw_err_add(e, IAMPW_E_INVAL, "%u validation error%s detected: %s",
 				     bad, bad == 1 ? "" : "s", msg);
 	}
-	if (r->has_min_length)
-		p->min_length = (unsigned)r->min_length;
-	if (r->has_max_age)
-		p->max_age = (unsigned)r->max_age;
-	if (r->has_reuse)
-		p->reuse_prevention = (unsigned)r->reuse_prevention;
-	p->require_symbols = r->require_symbols;
-	p->require_numbers = r->require_numbers;
-	p->require_uppercase = r->require_uppercase;
-	p->require_lowercase = r->require_lowercase;
-	p->allow_users_to_change = r->allow_users_to_change;
-	p->hard_expiry = r->hard_expiry;
 	return IAMPW_OK;
 }
 
 static bool policy_known(const char *section, const char *key)
 {
-	static const char *const keys[] = {
-		"minimum_password_length", "require_symbols", "require_numbers",
-		"require_uppercase_characters", "require_lowercase_characters",
-		"allow_users_to_change_password", "max_password_age",
-		"password_reuse_prevention", "hard_expiry",
-	};
-
 	if (strcmp(section, "policy") != 0)
 		return false;
 	if (key == NULL)
 		return true;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		if (strcmp(key, keys[i]) == 0)
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		if (strcmp(key, iampw_policy_fields[i].key) == 0)
 			return true;
 	}
 	return false;
 }
 
 /* Read an integer field; IAM's wording when it is a number out of range. */
-static void get_int(const struct iampw_ini *ini, const struct int_field *f,
-		    unsigned *out, struct iampw_err *e)
+static void get_int(const struct iampw_ini *ini, const struct iampw_policy_field *f,
+		    struct iampw_policy *p, struct iampw_err *e)
 {
 	unsigned line = 0;
 	const char *v = iampw_ini_get(ini, "policy", f->key, &line);
@@ -147,7 +234,7 @@ static void get_int(const struct iampw_ini *ini, const struct int_field *f,
 	case IAMPW_NUM_OK:
 		/* Compare unsigned: n >= 2^63 would be negative as int64_t. */
 		if (n >= (uint64_t)f->min && n <= (uint64_t)f->max) {
-			*out = (unsigned)n;
+			iampw_policy_set(p, f, (unsigned)n);
 			return;
 		}
 		constraint_text(f, v, n < (uint64_t)f->min, msg, sizeof msg);
@@ -166,6 +253,15 @@ static void get_int(const struct iampw_ini *ini, const struct int_field *f,
 	iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s", iampw_ini_display(ini), line, msg);
 }
 
+static void get_bool(const struct iampw_ini *ini, const struct iampw_policy_field *f,
+		     struct iampw_policy *p, struct iampw_err *e)
+{
+	bool b = iampw_policy_get(p, f) != 0;
+
+	if (iampw_ini_get_bool(ini, "policy", f->key, &b, e) == IAMPW_OK)
+		iampw_policy_set(p, f, b);
+}
+
 static int policy_apply(const struct iampw_ini *ini, void *out,
 			struct iampw_err *e)
 {
@@ -177,18 +273,15 @@ static int policy_apply(const struct iampw_ini *ini, void *out,
 		return IAMPW_OK;
 	}
 	iampw_policy_custom_defaults(p);
-	get_int(ini, &f_min_length, &p->min_length, e);
-	get_int(ini, &f_max_age, &p->max_age, e);
-	get_int(ini, &f_reuse, &p->reuse_prevention, e);
-	iampw_ini_get_bool(ini, "policy", "require_symbols", &p->require_symbols, e);
-	iampw_ini_get_bool(ini, "policy", "require_numbers", &p->require_numbers, e);
-	iampw_ini_get_bool(ini, "policy", "require_uppercase_characters",
-			   &p->require_uppercase, e);
-	iampw_ini_get_bool(ini, "policy", "require_lowercase_characters",
-			   &p->require_lowercase, e);
-	iampw_ini_get_bool(ini, "policy", "allow_users_to_change_password",
-			   &p->allow_users_to_change, e);
-	iampw_ini_get_bool(ini, "policy", "hard_expiry", &p->hard_expiry, e);
+	/* The integers' problems are listed before the booleans'. */
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		if (iampw_policy_fields[i].type == IAMPW_FIELD_UINT)
+			get_int(ini, &iampw_policy_fields[i], p, e);
+	}
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		if (iampw_policy_fields[i].type == IAMPW_FIELD_BOOL)
+			get_bool(ini, &iampw_policy_fields[i], p, e);
+	}
 	if (e->count != before) {
 		/* Never half a policy: the caller must fail closed. */
 		iampw_policy_default(p);
@@ -224,49 +317,41 @@ int iampw_policy_load(const char *path, uid_t owner, struct iampw_policy *p,
 	return rc == IAMPW_E_NOENT ? IAMPW_OK : rc;
 }
 
-static const char *bool_word(bool b)
-{
-	return b ? "true" : "false";
-}
-
 int iampw_policy_format(const struct iampw_policy *p, char *buf, size_t n)
 {
-	char opt[160] = "";
-	size_t olen = 0;
-	int len;
+	size_t len;
 
+	if (!p->custom)
+		return IAMPW_E_INVAL;
 	/* Never write a file that iampw_policy_load would refuse. */
-	if (!p->custom || p->min_length < IAMPW_MIN_LENGTH_MIN ||
-	    p->min_length > IAMPW_MIN_LENGTH_MAX || p->max_age > IAMPW_MAX_AGE_MAX ||
-	    p->reuse_prevention > IAMPW_REUSE_MAX)
+	for (size_t i = 0; i < iampw_policy_nfields; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		unsigned v = iampw_policy_get(p, f);
+
+		if (f->type == IAMPW_FIELD_UINT && !(v == 0 && f->optional) &&
+		    (v < f->min || v > f->max))
+			return IAMPW_E_INVAL;
+	}
+	len = (size_t)snprintf(buf, n,
+			       "# The account password policy of this host.\n"
+			       "# Managed by iampw-admin (update-account-password-policy,\n"
+			       "# delete-account-password-policy): do not edit by hand.\n"
+			       "[policy]\n");
+	for (size_t i = 0; i < iampw_policy_nfields && len < n; i++) {
+		const struct iampw_policy_field *f = &iampw_policy_fields[i];
+		unsigned v = iampw_policy_get(p, f);
+
+		if (f->type == IAMPW_FIELD_UINT && v == 0 && f->optional)
+			continue;
+		if (f->type == IAMPW_FIELD_BOOL)
+			len += (size_t)snprintf(buf + len, n - len, "%s = %s\n", f->key,
+						v ? "true" : "false");
+		else
+			len += (size_t)snprintf(buf + len, n - len, "%s = %u\n", f->key, v);
+	}
+	if (len >= n || len > INT_MAX)
 		return IAMPW_E_INVAL;
-	if (p->max_age > 0)
-		olen += (size_t)snprintf(opt + olen, sizeof opt - olen,
-					 "max_password_age = %u\n", p->max_age);
-	if (p->reuse_prevention > 0)
-		snprintf(opt + olen, sizeof opt - olen,
-			 "password_reuse_prevention = %u\n", p->reuse_prevention);
-	len = snprintf(buf, n,
-		       "# The account password policy of this host.\n"
-		       "# Managed by iampw-admin (update-account-password-policy,\n"
-		       "# delete-account-password-policy): do not edit by hand.\n"
-		       "[policy]\n"
-		       "minimum_password_length = %u\n"
-		       "require_symbols = %s\n"
-		       "require_numbers = %s\n"
-		       "require_uppercase_characters = %s\n"
-		       "require_lowercase_characters = %s\n"
-		       "allow_users_to_change_password = %s\n"
-		       "%s"
-		       "hard_expiry = %s\n",
-		       p->min_length, bool_word(p->require_symbols),
-		       bool_word(p->require_numbers), bool_word(p->require_uppercase),
-		       bool_word(p->require_lowercase),
-		       bool_word(p->allow_users_to_change), opt,
-		       bool_word(p->hard_expiry));
-	if (len < 0 || (size_t)len >= n)
-		return IAMPW_E_INVAL;
-	return len;
+	return (int)len;
 }
 
 /*

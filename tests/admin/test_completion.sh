@@ -2,10 +2,12 @@
 # The bash completion of iampw-admin (etc/bash-completion/iampw-admin):
 # commands, each command's own flags, option values, and no --password.
 #
-# When the tool is built, each command's offered flags are also compared
-# with the flags the tool really accepts for it: every flag of
-# iampw-admin/args.c is tried on the command line, and only a command-line
-# error (exit status 252) counts as "not accepted".  The tool is run with
+# The completion asks the tool for its options (iampw-admin [COMMAND]
+# --list-options), so the built tool is run, found on PATH as a user's
+# shell would.  Each command's offered flags are also compared with the
+# flags the tool really accepts for it: every flag the tool lists is
+# tried on the command line, and only a command-line error (exit status
+# 252) counts as "not accepted".  The tool is run with
 # --generate-cli-skeleton (or, for check, on empty temporary paths), so it
 # changes nothing whether or not the suite runs as root.
 
@@ -15,7 +17,6 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd) || exit 99
 builddir=${top_builddir:-$here/../..}
 completion=$srcdir/etc/bash-completion/iampw-admin
-args_c=$srcdir/iampw-admin/args.c
 tool=$builddir/iampw-admin/iampw-admin
 
 verbs=(get-account-password-policy update-account-password-policy
@@ -27,11 +28,13 @@ verbs=(get-account-password-policy update-account-password-policy
 	list-virtual-mfa-devices)
 
 [ -r "$completion" ] || bail_out "$completion is missing"
+[ -x "$tool" ] || bail_out "$tool is not built: the completion asks it for its options"
+PATH=$(cd "$(dirname "$tool")" && pwd):$PATH
 # shellcheck source=../../etc/bash-completion/iampw-admin
 . "$completion" || bail_out "sourcing $completion failed"
 complete -p iampw-admin >/dev/null 2>&1 || bail_out "no completion registered for iampw-admin"
 
-plan $((23 + ${#verbs[@]}))
+plan $((25 + ${#verbs[@]}))
 
 tmp=$(mktemp -d) || bail_out "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
@@ -146,17 +149,19 @@ is "$(comp update-account-password-policy --cli-input-json "file://$tmp/dir/")" 
 # ---------------------------------------------------------------------------
 # Each command's offered flags against what the built tool accepts.
 
-if [ ! -x "$tool" ] || [ ! -r "$args_c" ]; then
-	for v in "${verbs[@]}"; do
-		pass "$v: the offered flags are the accepted ones # SKIP $tool is not built"
-	done
-	done_testing
-fi
+# Every option of the tool, with whether it takes a value (--password,
+# refused by every command, is not listed, and tested above).
+mapfile -t table < <("$tool" --list-options)
+[ "${#table[@]}" -gt 20 ] || bail_out "cannot read the options of $tool --list-options"
 
-# Every option of args.c's table, with whether it takes a value; --password
-# is refused by every command and tested above.
-mapfile -t table < <(sed -n 's/^[[:space:]]*{ "\(--[a-z0-9-]*\)", O_[A-Z0-9_]*, \(A_[A-Z]*\),.*/\1 \2/p' "$args_c")
-[ "${#table[@]}" -gt 20 ] || bail_out "cannot read the option table of $args_c"
+# --list-options is ours, not the AWS CLI's: whole or not at all.
+"$tool" --list-option >/dev/null 2>&1
+is "$?" 252 "--list-options is never abbreviated (--list-option is unknown)"
+if "$tool" --help | grep -q -e --list-options || has --list-options "${table[*]}"; then
+	fail "--list-options is neither in --help nor in its own list"
+else
+	pass "--list-options is neither in --help nor in its own list"
+fi
 
 empty="--config $tmp/none.conf --policy $tmp/none.policy --state-dir $tmp/state"
 
@@ -164,7 +169,7 @@ empty="--config $tmp/none.conf --policy $tmp/none.policy --state-dir $tmp/state"
 accepts() {
 	local value='' extra=--generate-cli-skeleton rc
 
-	[ "$3" = A_VALUE ] && case $2 in
+	[ "$3" = value ] && case $2 in
 		--output) value=json ;;
 		--query) value=@ ;;
 		--color) value=auto ;;
@@ -187,7 +192,7 @@ accepts() {
 for v in "${verbs[@]}"; do
 	want=()
 	for row in "${table[@]}"; do
-		read -r flag kind <<<"$row"
+		read -r flag kind _ <<<"$row"
 		[ "$flag" = --password ] && continue
 		accepts "$v" "$flag" "$kind" && want+=("$flag")
 	done

@@ -177,8 +177,26 @@ static bool wiped_password(json_object *in)
 	return true;
 }
 
+/* A boolean policy field as a tri-state: given (by flag or JSON) or not. */
+static enum tri policy_tri(const struct cli *c, const char *name)
+{
+	const struct iampw_policy_field *f = iampw_policy_field_named(name);
+	const char *text;
+	int64_t v;
+
+	if (f == NULL || !(c->policy_given & (UINT32_C(1) << (f - iampw_policy_fields))))
+		return TRI_UNSET;
+	iampw_policy_request_get(&c->req, f, &v, &text);
+	return v ? TRI_TRUE : TRI_FALSE;
+}
+
 static void check_accepted(const struct cli *c, const char *text, bool from_file, uint8_t sel)
 {
+	/* The policy's booleans the command line never sets here. */
+	static const char *const other_booleans[] = {
+		"RequireNumbers", "RequireUppercaseCharacters", "RequireLowercaseCharacters",
+		"AllowUsersToChangePassword", "HardExpiry",
+	};
 	const unsigned flags = c->verb->flags;
 	bool cli_user = (sel & 0x10) && (flags & F_USER_NAME);
 	bool cli_reset = (sel & 0x20) && (flags & F_RESET);
@@ -221,12 +239,9 @@ static void check_accepted(const struct cli *c, const char *text, bool from_file
 		  c->req.max_age_text, false, 0);
 	check_int(in, "PasswordReusePrevention", c->req.has_reuse, c->req.reuse_prevention,
 		  c->req.reuse_text, false, 0);
-	check_tri(in, "RequireSymbols", c->req_symbols, cli_policy, TRI_TRUE);
-	check_tri(in, "RequireNumbers", c->req_numbers, false, TRI_UNSET);
-	check_tri(in, "RequireUppercaseCharacters", c->req_upper, false, TRI_UNSET);
-	check_tri(in, "RequireLowercaseCharacters", c->req_lower, false, TRI_UNSET);
-	check_tri(in, "AllowUsersToChangePassword", c->req_allow, false, TRI_UNSET);
-	check_tri(in, "HardExpiry", c->req_hard, false, TRI_UNSET);
+	check_tri(in, "RequireSymbols", policy_tri(c, "RequireSymbols"), cli_policy, TRI_TRUE);
+	for (size_t i = 0; i < sizeof other_booleans / sizeof other_booleans[0]; i++)
+		check_tri(in, other_booleans[i], policy_tri(c, other_booleans[i]), false, TRI_UNSET);
 	check_password(c, text, from_file);
 }
 
