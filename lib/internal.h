@@ -103,10 +103,6 @@ typedef bool (*iampw_ini_known_fn)(const char *section, const char *key);
 int iampw_ini_load_fd(int fd, const char *display, size_t cap,
 		      iampw_ini_known_fn known, struct iampw_ini **out,
 		      struct iampw_err *e);
-/* The same for text in memory (used by the fuzz targets and tests). */
-int iampw_ini_load_buffer(const char *buf, size_t len, const char *display,
-			  iampw_ini_known_fn known, struct iampw_ini **out,
-			  struct iampw_err *e);
 
 /*
  * Apply a parsed file to a caller's struct (config, policy, profile):
@@ -116,13 +112,15 @@ typedef int (*iampw_ini_apply_fn)(const struct iampw_ini *ini, void *out,
 				  struct iampw_err *e);
 
 /*
- * Parse text in memory and apply it: the *_parse functions.  With
- * `cross_check`, iniparser must read the same keys and values (files
- * written by hand); without, the strict scanner alone decides (profiles,
- * written only by our serialiser).
+ * Parse text in memory and apply it: the *_parse functions.  The strict
+ * scanner alone: text in memory is our own serialiser's (profiles, MFA
+ * devices) or a test's, never a file an administrator wrote.  With
+ * `hand_written` (iampw.conf, policy.conf), every problem is listed, the
+ * bad values of a text with syntax problems too; without, its syntax
+ * problems alone.
  */
 int iampw_ini_parse_with(const char *name, const char *text, size_t len,
-			 bool cross_check, iampw_ini_known_fn known,
+			 bool hand_written, iampw_ini_known_fn known,
 			 iampw_ini_apply_fn apply, void *out, struct iampw_err *e);
 /*
  * Open `path` with iampw_open_safe, parse (cross-checked) and apply it:

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/mman.h>
+
 #include "helpers.h"
 #include "internal.h"
 
@@ -33,13 +35,22 @@ static bool known_ab(const char *section, const char *key)
 	return false;
 }
 
-/* Load `len` bytes with a fresh collector in *e. */
+/*
+ * Load `len` bytes as a file (a memfd), with a fresh collector in *e:
+ * the scanner and iniparser's cross-check, as for a file on disk.
+ */
 static int load_n(const char *text, size_t len, iampw_ini_known_fn known,
 		  struct iampw_ini **ini, struct iampw_err *e)
 {
+	int fd = memfd_create("t.ini", MFD_CLOEXEC), rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
 	iampw_err_init(e);
 	*ini = (struct iampw_ini *)(uintptr_t)1;   /* must become NULL on failure */
-	return iampw_ini_load_buffer(text, len, "t.ini", known, ini, e);
+	rc = iampw_ini_load_fd(fd, "t.ini", IAMPW_CONF_SIZE_MAX, known, ini, e);
+	close(fd);
+	return rc;
 }
 
 static int load(const char *text, iampw_ini_known_fn known,
