@@ -1,10 +1,30 @@
-# tests/lib.sh: TAP helpers for the shell tests.  Source it; POSIX sh.
+# tests/lib.sh: TAP helpers for the shell tests.  Source it; POSIX sh and
+# "local" (dash and bash have it).
 #
 #   plan N                    print the plan "1..N"
 #   pass DESC / fail DESC     one result
 #   fail_unless DESC CMD...   ok when CMD succeeds, else "not ok" plus the
 #                             command and its exit status as diagnostics
 #   fail_if DESC CMD...       ok when CMD fails
+#   check DESC CMD... [--and CMD...]...
+#                             one result, ok when every CMD succeeds; each
+#                             CMD is a command as words (no shell syntax:
+#                             a pipe or && goes into a small function),
+#                             run in order, "!" before it negates it.
+#                             When one fails: "not ok", each CMD that
+#                             failed as "does not hold: CMD", then the
+#                             test's check_diag (define it after sourcing
+#                             this file to show the outputs a failure
+#                             needs; by default nothing)
+#   holds CMD... [--and CMD...]...
+#                             check's conditions without the result: 0
+#                             when every CMD succeeds, else 1 with one
+#                             line per failed CMD in $HOLDS_FAILED
+#   rc_is N                   $rc is N (for check, which reads $rc only
+#                             when the condition runs)
+#   stdout_empty / stderr_empty
+#                             the file $out / $err is empty (the captured
+#                             output of the command under test)
 #   is GOT WANT DESC          ok when the two strings are equal
 #   diag LINE...              each line as "# ..." on stdout
 #   diag_file FILE            the lines of FILE as diagnostics
@@ -115,6 +135,83 @@ fail_if() {
 	fi
 	pass "$tap_desc"
 	return 0
+}
+
+# holds_one N WORD...: run the first N WORDs as a command ("!" first
+# negates it), its stdout to stderr; an empty command fails, so that a
+# stray --and cannot make a condition that asserts nothing.
+holds_one() {
+	ho_n=$1
+	shift
+	ho_total=$#
+	ho_i=0
+	while [ "$ho_i" -lt "$ho_total" ]; do
+		ho_i=$((ho_i + 1))
+		[ "$ho_i" -le "$ho_n" ] && set -- "$@" "$1"
+		shift
+	done
+	HOLDS_CMD=$*
+	if [ "${1-}" = "!" ]; then
+		shift
+		[ $# -gt 0 ] || return 1
+		! "$@" >&2
+	else
+		[ $# -gt 0 ] || return 1
+		"$@" >&2
+	fi
+}
+
+holds() {
+	# local (dash and bash have it): a condition may itself call holds.
+	local ho_len ho_w
+	HOLDS_FAILED=
+	[ $# -gt 0 ] || { HOLDS_FAILED="(no condition)"; return 1; }
+	while :; do
+		ho_len=0
+		for ho_w; do
+			[ "$ho_w" = --and ] && break
+			ho_len=$((ho_len + 1))
+		done
+		if ! holds_one "$ho_len" "$@"; then
+			HOLDS_FAILED="$HOLDS_FAILED${HOLDS_FAILED:+
+}${HOLDS_CMD:-(empty condition)}"
+		fi
+		shift "$ho_len"
+		[ $# -gt 0 ] || break
+		shift	# the --and
+		[ $# -gt 0 ] || { HOLDS_FAILED="$HOLDS_FAILED${HOLDS_FAILED:+
+}(empty condition after the last --and)"; break; }
+	done
+	[ -z "$HOLDS_FAILED" ]
+}
+
+check_diag() {
+	:
+}
+
+check() {
+	ck_desc=$1
+	shift
+	if holds "$@"; then
+		pass "$ck_desc"
+		return 0
+	fi
+	fail "$ck_desc"
+	printf '%s\n' "$HOLDS_FAILED" | sed 's/^/# does not hold: /'
+	check_diag
+	return 1
+}
+
+rc_is() {
+	[ "${rc:-}" = "$1" ]
+}
+
+stdout_empty() {
+	[ -n "${out:-}" ] && [ ! -s "$out" ]
+}
+
+stderr_empty() {
+	[ -n "${err:-}" ] && [ ! -s "$err" ]
 }
 
 is() {
