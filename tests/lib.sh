@@ -139,50 +139,57 @@ fail_if() {
 
 # holds_one N WORD...: run the first N WORDs as a command ("!" first
 # negates it), its stdout to stderr; an empty command fails, so that a
-# stray --and cannot make a condition that asserts nothing.
+# stray --and cannot make a condition that asserts nothing.  When it
+# fails, HOLDS_CMD is the command, newlines shown as \n.
 holds_one() {
-	ho_n=$1
+	local ho_n=$1 ho_total ho_i=0 ho_rc ho_text
 	shift
 	ho_total=$#
-	ho_i=0
 	while [ "$ho_i" -lt "$ho_total" ]; do
 		ho_i=$((ho_i + 1))
 		[ "$ho_i" -le "$ho_n" ] && set -- "$@" "$1"
 		shift
 	done
-	HOLDS_CMD=$*
+	ho_text=${*:-(empty condition)}
 	if [ "${1-}" = "!" ]; then
 		shift
-		[ $# -gt 0 ] || return 1
-		! "$@" >&2
+		[ $# -gt 0 ] && ! "$@" >&2
 	else
-		[ $# -gt 0 ] || return 1
-		"$@" >&2
+		[ $# -gt 0 ] && "$@" >&2
 	fi
+	ho_rc=$?
+	[ "$ho_rc" -eq 0 ] ||
+		HOLDS_CMD=$(printf '%s\n' "$ho_text" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g')
+	return "$ho_rc"
 }
 
 holds() {
 	# local (dash and bash have it): a condition may itself call holds.
-	local ho_len ho_w
-	HOLDS_FAILED=
-	[ $# -gt 0 ] || { HOLDS_FAILED="(no condition)"; return 1; }
+	local ho_len ho_w ho_failed=
+	if [ $# -eq 0 ]; then
+		HOLDS_FAILED="(no condition)"
+		return 1
+	fi
 	while :; do
 		ho_len=0
 		for ho_w; do
 			[ "$ho_w" = --and ] && break
 			ho_len=$((ho_len + 1))
 		done
-		if ! holds_one "$ho_len" "$@"; then
-			HOLDS_FAILED="$HOLDS_FAILED${HOLDS_FAILED:+
-}${HOLDS_CMD:-(empty condition)}"
-		fi
+		holds_one "$ho_len" "$@" ||
+			ho_failed="$ho_failed${ho_failed:+
+}$HOLDS_CMD"
 		shift "$ho_len"
 		[ $# -gt 0 ] || break
 		shift	# the --and
-		[ $# -gt 0 ] || { HOLDS_FAILED="$HOLDS_FAILED${HOLDS_FAILED:+
-}(empty condition after the last --and)"; break; }
+		if [ $# -eq 0 ]; then
+			ho_failed="$ho_failed${ho_failed:+
+}(empty condition)"
+			break
+		fi
 	done
-	[ -z "$HOLDS_FAILED" ]
+	HOLDS_FAILED=$ho_failed
+	[ -z "$ho_failed" ]
 }
 
 check_diag() {
@@ -190,7 +197,7 @@ check_diag() {
 }
 
 check() {
-	ck_desc=$1
+	local ck_desc=$1
 	shift
 	if holds "$@"; then
 		pass "$ck_desc"
