@@ -115,7 +115,10 @@ sb_syslogd=$sb_here/syslogd.py
 # The checks, apart from the setup below: host_manifest (host side) and
 # verify, verify_syslog (inside).
 # shellcheck source=tests/sandbox/sandbox-verify.sh
-. "$sb_here/sandbox-verify.sh" || exit "$SANDBOX_E_SETUP"
+. "$sb_here/sandbox-verify.sh" || {
+	echo "sandbox: refusing to run: cannot read $sb_here/sandbox-verify.sh" >&2
+	exit "$SANDBOX_E_SETUP"
+}
 
 die() {
 	local status=$1
