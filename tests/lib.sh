@@ -1,10 +1,30 @@
-# tests/lib.sh: TAP helpers for the shell tests.  Source it; POSIX sh.
+# tests/lib.sh: TAP helpers for the shell tests.  Source it; POSIX sh and
+# "local" (dash and bash have it).
 #
 #   plan N                    print the plan "1..N"
 #   pass DESC / fail DESC     one result
 #   fail_unless DESC CMD...   ok when CMD succeeds, else "not ok" plus the
 #                             command and its exit status as diagnostics
 #   fail_if DESC CMD...       ok when CMD fails
+#   check DESC CMD... [--and CMD...]...
+#                             one result, ok when every CMD succeeds; each
+#                             CMD is a command as words (no shell syntax:
+#                             a pipe or && goes into a small function),
+#                             run in order, "!" before it negates it.
+#                             When one fails: "not ok", each CMD that
+#                             failed as "does not hold: CMD", then the
+#                             test's check_diag (define it after sourcing
+#                             this file to show the outputs a failure
+#                             needs; by default nothing)
+#   holds CMD... [--and CMD...]...
+#                             check's conditions without the result: 0
+#                             when every CMD succeeds, else 1 with one
+#                             line per failed CMD in $HOLDS_FAILED
+#   rc_is N                   $rc is N (for check, which reads $rc only
+#                             when the condition runs)
+#   stdout_empty / stderr_empty
+#                             the file $out / $err is empty (the captured
+#                             output of the command under test)
 #   is GOT WANT DESC          ok when the two strings are equal
 #   diag LINE...              each line as "# ..." on stdout
 #   diag_file FILE            the lines of FILE as diagnostics
@@ -115,6 +135,90 @@ fail_if() {
 	fi
 	pass "$tap_desc"
 	return 0
+}
+
+# holds_one N WORD...: run the first N WORDs as a command ("!" first
+# negates it), its stdout to stderr; an empty command fails, so that a
+# stray --and cannot make a condition that asserts nothing.  When it
+# fails, HOLDS_CMD is the command, newlines shown as \n.
+holds_one() {
+	local ho_n=$1 ho_total ho_i=0 ho_rc ho_text
+	shift
+	ho_total=$#
+	while [ "$ho_i" -lt "$ho_total" ]; do
+		ho_i=$((ho_i + 1))
+		[ "$ho_i" -le "$ho_n" ] && set -- "$@" "$1"
+		shift
+	done
+	ho_text=${*:-(empty condition)}
+	if [ "${1-}" = "!" ]; then
+		shift
+		[ $# -gt 0 ] && ! "$@" >&2
+	else
+		[ $# -gt 0 ] && "$@" >&2
+	fi
+	ho_rc=$?
+	[ "$ho_rc" -eq 0 ] ||
+		HOLDS_CMD=$(printf '%s\n' "$ho_text" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g')
+	return "$ho_rc"
+}
+
+holds() {
+	# local (dash and bash have it): a condition may itself call holds.
+	local ho_len ho_w ho_failed=
+	if [ $# -eq 0 ]; then
+		HOLDS_FAILED="(no condition)"
+		return 1
+	fi
+	while :; do
+		ho_len=0
+		for ho_w; do
+			[ "$ho_w" = --and ] && break
+			ho_len=$((ho_len + 1))
+		done
+		holds_one "$ho_len" "$@" ||
+			ho_failed="$ho_failed${ho_failed:+
+}$HOLDS_CMD"
+		shift "$ho_len"
+		[ $# -gt 0 ] || break
+		shift	# the --and
+		if [ $# -eq 0 ]; then
+			ho_failed="$ho_failed${ho_failed:+
+}(empty condition)"
+			break
+		fi
+	done
+	HOLDS_FAILED=$ho_failed
+	[ -z "$ho_failed" ]
+}
+
+check_diag() {
+	:
+}
+
+check() {
+	local ck_desc=$1
+	shift
+	if holds "$@"; then
+		pass "$ck_desc"
+		return 0
+	fi
+	fail "$ck_desc"
+	printf '%s\n' "$HOLDS_FAILED" | sed 's/^/# does not hold: /'
+	check_diag
+	return 1
+}
+
+rc_is() {
+	[ "${rc:-}" = "$1" ]
+}
+
+stdout_empty() {
+	[ -n "${out:-}" ] && [ ! -s "$out" ]
+}
+
+stderr_empty() {
+	[ -n "${err:-}" ] && [ ! -s "$err" ]
 }
 
 is() {

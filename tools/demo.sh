@@ -25,7 +25,7 @@
 #
 # Exit status 0 when every step behaved as narrated; 1 when one did not
 # (the step says what was expected); 2 when the demo could not run.
-# shellcheck disable=SC2016,SC2034 # verify() evals its single-quoted conditions
+# shellcheck disable=SC2034 # functions and variables used through check's words
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$top" || exit 2
@@ -56,19 +56,17 @@ inside() {
 	local P0='Kettle+Lamp+Fig7' P1='Orbit[Stone]2Yak' P2='Quill=Marsh=9Tan' P3='Violet{Cask}8Rue'
 	local WEAK='summer' POLICY_FLAGS
 
-	# verify DESC COND...: every COND (eval'ed) holds, or the step failed.
+	# verify DESC CMD... [--and CMD...]...: every CMD holds (tests/lib.sh's
+	# holds), or the step failed.
 	verify() {
-		local desc=$1 c bad=()
+		local desc=$1
 		shift
-		for c; do
-			eval "$c" || bad+=("$c")
-		done
-		if [ ${#bad[@]} -eq 0 ]; then
+		if holds "$@" 2>/dev/null; then
 			printf '   %sas expected:%s %s\n' "$G" "$N" "$desc"
 			return 0
 		fi
 		printf '   %sNOT AS NARRATED:%s %s\n' "$R" "$N" "$desc"
-		for c in "${bad[@]}"; do printf '      does not hold: %s\n' "$c"; done
+		printf '%s\n' "$HOLDS_FAILED" | sed 's/^/      does not hold: /'
 		failed=$((failed + 1))
 		return 1
 	}
@@ -112,8 +110,8 @@ inside() {
 		fi
 		mkdir -p "$E2E_WORK/before-iampw" && cp -p /etc/pam.d/common-* "$E2E_WORK/before-iampw/"
 		run pam-auth-update --enable iampw iampw-commit
-		verify "both are enabled" '[ $rc -eq 0 ]' \
-			'[ "$(e2e_enabled_profiles | tr "\n" " ")" = "iampw iampw-commit pwquality unix " ]'
+		verify "both are enabled" rc_is 0 \
+			--and test "$(e2e_enabled_profiles | tr "\n" " ")" = "iampw iampw-commit pwquality unix "
 		grep -v '^#' /etc/pam.d/common-password | sed '/^[[:space:]]*$/d' | show
 		echo "   pwquality (priority 1024) stays in front of pam_iampw (512): it asks for the"
 		echo "   new password and checks it first, with its own three tries.  pam_iampw then"
@@ -125,19 +123,19 @@ inside() {
 		h=$(shadow_hash alice)
 		E2E_CURRENT=$P3 E2E_NEW=$Q1$'\n'$Q2$'\n'$Q3 conv_shown -- runuser -u alice -- passwd
 		verify "pwquality refused the first, in its own words, and asked again" \
-			'says "BAD PASSWORD: The password contains the user name in some form"'
+			says "BAD PASSWORD: The password contains the user name in some form"
 		verify "pam_iampw refused the second, which pwquality had approved, in its words" \
-			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1'
+			has_line "${MSG_POLICY}$RULE_SYMBOL." 1
 		verify "and asked nothing more: the change ended, nothing was stored" \
-			'[ "$CONV_EXIT" != 0 ]' '[ "$CONV_PROMPTS" = "current new new retype" ]' \
-			'[ "$(shadow_hash alice)" = "$h" ]' 'authenticates alice "$P3"'
+			test "$CONV_EXIT" != 0 --and test "$CONV_PROMPTS" = "current new new retype" \
+			--and test "$(shadow_hash alice)" = "$h" --and authenticates alice "$P3"
 		echo "   She runs passwd again, with a password both accept:"
 		for cur in "$P3" "$Q2" "$Q3"; do
 			authenticates alice "$cur" && break
 		done
 		E2E_CURRENT=$cur E2E_NEW=$Q3 conv_shown -- runuser -u alice -- passwd
-		verify "it is stored" '[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$Q3"' \
-			'[ "$(shadow_hash alice)" != "$h" ]'
+		verify "it is stored" test "$CONV_EXIT" = 0 --and authenticates alice "$Q3" \
+			--and test "$(shadow_hash alice)" != "$h"
 		echo "   Removing pam_iampw gives back the files exactly as they were:"
 		run pam-auth-update --remove iampw iampw-commit
 		for f in common-auth common-account common-password common-session \
@@ -145,8 +143,8 @@ inside() {
 			cmp -s "$E2E_WORK/before-iampw/$f" "/etc/pam.d/$f" || diffs="$diffs $f"
 		done
 		verify "every /etc/pam.d/common-* file is byte-identical to before the enable" \
-			'[ $rc -eq 0 ]' '[ -z "$diffs" ]' \
-			'[ "$(e2e_enabled_profiles | tr "\n" " ")" = "pwquality unix " ]'
+			rc_is 0 --and test -z "$diffs" \
+			--and test "$(e2e_enabled_profiles | tr "\n" " ")" = "pwquality unix "
 	}
 
 	say "0. A host with pam_iampw installed"
@@ -167,11 +165,11 @@ inside() {
 		--require-uppercase-characters --require-lowercase-characters
 		--allow-users-to-change-password --max-password-age 90 --password-reuse-prevention 3)
 	run iampw-admin update-account-password-policy "${POLICY_FLAGS[@]}"
-	verify "the policy is set, nothing printed (as the AWS CLI)" '[ $rc -eq 0 ]' '[ ! -s "$cout" ]'
+	verify "the policy is set, nothing printed (as the AWS CLI)" rc_is 0 --and test ! -s "$cout"
 	run iampw-admin get-account-password-policy
-	verify "get-account-password-policy shows it in IAM's JSON" '[ $rc -eq 0 ]' \
-		'grep -q "\"MinimumPasswordLength\": 12," "$cout"' 'grep -q "\"MaxPasswordAge\": 90," "$cout"' \
-		'grep -q "\"PasswordReusePrevention\": 3," "$cout"'
+	verify "get-account-password-policy shows it in IAM's JSON" rc_is 0 \
+		--and grep -q "\"MinimumPasswordLength\": 12," "$cout" --and grep -q "\"MaxPasswordAge\": 90," "$cout" \
+		--and grep -q "\"PasswordReusePrevention\": 3," "$cout"
 
 	say "2. alice gets a console password that she must change at her first login"
 	printf "   %s# echo '%s' | iampw-admin create-login-profile --user-name alice --password-reset-required --password-stdin%s\n" \
@@ -180,8 +178,8 @@ inside() {
 		--password-reset-required --password-stdin >"$cout" 2>&1
 	rc=$?
 	show <"$cout"
-	verify "the profile exists and requires a reset" '[ $rc -eq 0 ]' \
-		'grep -q "\"PasswordResetRequired\": true" "$cout"'
+	verify "the profile exists and requires a reset" rc_is 0 \
+		--and grep -q "\"PasswordResetRequired\": true" "$cout"
 
 	say "3. bob runs 'su - alice' and types her first password"
 	echo "   It works once: she must choose a new one.  She tries a weak one, then the"
@@ -189,18 +187,18 @@ inside() {
 	h=$(shadow_hash alice)
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$WEAK$'\n'$P0$'\n'$P1 \
 		conv_shown -shell -- runuser -u bob -- su - alice
-	verify "su said: '$MSG_RESET'" 'has_line "$MSG_RESET" 1'
+	verify "su said: '$MSG_RESET'" has_line "$MSG_RESET" 1
 	verify "the weak password was refused with every rule it breaks" \
-		'has_line "${MSG_POLICY}it must be at least 12 characters long; $RULE_UPPER; $RULE_NUMBER; $RULE_SYMBOL." 1'
-	verify "the first password, used again, was refused: '$MSG_REUSED'" 'has_line "$MSG_REUSED" 1'
-	verify "the good one was accepted and alice got her shell" '[ "$CONV_EXIT" = 0 ]' \
-		'shell_as alice' '[ "$(shadow_hash alice)" != "$h" ]' \
-		'[ "$CONV_PROMPTS" = "password current new retype new retype new retype shell" ]'
+		has_line "${MSG_POLICY}it must be at least 12 characters long; $RULE_UPPER; $RULE_NUMBER; $RULE_SYMBOL." 1
+	verify "the first password, used again, was refused: '$MSG_REUSED'" has_line "$MSG_REUSED" 1
+	verify "the good one was accepted and alice got her shell" test "$CONV_EXIT" = 0 \
+		--and shell_as alice --and test "$(shadow_hash alice)" != "$h" \
+		--and test "$CONV_PROMPTS" = "password current new retype new retype new retype shell"
 
 	say "4. The next 'su - alice' goes straight in"
 	E2E_PASSWORD=$P1 conv_shown -shell -- runuser -u bob -- su - alice
-	verify "only the password was asked" '[ "$CONV_EXIT" = 0 ]' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+	verify "only the password was asked" test "$CONV_EXIT" = 0 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice
 
 	say "5. 80 days later: login warns that the password expires soon"
 	echo "   (The demo backdates alice's last change in her login profile"
@@ -208,27 +206,27 @@ inside() {
 	age alice 80
 	E2E_PASSWORD=$P1 conv_shown -shell -- login alice
 	verify "login said 'Your password will expire in 10 days.' and let her in" \
-		'has_line "Your password will expire in 10 days." 1' '[ "$CONV_EXIT" = 0 ]' \
-		'shell_as alice'
+		has_line "Your password will expire in 10 days." 1 --and test "$CONV_EXIT" = 0 \
+		--and shell_as alice
 
 	say "6. 95 days later: the password has expired, login makes her change it"
 	age alice 95
 	h=$(shadow_hash alice)
 	E2E_PASSWORD=$P1 E2E_CURRENT=$P1 E2E_NEW=$P2 conv_shown -shell -- login alice
-	verify "login said '$MSG_EXPIRED'" 'has_line "$MSG_EXPIRED" 1'
-	verify "she chose a new password and got her shell" '[ "$CONV_EXIT" = 0 ]' \
-		'[ "$CONV_PROMPTS" = "password current new retype shell" ]' 'shell_as alice' \
-		'[ "$(shadow_hash alice)" != "$h" ]'
+	verify "login said '$MSG_EXPIRED'" has_line "$MSG_EXPIRED" 1
+	verify "she chose a new password and got her shell" test "$CONV_EXIT" = 0 \
+		--and test "$CONV_PROMPTS" = "password current new retype shell" --and shell_as alice \
+		--and test "$(shadow_hash alice)" != "$h"
 
 	say "7. With HardExpiry, an expired password can only be reset by an administrator"
 	run iampw-admin update-account-password-policy "${POLICY_FLAGS[@]}" --hard-expiry
-	verify "the policy now has HardExpiry" '[ $rc -eq 0 ]' \
-		'iampw-admin get-account-password-policy | grep -q "\"HardExpiry\": true"'
+	verify "the policy now has HardExpiry" rc_is 0 \
+		--and admin_says '"HardExpiry": true' get-account-password-policy
 	age alice 95
 	h=$(shadow_hash alice)
 	E2E_PASSWORD=$P2 E2E_CURRENT=$P2 E2E_NEW=$P0 conv_shown -shell -- login alice
-	verify "login said '$MSG_HARD' and refused her" 'has_line "$MSG_HARD" 1' \
-		'[ "$CONV_EXIT" != 0 ]' '! shell_as alice' '[ "$(shadow_hash alice)" = "$h" ]'
+	verify "login said '$MSG_HARD' and refused her" has_line "$MSG_HARD" 1 \
+		--and test "$CONV_EXIT" != 0 --and ! shell_as alice --and test "$(shadow_hash alice)" = "$h"
 	echo "   The administrator sets a new password (checked against the policy and the"
 	echo "   history too); alice can log in again."
 	printf "   %s# echo '%s' | iampw-admin update-login-profile --user-name alice --password-stdin%s\n" \
@@ -236,10 +234,10 @@ inside() {
 	printf '%s\n' "$P3" | admin update-login-profile --user-name alice --password-stdin >"$cout" 2>&1
 	rc=$?
 	show <"$cout"
-	verify "the reset is done, nothing printed" '[ $rc -eq 0 ]' '[ ! -s "$cout" ]'
+	verify "the reset is done, nothing printed" rc_is 0 --and test ! -s "$cout"
 	E2E_PASSWORD=$P3 conv_shown -shell -- login alice
-	verify "login let her in, with no message" '[ "$CONV_EXIT" = 0 ]' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' '! says "expire"'
+	verify "login let her in, with no message" test "$CONV_EXIT" = 0 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice --and ! says "expire"
 
 	say "8. alice enrols a virtual MFA device, and login asks for its code"
 	echo "   The administrator creates the device at the console: the QR code is drawn"
@@ -248,8 +246,8 @@ inside() {
 	local seed sn mfa_code
 	run iampw-admin create-virtual-mfa-device --virtual-mfa-device-name alice-phone \
 		--outfile "$E2E_WORK/alice-phone.png" --bootstrap-method QRCodePNG --qr-terminal
-	verify "the device exists; the output names its serial number only" '[ $rc -eq 0 ]' \
-		'grep -q "\"SerialNumber\": \"arn:linux:iam::$(hostname):mfa/alice-phone\"" "$cout"'
+	verify "the device exists; the output names its serial number only" rc_is 0 \
+		--and grep -q "\"SerialNumber\": \"arn:linux:iam::$(hostname):mfa/alice-phone\"" "$cout"
 	seed=$(zbarimg -q --raw "$E2E_WORK/alice-phone.png" 2>/dev/null |
 		sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
 	sn="arn:linux:iam::$(hostname):mfa/alice-phone"
@@ -259,27 +257,27 @@ inside() {
 		--authentication-code1 "$(oathtool --totp -b "$seed" --now "@$(($(date +%s) - 30))")" \
 		--authentication-code2 "$(oathtool --totp -b "$seed")"
 	verify "enable-mfa-device took two consecutive codes of the phone (read from the PNG)" \
-		'[ $rc -eq 0 ]' '[ -n "$seed" ]'
+		rc_is 0 --and test -n "$seed"
 	run pam-auth-update --enable iampw-mfa
 	grep -v '^#' /etc/pam.d/common-auth | sed '/^[[:space:]]*$/d' | show
-	verify "the mfa line follows the password module" '[ $rc -eq 0 ]' \
-		'grep -q "^auth.*requisite.*pam_iampw.so mfa" /etc/pam.d/common-auth'
+	verify "the mfa line follows the password module" rc_is 0 \
+		--and grep -q "^auth.*requisite.*pam_iampw.so mfa" /etc/pam.d/common-auth
 	mfa_code=$(oathtool --totp -b "$seed" --now "@$(($(date +%s) + 30))")
 	E2E_PASSWORD=$P3 E2E_MFA=$mfa_code conv_shown -shell -- login alice
 	verify "login asked for the password, then 'MFA code: ', and let her in" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password mfa shell" ]' 'shell_as alice'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password mfa shell" --and shell_as alice
 	E2E_PASSWORD=$P3 E2E_MFA=$mfa_code conv_shown -shell -- runuser -u bob -- su - alice
-	verify "the same code once more is refused (replay)" '[ "$CONV_EXIT" != 0 ]' '! shell_as alice'
+	verify "the same code once more is refused (replay)" test "$CONV_EXIT" != 0 --and ! shell_as alice
 	run iampw-admin get-credential-report --output text
 	verify "the credential report says mfa_active for alice" \
-		'[ "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$cout")" = true ]'
+		test "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$cout")" = true
 
 	say "9. What pam_iampw and iampw-admin logged (syslog, LOG_AUTHPRIV)"
 	if [ -n "${SANDBOX_LOG:-}" ] && sandbox_log_sync 5 >/dev/null 2>&1; then
 		grep -E 'pam_iampw\(|iampw-admin\[' "$SANDBOX_LOG" | grep -v '^authpriv.debug' |
 			sed 's/^/      /'
 		verify "the forced change at su was logged" \
-			'grep -qF "pam_iampw(su-l:chauthtok): user alice: password change recorded" "$SANDBOX_LOG"'
+			grep -qF "pam_iampw(su-l:chauthtok): user alice: password change recorded" "$SANDBOX_LOG"
 	else
 		echo "   (this sandbox has no syslog receiver)"
 	fi

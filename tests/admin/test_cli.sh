@@ -119,30 +119,28 @@ show() {
 	diag_file "$err"
 }
 
-# check DESC COND...: one result, ok when every COND (a shell test
-# expression string, eval'ed) holds; the failed ones and the outputs as
-# diagnostics.
-check() {
-	local desc=$1 c bad=()
-	shift
-	for c; do
-		eval "$c" || bad+=("$c")
-	done
-	if [ ${#bad[@]} -eq 0 ]; then
-		pass "$desc"
-		return 0
-	fi
-	fail "$desc"
-	for c in "${bad[@]}"; do diag "does not hold: $c"; done
+# check (tests/lib.sh) shows the outputs when a case fails.
+check_diag() {
 	show
-	return 1
 }
 
-# Conditions for check.
-stdout_empty='[ ! -s "$out" ]'
-stderr_empty='[ ! -s "$err" ]'
+# Conditions for check (and lib.sh's stdout_empty, stderr_empty).
 # The AWS CLI's frame of an IAM error: an empty line, then the one line.
-one_err_line='[ "$(wc -l <"$err")" -eq 2 ] && [ -z "$(head -n 1 "$err")" ]'
+one_err_line() {
+	[ "$(wc -l <"$err")" -eq 2 ] && [ -z "$(head -n 1 "$err")" ]
+}
+# The status is one of the given ones.
+rc_in() {
+	local r
+	for r; do
+		[ "$rc" = "$r" ] && return 0
+	done
+	return 1
+}
+# The table's title row (line 2) names OPERATION.
+table_title() {
+	sed -n 2p "$out" | grep -qE "^\| +$1 +\|\$"
+}
 
 # err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
@@ -158,19 +156,19 @@ err_has() {
 iam_error() {
 	want_err="
 An error occurred ($3) when calling the $4 operation: $5"
-	check "$1" "[ \$rc -eq $2 ]" "$stdout_empty" 'err_is "$want_err"'
+	check "$1" rc_is "$2" --and stdout_empty --and err_is "$want_err"
 }
 
 ok_quiet() {
-	check "$1" '[ $rc -eq 0 ]' "$stdout_empty" "$stderr_empty"
+	check "$1" rc_is 0 --and stdout_empty --and stderr_empty
 }
 
 # usage_error DESC [PATTERN]: exit 252, nothing on stdout, "iampw-admin: error:"
 # (or PATTERN) on stderr, policy.conf as it was ($sum).
 usage_error() {
 	want_pat=${2:-iampw-admin: error:}
-	check "$1" '[ $rc -eq 252 ]' "$stdout_empty" 'err_has "$want_pat"' \
-		'[ "$(pol_sum)" = "$sum" ]'
+	check "$1" rc_is 252 --and stdout_empty --and err_has "$want_pat" \
+		--and test "$(pol_sum)" = "$sum"
 }
 
 update() {
@@ -204,9 +202,9 @@ iam_error "get with no policy: NoSuchEntity, exit 254, nothing on stdout" 254 No
 	GetAccountPasswordPolicy "The Password Policy with domain name $host cannot be found."
 is "$(ls -A "$etc" | tr '\n' ' ')" "iampw.conf " "get wrote nothing"
 get_policy --output text
-check "get with no policy, --output text: still nothing on stdout" '[ $rc -eq 254 ]' "$stdout_empty"
+check "get with no policy, --output text: still nothing on stdout" rc_is 254 --and stdout_empty
 get_policy --output table
-check "get with no policy, --output table: still nothing on stdout" '[ $rc -eq 254 ]' "$stdout_empty"
+check "get with no policy, --output table: still nothing on stdout" rc_is 254 --and stdout_empty
 
 # --------------------------------------------------------------------------
 # Every flag, then get: AWS's shape, order and types.
@@ -219,18 +217,18 @@ ok_quiet "update with every flag: exit 0, prints nothing"
 is "$(stat -c '%F %U:%G %a' "$pol" 2>&1)" "regular file root:root 644" \
 	"policy.conf is a regular file, root:root 0644"
 check "policy.conf has the 'Managed by iampw-admin' header comment" \
-	'grep -q "^#.*Managed by iampw-admin" "$pol"' \
-	'[ "$(head -c1 "$pol")" = "#" ]'
+	grep -q "^#.*Managed by iampw-admin" "$pol" \
+	--and test "$(head -c1 "$pol")" = "#"
 is "$(ls -A "$etc" | tr '\n' ' ')" "iampw.conf policy.conf " "no temp file left beside policy.conf"
 check "policy.conf holds the policy in snake_case under [policy]" \
-	'grep -qx "\[policy\]" "$pol"' \
-	'grep -qx "minimum_password_length = 14" "$pol"' \
-	'grep -qx "max_password_age = 90" "$pol"' \
-	'grep -qx "password_reuse_prevention = 5" "$pol"'
+	grep -qx "\[policy\]" "$pol" \
+	--and grep -qx "minimum_password_length = 14" "$pol" \
+	--and grep -qx "max_password_age = 90" "$pol" \
+	--and grep -qx "password_reuse_prevention = 5" "$pol"
 
 get_policy
-check "get: exit 0, nothing on stderr, one JSON document" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'jq valid "$out"'
+check "get: exit 0, nothing on stderr, one JSON document" rc_is 0 --and stderr_empty \
+	--and jq valid "$out"
 is "$(jq keys "$out")" "PasswordPolicy" "get: the only top-level key is PasswordPolicy"
 is "$(jq keys "$out" PasswordPolicy)" \
 	"MinimumPasswordLength RequireSymbols RequireNumbers RequireUppercaseCharacters RequireLowercaseCharacters AllowUsersToChangePassword ExpirePasswords MaxPasswordAge PasswordReusePrevention HardExpiry" \
@@ -243,24 +241,24 @@ for f in "MinimumPasswordLength int 14" "RequireSymbols bool true" "RequireNumbe
 	is "$(tv "PasswordPolicy.$1")" "$2 $3" "get: $1 is the $2 $3"
 done
 check "JSON as the AWS CLI prints it: 4-space indent" \
-	'grep -q "^    \"PasswordPolicy\": {$" "$out"' \
-	'grep -q "^        \"MinimumPasswordLength\": 14,$" "$out"'
+	grep -q "^    \"PasswordPolicy\": {$" "$out" \
+	--and grep -q "^        \"MinimumPasswordLength\": 14,$" "$out"
 
 # --output text: the AWS text line, values in alphabetical key order.
 get_policy --output text
 is "$(cat "$out")" \
 	"PASSWORDPOLICY${TAB}True${TAB}True${TAB}False${TAB}90${TAB}14${TAB}5${TAB}False${TAB}False${TAB}True${TAB}True" \
 	"--output text: PASSWORDPOLICY and the values in alphabetical key order, True/False"
-check "--output text: exit 0, nothing on stderr" '[ $rc -eq 0 ]' "$stderr_empty"
+check "--output text: exit 0, nothing on stderr" rc_is 0 --and stderr_empty
 
 # --output table.
 get_policy --output table
 check "--output table: exit 0, nothing on stderr, the title row names GetAccountPasswordPolicy" \
-	'[ $rc -eq 0 ]' "$stderr_empty" \
-	'sed -n 2p "$out" | grep -qE "^\| +GetAccountPasswordPolicy +\|$"' \
-	'[ "$(head -n1 "$out" | tr -d -- -)" = "" ]'
+	rc_is 0 --and stderr_empty \
+	--and table_title GetAccountPasswordPolicy \
+	--and test "$(head -n1 "$out" | tr -d -- -)" = ""
 check "--output table: a PasswordPolicy section" \
-	'grep -qE "^\|\| +PasswordPolicy +\|\|$" "$out"'
+	grep -qE "^\|\| +PasswordPolicy +\|\|$" "$out"
 missing=""
 for f in "MinimumPasswordLength 14" "RequireSymbols True" "RequireNumbers False" \
 	"RequireUppercaseCharacters True" "RequireLowercaseCharacters False" \
@@ -296,7 +294,7 @@ is "$(jq get "$out" PasswordPolicy | tr -d '\n')" \
 	'{"MinimumPasswordLength":10,"RequireSymbols":false,"RequireNumbers":false,"RequireUppercaseCharacters":false,"RequireLowercaseCharacters":false,"AllowUsersToChangePassword":false,"ExpirePasswords":false,"HardExpiry":false}' \
 	"full replace: every other field back to false, ExpirePasswords false"
 check "policy.conf no longer sets max_password_age or password_reuse_prevention" \
-	'! grep -q "^max_password_age" "$pol"' '! grep -q "^password_reuse_prevention" "$pol"'
+	! grep -q "^max_password_age" "$pol" --and ! grep -q "^password_reuse_prevention" "$pol"
 update
 ok_quiet "update with no flag at all: exit 0"
 get_policy
@@ -337,10 +335,10 @@ refused() {
 # below FLAG VALUE FIELD MIN
 below() {
 	update "$1" "$2"
-	check "$1 $2: the AWS CLI's Parameter validation failed, exit 252" '[ $rc -eq 252 ]' \
-		"$stdout_empty" "err_is \"
+	check "$1 $2: the AWS CLI's Parameter validation failed, exit 252" rc_is 252 \
+		--and stdout_empty --and err_is "
 Parameter validation failed:
-Invalid value for parameter $3, value: $2, valid min value: $4\""
+Invalid value for parameter $3, value: $2, valid min value: $4"
 	is "$(pol_sum)" "$sum" "$1 $2: policy.conf unchanged"
 }
 below --minimum-password-length 5 MinimumPasswordLength 6
@@ -352,11 +350,11 @@ below --password-reuse-prevention 0 PasswordReusePrevention 1
 refused --password-reuse-prevention 25 passwordReusePrevention '<=24'
 below --password-reuse-prevention -1 PasswordReusePrevention 1
 update --minimum-password-length 5 --max-password-age 0 --password-reuse-prevention 0
-check "every value under a minimum is listed, in the model's order" '[ $rc -eq 252 ]' 'err_is "
+check "every value under a minimum is listed, in the model's order" rc_is 252 --and err_is "
 Parameter validation failed:
 Invalid value for parameter MinimumPasswordLength, value: 5, valid min value: 6
 Invalid value for parameter MaxPasswordAge, value: 0, valid min value: 1
-Invalid value for parameter PasswordReusePrevention, value: 0, valid min value: 1"'
+Invalid value for parameter PasswordReusePrevention, value: 0, valid min value: 1"
 update --minimum-password-length 12 --max-password-age 1096
 validation "a valid field beside an invalid one: still refused" 1096 maxPasswordAge '<=1095'
 is "$(pol_sum)" "$sum" "a valid field beside an invalid one: policy.conf unchanged"
@@ -392,7 +390,7 @@ sum=$(pol_sum)
 
 admin update-account-password-policy --generate-cli-skeleton
 check "update-account-password-policy --generate-cli-skeleton: exit 0, one JSON document" \
-	'[ $rc -eq 0 ]' "$stderr_empty" 'jq valid "$out"'
+	rc_is 0 --and stderr_empty --and jq valid "$out"
 is "$(jq keys "$out" | tr ' ' '\n' | sort | tr '\n' ' ')" \
 	"AllowUsersToChangePassword HardExpiry MaxPasswordAge MinimumPasswordLength PasswordReusePrevention RequireLowercaseCharacters RequireNumbers RequireSymbols RequireUppercaseCharacters " \
 	"the skeleton holds IAM's UpdateAccountPasswordPolicy request fields, and no other"
@@ -410,14 +408,14 @@ is "$(pol_sum)" "$sum" "--generate-cli-skeleton wrote nothing"
 
 admin create-login-profile --generate-cli-skeleton
 check "create-login-profile --generate-cli-skeleton: exit 0, one JSON document" \
-	'[ $rc -eq 0 ]' "$stderr_empty" 'jq valid "$out"'
+	rc_is 0 --and stderr_empty --and jq valid "$out"
 is "$(jq keys "$out" | tr ' ' '\n' | sort | tr '\n' ' ')" "Password PasswordResetRequired UserName " \
 	"the skeleton holds IAM's CreateLoginProfile request fields"
 is "$(jq type "$out" UserName) $(jq type "$out" Password) $(jq type "$out" PasswordResetRequired)" \
 	"str str bool" "skeleton: UserName and Password strings, PasswordResetRequired a bool"
 admin create-login-profile --generate-cli-skeleton input
-check "--generate-cli-skeleton input: the same skeleton" '[ $rc -eq 0 ]' \
-	'[ "$(jq keys "$out")" = "UserName Password PasswordResetRequired" ]'
+check "--generate-cli-skeleton input: the same skeleton" rc_is 0 \
+	--and test "$(jq keys "$out")" = "UserName Password PasswordResetRequired"
 admin get-login-profile --generate-cli-skeleton
 is "$(jq keys "$out")" "UserName" "get-login-profile --generate-cli-skeleton: UserName only"
 admin create-login-profile --generate-cli-skeleton bogus
@@ -441,13 +439,13 @@ update --cli-input-json "file://$work/policy.json"
 ok_quiet "the skeleton, filled in, applied with --cli-input-json file://: exit 0"
 get_policy
 check "get returns exactly what the file asked for (values and types), ExpirePasswords true" \
-	'[ $rc -eq 0 ]' \
-	'python3 -c "
+	rc_is 0 \
+	--and python3 -c "
 import json, sys
 want = json.load(open(sys.argv[1])); got = json.load(open(sys.argv[2]))[\"PasswordPolicy\"]
 want[\"ExpirePasswords\"] = True
 sys.exit(0 if want == got and all(type(want[k]) is type(got[k]) for k in want) else 1)
-" "$work/policy.json" "$out"'
+" "$work/policy.json" "$out"
 
 update --cli-input-json '{"MinimumPasswordLength": 9, "RequireNumbers": true}'
 ok_quiet "inline --cli-input-json: exit 0"
@@ -461,27 +459,27 @@ update --cli-input-json '{"MinimumPasswordLength": 14, "MinimumLength": 3}'
 usage_error "--cli-input-json with an unknown key: exit 252, nothing written" 'Unknown parameter in input: "MinimumLength"'
 update --cli-input-json '{"MinimumPasswordLength": "14"}'
 usage_error "--cli-input-json with a string for an integer: exit 252" "Invalid type for parameter MinimumPasswordLength"
-check "... in botocore's words" 'err_is "
+check "... in botocore's words" err_is "
 Parameter validation failed:
-Invalid type for parameter MinimumPasswordLength, value: 14, type: <class '"'"'str'"'"'>, valid types: <class '"'"'int'"'"'>"'
+Invalid type for parameter MinimumPasswordLength, value: 14, type: <class 'str'>, valid types: <class 'int'>"
 update --cli-input-json '{"RequireSymbols": "true"}'
 usage_error "--cli-input-json with a string for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"RequireSymbols": 1}'
 usage_error "--cli-input-json with a number for a boolean: exit 252" "Invalid type for parameter RequireSymbols"
 update --cli-input-json '{"MinimumPasswordLength": 14,'
 usage_error "--cli-input-json that is not JSON: exit 252" "Invalid JSON"
-check "... in the AWS CLI's words" 'err_is "
-Error parsing parameter '"'"'cli-input-json'"'"': Invalid JSON received."'
+check "... in the AWS CLI's words" err_is "
+Error parsing parameter 'cli-input-json': Invalid JSON received."
 admin get-login-profile --cli-input-json '{}'
-check "--cli-input-json without a required field: the model's words, exit 252" '[ $rc -eq 252 ]' \
-	'err_is "
+check "--cli-input-json without a required field: the model's words, exit 252" rc_is 252 \
+	--and err_is "
 Parameter validation failed:
-Missing required parameter in input: \"UserName\""'
+Missing required parameter in input: \"UserName\""
 admin get-login-profile --user-name ''
-check "an empty --user-name: under the model's minimum length, exit 252" '[ $rc -eq 252 ]' \
-	'err_is "
+check "an empty --user-name: under the model's minimum length, exit 252" rc_is 252 \
+	--and err_is "
 Parameter validation failed:
-Invalid length for parameter UserName, value: 0, valid min length: 1"'
+Invalid length for parameter UserName, value: 0, valid min length: 1"
 update --cli-input-json '[1, 2]'
 usage_error "--cli-input-json that is not an object: exit 252" \
 	"Error parsing parameter '--cli-input-json': Invalid type: expecting map, received <class 'list'>"
@@ -510,8 +508,8 @@ ok_quiet "--cli-input-json file:// of exactly 65,536 bytes: exit 0"
 	update-account-password-policy --minimum-password-length 10 </dev/null >"$out" 2>"$err" )
 rc=$?
 check "umask 077: the missing configuration directory is made 0755 root, policy.conf 0644" \
-	'[ $rc -eq 0 ]' '[ "$(stat -c "%a %u" "$tmp/newetc")" = "755 0" ]' \
-	'[ "$(stat -c "%a %u" "$tmp/newetc/policy.conf")" = "644 0" ]'
+	rc_is 0 --and test "$(stat -c "%a %u" "$tmp/newetc")" = "755 0" \
+	--and test "$(stat -c "%a %u" "$tmp/newetc/policy.conf")" = "644 0"
 rm -rf "$tmp/newetc"
 sum=$(pol_sum)
 update --cli-input-json '{"MaxPasswordAge": 1096}'
@@ -537,15 +535,15 @@ is "$(pol_sum)" "$sum" "... and nothing written"
 update --cli-input-json '{"MaxPasswordAge": 99999999999999999999, "X": "\ud83d\ude00"}'
 usage_error "--cli-input-json beyond 64 bits that cannot be read back: exit 252, never quoted cut" \
 	"Invalid value for parameter MaxPasswordAge: an integer at or beyond the 64-bit limit that cannot be read back as written"
-check "... and the cut value is not quoted" '! err_has 18446744073709551615'
+check "... and the cut value is not quoted" ! err_has 18446744073709551615
 big_secret='Big+Int+Sekr3t'
 printf '{"UserName": "nobody", "Password": "%s", "PasswordResetRequired": 99999999999999999999}' \
 	"$big_secret" >"$work/big.json"
 admin create-login-profile --cli-input-json "file://$work/big.json"
 check "a file with a Password and an integer beyond 64 bits: exit 252, refused, nothing created" \
-	'[ $rc -eq 252 ]' "$stdout_empty" \
-	'err_has "Invalid value for parameter PasswordResetRequired: an integer at or beyond"' \
-	'! grep -qF -- "$big_secret" "$out" "$err"' '[ "$(ls -A "$state")" = "" ]'
+	rc_is 252 --and stdout_empty \
+	--and err_has "Invalid value for parameter PasswordResetRequired: an integer at or beyond" \
+	--and ! grep -qF -- "$big_secret" "$out" "$err" --and test "$(ls -A "$state")" = ""
 
 update --cli-input-json '{"MinimumPasswordLength": 14, "RequireSymbols": true, "MaxPasswordAge": 60}' \
 	--minimum-password-length 20 --no-require-symbols
@@ -590,21 +588,21 @@ broken() {
 broken
 get_policy
 check "broken policy.conf (max_password_age = 010): get exits 253 with file:line on stderr" \
-	'[ $rc -eq 253 ]' "$stdout_empty" 'err_has "$pol:3:"' 'err_has max_password_age'
+	rc_is 253 --and stdout_empty --and err_has "$pol:3:" --and err_has max_password_age
 update --minimum-password-length 11
 ok_quiet "update over the broken file: exit 0"
 get_policy
-check "get after the repair: exit 0, the new policy" '[ $rc -eq 0 ]' \
-	'[ "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 11" ]'
-check "the repaired file carries the header again" 'grep -q "Managed by iampw-admin" "$pol"'
+check "get after the repair: exit 0, the new policy" rc_is 0 \
+	--and test "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 11"
+check "the repaired file carries the header again" grep -q "Managed by iampw-admin" "$pol"
 broken
 admin delete-account-password-policy
-check "delete over a broken file: exit 0, the file is gone" '[ $rc -eq 0 ]' '[ ! -e "$pol" ]'
+check "delete over a broken file: exit 0, the file is gone" rc_is 0 --and test ! -e "$pol"
 printf '[policy]\nminimum_password_length = 10\n' >"$pol"
 chmod 0666 "$pol"
 get_policy
 check "policy.conf writable by others: get exits 253 with the file named" \
-	'[ $rc -eq 253 ]' "$stdout_empty" 'err_has "$pol"'
+	rc_is 253 --and stdout_empty --and err_has "$pol"
 rm -f "$pol"
 
 # --------------------------------------------------------------------------
@@ -617,9 +615,9 @@ refused_password() {
 	local desc=$1
 	shift
 	admin "$@"
-	check "$desc" '[ $rc -eq 252 ]' "$stdout_empty" \
-		'err_has --generate-password' 'err_has --password-stdin' 'err_has --cli-input-json' \
-		'! grep -qF -- "$SECRET" "$out" "$err"' '[ "$(ls -A "$state")" = "" ]'
+	check "$desc" rc_is 252 --and stdout_empty \
+		--and err_has --generate-password --and err_has --password-stdin --and err_has --cli-input-json \
+		--and ! grep -qF -- "$SECRET" "$out" "$err" --and test "$(ls -A "$state")" = ""
 }
 refused_password "create-login-profile --password VALUE: exit 252, names the other ways, never echoes the value" \
 	create-login-profile --user-name nobody --password "$SECRET"
@@ -631,18 +629,18 @@ refused_password "--password=VALUE before the verb: exit 252" \
 	"--password=$SECRET" update-login-profile --user-name nobody
 admin create-login-profile --cli-input-json "{\"UserName\": \"nobody\", \"Password\": \"$SECRET\"}"
 check "a Password in inline --cli-input-json (argv): exit 252, only file:// may carry one, value not echoed" \
-	'[ $rc -eq 252 ]' "$stdout_empty" 'err_has "file://"' '! grep -qF -- "$SECRET" "$out" "$err"' \
-	'[ "$(ls -A "$state")" = "" ]'
+	rc_is 252 --and stdout_empty --and err_has "file://" --and ! grep -qF -- "$SECRET" "$out" "$err" \
+	--and test "$(ls -A "$state")" = ""
 admin create-login-profile --user-name nobody "--passwd=$SECRET"
-check "a mistyped --passwd=VALUE: exit 252, the value not echoed" '[ $rc -eq 252 ]' \
-	"$stdout_empty" '! grep -qF -- "$SECRET" "$out" "$err"'
+check "a mistyped --passwd=VALUE: exit 252, the value not echoed" rc_is 252 \
+	--and stdout_empty --and ! grep -qF -- "$SECRET" "$out" "$err"
 
 # --------------------------------------------------------------------------
 # Other command-line errors.
 
 admin get-account-password-policy --bogus-flag
 usage_error "an unknown flag: exit 252" "--bogus-flag"
-check "... in the AWS CLI's frame: Unknown options: --bogus-flag" 'err_is "
+check "... in the AWS CLI's frame: Unknown options: --bogus-flag" err_is "
 usage: iampw-admin [options] <command> [parameters]
 To see help text, you can run:
 
@@ -650,39 +648,39 @@ To see help text, you can run:
   iampw-admin <command> --help
 
 Unknown options: --bogus-flag
-"'
+"
 admin get-login-profile --user-name x --bogus=s3cret extra --all
 usage_error "several unknown options, another command's flag: all listed, no value after =" \
 	"Unknown options: --bogus, extra, --all"
-check "... and the value after = is not echoed" '! err_has s3cret'
+check "... and the value after = is not echoed" ! err_has s3cret
 admin --output xml get-account-password-policy
-check "--output xml: the AWS CLI's list of choices, two a line" '[ $rc -eq 252 ]' \
-	'[ "$(tail -n 6 "$err")" = "iampw-admin: error: argument --output: Invalid choice, valid choices are:
+check "--output xml: the AWS CLI's list of choices, two a line" rc_is 252 \
+	--and test "$(tail -n 6 "$err")" = "iampw-admin: error: argument --output: Invalid choice, valid choices are:
 
 json                                     | text                                    
 table                                    | yaml                                    
-yaml-stream                             " ]'
+yaml-stream                             "
 admin get-login-profile --generate-cli-skeleton output
 usage_error "--generate-cli-skeleton output checks the required parameters, as aws: exit 252" \
 	"iampw-admin: error: the following arguments are required: --user-name"
 admin get-login-profile --generate-cli-skeleton
-check "... an input skeleton needs none" '[ $rc -eq 0 ]' 'grep -q "\"UserName\": \"\"" "$out"'
+check "... an input skeleton needs none" rc_is 0 --and grep -q "\"UserName\": \"\"" "$out"
 
 # Unambiguous abbreviations of long options, as the AWS CLI's argparse takes them.
 admin get-account-password-policy --generate-cli-skeleton output --out text \
 	--quer 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]'
-check "--out text --quer EXPR: abbreviations of --output and --query" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(cat "$out")" = "0${TAB}True" ]'
+check "--out text --quer EXPR: abbreviations of --output and --query" rc_is 0 \
+	--and stderr_empty --and test "$(cat "$out")" = "0${TAB}True"
 admin create-login-profile --user-name nobody --passw=s3cret
 check "--passw=...: ambiguous among the command's options, exit 252, value not echoed" \
-	'[ $rc -eq 252 ]' "$stdout_empty" \
-	'err_has "iampw-admin: error: ambiguous option: --passw could match --password-reset-required, --password-stdin, --password"' \
-	'! err_has s3cret'
+	rc_is 252 --and stdout_empty \
+	--and err_has "iampw-admin: error: ambiguous option: --passw could match --password-reset-required, --password-stdin, --password" \
+	--and ! err_has s3cret
 admin --color sometimes get-account-password-policy
 usage_error "--color sometimes: exit 252" "argument --color: Invalid choice"
 admin --debug --no-cli-pager --no-paginate --color off get-account-password-policy --output text
 check "--debug --no-cli-pager --no-paginate --color off: accepted (policy or NoSuchEntity)" \
-	'[ $rc -eq 0 ] || [ $rc -eq 254 ]' '! err_has "Unknown options"'
+	rc_in 0 254 --and ! err_has "Unknown options"
 admin frobnicate-account
 usage_error "an unknown verb: exit 252" "iampw-admin: error: argument command: Invalid choice, valid choices are:"
 admin
@@ -711,82 +709,82 @@ admin --output xml get-account-password-policy
 usage_error "--output xml: exit 252" "--output"
 admin get-account-password-policy --require-symbols=yes
 usage_error "a value given to a flag that takes none: exit 252"
-check "no command-line error wrote anything" '[ "$(ls -A "$state")" = "" ]' \
-	'[ "$(ls -A "$etc" | tr "\n" " ")" = "iampw.conf " ]'
+check "no command-line error wrote anything" test "$(ls -A "$state")" = "" \
+	--and test "$(ls -A "$etc" | tr "\n" " ")" = "iampw.conf "
 
 # --------------------------------------------------------------------------
 # Global options anywhere, as in the AWS CLI.
 
 update --minimum-password-length 15
 admin_bare get-account-password-policy --output text --policy "$pol" --config "$conf" --state-dir "$state"
-check "global options after the verb: accepted" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'[ "$(cut -f5 "$out")" = 15 ]'
+check "global options after the verb: accepted" rc_is 0 --and stderr_empty \
+	--and test "$(cut -f5 "$out")" = 15
 admin_bare --policy "$pol" get-account-password-policy --config "$conf" --output=json
-check "global options before and after the verb, --output=json form" '[ $rc -eq 0 ]' \
-	'[ "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 15" ]'
+check "global options before and after the verb, --output=json form" rc_is 0 \
+	--and test "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 15"
 admin_bare update-account-password-policy --minimum-password-length 16 --policy "$pol" --config "$conf"
-check "--policy after update's own flags: it writes there" '[ $rc -eq 0 ]' \
-	'grep -qx "minimum_password_length = 16" "$pol"'
+check "--policy after update's own flags: it writes there" rc_is 0 \
+	--and grep -qx "minimum_password_length = 16" "$pol"
 
 # --------------------------------------------------------------------------
 # --output yaml and yaml-stream, and AWS_DEFAULT_OUTPUT (--output wins), as
 # in the AWS CLI.  The exact bytes of every format: test_awsfmt.sh.
 
 get_policy --output yaml
-check "--output yaml: exit 0, the policy as a YAML mapping, keys sorted" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(head -n 3 "$out")" = "PasswordPolicy:
+check "--output yaml: exit 0, the policy as a YAML mapping, keys sorted" rc_is 0 \
+	--and stderr_empty --and test "$(head -n 3 "$out")" = "PasswordPolicy:
   AllowUsersToChangePassword: false
-  ExpirePasswords: false" ]' \
-	'grep -qx "  MinimumPasswordLength: 16" "$out"'
+  ExpirePasswords: false" \
+	--and grep -qx "  MinimumPasswordLength: 16" "$out"
 get_policy --output yaml-stream
-check "--output yaml-stream: the response as the one item of a YAML sequence" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(head -n 2 "$out")" = "- PasswordPolicy:
-    AllowUsersToChangePassword: false" ]'
+check "--output yaml-stream: the response as the one item of a YAML sequence" rc_is 0 \
+	--and stderr_empty --and test "$(head -n 2 "$out")" = "- PasswordPolicy:
+    AllowUsersToChangePassword: false"
 AWS_DEFAULT_OUTPUT=text get_policy
-check "AWS_DEFAULT_OUTPUT=text without --output: text" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'[ "$(cut -f1 "$out")" = PASSWORDPOLICY ]'
+check "AWS_DEFAULT_OUTPUT=text without --output: text" rc_is 0 --and stderr_empty \
+	--and test "$(cut -f1 "$out")" = PASSWORDPOLICY
 AWS_DEFAULT_OUTPUT=text get_policy --output json
-check "AWS_DEFAULT_OUTPUT=text with --output json: --output wins" '[ $rc -eq 0 ]' \
-	'[ "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 16" ]'
+check "AWS_DEFAULT_OUTPUT=text with --output json: --output wins" rc_is 0 \
+	--and test "$(tv PasswordPolicy.MinimumPasswordLength)" = "int 16"
 sum=$(pol_sum)
 AWS_DEFAULT_OUTPUT=xml update --minimum-password-length 17
-check "AWS_DEFAULT_OUTPUT=xml: the AWS CLI's words, exit 255, nothing changed" '[ $rc -eq 255 ]' \
-	"$stdout_empty" '[ "$(cat "$err")" = "
-Unknown output type: xml" ]' '[ "$(pol_sum)" = "$sum" ]'
+check "AWS_DEFAULT_OUTPUT=xml: the AWS CLI's words, exit 255, nothing changed" rc_is 255 \
+	--and stdout_empty --and test "$(cat "$err")" = "
+Unknown output type: xml" --and test "$(pol_sum)" = "$sum"
 AWS_DEFAULT_OUTPUT=xml get_policy --output json
-check "AWS_DEFAULT_OUTPUT=xml with --output json: not read" '[ $rc -eq 0 ]' "$stderr_empty"
+check "AWS_DEFAULT_OUTPUT=xml with --output json: not read" rc_is 0 --and stderr_empty
 
 # --query, evaluated by jp (test_awsfmt.sh compares the results and their
 # formats with the AWS CLI's own).
 get_policy --query PasswordPolicy.MinimumPasswordLength --output text
-check "--query PasswordPolicy.MinimumPasswordLength --output text: 16" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(cat "$out")" = 16 ]'
+check "--query PasswordPolicy.MinimumPasswordLength --output text: 16" rc_is 0 \
+	--and stderr_empty --and test "$(cat "$out")" = 16
 admin --query 'PasswordPolicy.[MinimumPasswordLength, RequireSymbols]' --output json \
 	get-account-password-policy
-check "--query before the command, a multiselect list, JSON" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'[ "$(tr -d " \n" <"$out")" = "[16,false]" ]'
+check "--query before the command, a multiselect list, JSON" rc_is 0 --and stderr_empty \
+	--and test "$(tr -d " \n" <"$out")" = "[16,false]"
 sum=$(pol_sum)
 update --minimum-password-length 18 --query 'bad['
 check "--query with a syntax error: the AWS CLI's words, exit 252, nothing changed" \
-	'[ $rc -eq 252 ]' "$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
-	'[ "$(head -n 2 "$err")" = "
-Bad value for --query bad[: Invalid jmespath expression: Expected tStar, received: tEOF:" ]' \
-	'[ "$(sed -n 3,4p "$err")" = "\"bad[\"
-     ^" ]'
+	rc_is 252 --and stdout_empty --and test "$(pol_sum)" = "$sum" \
+	--and test "$(head -n 2 "$err")" = "
+Bad value for --query bad[: Invalid jmespath expression: Expected tStar, received: tEOF:" \
+	--and test "$(sed -n 3,4p "$err")" = "\"bad[\"
+     ^"
 get_policy --query 'length(PasswordPolicy.HardExpiry)'
 check "--query failing on the response: exit 255, an empty line then jp's words" \
-	'[ $rc -eq 255 ]' "$stdout_empty" '[ -z "$(head -n 1 "$err")" ]' \
-	'err_has "Invalid type for: false"'
+	rc_is 255 --and stdout_empty --and test -z "$(head -n 1 "$err")" \
+	--and err_has "Invalid type for: false"
 update --minimum-password-length 16 --query 'PasswordPolicy'
-check "--query on a command without output: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(cat "$out")" = null ]'
+check "--query on a command without output: null, as the AWS CLI prints it" rc_is 0 \
+	--and stderr_empty --and test "$(cat "$out")" = null
 get_policy --query 'NoSuchField'
-check "--query selecting nothing: null, as the AWS CLI prints it" '[ $rc -eq 0 ]' \
-	"$stderr_empty" '[ "$(cat "$out")" = null ]'
+check "--query selecting nothing: null, as the AWS CLI prints it" rc_is 0 \
+	--and stderr_empty --and test "$(cat "$out")" = null
 IAMPW_ADMIN_JP=$work/no-jp update --minimum-password-length 18 --query 'PasswordPolicy'
-check "--query without jp: a clear error, exit 255, nothing changed" '[ $rc -eq 255 ]' \
-	"$stdout_empty" '[ "$(pol_sum)" = "$sum" ]' \
-	'err_has "iampw-admin: --query needs jp, the JMESPath command-line tool (Debian package jp): $work/no-jp: No such file or directory"'
+check "--query without jp: a clear error, exit 255, nothing changed" rc_is 255 \
+	--and stdout_empty --and test "$(pol_sum)" = "$sum" \
+	--and err_has "iampw-admin: --query needs jp, the JMESPath command-line tool (Debian package jp): $work/no-jp: No such file or directory"
 
 # --------------------------------------------------------------------------
 # --help and --version, for anyone.
@@ -801,28 +799,28 @@ if ! setpriv --reuid=nobody --regid=nogroup --clear-groups -- test -x "$ADMIN"; 
 fi
 
 admin_bare --help
-check "--help as root: exit 0, the usage on stdout" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'grep -q "^usage: iampw-admin" "$out"' 'grep -q "update-account-password-policy" "$out"'
+check "--help as root: exit 0, the usage on stdout" rc_is 0 --and stderr_empty \
+	--and grep -q "^usage: iampw-admin" "$out" --and grep -q "update-account-password-policy" "$out"
 admin_bare --version
-check "--version as root: exit 0, one line naming the tool" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'[ "$(wc -l <"$out")" -eq 1 ]' 'grep -q "^iampw-admin .*[0-9]" "$out"'
+check "--version as root: exit 0, one line naming the tool" rc_is 0 --and stderr_empty \
+	--and test "$(wc -l <"$out")" -eq 1 --and grep -q "^iampw-admin .*[0-9]" "$out"
 admin_bare update-account-password-policy --help
-check "VERB --help as root: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
-	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+check "VERB --help as root: exit 0, the verb's usage" rc_is 0 \
+	--and grep -q "^usage: iampw-admin update-account-password-policy" "$out"
 admin_bare update-account-password-policy help
-check "VERB help, as aws iam VERB help: exit 0, the verb's usage" '[ $rc -eq 0 ]' \
-	'grep -q "^usage: iampw-admin update-account-password-policy" "$out"'
+check "VERB help, as aws iam VERB help: exit 0, the verb's usage" rc_is 0 \
+	--and grep -q "^usage: iampw-admin update-account-password-policy" "$out"
 admin_bare help
-check "help alone: exit 0, the usage" '[ $rc -eq 0 ]' 'grep -q "^usage: iampw-admin" "$out"'
+check "help alone: exit 0, the usage" rc_is 0 --and grep -q "^usage: iampw-admin" "$out"
 as_nobody --help
-check "--help as nobody: exit 0, the usage on stdout" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'grep -q "^usage: iampw-admin" "$out"'
+check "--help as nobody: exit 0, the usage on stdout" rc_is 0 --and stderr_empty \
+	--and grep -q "^usage: iampw-admin" "$out"
 as_nobody --version
-check "--version as nobody: exit 0" '[ $rc -eq 0 ]' "$stderr_empty" \
-	'grep -q "^iampw-admin .*[0-9]" "$out"'
+check "--version as nobody: exit 0" rc_is 0 --and stderr_empty \
+	--and grep -q "^iampw-admin .*[0-9]" "$out"
 as_nobody create-login-profile --help
-check "VERB --help as nobody: exit 0" '[ $rc -eq 0 ]' \
-	'grep -q "^usage: iampw-admin create-login-profile" "$out"'
+check "VERB --help as nobody: exit 0" rc_is 0 \
+	--and grep -q "^usage: iampw-admin create-login-profile" "$out"
 
 # --------------------------------------------------------------------------
 # Every verb as nobody: 255 before anything is read or written.  The paths
@@ -848,13 +846,13 @@ for args in "get-account-password-policy" \
 	as_nobody --config "$open/iampw.conf" --policy "$open/policy.conf" \
 		--state-dir "$open/state" $args
 	check "as nobody: $args: exit 255, 'must be run by root', nothing on stdout" \
-		'[ $rc -eq 255 ]' "$stdout_empty" 'err_has "must be run by root"' \
-		'! grep -qF -- "$SECRET" "$err"'
+		rc_is 255 --and stdout_empty --and err_has "must be run by root" \
+		--and ! grep -qF -- "$SECRET" "$err"
 done
 is "$(ls -A "$open" | tr '\n' ' ')" "input.json " "as nobody: no file appeared"
 as_nobody get-login-profile --user-name nobody --password "$SECRET"
 check "as nobody, a command-line error is still 252: the line is parsed first" \
-	'[ $rc -eq 252 ]' "$stdout_empty" '! err_has "must be run by root"'
+	rc_is 252 --and stdout_empty --and ! err_has "must be run by root"
 
 # --------------------------------------------------------------------------
 # get-login-profile on existing accounts (read-only).
@@ -862,25 +860,25 @@ check "as nobody, a command-line error is still 252: the line is parsed first" \
 nosuch=iampwnosuch$$
 while getent passwd "$nosuch" >/dev/null; do nosuch=${nosuch}x; done
 admin get-login-profile --user-name root
-check "get-login-profile root: ValidationError, exit 254, says root" '[ $rc -eq 254 ]' \
-	"$stdout_empty" "$one_err_line" \
-	'err_has "An error occurred (ValidationError) when calling the GetLoginProfile operation: "' \
-	'err_has root'
+check "get-login-profile root: ValidationError, exit 254, says root" rc_is 254 \
+	--and stdout_empty --and one_err_line \
+	--and err_has "An error occurred (ValidationError) when calling the GetLoginProfile operation: " \
+	--and err_has root
 sysacct=daemon
 getent passwd daemon >/dev/null || sysacct=nobody
 admin get-login-profile --user-name "$sysacct"
 check "get-login-profile $sysacct (uid $(id -u $sysacct) < 1000): ValidationError, out of scope" \
-	'[ $rc -eq 254 ]' "$stdout_empty" "$one_err_line" \
-	'err_has "An error occurred (ValidationError) when calling the GetLoginProfile operation: "' \
-	'err_has "out of scope"'
+	rc_is 254 --and stdout_empty --and one_err_line \
+	--and err_has "An error occurred (ValidationError) when calling the GetLoginProfile operation: " \
+	--and err_has "out of scope"
 admin get-login-profile --user-name "$nosuch"
 iam_error "get-login-profile of a name that is no account: NoSuchEntity" 254 NoSuchEntity \
 	GetLoginProfile "The user with name $nosuch cannot be found."
 admin get-login-profile --user-name "bad name"
-check "get-login-profile of a name no account has: NoSuchEntity (any name NSS resolves is valid)" '[ $rc -eq 254 ]' \
-	"$stdout_empty" 'err_has "(NoSuchEntity)"'
+check "get-login-profile of a name no account has: NoSuchEntity (any name NSS resolves is valid)" rc_is 254 \
+	--and stdout_empty --and err_has "(NoSuchEntity)"
 admin --output table get-login-profile --user-name "$nosuch"
-check "an error with --output table: still nothing on stdout" '[ $rc -eq 254 ]' "$stdout_empty"
+check "an error with --output table: still nothing on stdout" rc_is 254 --and stdout_empty
 is "$(ls -A "$state")" "" "get-login-profile wrote nothing to the state dir"
 is "$(stat -c %a "$state")" 700 "the state dir is still 0700"
 

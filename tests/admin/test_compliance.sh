@@ -270,6 +270,8 @@ inside() {
 	remedy=$(row Remedy IAM-LENGTH)
 	is "$remedy" "iampw-admin --policy $conf/policy.conf update-account-password-policy --minimum-password-length 8 --no-require-symbols --require-numbers --no-require-uppercase-characters --no-require-lowercase-characters --no-allow-users-to-change-password --max-password-age 90 --password-reuse-prevention 3 --no-hard-expiry" \
 		"the remedy is a full replace that keeps every other value"
+	# A remedy is a command line for a shell, quoting included: eval runs
+	# it as a person pasting it would (the only eval left in the tests).
 	eval "$remedy" >&2
 	admin check --against iam-default
 	is "$(row Status IAM-LENGTH) $(row Status IAM-TYPES)" "PASS FAIL" \

@@ -54,20 +54,21 @@ show() {
 	fi
 }
 
-check() {
-	local desc=$1 c bad=()
-	shift
-	for c; do
-		eval "$c" || bad+=("$c")
-	done
-	if [ ${#bad[@]} -eq 0 ]; then
-		pass "$desc"
-		return 0
-	fi
-	fail "$desc"
-	for c in "${bad[@]}"; do diag "does not hold: $c"; done
+# check (tests/lib.sh) shows the outputs when a case fails.
+check_diag() {
 	show
-	return 1
+}
+
+# is_seed TEXT: 32 Base32 characters and nothing else.
+is_seed() {
+	[[ "$1" =~ ^[A-Z2-7]{32}$ ]]
+}
+# starts_with TEXT PREFIX / ends_with TEXT SUFFIX (fixed strings).
+starts_with() {
+	[[ "$1" == "$2"* ]]
+}
+ends_with() {
+	[[ "$1" == *"$2" ]]
 }
 
 # err_is TEXT: stderr is exactly TEXT and a newline.
@@ -82,11 +83,11 @@ err_is() {
 iam_error() {
 	want_err="
 An error occurred ($2) when calling the $3 operation: $4"
-	check "$1" '[ $rc -eq 254 ]' '[ ! -s "$out" ]' 'err_is "$want_err"'
+	check "$1" rc_is 254 --and test ! -s "$out" --and err_is "$want_err"
 }
 
 ok_quiet() {
-	check "$1" '[ $rc -eq 0 ]' '[ ! -s "$out" ]' '[ ! -s "$err" ]'
+	check "$1" rc_is 0 --and test ! -s "$out" --and test ! -s "$err"
 }
 
 # code SEED OFFSET: oathtool's TOTP code OFFSET steps from now.
@@ -138,51 +139,51 @@ inside() {
 	admin create-virtual-mfa-device --virtual-mfa-device-name alice-phone \
 		--outfile "$work/alice.txt" --bootstrap-method Base32StringSeed
 	check "create-virtual-mfa-device Base32StringSeed: exit 0, nothing on stderr" \
-		'[ $rc -eq 0 ]' '[ ! -s "$err" ]'
+		rc_is 0 --and test ! -s "$err"
 	is "$(jq keys "$out") $(jq keys "$out" VirtualMFADevice)" "VirtualMFADevice SerialNumber" \
 		"the response is {\"VirtualMFADevice\": {\"SerialNumber\"}}, no seed"
 	is "$(jq raw "$out" VirtualMFADevice.SerialNumber)" "$(serial alice-phone)" \
 		"SerialNumber is arn:linux:iam::<hostname>:mfa/NAME"
 	seed=$(cat "$work/alice.txt")
 	check "the outfile holds the Base32 seed alone (32 characters, no newline), mode 0600" \
-		'[[ "$seed" =~ ^[A-Z2-7]{32}$ ]]' '[ "$(stat -c %s "$work/alice.txt")" -eq 32 ]' \
-		'[ "$(stat -c %a "$work/alice.txt")" = 600 ]'
+		is_seed "$seed" --and test "$(stat -c %s "$work/alice.txt")" -eq 32 \
+		--and test "$(stat -c %a "$work/alice.txt")" = 600
 	check "the device file is root 0600 in a 0700 store; the state dir 0700" \
-		'[ "$(stat -c "%U %a" "$mfa/d.alice-phone")" = "root 600" ]' \
-		'[ "$(stat -c %a "$mfa")" = 700 ]' '[ "$(stat -c %a "$state")" = 700 ]'
+		test "$(stat -c "%U %a" "$mfa/d.alice-phone")" = "root 600" \
+		--and test "$(stat -c %a "$mfa")" = 700 --and test "$(stat -c %a "$state")" = 700
 	: >"$work/bob.png"
 	chmod 0644 "$work/bob.png"
 	admin create-virtual-mfa-device --virtual-mfa-device-name bob-phone \
 		--outfile "$work/bob.png" --bootstrap-method QRCodePNG --qr-terminal
 	check "create-virtual-mfa-device QRCodePNG --qr-terminal: exit 0, JSON on stdout" \
-		'[ $rc -eq 0 ]' 'jq valid "$out"'
+		rc_is 0 --and jq valid "$out"
 	check "--qr-terminal drew the code with half blocks on stderr" \
-		'grep -q "▀" "$err"' '[ "$(wc -l <"$err")" -ge 15 ]'
+		grep -q "▀" "$err" --and test "$(wc -l <"$err")" -ge 15
 	check "the PNG outfile is a PNG, now 0600 though it existed 0644" \
-		'[ "$(head -c 8 "$work/bob.png" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a ]' \
-		'[ "$(stat -c %a "$work/bob.png")" = 600 ]'
+		test "$(head -c 8 "$work/bob.png" | od -An -tx1 | tr -d " ")" = 89504e470d0a1a0a \
+		--and test "$(stat -c %a "$work/bob.png")" = 600
 	uri=$(zbarimg -q --raw "$work/bob.png" 2>/dev/null)
 	qrseed=$(sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' <<<"$uri")
 	check "zbarimg reads the otpauth:// URI back: issuer, label, SHA1, 6 digits, 30 s" \
-		'[[ "$uri" == "otpauth://totp/pam_iampw:bob-phone@$(hostname)?secret="* ]]' \
-		'[[ "$uri" == *"&issuer=pam_iampw&algorithm=SHA1&digits=6&period=30" ]]' \
-		'[[ "$qrseed" =~ ^[A-Z2-7]{32}$ ]]' '[ "$qrseed" != "$seed" ]'
+		starts_with "$uri" "otpauth://totp/pam_iampw:bob-phone@$(hostname)?secret=" \
+		--and ends_with "$uri" "&issuer=pam_iampw&algorithm=SHA1&digits=6&period=30" \
+		--and is_seed "$qrseed" --and test "$qrseed" != "$seed"
 	admin create-virtual-mfa-device --virtual-mfa-device-name alice-phone \
 		--outfile "$work/again.txt" --bootstrap-method Base32StringSeed
 	iam_error "the same name again: EntityAlreadyExists, no outfile written" EntityAlreadyExists \
 		CreateVirtualMFADevice "MFADevice entity at the same path and name already exists."
-	check "no outfile for the refused create" '[ ! -e "$work/again.txt" ]'
+	check "no outfile for the refused create" test ! -e "$work/again.txt"
 	admin create-virtual-mfa-device --virtual-mfa-device-name 'a/b' \
 		--outfile "$work/x.txt" --bootstrap-method Base32StringSeed
 	check "a name outside [\\w+=,.@-]: ValidationError, exit 254, nothing created" \
-		'[ $rc -eq 254 ]' 'grep -q "(ValidationError)" "$err"' '[ ! -e "$work/x.txt" ]' \
-		'[ "$(ls "$mfa" | wc -l)" -eq 2 ]'
+		rc_is 254 --and grep -q "(ValidationError)" "$err" --and test ! -e "$work/x.txt" \
+		--and test "$(ls "$mfa" | wc -l)" -eq 2
 	admin create-virtual-mfa-device --virtual-mfa-device-name x --outfile "$work/x.txt" \
 		--bootstrap-method SVG
-	check "--bootstrap-method SVG: exit 252" '[ $rc -eq 252 ]'
+	check "--bootstrap-method SVG: exit 252" rc_is 252
 	admin create-virtual-mfa-device --virtual-mfa-device-name x --bootstrap-method QRCodePNG
-	check "no --outfile: exit 252, the AWS CLI's words" '[ $rc -eq 252 ]' \
-		'grep -q "the following arguments are required: --outfile" "$err"'
+	check "no --outfile: exit 252, the AWS CLI's words" rc_is 252 \
+		--and grep -q "the following arguments are required: --outfile" "$err"
 
 	# -- enable-mfa-device ------------------------------------------------------
 	fresh_step
@@ -207,7 +208,7 @@ inside() {
 		--authentication-code1 "$c1" --authentication-code2 "$c2"
 	ok_quiet "enable-mfa-device alice with two consecutive oathtool codes: exit 0, silent"
 	check "the device file now names uid $(id -u alice)" \
-		'grep -qx "uid = $(id -u alice)" "$mfa/d.alice-phone"'
+		grep -qx "uid = $(id -u alice)" "$mfa/d.alice-phone"
 	admin deactivate-mfa-device --user-name alice --serial-number "$(serial alice-phone)"
 	ok_quiet "deactivate-mfa-device alice: exit 0"
 	admin enable-mfa-device --user-name alice --serial-number "$(serial alice-phone)" \
@@ -241,41 +242,41 @@ inside() {
 		"The user with name nosuchuser cannot be found."
 	admin enable-mfa-device --user-name bob --serial-number "$(serial alice-2)" \
 		--authentication-code1 12345 --authentication-code2 654321
-	check "a 5-digit code: ValidationError, never echoed" '[ $rc -eq 254 ]' \
-		'grep -q "(ValidationError)" "$err"' '! grep -q 12345 "$err"'
+	check "a 5-digit code: ValidationError, never echoed" rc_is 254 \
+		--and grep -q "(ValidationError)" "$err" --and ! grep -q 12345 "$err"
 
 	# -- listings and the report -------------------------------------------------
 	admin list-mfa-devices --user-name alice
-	check "list-mfa-devices alice: one device, UserName SerialNumber EnableDate" '[ $rc -eq 0 ]' \
-		'[ "$(jq len "$out" MFADevices)" = 1 ]' \
-		'[ "$(jq keys "$out" MFADevices.0)" = "UserName SerialNumber EnableDate" ]' \
-		'[ "$(jq raw "$out" MFADevices.0.SerialNumber)" = "$(serial alice-phone)" ]'
+	check "list-mfa-devices alice: one device, UserName SerialNumber EnableDate" rc_is 0 \
+		--and test "$(jq len "$out" MFADevices)" = 1 \
+		--and test "$(jq keys "$out" MFADevices.0)" = "UserName SerialNumber EnableDate" \
+		--and test "$(jq raw "$out" MFADevices.0.SerialNumber)" = "$(serial alice-phone)"
 	admin list-mfa-devices --user-name bob
 	is "$(jq get "$out" MFADevices)" "[]" "list-mfa-devices bob: none"
 	admin list-virtual-mfa-devices
 	check "list-virtual-mfa-devices: three devices, alice's with IAM's User and EnableDate" \
-		'[ "$(jq len "$out" VirtualMFADevices)" = 3 ]' \
-		'[ "$(jq keys "$out" VirtualMFADevices.1)" = "SerialNumber User EnableDate" ]' \
-		'[ "$(jq raw "$out" VirtualMFADevices.1.User.UserName)" = alice ]' \
-		'[ "$(jq keys "$out" VirtualMFADevices.0)" = SerialNumber ]'
+		test "$(jq len "$out" VirtualMFADevices)" = 3 \
+		--and test "$(jq keys "$out" VirtualMFADevices.1)" = "SerialNumber User EnableDate" \
+		--and test "$(jq raw "$out" VirtualMFADevices.1.User.UserName)" = alice \
+		--and test "$(jq keys "$out" VirtualMFADevices.0)" = SerialNumber
 	admin list-virtual-mfa-devices --assignment-status Unassigned --output text
-	check "--assignment-status Unassigned --output text: the two spare devices" '[ $rc -eq 0 ]' \
-		'[ "$(wc -l <"$out")" -eq 2 ]' 'grep -q "mfa/bob-phone" "$out"' '! grep -q "mfa/alice-phone" "$out"'
+	check "--assignment-status Unassigned --output text: the two spare devices" rc_is 0 \
+		--and test "$(wc -l <"$out")" -eq 2 --and grep -q "mfa/bob-phone" "$out" --and ! grep -q "mfa/alice-phone" "$out"
 	admin get-credential-report --output text
 	check "credential report: mfa_active true for alice, false for bob (column 8)" \
-		'[ "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$out")" = true ]' \
-		'[ "$(awk -F, "\$1 == \"bob\" { print \$8 }" "$out")" != true ]'
+		test "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$out")" = true \
+		--and test "$(awk -F, "\$1 == \"bob\" { print \$8 }" "$out")" != true
 
 	# -- resync -----------------------------------------------------------------
 	fresh_step
 	admin resync-mfa-device --user-name alice --serial-number "$(serial alice-phone)" \
 		--authentication-code1 "$(code "$seed" 9)" --authentication-code2 "$(code "$seed" 10)"
 	ok_quiet "resync-mfa-device with a device 5 minutes ahead"
-	check "the drift is recorded (10 steps)" 'grep -qx "drift = 10" "$mfa/d.alice-phone"'
+	check "the drift is recorded (10 steps)" grep -qx "drift = 10" "$mfa/d.alice-phone"
 	admin resync-mfa-device --user-name bob --serial-number "$(serial alice-phone)" \
 		--authentication-code1 123456 --authentication-code2 123457
-	check "resync of alice's device as bob: NoSuchEntity" '[ $rc -eq 254 ]' \
-		'grep -q "(NoSuchEntity)" "$err"'
+	check "resync of alice's device as bob: NoSuchEntity" rc_is 254 \
+		--and grep -q "(NoSuchEntity)" "$err"
 
 	# -- a login through the mfa line (pamtester) ----------------------------------
 	# The resync used the code of step +10: the next one, +11, is new.
@@ -283,25 +284,25 @@ inside() {
 	printf 'Kettle+Lamp+Fig7\n%s\n' "$c1" | pamtester -v iampw-mfa-test alice authenticate \
 		>"$work/pt" 2>&1
 	check "a login of alice asks 'MFA code: ' and takes the next drifted oathtool code" \
-		'grep -q "MFA code: " "$work/pt"' 'grep -q "successfully authenticated" "$work/pt"'
+		grep -q "MFA code: " "$work/pt" --and grep -q "successfully authenticated" "$work/pt"
 	printf 'Kettle+Lamp+Fig7\n%s\n' "$c1" | pamtester -v iampw-mfa-test alice authenticate \
 		>"$work/pt" 2>&1
-	check "the same code again: refused (replay)" '! grep -q "successfully authenticated" "$work/pt"'
+	check "the same code again: refused (replay)" ! grep -q "successfully authenticated" "$work/pt"
 	echo 'bob:Orbit[Stone]2Yak' | chpasswd >&2
 	printf 'Orbit[Stone]2Yak\n' | pamtester -v iampw-mfa-test bob authenticate >"$work/pt" 2>&1
 	check "bob, without a device, logs in unasked" \
-		'! grep -q "MFA code" "$work/pt"' 'grep -q "successfully authenticated" "$work/pt"'
+		! grep -q "MFA code" "$work/pt" --and grep -q "successfully authenticated" "$work/pt"
 
 	# -- unsafe seed file: fail closed --------------------------------------------
 	chmod 0644 "$mfa/d.alice-phone"
 	admin list-mfa-devices
-	check "a seed file readable by others: list-mfa-devices ServiceFailure" '[ $rc -eq 254 ]' \
-		'grep -q "(ServiceFailure)" "$err"' '[ ! -s "$out" ]'
+	check "a seed file readable by others: list-mfa-devices ServiceFailure" rc_is 254 \
+		--and grep -q "(ServiceFailure)" "$err" --and test ! -s "$out"
 	admin check
-	check "check lists it and exits 253" '[ $rc -eq 253 ]' 'grep -q "d.alice-phone" "$err"'
+	check "check lists it and exits 253" rc_is 253 --and grep -q "d.alice-phone" "$err"
 	printf 'Orbit[Stone]2Yak\n' | pamtester -v iampw-mfa-test bob authenticate >"$work/pt" 2>&1
 	check "and the mfa line refuses every login meanwhile (bob too)" \
-		'! grep -q "successfully authenticated" "$work/pt"'
+		! grep -q "successfully authenticated" "$work/pt"
 	chmod 0600 "$mfa/d.alice-phone"
 
 	# -- deactivate and delete -----------------------------------------------------
@@ -309,18 +310,18 @@ inside() {
 	iam_error "delete an assigned device: DeleteConflict" DeleteConflict DeleteVirtualMFADevice \
 		"MFA Device is still in use (assigned to uid $(id -u alice))."
 	admin deactivate-mfa-device --user-name bob --serial-number "$(serial alice-phone)"
-	check "deactivate alice's device as bob: NoSuchEntity" '[ $rc -eq 254 ]' \
-		'grep -q "(NoSuchEntity)" "$err"'
+	check "deactivate alice's device as bob: NoSuchEntity" rc_is 254 \
+		--and grep -q "(NoSuchEntity)" "$err"
 	admin deactivate-mfa-device --user-name alice --serial-number "$(serial alice-phone)"
 	ok_quiet "deactivate-mfa-device alice"
 	admin delete-virtual-mfa-device --serial-number "$(serial alice-phone)"
 	ok_quiet "delete-virtual-mfa-device"
-	check "its seed file is gone" '[ ! -e "$mfa/d.alice-phone" ]'
+	check "its seed file is gone" test ! -e "$mfa/d.alice-phone"
 	admin delete-virtual-mfa-device --serial-number "$(serial alice-phone)"
-	check "deleted twice: NoSuchEntity" '[ $rc -eq 254 ]' 'grep -q "(NoSuchEntity)" "$err"'
+	check "deleted twice: NoSuchEntity" rc_is 254 --and grep -q "(NoSuchEntity)" "$err"
 	admin get-credential-report --output text
 	check "mfa_active false for alice now" \
-		'[ "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$out")" = false ]'
+		test "$(awk -F, "\$1 == \"alice\" { print \$8 }" "$out")" = false
 
 	# -- a device of a deleted account ----------------------------------------------
 	fresh_step
@@ -330,12 +331,12 @@ inside() {
 	userdel -r bob >&2 2>/dev/null
 	admin check
 	check "bob's device, bob deleted: check exits 253 and says no account has the uid" \
-		'[ $rc2 -eq 0 ]' '[ $rc -eq 253 ]' 'grep -q "d.bob-phone: assigned to uid .* (bob), which no account has any more" "$err"'
+		test "$rc2" -eq 0 --and rc_is 253 --and grep -q "d.bob-phone: assigned to uid .* (bob), which no account has any more" "$err"
 
 	# -- nothing printed held a seed -------------------------------------------------
 	check "no seed in anything the tool printed (outfiles aside)" \
-		'! grep -qF "$seed" "$log"' '! grep -qF "$qrseed" "$log"' \
-		'! grep -qF "$(cat "$work/alice2.txt")" "$log"'
+		! grep -qF "$seed" "$log" --and ! grep -qF "$qrseed" "$log" \
+		--and ! grep -qF "$(cat "$work/alice2.txt")" "$log"
 
 	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
 	done_testing

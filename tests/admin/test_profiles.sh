@@ -115,25 +115,25 @@ show() {
 	fi
 }
 
-# check DESC COND...: ok when every COND (eval'ed) holds.
-check() {
-	local desc=$1 c bad=()
-	shift
-	for c; do
-		eval "$c" || bad+=("$c")
-	done
-	if [ ${#bad[@]} -eq 0 ]; then
-		pass "$desc"
-		return 0
-	fi
-	fail "$desc"
-	for c in "${bad[@]}"; do diag "does not hold: $c"; done
+# check (tests/lib.sh) shows the outputs when a case fails.
+check_diag() {
 	show
-	return 1
 }
 
-stdout_empty='[ ! -s "$out" ]'
-stderr_empty='[ ! -s "$err" ]'
+# between N LO HI: N is a number from LO to HI.
+between() {
+	[ -n "$1" ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
+# in_words LIST WORD...: one of the WORDs is a word of the blank-separated LIST.
+in_words() {
+	local list=" $1 " w
+	shift
+	for w; do
+		case $list in *" $w "*) return 0 ;; esac
+	done
+	return 1
+}
 
 # err_is TEXT: stderr is exactly TEXT and a newline.
 err_is() {
@@ -149,11 +149,11 @@ err_has() {
 iam_error() {
 	want_err="
 An error occurred ($2) when calling the $3 operation: $4"
-	check "$1" '[ $rc -eq 254 ]' "$stdout_empty" 'err_is "$want_err"'
+	check "$1" rc_is 254 --and stdout_empty --and err_is "$want_err"
 }
 
 ok_quiet() {
-	check "$1" '[ $rc -eq 0 ]' "$stdout_empty" "$stderr_empty"
+	check "$1" rc_is 0 --and stdout_empty --and stderr_empty
 }
 
 # created_at ISO T0 T1: an ISO 8601 UTC date, second precision, within T0..T1.
@@ -232,10 +232,10 @@ inside() {
 	# -- accounts ------------------------------------------------------------
 	useradd -m alice >&2 && useradd -m bob >&2
 	check "useradd alice and bob: uids >= 1000" \
-		'[ "$(id -u alice)" -ge 1000 ]' '[ "$(id -u bob)" -ge 1000 ]'
+		test "$(id -u alice)" -ge 1000 --and test "$(id -u bob)" -ge 1000
 	echo "bob:$PB0" | chpasswd -c YESCRYPT >&2
-	check "bob's initial password (chpasswd) logs in" 'auth bob "$PB0"'
-	check "a wrong password does not (the auth service is not permissive)" '! auth bob "$PA1"'
+	check "bob's initial password (chpasswd) logs in" auth bob "$PB0"
+	check "a wrong password does not (the auth service is not permissive)" ! auth bob "$PA1"
 
 	admin update-account-password-policy --minimum-password-length 12 --require-symbols \
 		--require-numbers --require-uppercase-characters --require-lowercase-characters \
@@ -244,15 +244,15 @@ inside() {
 	admin get-login-profile --user-name alice
 	iam_error "get-login-profile alice, no state dir yet: NoSuchEntity" NoSuchEntity \
 		GetLoginProfile "Login Profile for User alice cannot be found."
-	check "get-login-profile did not create the state dir" '[ ! -e "$state" ]'
+	check "get-login-profile did not create the state dir" test ! -e "$state"
 
 	# -- create-login-profile alice --------------------------------------------
-	check "alice has no usable password yet" '[ "$(shadow_hash alice | cut -c1)" = "!" ]'
+	check "alice has no usable password yet" test "$(shadow_hash alice | cut -c1)" = "!"
 	t0=$(now)
 	admin_in "$PA1" create-login-profile --user-name alice --password-stdin
 	t1=$(now)
 	check "create-login-profile alice --password-stdin: exit 0, nothing on stderr, JSON" \
-		'[ $rc -eq 0 ]' "$stderr_empty" 'jq valid "$out"'
+		rc_is 0 --and stderr_empty --and jq valid "$out"
 	cp "$out" "$work/create-alice.json"
 	is "$(jq keys "$out")" "LoginProfile" "the response is {\"LoginProfile\": ...}, no Password"
 	is "$(jq keys "$out" LoginProfile)" "UserName CreateDate PasswordResetRequired" \
@@ -261,19 +261,19 @@ inside() {
 		'"alice" bool false' "UserName alice, PasswordResetRequired the bool false"
 	create_date=$(jq raw "$out" LoginProfile.CreateDate)
 	check "CreateDate is ISO 8601 UTC and now ($create_date)" \
-		'created_at "$create_date" "$t0" "$t1"'
+		created_at "$create_date" "$t0" "$t1"
 	hash=$(shadow_hash alice)
-	check "alice's /etc/shadow hash is set (yescrypt)" '[ "${hash#\$y\$}" != "$hash" ]'
-	check "pamtester: alice logs in with that password" 'auth alice "$PA1"'
+	check "alice's /etc/shadow hash is set (yescrypt)" test "${hash#\$y\$}" != "$hash"
+	check "pamtester: alice logs in with that password" auth alice "$PA1"
 	check "state dir and profiles dir created, 0700 root" \
-		'[ "$(stat -c "%a %u" "$state" "$profiles" | tr "\n" " ")" = "700 0 700 0 " ]'
+		test "$(stat -c "%a %u" "$state" "$profiles" | tr "\n" " ")" = "700 0 700 0 "
 	check "alice's profile: a regular file, 0600 root:root, user = alice, reset false" \
-		'[ "$(stat -c "%F %a %u:%g" "$(pf alice)")" = "regular file 600 0:0" ]' \
-		'[ "$(profile_get alice user)" = alice ]' \
-		'[ "$(profile_get alice password_reset_required)" = false ]' \
-		'[ "$(profile_get alice uid)" = "$(id -u alice)" ]'
+		test "$(stat -c "%F %a %u:%g" "$(pf alice)")" = "regular file 600 0:0" \
+		--and test "$(profile_get alice user)" = alice \
+		--and test "$(profile_get alice password_reset_required)" = false \
+		--and test "$(profile_get alice uid)" = "$(id -u alice)"
 	v=$(profile_get alice password_last_changed)
-	check "password_last_changed recorded now ($v)" '[ -n "$v" ] && [ "$v" -ge "$t0" ] && [ "$v" -le "$t1" ]'
+	check "password_last_changed recorded now ($v)" between "$v" "$t0" "$t1"
 
 	sum=$(shadow_sum)
 	admin_in "$PA2" create-login-profile --user-name alice --password-stdin
@@ -282,8 +282,8 @@ inside() {
 	is "$(shadow_sum)" "$sum" "... and /etc/shadow unchanged"
 
 	admin get-login-profile --user-name alice
-	check "get-login-profile alice: exit 0, the LoginProfile create printed" '[ $rc -eq 0 ]' \
-		"$stderr_empty" '[ "$(jq get "$out")" = "$(jq get "$work/create-alice.json")" ]'
+	check "get-login-profile alice: exit 0, the LoginProfile create printed" rc_is 0 \
+		--and stderr_empty --and test "$(jq get "$out")" = "$(jq get "$work/create-alice.json")"
 	TZ=Pacific/Kiritimati admin get-login-profile --user-name alice
 	is "$(jq raw "$out" LoginProfile.CreateDate)" "$create_date" \
 		"CreateDate is UTC whatever TZ says (TZ=Pacific/Kiritimati, UTC+14)"
@@ -298,8 +298,8 @@ inside() {
 	iam_error "create-login-profile bob, a weak password: PasswordPolicyViolation listing every failed rule" \
 		PasswordPolicyViolation CreateLoginProfile "$MSG_WEAK"
 	check "bob's /etc/shadow entry unchanged, no profile for bob" \
-		'[ "$(shadow_sum)" = "$sum" ]' '[ ! -e "$(pf bob)" ]'
-	check "bob's old password still logs in" 'auth bob "$PB0"'
+		test "$(shadow_sum)" = "$sum" --and test ! -e "$(pf bob)"
+	check "bob's old password still logs in" auth bob "$PB0"
 	admin get-login-profile --user-name bob
 	iam_error "get-login-profile bob: NoSuchEntity" NoSuchEntity GetLoginProfile \
 		"Login Profile for User bob cannot be found."
@@ -309,44 +309,44 @@ inside() {
 	nolog=1 admin create-login-profile --user-name bob --generate-password --password-reset-required
 	t1=$(now)
 	check "create-login-profile bob --generate-password --password-reset-required: exit 0, JSON" \
-		'[ $rc -eq 0 ]' "$stderr_empty" 'jq valid "$out"'
+		rc_is 0 --and stderr_empty --and jq valid "$out"
 	is "$(jq keys "$out" | tr ' ' '\n' | sort | tr '\n' ' ')" "LoginProfile Password " \
 		"a top-level Password beside LoginProfile"
 	gen=$(jq raw "$out" Password)
 	check "the generated password is a string of >= 20 characters satisfying the policy" \
-		'[ "$(jq type "$out" Password)" = str ]' 'satisfies "$gen"'
+		test "$(jq type "$out" Password)" = str --and satisfies "$gen"
 	is "$(jq get "$out" LoginProfile.UserName) $(jq get "$out" LoginProfile.PasswordResetRequired)" \
 		'"bob" true' "LoginProfile: bob, PasswordResetRequired true"
-	check "CreateDate now" 'created_at "$(jq raw "$out" LoginProfile.CreateDate)" "$t0" "$t1"'
-	check "pamtester: bob logs in with the generated password" 'auth bob "$gen"'
-	check "bob's old password no longer does" '! auth bob "$PB0"'
+	check "CreateDate now" created_at "$(jq raw "$out" LoginProfile.CreateDate)" "$t0" "$t1"
+	check "pamtester: bob logs in with the generated password" auth bob "$gen"
+	check "bob's old password no longer does" ! auth bob "$PB0"
 	admin get-login-profile --user-name bob
 	is "$(jq get "$out" LoginProfile.PasswordResetRequired)" true "get-login-profile bob: PasswordResetRequired true"
 	is "$(profile_get bob password_reset_required)" true "bob's profile file: password_reset_required = true"
 	check "account stack for bob: new authentication token required, administrator enforced" \
-		'! acct bob' \
-		'grep -qF "Authentication token is no longer valid; new one required" "$pout"' \
-		'grep -qF "You are required to change your password immediately (administrator enforced)." "$pout"'
-	check "account stack for alice (no reset required): success" 'acct alice'
+		! acct bob \
+		--and grep -qF "Authentication token is no longer valid; new one required" "$pout" \
+		--and grep -qF "You are required to change your password immediately (administrator enforced)." "$pout"
+	check "account stack for alice (no reset required): success" acct alice
 
 	# -- update-login-profile with only a flag ---------------------------------
 	hash=$(shadow_hash bob)
 	admin update-login-profile --user-name bob --no-password-reset-required
 	ok_quiet "update-login-profile bob --no-password-reset-required: exit 0, prints nothing"
 	check "only the flag changed: bob's hash as before, no prompt or stdin read" \
-		'[ "$(shadow_hash bob)" = "$hash" ]'
+		test "$(shadow_hash bob)" = "$hash"
 	admin get-login-profile --user-name bob
 	is "$(jq get "$out" LoginProfile.PasswordResetRequired) $(profile_get bob password_reset_required)" \
 		"false false" "PasswordResetRequired now false (get and profile file)"
-	check "account stack for bob: success now" 'acct bob'
+	check "account stack for bob: success now" acct bob
 
 	# Its output holds a password on purpose: kept out of the leak check.
 	nolog=1 admin update-login-profile --user-name bob --generate-password
 	check "update-login-profile --generate-password: exit 0, prints only {\"Password\": ...}" \
-		'[ $rc -eq 0 ]' "$stderr_empty" '[ "$(jq keys "$out")" = Password ]' \
-		'satisfies "$(jq raw "$out" Password)"'
+		rc_is 0 --and stderr_empty --and test "$(jq keys "$out")" = Password \
+		--and satisfies "$(jq raw "$out" Password)"
 	v=$(jq raw "$out" Password)
-	check "bob logs in with the new generated password" 'auth bob "$v"'
+	check "bob logs in with the new generated password" auth bob "$v"
 	gen="$gen $v"
 
 	# -- update-login-profile: reuse, new passwords, every source --------------
@@ -360,7 +360,7 @@ inside() {
 	admin_in "$PA2" update-login-profile --user-name alice --password-stdin
 	ok_quiet "update-login-profile alice --password-stdin, a new good password: exit 0, prints nothing"
 	check "alice's hash changed; the new password logs in, the old one not" \
-		'[ "$(shadow_hash alice)" != "$hash" ]' 'auth alice "$PA2"' '! auth alice "$PA1"'
+		test "$(shadow_hash alice)" != "$hash" --and auth alice "$PA2" --and ! auth alice "$PA1"
 
 	hash=$(shadow_hash alice)
 	printf '%s\n%s\n' "$PA3" "not-this-line" | "$ADMIN" --config "$conf/iampw.conf" \
@@ -370,12 +370,12 @@ inside() {
 	cat "$out" "$err" >>"$log"
 	ok_quiet "update-login-profile, password on a non-terminal stdin, no flag: exit 0"
 	check "the first line of stdin is the password" \
-		'[ "$(shadow_hash alice)" != "$hash" ]' 'auth alice "$PA3"'
+		test "$(shadow_hash alice)" != "$hash" --and auth alice "$PA3"
 
 	sum=$(shadow_sum)
 	admin update-login-profile --user-name alice
 	check "update-login-profile with an empty stdin: exit 252, nothing changed" \
-		'[ $rc -eq 252 ]' "$stdout_empty" '[ "$(shadow_sum)" = "$sum" ]'
+		rc_is 252 --and stdout_empty --and test "$(shadow_sum)" = "$sum"
 
 	python3 -c 'import json, sys; json.dump({"UserName": "alice", "Password": sys.argv[2], "PasswordResetRequired": True}, open(sys.argv[1], "w"))' \
 		"$work/update.json" "$PA4"
@@ -383,10 +383,10 @@ inside() {
 	admin update-login-profile --cli-input-json "file://$work/update.json"
 	ok_quiet "update-login-profile --cli-input-json file:// (UserName, Password, PasswordResetRequired): exit 0"
 	check "... the password from the file logs in, and reset is required" \
-		'auth alice "$PA4"' '[ "$(profile_get alice password_reset_required)" = true ]'
+		auth alice "$PA4" --and test "$(profile_get alice password_reset_required)" = true
 	admin update-login-profile --cli-input-json "{\"UserName\": \"alice\", \"Password\": \"$PA5\"}"
 	check "a Password in inline --cli-input-json (argv): refused, exit 252, not echoed" \
-		'[ $rc -eq 252 ]' "$stdout_empty" '! grep -qF -- "$PA5" "$err"' 'auth alice "$PA4"'
+		rc_is 252 --and stdout_empty --and ! grep -qF -- "$PA5" "$err" --and auth alice "$PA4"
 
 	# -- the profile lock held by another change -------------------------------
 	flock -o -x "$profiles/.$(id -u alice).lock" sleep 60 &
@@ -405,7 +405,7 @@ inside() {
 	iam_error "alice's lock held elsewhere: update-login-profile --password-stdin -> EntityTemporarilyUnmodifiable, naming the holder" \
 		EntityTemporarilyUnmodifiable UpdateLoginProfile "$busy_held"
 	check "... after about 5 s ($((t1 - t0)) s), /etc/shadow unchanged" \
-		'[ $((t1 - t0)) -ge 4 ] && [ $((t1 - t0)) -le 15 ]' '[ "$(shadow_sum)" = "$sum" ]'
+		between "$((t1 - t0))" 4 15 --and test "$(shadow_sum)" = "$sum"
 	admin update-login-profile --user-name alice --no-password-reset-required
 	iam_error "lock held: a flag-only update is refused the same way" \
 		EntityTemporarilyUnmodifiable UpdateLoginProfile "$busy_held"
@@ -415,15 +415,15 @@ inside() {
 	wait "$holder" 2>/dev/null
 	admin_in "$PA5" update-login-profile --user-name alice --password-stdin
 	ok_quiet "lock released: the same update succeeds"
-	check "... PA5 logs in" 'auth alice "$PA5"'
+	check "... PA5 logs in" auth alice "$PA5"
 
 	# -- delete-login-profile ---------------------------------------------------
 	hash=$(shadow_hash alice)
 	admin delete-login-profile --user-name alice
 	ok_quiet "delete-login-profile alice: exit 0, prints nothing"
 	is "$(shadow_hash alice)" "!$hash" "the Unix password is locked as passwd -l does ('!' before the hash)"
-	check "pamtester: alice can no longer log in with her password" '! auth alice "$PA5"'
-	check "alice's profile file is gone" '[ ! -e "$(pf alice)" ]'
+	check "pamtester: alice can no longer log in with her password" ! auth alice "$PA5"
+	check "alice's profile file is gone" test ! -e "$(pf alice)"
 	admin get-login-profile --user-name alice
 	iam_error "get-login-profile alice: NoSuchEntity" NoSuchEntity GetLoginProfile \
 		"Login Profile for User alice cannot be found."
@@ -436,9 +436,9 @@ inside() {
 	is "$(shadow_hash alice)" "!$hash" "... and the password stays locked"
 
 	admin_in "$PA6" create-login-profile --user-name alice --password-stdin
-	check "create-login-profile alice again: exit 0" '[ $rc -eq 0 ]' "$stderr_empty"
-	check "password login works again, the hash is no longer locked" 'auth alice "$PA6"' \
-		'[ "$(shadow_hash alice | cut -c1)" != "!" ]'
+	check "create-login-profile alice again: exit 0" rc_is 0 --and stderr_empty
+	check "password login works again, the hash is no longer locked" auth alice "$PA6" \
+		--and test "$(shadow_hash alice | cut -c1)" != "!"
 
 	# -- the create-login-profile skeleton, filled in --------------------------
 	useradd -m frank >&2
@@ -451,24 +451,24 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	chmod 0600 "$work/frank.json"
 	admin create-login-profile --cli-input-json "file://$work/frank.json"
 	check "create-login-profile --cli-input-json file:// (the filled skeleton): exit 0" \
-		'[ $rc -eq 0 ]' "$stderr_empty" \
-		'[ "$(jq get "$out" LoginProfile.UserName) $(jq get "$out" LoginProfile.PasswordResetRequired)" = "\"frank\" false" ]'
-	check "frank logs in with the password from the file" 'auth frank "$PF"'
+		rc_is 0 --and stderr_empty \
+		--and test "$(jq get "$out" LoginProfile.UserName) $(jq get "$out" LoginProfile.PasswordResetRequired)" = "\"frank\" false"
+	check "frank logs in with the password from the file" auth frank "$PF"
 
 	# -- out of scope, and no such user: nothing touched -----------------------
 	sum=$(shadow_sum)
 	admin_in "$PA1" create-login-profile --user-name root --password-stdin
-	check "create-login-profile root: ValidationError" '[ $rc -eq 254 ]' "$stdout_empty" \
-		'err_has "An error occurred (ValidationError) when calling the CreateLoginProfile operation: "'
+	check "create-login-profile root: ValidationError" rc_is 254 --and stdout_empty \
+		--and err_has "An error occurred (ValidationError) when calling the CreateLoginProfile operation: "
 	admin delete-login-profile --user-name root
-	check "delete-login-profile root: ValidationError" '[ $rc -eq 254 ]' "$stdout_empty" \
-		'err_has "(ValidationError)"'
+	check "delete-login-profile root: ValidationError" rc_is 254 --and stdout_empty \
+		--and err_has "(ValidationError)"
 	admin delete-login-profile --user-name daemon
-	check "delete-login-profile daemon: ValidationError, out of scope" '[ $rc -eq 254 ]' \
-		"$stdout_empty" 'err_has "(ValidationError)"' 'err_has "out of scope"'
+	check "delete-login-profile daemon: ValidationError, out of scope" rc_is 254 \
+		--and stdout_empty --and err_has "(ValidationError)" --and err_has "out of scope"
 	admin update-login-profile --user-name daemon --generate-password
 	check "update-login-profile daemon --generate-password: ValidationError, no password printed" \
-		'[ $rc -eq 254 ]' "$stdout_empty" 'err_has "out of scope"'
+		rc_is 254 --and stdout_empty --and err_has "out of scope"
 	admin_in "$PA1" create-login-profile --user-name nosuchuser --password-stdin
 	iam_error "create-login-profile for no such user: NoSuchEntity" NoSuchEntity \
 		CreateLoginProfile "The user with name nosuchuser cannot be found."
@@ -480,13 +480,13 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	chage -d 2024-01-15 carol >&2
 	sum=$(shadow_sum)
 	admin adopt-user --user-name carol
-	check "adopt-user carol: exit 0, LoginProfiles lists carol" '[ $rc -eq 0 ]' "$stderr_empty" \
-		'[ "$(jq keys "$out")" = LoginProfiles ]' '[ "$(jq len "$out" LoginProfiles)" = 1 ]' \
-		'[ "$(jq raw "$out" LoginProfiles.0.UserName)" = carol ]'
+	check "adopt-user carol: exit 0, LoginProfiles lists carol" rc_is 0 --and stderr_empty \
+		--and test "$(jq keys "$out")" = LoginProfiles --and test "$(jq len "$out" LoginProfiles)" = 1 \
+		--and test "$(jq raw "$out" LoginProfiles.0.UserName)" = carol
 	is "$(profile_get carol password_last_changed)" 1705276800 \
 		"carol's profile: password_last_changed = 2024-01-15 (from /etc/shadow)"
 	check "carol's password kept: /etc/shadow unchanged, she still logs in" \
-		'[ "$(shadow_sum)" = "$sum" ]' 'auth carol "$PC"'
+		test "$(shadow_sum)" = "$sum" --and auth carol "$PC"
 	admin adopt-user --user-name carol
 	iam_error "adopt-user carol again: EntityAlreadyExists" EntityAlreadyExists AdoptUser \
 		"Login Profile for user carol already exists."
@@ -495,8 +495,8 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	echo "dave:$PD" | chpasswd -c YESCRYPT >&2
 	useradd -m erin >&2     # no password: '!' in /etc/shadow
 	admin adopt-user --user-name erin
-	check "adopt-user erin (locked password): ValidationError, no profile" '[ $rc -eq 254 ]' \
-		"$stdout_empty" 'err_has "(ValidationError)"' '[ ! -e "$(pf erin)" ]'
+	check "adopt-user erin (locked password): ValidationError, no profile" rc_is 254 \
+		--and stdout_empty --and err_has "(ValidationError)" --and test ! -e "$(pf erin)"
 	# What --all must adopt: in-scope accounts with a usable password and no profile.
 	expected=$(awk -F: 'NR == FNR { if ($3 >= 1000 && $3 <= 60000) scope[$1] = 1; next }
 		($1 in scope) && $2 != "" && $2 !~ /^[!*]/ { print $1 }' /etc/passwd /etc/shadow |
@@ -506,20 +506,20 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 	admin adopt-user --all
 	adopted=$(python3 -c 'import json, sys; print(" ".join(sorted(p["UserName"] for p in json.load(open(sys.argv[1]))["LoginProfiles"])) + " ")' "$out" 2>/dev/null)
 	check "adopt-user --all: exit 0, adopts exactly the in-scope accounts with a usable password and no profile" \
-		'[ $rc -eq 0 ]' "$stderr_empty" '[ "$adopted" = "$expected" ]'
+		rc_is 0 --and stderr_empty --and test "$adopted" = "$expected"
 	check "dave adopted; erin (locked) skipped; profiles already there left out" \
-		'[ -e "$(pf dave)" ]' '[ ! -e "$(pf erin)" ]' \
-		'case " $adopted" in *" dave "*) true ;; *) false ;; esac' \
-		'case " $adopted" in *" alice "*|*" bob "*|*" carol "*) false ;; *) true ;; esac'
+		test -e "$(pf dave)" --and test ! -e "$(pf erin)" \
+		--and in_words "$adopted" dave \
+		--and ! in_words "$adopted" alice bob carol
 	check "adopt-user --all kept every password: /etc/shadow unchanged, dave logs in" \
-		'[ "$(shadow_sum)" = "$sum" ]' 'auth dave "$PD"'
+		test "$(shadow_sum)" = "$sum" --and auth dave "$PD"
 	# On a terminal (and only there, as above) a progress line on stderr.
 	useradd -m gina >&2
 	echo "gina:$PD" | chpasswd -c YESCRYPT >&2
 	script -qec "$(printf '%q ' "$ADMIN" --config "$conf/iampw.conf" --policy "$conf/policy.conf" \
 		--state-dir "$state" adopt-user --all) 2>&1 >/dev/null" /dev/null </dev/null >"$err" 2>&1
 	check "adopt-user --all on a terminal: a progress line on stderr; gina adopted" \
-		'grep -q "adopt-user: [0-9]* accounts, 1 adopted" "$err"' '[ -e "$(pf gina)" ]'
+		grep -q "adopt-user: [0-9]* accounts, 1 adopted" "$err" --and test -e "$(pf gina)"
 
 	# -- nothing printed ever held a password -------------------------------
 	leaked=""
@@ -527,7 +527,7 @@ json.dump(d, open(sys.argv[2], "w"))' "$out" "$work/frank.json" "$PF"
 		grep -qF -- "$v" "$log" && leaked="$leaked $v"
 	done
 	check "nothing the tool printed contains a password (other than --generate-password's own output)" \
-		'[ -s "$log" ]' '[ -z "$leaked" ]'
+		test -s "$log" --and test -z "$leaked"
 	leaked=""
 	for v in "$PA1" "$PA2" "$PA3" "$PA4" "$PA5" "$PA6" "$PC" "$PD" "$PF" $gen; do
 		grep -qrF -- "$v" "$profiles" && leaked="$leaked $v"

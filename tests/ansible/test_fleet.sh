@@ -117,6 +117,10 @@ netns_pid() {
 	return 1
 }
 
+# The sandboxes' PIDs and, once they ended, their exit statuses, by host number.
+sandbox_pid=()
+sandbox_rc=()
+
 start_hosts() {
 	local n h pid deadline
 	for n in 1 2 3; do
@@ -124,14 +128,14 @@ start_hosts() {
 			E2E_BUILDDIR=$builddir top_builddir=$builddir \
 			"$E2E_SANDBOX" --install "$here/test_fleet.sh" --host \
 			>"$W/fleet$n.out" 2>"$W/fleet$n.err" &
-		eval "sandbox_pid_$n=\$!"
+		sandbox_pid[n]=$!
 	done
 	# make install takes turns on the build tree: allow for three in a row.
 	deadline=$(($(date +%s) + 600))
 	for h in $HOSTS; do
 		while [ ! -e "$W/$h.ready" ]; do
 			n=${h#fleet}
-			eval "pid=\$sandbox_pid_$n"
+			pid=${sandbox_pid[n]}
 			if ! kill -0 "$pid" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then
 				diag "$h did not come up; its stderr:"
 				diag_file "$W/$h.err"
@@ -152,10 +156,10 @@ stop_hosts() {
 	local n pid rc
 	touch "$W/stop"
 	for n in 1 2 3; do
-		eval "pid=\${sandbox_pid_$n:-}"
+		pid=${sandbox_pid[n]:-}
 		[ -n "$pid" ] || continue
 		wait "$pid"
-		eval "sandbox_rc_$n=$?"
+		sandbox_rc[n]=$?
 	done
 }
 
@@ -553,7 +557,7 @@ outside() {
 	trap - EXIT
 	rc=0
 	for n in 1 2 3; do
-		eval "h=\${sandbox_rc_$n:-none}"
+		h=${sandbox_rc[n]:-none}
 		if [ "$h" != 0 ] || [ "$(tail -n 1 "$W/fleet$n.err")" != "sandbox: host unchanged" ]; then
 			rc=1
 			diag "fleet$n: sandbox exit status $h; its stderr:"

@@ -143,6 +143,20 @@ admin() {
 	"$ADMIN" "$@"
 }
 
+# admin_says TEXT ARG...: iampw-admin ARG... prints TEXT (a fixed string)
+# on its standard output.
+admin_says() {
+	local text=$1
+	shift
+	admin "$@" | grep -qF -- "$text"
+}
+
+# admin_out ARG...: iampw-admin ARG..., its standard output in $cout (the
+# transcript says and has_line read); its exit status.
+admin_out() {
+	admin "$@" >"$cout"
+}
+
 # policy MINLEN [FLAG...]: a policy with every character type required,
 # MinimumPasswordLength MINLEN, PasswordReusePrevention 3, and FLAG...
 policy() {
@@ -206,23 +220,11 @@ shell_as() {
 	grep -qx "E2E-SHELL $1 42" "$cout"
 }
 
-# check DESC COND...: ok when every COND (eval'ed) holds; otherwise the
-# failed conditions and the last transcript as diagnostics.
-check() {
-	local desc=$1 c bad=()
-	shift
-	for c; do
-		eval "$c" || bad+=("$c")
-	done
-	if [ ${#bad[@]} -eq 0 ]; then
-		pass "$desc"
-		return 0
-	fi
-	fail "$desc"
-	for c in "${bad[@]}"; do diag "does not hold: $c"; done
+# check DESC COND... (tests/lib.sh) shows, when a condition fails, the
+# answered prompts and the last transcript.
+check_diag() {
 	diag "prompts answered: '${CONV_PROMPTS:-}', exit: '${CONV_EXIT:-}'; last transcript:"
 	diag_file "$cout"
-	return 1
 }
 
 # log_check DESC TEXT...: one result, ok when every TEXT is in

@@ -13,7 +13,7 @@
 #      when it has expired (sudo -S), or the change is made at once on a
 #      terminal; refused outright under HardExpiry, as login is.
 
-# shellcheck disable=SC2016,SC2034,SC2317 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034,SC2317 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
@@ -60,31 +60,31 @@ inside() {
 		--password-reset-required --password-stdin >"$cout" 2>&1
 	rc2=$?
 	check "3: create-login-profile --password-reset-required --password-stdin" \
-		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'says "\"PasswordResetRequired\": true"' \
-		'authenticates alice "$P0"'
+		rc_is 0 --and test "$rc2" -eq 0 --and says "\"PasswordResetRequired\": true" \
+		--and authenticates alice "$P0"
 	# The flag is pam_iampw's alone: the shadow entry does not ask for a
 	# change (pam_unix would say "... (administrator enforced)" too).
 	check "3: the shadow entry itself is not expired (last changed today: pam_unix asks for no change)" \
-		'[ "$(shadow_lastchg alice)" -ge $(($(date +%s) / 86400 - 1)) ]'
+		test "$(shadow_lastchg alice)" -ge $(($(date +%s) / 86400 - 1))
 
 	h=$(shadow_hash alice)
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$P1 su_alice
 	check "3: su - alice (run by bob): the password works, then '$MSG_RESET'" \
-		'has_line "$MSG_RESET" 1'
+		has_line "$MSG_RESET" 1
 	check "3: su asks for the new password (New / Retype) and opens alice's shell" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype shell" ]' \
-		'shell_as alice'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password current new retype shell" \
+		--and shell_as alice
 	check "3: the change is stored: shadow hash changed, PasswordResetRequired false" \
-		'[ "$(shadow_hash alice)" != "$h" ]' 'authenticates alice "$P1"' \
-		'admin get-login-profile --user-name alice | grep -q "\"PasswordResetRequired\": false"'
+		test "$(shadow_hash alice)" != "$h" --and authenticates alice "$P1" \
+		--and admin_says '"PasswordResetRequired": false' get-login-profile --user-name alice
 	E2E_PASSWORD=$P1 su_alice
 	check "3: the next su goes straight in" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' \
-		'quiet_login'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" --and shell_as alice \
+		--and quiet_login
 	E2E_PASSWORD=$P0 su_alice
 	check "3: the first password worked once: su with it fails" \
-		'[ "$CONV_EXIT" = 1 ]' '[ "$CONV_PROMPTS" = "password" ]' \
-		'has_line "su: Authentication failure"'
+		test "$CONV_EXIT" = 1 --and test "$CONV_PROMPTS" = "password" \
+		--and has_line "su: Authentication failure"
 
 	printf '%s\n' "$P2" | admin update-login-profile --user-name alice \
 		--password-reset-required --password-stdin >"$cout" 2>&1
@@ -92,14 +92,14 @@ inside() {
 	h=$(shadow_hash alice)
 	E2E_PASSWORD=$P2 E2E_CURRENT=$P2 E2E_NEW=$P3 conv -shell -- login alice
 	check "3: update-login-profile --password-reset-required, then login alice: '$MSG_RESET'" \
-		'[ $rc -eq 0 ]' 'has_line "$MSG_RESET" 1'
+		rc_is 0 --and has_line "$MSG_RESET" 1
 	check "3: login asks for the new password and opens alice's shell" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype shell" ]' \
-		'shell_as alice' '[ "$(shadow_hash alice)" != "$h" ]'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password current new retype shell" \
+		--and shell_as alice --and test "$(shadow_hash alice)" != "$h"
 	E2E_PASSWORD=$P3 conv -shell -- login alice
 	check "3: the next login goes straight in" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' \
-		'quiet_login'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" --and shell_as alice \
+		--and quiet_login
 
 	# -- 5. the expiry warning -------------------------------------------------
 	policy 12 --allow-users-to-change-password --max-password-age 90
@@ -108,48 +108,48 @@ inside() {
 	rc2=$?
 	E2E_PASSWORD=$P3 conv -shell -- login alice
 	check "5: MaxPasswordAge 90, last change 74 days ago (16 left, warn_days 15): no warning" \
-		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' \
-		'shell_as alice' 'quiet_login'
+		rc_is 0 --and test "$rc2" -eq 0 --and test "$CONV_PROMPTS" = "password shell" \
+		--and shell_as alice --and quiet_login
 	age alice 75
 	E2E_PASSWORD=$P3 conv -shell -- login alice
 	check "5: 75 days ago: 'Your password will expire in 15 days.', then the shell" \
-		'has_line "Your password will expire in 15 days." 1' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+		has_line "Your password will expire in 15 days." 1 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice
 	age alice 80
 	E2E_PASSWORD=$P3 conv -shell -- login alice
 	check "5: 80 days ago: 'Your password will expire in 10 days.', then the shell" \
-		'has_line "Your password will expire in 10 days." 1' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+		has_line "Your password will expire in 10 days." 1 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice
 	age alice 89
 	E2E_PASSWORD=$P3 conv -shell -- login alice
 	check "5: 89 days ago: 'Your password will expire in 1 day.', then the shell" \
-		'has_line "Your password will expire in 1 day." 1' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+		has_line "Your password will expire in 1 day." 1 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice
 	E2E_PASSWORD=$P3 su_alice
 	check "5: su - alice shows the same warning" \
-		'has_line "Your password will expire in 1 day." 1' \
-		'[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice'
+		has_line "Your password will expire in 1 day." 1 \
+		--and test "$CONV_PROMPTS" = "password shell" --and shell_as alice
 
 	# -- 8. sudo ------------------------------------------------------------------
 	age alice 10
 	sudo_s "$P3" "$E2E_WORK/sudo-1"
 	rc=$?
 	check "8: alice in sudoers, password valid: sudo -S -k runs the command" \
-		'[ $rc -eq 0 ]' '[ -e "$E2E_WORK/sudo-1" ]'
+		rc_is 0 --and test -e "$E2E_WORK/sudo-1"
 	age alice 100
 	sudo_s "$P3" "$E2E_WORK/sudo-2"
 	rc=$?
 	check "8: expired (100 days, MaxPasswordAge 90): sudo -S reports it and refuses" \
-		'[ $rc -ne 0 ]' '[ ! -e "$E2E_WORK/sudo-2" ]' \
-		'says "sudo: Account or password is expired, reset your password and try again"' \
-		'says "sudo: unable to change expired password"'
+		test "$rc" -ne 0 --and test ! -e "$E2E_WORK/sudo-2" \
+		--and says "sudo: Account or password is expired, reset your password and try again" \
+		--and says "sudo: unable to change expired password"
 	h=$(shadow_hash alice)
 	rm -f "$E2E_WORK/sudo-3"
 	E2E_PASSWORD=$P3 E2E_CURRENT=$P3 E2E_NEW=$P4 conv -- runuser -u alice -- sudo -k touch "$E2E_WORK/sudo-3"
 	check "8: on a terminal sudo makes her change it at once (New / Retype), then runs the command" \
-		'says "sudo: Account or password is expired"' \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype" ]' \
-		'[ -e "$E2E_WORK/sudo-3" ]' '[ "$(shadow_hash alice)" != "$h" ]'
+		says "sudo: Account or password is expired" \
+		--and test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password current new retype" \
+		--and test -e "$E2E_WORK/sudo-3" --and test "$(shadow_hash alice)" != "$h"
 
 	policy 12 --allow-users-to-change-password --max-password-age 90 --hard-expiry
 	rc=$?
@@ -158,21 +158,21 @@ inside() {
 	sudo_s "$P4" "$E2E_WORK/sudo-4"
 	rc2=$?
 	check "8: HardExpiry: sudo -S refuses (PAM_ACCT_EXPIRED: 'Account expired')" \
-		'[ $rc -eq 0 ]' '[ $rc2 -ne 0 ]' '[ ! -e "$E2E_WORK/sudo-4" ]' \
-		'says "sudo: Account expired"' '! says "unable to change"'
+		rc_is 0 --and test "$rc2" -ne 0 --and test ! -e "$E2E_WORK/sudo-4" \
+		--and says "sudo: Account expired" --and ! says "unable to change"
 	E2E_PASSWORD=$P4 E2E_CURRENT=$P4 E2E_NEW=$P0 conv -shell -- login alice
 	check "8: HardExpiry: login says '$MSG_HARD' and refuses, no change offered" \
-		'has_line "$MSG_HARD" 1' '[ "$CONV_EXIT" != 0 ]' '[ "$CONV_PROMPTS" = "password" ]' \
-		'! shell_as alice' '[ "$(shadow_hash alice)" = "$h" ]'
+		has_line "$MSG_HARD" 1 --and test "$CONV_EXIT" != 0 --and test "$CONV_PROMPTS" = "password" \
+		--and ! shell_as alice --and test "$(shadow_hash alice)" = "$h"
 	printf '%s\n' "$P0" | admin update-login-profile --user-name alice --password-stdin >"$cout" 2>&1
 	rc=$?
 	E2E_PASSWORD=$P0 conv -shell -- login alice
 	check "8: after an administrator's reset (update-login-profile) she logs in again" \
-		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' \
-		'shell_as alice' 'quiet_login'
+		rc_is 0 --and test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" \
+		--and shell_as alice --and quiet_login
 	sudo_s "$P0" "$E2E_WORK/sudo-5"
 	rc=$?
-	check "8: ... and sudo works again" '[ $rc -eq 0 ]' '[ -e "$E2E_WORK/sudo-5" ]'
+	check "8: ... and sudo works again" rc_is 0 --and test -e "$E2E_WORK/sudo-5"
 
 	log_check "su's and login's forced changes and sudo's refusal are logged by pam_iampw (SANDBOX_LOG)" \
 		"pam_iampw(su-l:chauthtok): user alice: password change recorded" \

@@ -18,7 +18,7 @@
 #      listed password is refused to passwd and to iampw-admin alike; an
 #      unlisted one goes through.
 
-# shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
@@ -53,75 +53,75 @@ inside() {
 	printf '%s\n' "$P0" | admin create-login-profile --user-name alice --password-stdin >/dev/null
 	rc2=$?
 	check "setup: a policy (12+, every type, reuse 3) and alice's login profile (iampw-admin)" \
-		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'authenticates alice "$P0"'
+		rc_is 0 --and test "$rc2" -eq 0 --and authenticates alice "$P0"
 
 	# -- 1. passwd as the user ------------------------------------------
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$P0 E2E_NEW=$WEAK conv -- runuser -u alice -- passwd
 	check "1: passwd as alice: a password breaking every rule is refused, 3 tries, nothing changed" \
-		'[ "$CONV_EXIT" != 0 ]' \
-		'[ "$CONV_PROMPTS" = "current new retype new retype new retype" ]' \
-		'has_line "passwd: password unchanged"' '[ "$(shadow_hash alice)" = "$h" ]'
+		test "$CONV_EXIT" != 0 \
+		--and test "$CONV_PROMPTS" = "current new retype new retype new retype" \
+		--and has_line "passwd: password unchanged" --and test "$(shadow_hash alice)" = "$h"
 	check "1: each refusal lists all five failed rules, exactly in the module's words" \
-		'has_line "$MSG_WEAK" 3'
+		has_line "$MSG_WEAK" 3
 
 	E2E_CURRENT=$P0 E2E_NEW=$LOWER$'\n'$P1 conv -- runuser -u alice -- passwd
 	check "1: a password breaking three rules is refused listing exactly those three" \
-		'has_line "$MSG_LOWER" 1'
+		has_line "$MSG_LOWER" 1
 	check "1: the next try, a good password, is accepted: the shadow hash changed" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype new retype" ]' \
-		'has_line "passwd: password updated successfully"' \
-		'[ "$(shadow_hash alice)" != "$h" ]' 'authenticates alice "$P1"' \
-		'! authenticates alice "$P0"'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "current new retype new retype" \
+		--and has_line "passwd: password updated successfully" \
+		--and test "$(shadow_hash alice)" != "$h" --and authenticates alice "$P1" \
+		--and ! authenticates alice "$P0"
 
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$P1 E2E_NEW=$P0 conv -- runuser -u alice -- passwd
 	check "1: reusing the previous password (PasswordReusePrevention 3) is refused, nothing changed" \
-		'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]'
-	check "1: with '$MSG_REUSED'" 'has_line "$MSG_REUSED" 3' '! says "$MSG_POLICY"'
+		test "$CONV_EXIT" != 0 --and test "$(shadow_hash alice)" = "$h"
+	check "1: with '$MSG_REUSED'" has_line "$MSG_REUSED" 3 --and ! says "$MSG_POLICY"
 
 	policy 12
 	rc=$?
 	E2E_CURRENT=$P1 E2E_NEW=$P2 conv -- runuser -u alice -- passwd
 	check "1: AllowUsersToChangePassword false (the flag left out): passwd as alice is refused before any prompt" \
-		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" != 0 ]' '[ -z "$CONV_PROMPTS" ]' \
-		'[ "$(shadow_hash alice)" = "$h" ]'
-	check "1: with '$MSG_DISABLED'" 'has_line "$MSG_DISABLED" 1'
+		rc_is 0 --and test "$CONV_EXIT" != 0 --and test -z "$CONV_PROMPTS" \
+		--and test "$(shadow_hash alice)" = "$h"
+	check "1: with '$MSG_DISABLED'" has_line "$MSG_DISABLED" 1
 
 	# -- 2. passwd alice as root: an admin reset ---------------------------
 	E2E_NEW=$WEAK conv -- passwd alice
 	check "2: passwd alice as root (users' own changes disabled): a weak password is refused, 3 tries" \
-		'[ "$CONV_EXIT" != 0 ]' \
-		'[ "$CONV_PROMPTS" = "new retype new retype new retype" ]' \
-		'[ "$(shadow_hash alice)" = "$h" ]'
-	check "2: each refusal lists all five failed rules" 'has_line "$MSG_WEAK" 3'
+		test "$CONV_EXIT" != 0 \
+		--and test "$CONV_PROMPTS" = "new retype new retype new retype" \
+		--and test "$(shadow_hash alice)" = "$h"
+	check "2: each refusal lists all five failed rules" has_line "$MSG_WEAK" 3
 
 	E2E_NEW=$P0 conv -- passwd alice
 	check "2: a recently used password is refused with '$MSG_REUSED'" \
-		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_REUSED" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+		test "$CONV_EXIT" != 0 --and has_line "$MSG_REUSED" 3 --and test "$(shadow_hash alice)" = "$h"
 
 	E2E_NEW=$P2 conv -- passwd alice
 	check "2: a good password is accepted: shadow changed, it authenticates, the old one does not" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "new retype" ]' \
-		'has_line "passwd: password updated successfully"' \
-		'[ "$(shadow_hash alice)" != "$h" ]' 'authenticates alice "$P2"' \
-		'! authenticates alice "$P1"'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "new retype" \
+		--and has_line "passwd: password updated successfully" \
+		--and test "$(shadow_hash alice)" != "$h" --and authenticates alice "$P2" \
+		--and ! authenticates alice "$P1"
 
 	# -- 7. policy changes ----------------------------------------------------
 	policy 20 --allow-users-to-change-password
 	rc=$?
 	E2E_PASSWORD=$P2 conv -shell -- login alice
 	check "7: MinimumPasswordLength 12 -> 20: alice (16 characters) logs in, no message, no change asked" \
-		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' \
-		'shell_as alice' '! says "required"' '! says "expire"'
+		rc_is 0 --and test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" \
+		--and shell_as alice --and ! says "required" --and ! says "expire"
 	printf '%s\n' "$P2" | pamtester -v login alice authenticate acct_mgmt >"$cout" 2>&1
 	rc=$?
 	check "7: the login service's auth + account stacks say PAM_SUCCESS (pamtester)" \
-		'[ $rc -eq 0 ]' 'has_line "pamtester: account management done."'
+		rc_is 0 --and has_line "pamtester: account management done."
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$P2 E2E_NEW=$P3 conv -- runuser -u alice -- passwd
 	check "7: the new minimum applies at her next change: 16 characters refused" \
-		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_MIN20" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+		test "$CONV_EXIT" != 0 --and has_line "$MSG_MIN20" 3 --and test "$(shadow_hash alice)" = "$h"
 
 	# carol: a password set outside PAM 200 days ago, then adopted.
 	old=$(date -u -d "@$(($(date +%s) - 200 * 86400))" +%F)
@@ -129,35 +129,35 @@ inside() {
 		admin adopt-user --user-name carol >/dev/null
 	rc=$?
 	check "7: carol: password set 200 days ago (chpasswd, chage -d $old), adopted (adopt-user)" \
-		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/$(id -u carol)" ]' \
-		'[ "$(shadow_lastchg carol)" -eq $(($(date -u -d "$old" +%s) / 86400)) ]'
+		rc_is 0 --and test -f "$STATE/profiles/$(id -u carol)" \
+		--and test "$(shadow_lastchg carol)" -eq $(($(date -u -d "$old" +%s) / 86400))
 	E2E_PASSWORD=$C0 conv -shell -- login carol
 	check "7: without MaxPasswordAge her old password still logs in, no message" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as carol' \
-		'! says "expire"'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" --and shell_as carol \
+		--and ! says "expire"
 
 	policy 20 --allow-users-to-change-password --max-password-age 90
 	rc=$?
 	h=$(shadow_hash carol)
 	E2E_PASSWORD=$C0 E2E_CURRENT=$C0 E2E_NEW=$C1 conv -shell -- login carol
 	check "7: MaxPasswordAge 90 set: at her next login carol is told '$MSG_EXPIRED'" \
-		'[ $rc -eq 0 ]' 'has_line "$MSG_EXPIRED" 1'
+		rc_is 0 --and has_line "$MSG_EXPIRED" 1
 	check "7: login asks for a new password at once, then lets her in with it" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype shell" ]' \
-		'shell_as carol' '[ "$(shadow_hash carol)" != "$h" ]'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password current new retype shell" \
+		--and shell_as carol --and test "$(shadow_hash carol)" != "$h"
 	E2E_PASSWORD=$C1 conv -shell -- login carol
 	check "7: her next login goes straight in" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as carol' \
-		'! says "expire"' '! says "required"'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" --and shell_as carol \
+		--and ! says "expire" --and ! says "required"
 	E2E_PASSWORD=$P2 conv -shell -- login alice
 	check "7: alice, who changed hers today, logs in with no message" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]' 'shell_as alice' \
-		'! says "expire"'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell" --and shell_as alice \
+		--and ! says "expire"
 	check "7: the policy shown is the one set (get-account-password-policy)" \
-		'admin get-account-password-policy >"$cout"' \
-		'grep -q "\"MinimumPasswordLength\": 20," "$cout"' \
-		'grep -q "\"MaxPasswordAge\": 90," "$cout"' \
-		'grep -q "\"AllowUsersToChangePassword\": true," "$cout"'
+		admin_out get-account-password-policy \
+		--and grep -q "\"MinimumPasswordLength\": 20," "$cout" \
+		--and grep -q "\"MaxPasswordAge\": 90," "$cout" \
+		--and grep -q "\"AllowUsersToChangePassword\": true," "$cout"
 
 	# -- 8. screening ----------------------------------------------------------
 	printf '%s\n' "$LISTED" 'Summer2024!' |
@@ -171,20 +171,20 @@ inside() {
 	fi
 	rc2=$?
 	check "8: a filter built with pwqfilter, named in iampw.conf [screening]; iampw-admin check is clean" \
-		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'admin check'
+		rc_is 0 --and test "$rc2" -eq 0 --and admin check
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$P2 E2E_NEW=$LISTED conv -- runuser -u alice -- passwd
 	check "8: passwd as alice: a listed password is refused 3 times with SPEC's sentence, nothing changed" \
-		'[ "$CONV_EXIT" != 0 ]' 'has_line "$MSG_LISTED" 3' '[ "$(shadow_hash alice)" = "$h" ]'
+		test "$CONV_EXIT" != 0 --and has_line "$MSG_LISTED" 3 --and test "$(shadow_hash alice)" = "$h"
 	printf '%s\n' "$LISTED" | admin update-login-profile --user-name alice --password-stdin >"$cout" 2>&1
 	rc=$?
 	check "8: iampw-admin update-login-profile: an admin-set listed password is refused too" \
-		'[ $rc -ne 0 ]' 'grep -q "PasswordPolicyViolation" "$cout"' \
-		'grep -qF "known to be breached or easily guessed" "$cout"' \
-		'[ "$(shadow_hash alice)" = "$h" ]'
+		test "$rc" -ne 0 --and grep -q "PasswordPolicyViolation" "$cout" \
+		--and grep -qF "known to be breached or easily guessed" "$cout" \
+		--and test "$(shadow_hash alice)" = "$h"
 	E2E_CURRENT=$P2 E2E_NEW=$GOOD20 conv -- runuser -u alice -- passwd
 	check "8: an unlisted password is accepted" \
-		'[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$GOOD20"'
+		test "$CONV_EXIT" = 0 --and authenticates alice "$GOOD20"
 
 	# -- 9. screening at login (SPEC 9.2) ---------------------------------------
 	useradd -m -s /bin/bash dave9 && echo "dave9:Summer2024!" | chpasswd -c YESCRYPT
@@ -194,17 +194,17 @@ inside() {
 		sed -i '/^blocklist =/a at_login = yes' /etc/iampw/iampw.conf
 	fi
 	check "9: at_login = yes; dave9's password (set with chpasswd, no profile yet) is in the filter" \
-		'admin check' 'authenticates dave9 "Summer2024!"'
+		admin check --and authenticates dave9 "Summer2024!"
 	E2E_PASSWORD='Summer2024!' E2E_CURRENT='Summer2024!' E2E_NEW=$GOOD20 conv -shell -- login dave9
 	check "9: login dave9: told the password is breached, made to change it in the same login" \
-		'has_line "Your password appears in a list of breached passwords. You must change it now." 1' \
-		'has_line "$MSG_RESET" 1' '[ "$CONV_EXIT" = 0 ]' 'shell_as dave9' \
-		'authenticates dave9 "$GOOD20"' '! authenticates dave9 "Summer2024!"'
+		has_line "Your password appears in a list of breached passwords. You must change it now." 1 \
+		--and has_line "$MSG_RESET" 1 --and test "$CONV_EXIT" = 0 --and shell_as dave9 \
+		--and authenticates dave9 "$GOOD20" --and ! authenticates dave9 "Summer2024!"
 	check "9: the profile records the change, no reset pending, and never the password" \
-		'grep -qx "password_reset_required = false" "$STATE/profiles/$(id -u dave9)"' \
-		'! grep -rqF "Summer2024!" "$STATE"'
+		grep -qx "password_reset_required = false" "$STATE/profiles/$(id -u dave9)" \
+		--and ! grep -rqF "Summer2024!" "$STATE"
 	E2E_PASSWORD=$GOOD20 conv -shell -- login dave9
-	check "9: the next login goes straight in" '[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password shell" ]'
+	check "9: the next login goes straight in" test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password shell"
 
 	log_check "passwd's and login's changes are logged by pam_iampw (SANDBOX_LOG)" \
 		"pam_iampw(passwd:chauthtok): user alice: password change recorded" \

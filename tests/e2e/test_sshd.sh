@@ -40,7 +40,7 @@
 # The ssh client runs as an unprivileged sandbox user with its own key, on
 # a terminal under expect (tests/e2e/converse.exp).
 
-# shellcheck disable=SC2016,SC2034,SC2317 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034,SC2317 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
@@ -179,6 +179,11 @@ says_n() {
 	[ "$(grep -cF -- "$1" "$cout")" -eq "$2" ]
 }
 
+# sshd listens on 127.0.0.1:$PORT.
+listens_on_loopback() {
+	ss -Hltn "sport = :$PORT" | grep -q "127\.0\.0\.1:$PORT"
+}
+
 logged_in() {
 	grep -qx "LOGIN-OK:$1" "$cout"
 }
@@ -236,15 +241,15 @@ kbdint_forced_change() {
 	local h t0 v
 	v=$(profile_get kbduser password_last_changed)
 	check "4: kbduser adopted with the change time of /etc/shadow, 40 days ago (MaxPasswordAge 30)" \
-		'[ -n "$v" ]' '[ "$v" -le $(($(date +%s) - 40 * 86400)) ]' \
-		'[ "$v" -gt $(($(date +%s) - 41 * 86400)) ]'
+		test -n "$v" --and test "$v" -le $(($(date +%s) - 40 * 86400)) \
+		--and test "$v" -gt $(($(date +%s) - 41 * 86400))
 
 	clear_log
 	key_login kbduser
 	check "4: key login (publickey) of kbduser, whose password has expired: in, no message" \
-		'[ "$CONV_EXIT" = 0 ]' 'logged_in kbduser' '! says expire'
+		test "$CONV_EXIT" = 0 --and logged_in kbduser --and ! says expire
 	check "4: the key login is no password use (password_last_used not set)" \
-		'[ -f "$STATE/profiles/$(id -u kbduser)" ]' '[ -z "$(profile_get kbduser password_last_used)" ]'
+		test -f "$STATE/profiles/$(id -u kbduser)" --and test -z "$(profile_get kbduser password_last_used)"
 	log_line "4: the account line saw the key login as unmarked ('key login')" \
 		"pam_iampw\(sshd:account\): user kbduser: .*, key login$"
 
@@ -254,28 +259,28 @@ kbdint_forced_change() {
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW="$WEAK
 $P1" kbd_login kbduser
 	check "4: kbd-int login with the expired password: '$MSG_EXPIRED'" \
-		'says_n "$MSG_EXPIRED" 1'
+		says_n "$MSG_EXPIRED" 1
 	check "4: kbd-int forced change: the weak password is refused with the policy's message" \
-		'says_n "$MSG_WEAK" 1'
+		says_n "$MSG_WEAK" 1
 	check "4: kbd-int forced change: the good one is accepted and the session starts" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password current new retype new retype" ]' \
-		'logged_in kbduser'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password current new retype new retype" \
+		--and logged_in kbduser
 	check "4: the new password is stored and recorded (shadow, password_last_changed, history)" \
-		'[ "$(shadow_hash kbduser)" != "$h" ]' 'authenticates kbduser "$P1"' \
-		'changed_since kbduser "$t0"' '[ "$(profile_get kbduser h1 | cut -c1-3)" = "\$y\$" ]'
+		test "$(shadow_hash kbduser)" != "$h" --and authenticates kbduser "$P1" \
+		--and changed_since kbduser "$t0" --and test "$(profile_get kbduser h1 | cut -c1-3)" = "\$y\$"
 	check "4: sshd's auth line recorded the password use (password_last_used)" \
-		'[ "$(profile_get kbduser password_last_used)" -ge "$t0" ]'
+		test "$(profile_get kbduser password_last_used)" -ge "$t0"
 	log_line "4: the account line of the kbd-int login saw the auth line's mark ('password or unknown login')" \
 		"pam_iampw\(sshd:account\): user kbduser: .*, password or unknown login$"
 	log_line "4: the change ran through the sshd service, as a forced change, and was recorded" \
 		"pam_iampw\(sshd:chauthtok\): user kbduser: password change recorded$"
 	E2E_PASSWORD=$P1 kbd_login kbduser
 	check "4: the next kbd-int login goes straight in" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = password ]' 'logged_in kbduser' \
-		'! says expire'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = password --and logged_in kbduser \
+		--and ! says expire
 	E2E_PASSWORD=$P0 kbd_login kbduser
 	check "4: the old password no longer logs in" \
-		'[ "$CONV_EXIT" = 255 ]' '! logged_in kbduser' 'says "Permission denied"'
+		test "$CONV_EXIT" = 255 --and ! logged_in kbduser --and says "Permission denied"
 }
 
 password_method_passwd() {
@@ -286,16 +291,16 @@ password_method_passwd() {
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW="$WEAK
 $P1" pw_login pwuser
 	check "4: password method, expired password: sshd runs passwd as the user, no session" \
-		'says "You must change your password now"' 'has_line "Changing password for pwuser."' \
-		'! logged_in pwuser'
+		says "You must change your password now" --and has_line "Changing password for pwuser." \
+		--and ! logged_in pwuser
 	check "4: passwd: forced (voluntary changes are disabled), the weak password refused by the policy" \
-		'has_line "$MSG_WEAK" 1' '! says "$MSG_DISABLED"'
+		has_line "$MSG_WEAK" 1 --and ! says "$MSG_DISABLED"
 	check "4: passwd: the good password is accepted" \
-		'[ "$CONV_PROMPTS" = "password current new retype new retype" ]' \
-		'has_line "passwd: password updated successfully"'
+		test "$CONV_PROMPTS" = "password current new retype new retype" \
+		--and has_line "passwd: password updated successfully"
 	check "4: the new password is stored and recorded, and so is the password use" \
-		'[ "$(shadow_hash pwuser)" != "$h" ]' 'authenticates pwuser "$P1"' \
-		'changed_since pwuser "$t0"' '[ "$(profile_get pwuser password_last_used)" -ge "$t0" ]'
+		test "$(shadow_hash pwuser)" != "$h" --and authenticates pwuser "$P1" \
+		--and changed_since pwuser "$t0" --and test "$(profile_get pwuser password_last_used)" -ge "$t0"
 	log_line "4: the account line of the password-method login saw the mark" \
 		"pam_iampw\(sshd:account\): user pwuser: .*, password or unknown login$"
 	log_line "4: passwd went through pam_iampw in the passwd service, as a forced change" \
@@ -305,8 +310,8 @@ $P1" pw_login pwuser
 
 	E2E_PASSWORD=$P1 pw_login pwuser
 	check "4: the next password-method login goes straight in" \
-		'[ "$CONV_PROMPTS" = password ]' 'logged_in pwuser' '! says expire' \
-		'! says "Current password"'
+		test "$CONV_PROMPTS" = password --and logged_in pwuser --and ! says expire \
+		--and ! says "Current password"
 }
 
 reset_required() {
@@ -315,16 +320,16 @@ reset_required() {
 		--password-reset-required --password-stdin >"$cout" 2>&1
 	rc=$?
 	check "4: rstuser: create-login-profile --password-reset-required" \
-		'[ $rc -eq 0 ]' '[ "$(profile_get rstuser password_reset_required)" = true ]'
+		rc_is 0 --and test "$(profile_get rstuser password_reset_required)" = true
 	key_login rstuser
 	check "4: key login of a user whose password must be reset: in, no message" \
-		'[ "$CONV_EXIT" = 0 ]' 'logged_in rstuser' '! says required'
+		test "$CONV_EXIT" = 0 --and logged_in rstuser --and ! says required
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$P1 kbd_login rstuser
 	check "4: kbd-int login of that user: '$MSG_RESET', change, session" \
-		'says_n "$MSG_RESET" 1' '[ "$CONV_PROMPTS" = "password current new retype" ]' \
-		'logged_in rstuser'
+		says_n "$MSG_RESET" 1 --and test "$CONV_PROMPTS" = "password current new retype" \
+		--and logged_in rstuser
 	check "4: the forced change cleared password_reset_required" \
-		'[ "$(profile_get rstuser password_reset_required)" = false ]'
+		test "$(profile_get rstuser password_reset_required)" = false
 }
 
 hard_expiry() {
@@ -333,21 +338,21 @@ hard_expiry() {
 	clear_log
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$P1 kbd_login harduser
 	check "4: HardExpiry, kbd-int: refused with '$MSG_HARD', no change offered" \
-		'has_line "$MSG_HARD" 1' '[ "$CONV_PROMPTS" = password ]' '! logged_in harduser' \
-		'[ "$CONV_EXIT" = 255 ]'
+		has_line "$MSG_HARD" 1 --and test "$CONV_PROMPTS" = password --and ! logged_in harduser \
+		--and test "$CONV_EXIT" = 255
 	E2E_PASSWORD=$P0 E2E_CURRENT=$P0 E2E_NEW=$P1 pw_login harduser
 	check "4: HardExpiry, password method: refused with the same sentence, passwd not run" \
-		'has_line "$MSG_HARD" 1' '[ "$CONV_PROMPTS" = password ]' '! logged_in harduser' \
-		'[ "$CONV_EXIT" = 255 ]'
+		has_line "$MSG_HARD" 1 --and test "$CONV_PROMPTS" = password --and ! logged_in harduser \
+		--and test "$CONV_EXIT" = 255
 	check "4: HardExpiry: sshd says its PAM account check refused the password login" \
-		'grep -q "Access denied for user harduser by PAM account configuration" "$SSHD_LOG"'
+		grep -q "Access denied for user harduser by PAM account configuration" "$SSHD_LOG"
 	log_count "4: HardExpiry: both refusals were pam_iampw's, in sshd's account stack" 2 \
 		"pam_iampw\(sshd:account\): user harduser: password expired \(hard expiry\)$"
 	check "4: HardExpiry: the password itself is unchanged" \
-		'authenticates harduser "$P0"'
+		authenticates harduser "$P0"
 	key_login harduser
 	check "4: HardExpiry: the key login still works" \
-		'[ "$CONV_EXIT" = 0 ]' 'logged_in harduser' '! says expire'
+		test "$CONV_EXIT" = 0 --and logged_in harduser --and ! says expire
 }
 
 # -- 6. delete-login-profile -------------------------------------------------
@@ -363,41 +368,41 @@ deleted_profile() {
 	rc=$?
 	E2E_PASSWORD=$P0 kbd_login goneuser
 	check "6: goneuser has a login profile: the password logs in over ssh" \
-		'[ $rc -eq 0 ]' '[ "$CONV_EXIT" = 0 ]' 'logged_in goneuser'
+		rc_is 0 --and test "$CONV_EXIT" = 0 --and logged_in goneuser
 
 	admin delete-login-profile --user-name goneuser >"$cout" 2>&1
 	rc=$?
 	check "6: delete-login-profile: password locked ('!'), profile removed" \
-		'[ $rc -eq 0 ]' '[ "$(shadow_hash goneuser | cut -c1)" = "!" ]' \
-		'[ ! -e "$STATE/profiles/$(id -u goneuser)" ]'
+		rc_is 0 --and test "$(shadow_hash goneuser | cut -c1)" = "!" \
+		--and test ! -e "$STATE/profiles/$(id -u goneuser)"
 	E2E_PASSWORD=$P0 kbd_login goneuser
 	check "6: then a kbd-int password login over ssh fails" \
-		'[ "$CONV_EXIT" = 255 ]' '! logged_in goneuser' 'says "Permission denied"'
+		test "$CONV_EXIT" = 255 --and ! logged_in goneuser --and says "Permission denied"
 	E2E_PASSWORD=$P0 pw_login goneuser
 	check "6: a password-method login over ssh fails" \
-		'[ "$CONV_EXIT" = 255 ]' '! logged_in goneuser' 'says "Permission denied"'
+		test "$CONV_EXIT" = 255 --and ! logged_in goneuser --and says "Permission denied"
 	E2E_PASSWORD=$P0 su_gone
 	check "6: su goneuser (run by $CLIENT) fails" \
-		'[ "$CONV_EXIT" = 1 ]' '[ "$CONV_PROMPTS" = password ]' \
-		'has_line "su: Authentication failure"' '! logged_in goneuser'
+		test "$CONV_EXIT" = 1 --and test "$CONV_PROMPTS" = password \
+		--and has_line "su: Authentication failure" --and ! logged_in goneuser
 	key_login goneuser
-	check "6: the key login still works" '[ "$CONV_EXIT" = 0 ]' 'logged_in goneuser'
+	check "6: the key login still works" test "$CONV_EXIT" = 0 --and logged_in goneuser
 
 	printf '%s\n' "$P2" | admin create-login-profile --user-name goneuser \
 		--password-stdin >"$cout" 2>&1
 	rc=$?
 	check "6: create-login-profile again: profile back, password no longer locked" \
-		'[ $rc -eq 0 ]' '[ -f "$STATE/profiles/$(id -u goneuser)" ]' \
-		'[ "$(shadow_hash goneuser | cut -c1)" != "!" ]'
+		rc_is 0 --and test -f "$STATE/profiles/$(id -u goneuser)" \
+		--and test "$(shadow_hash goneuser | cut -c1)" != "!"
 	E2E_PASSWORD=$P2 kbd_login goneuser
 	check "6: the new password logs in over ssh (kbd-int)" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = password ]' 'logged_in goneuser'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = password --and logged_in goneuser
 	E2E_PASSWORD=$P2 pw_login goneuser
 	check "6: and with the password method" \
-		'[ "$CONV_PROMPTS" = password ]' 'logged_in goneuser'
+		test "$CONV_PROMPTS" = password --and logged_in goneuser
 	E2E_PASSWORD=$P2 su_gone
 	check "6: and su goneuser works again" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = password ]' 'logged_in goneuser'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = password --and logged_in goneuser
 }
 
 inside() {
@@ -405,8 +410,8 @@ inside() {
 	t0=$(date +%s)
 	setup
 	check "sshd (UsePAM yes) listens on 127.0.0.1:$PORT, and only there" \
-		'[ "$(ss -Hltn | awk "{ print \$4 }" | grep -c ":$PORT\$")" -eq 1 ]' \
-		'ss -Hltn "sport = :$PORT" | grep -q "127\.0\.0\.1:$PORT"'
+		test "$(ss -Hltn | awk "{ print \$4 }" | grep -c ":$PORT\$")" -eq 1 \
+		--and listens_on_loopback
 
 	kbdint_forced_change
 	password_method_passwd
@@ -414,7 +419,7 @@ inside() {
 	deleted_profile
 	hard_expiry
 
-	check "sshd is still running" 'kill -0 "$sshd_pid"'
+	check "sshd is still running" kill -0 "$sshd_pid"
 	stop_sshd
 	diag "inside: $(($(date +%s) - t0)) s"
 	if [ "$TAP_FAILED" -ne 0 ]; then

@@ -13,7 +13,7 @@
 #     device cannot log in with it (pam_iampw(8) says to use
 #     keyboard-interactive).
 
-# shellcheck disable=SC2016,SC2034,SC2317 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034,SC2317 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/e2e.sh"
@@ -131,18 +131,18 @@ inside() {
 	fresh_step
 	E2E_PASSWORD=$PA E2E_MFA=$(code 1) kbd_login alice
 	check "keyboard-interactive: password, then 'MFA code: '; the right code starts the session" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password mfa" ]' 'logged_in alice'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password mfa" --and logged_in alice
 	E2E_PASSWORD=$PA E2E_MFA=000000 kbd_login alice
 	check "keyboard-interactive with a wrong code: no session" \
-		'[ "$CONV_EXIT" != 0 ]' '[ "$CONV_PROMPTS" = "password mfa" ]' '! logged_in alice'
+		test "$CONV_EXIT" != 0 --and test "$CONV_PROMPTS" = "password mfa" --and ! logged_in alice
 	key_login alice
-	check "publickey: alice gets in without a code" '[ "$CONV_EXIT" = 0 ]' 'logged_in alice'
+	check "publickey: alice gets in without a code" test "$CONV_EXIT" = 0 --and logged_in alice
 	E2E_PASSWORD=$PB kbd_login bob
 	check "keyboard-interactive for bob (no device): the password only" \
-		'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "password" ]' 'logged_in bob'
+		test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "password" --and logged_in bob
 	E2E_PASSWORD=$PA pw_login alice
 	check "the password method cannot ask for the code: alice is refused" \
-		'[ "$CONV_EXIT" != 0 ]' '! logged_in alice'
+		test "$CONV_EXIT" != 0 --and ! logged_in alice
 	log_check "the refusal is logged with the device's name" \
 		"user alice: wrong MFA code (device alice-phone)"
 	stop_sshd

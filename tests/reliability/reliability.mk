@@ -7,7 +7,9 @@
 #   killat       SIGKILL a command after its Nth system call (ptrace)
 #   profq        read a profile through the core's strict loader
 #   faultshim.so LD_PRELOAD: fail, stop or delay one write-path call
-# tools/test-all.sh turns their logs into docs/RELIABILITY.md.
+# tools/reliability-doc.sh turns their logs into a report: CI's is the
+# artefact build/RELIABILITY.md (tools/test-all.sh), the committed
+# docs/RELIABILITY.md is refreshed by a person with make reliability-doc.
 RELIABILITY_TESTS = \
 	tests/reliability/test_hostile.sh \
 	tests/reliability/test_faults.sh \
@@ -17,7 +19,24 @@ RELIABILITY_HELPERS = \
 	tests/reliability/pamdrive \
 	tests/reliability/killat \
 	tests/reliability/profq
-EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/lib.sh docs/RELIABILITY.md
+EXTRA_DIST += $(RELIABILITY_TESTS) tests/reliability/lib.sh docs/RELIABILITY.md \
+	tools/reliability-doc.sh
+
+# make reliability-doc [FUZZ_BUILDDIR=DIR]: rewrite docs/RELIABILITY.md
+# from the logs of this tree's last run of the reliability tests (make
+# check as root) and, with FUZZ_BUILDDIR, of `make fuzz` in DIR.  Run by a
+# person, who commits the result; never by CI.
+reliability-doc:
+	@for t in $(RELIABILITY_TESTS); do \
+		test -r "$$t.log" && continue; \
+		echo "make reliability-doc: no $$t.log; first run, as root:" >&2; \
+		echo "  make check TESTS='$(RELIABILITY_TESTS)'" >&2; \
+		exit 1; \
+	done
+	$(srcdir)/tools/reliability-doc.sh . $(FUZZ_BUILDDIR) >RELIABILITY.md.tmp
+	mv RELIABILITY.md.tmp $(srcdir)/docs/RELIABILITY.md
+	@echo "make reliability-doc: wrote $(srcdir)/docs/RELIABILITY.md"
+.PHONY: reliability-doc
 
 if HAVE_TEST_DEPS
 if !ENABLE_SANITIZERS

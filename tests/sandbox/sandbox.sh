@@ -68,7 +68,8 @@
 # The working directory is kept when it is visible, else /.
 #
 # It refuses to run CMD unless every private mount is verifiably in
-# place and the /dev/log receiver answers.  Messages are all written before
+# place and the /dev/log receiver answers (tests/sandbox/sandbox-verify.sh
+# holds these checks and the host's).  Messages are all written before
 # the exit status is reported.  Afterwards it checks on the host that the
 # account files, every file under /etc/pam.d, the names in /etc, /home,
 # /var/mail and /var/lib/iampw, the names and mtimes in /usr/sbin,
@@ -111,6 +112,13 @@ sb_self=$(readlink -f "${BASH_SOURCE[0]}")
 sb_here=$(dirname "$sb_self")
 sb_tree=$(dirname "$(dirname "$sb_here")")
 sb_syslogd=$sb_here/syslogd.py
+# The checks, apart from the setup below: host_manifest (host side) and
+# verify, verify_syslog (inside).
+# shellcheck source=tests/sandbox/sandbox-verify.sh
+. "$sb_here/sandbox-verify.sh" || {
+	echo "sandbox: refusing to run: cannot read $sb_here/sandbox-verify.sh" >&2
+	exit "$SANDBOX_E_SETUP"
+}
 
 die() {
 	local status=$1
@@ -129,72 +137,6 @@ usage() {
 
 # ---------------------------------------------------------------------------
 # Host side.
-
-# Print one line describing a path: absent, a symlink, or a file with its
-# metadata and SHA-256.
-describe() {
-	local p=$1
-	if [ -L "$p" ]; then
-		echo "$p symlink -> $(readlink "$p")"
-	elif [ -f "$p" ]; then
-		echo "$p file $(stat -c '%a %u:%g %s' "$p") $(sha256sum <"$p" | cut -d' ' -f1)"
-	elif [ -d "$p" ]; then
-		echo "$p dir $(stat -c '%a %u:%g' "$p")"
-	elif [ -e "$p" ]; then
-		echo "$p other $(stat -c '%F %a %u:%g' "$p")"
-	else
-		echo "$p absent"
-	fi
-}
-
-# The directories that a make install or pam-auth-update writes to, and
-# the PAM module directories: existing ones, resolved, one per line.
-watched_dirs() {
-	local d
-	for d in /usr/sbin /usr/share/pam-configs /var/lib /var/lib/pam \
-		/usr/share/man/man5 /usr/share/man/man8 \
-		/usr/share/bash-completion/completions \
-		/lib/security /lib/*/security /lib64/security \
-		/usr/lib/security /usr/lib/*/security /usr/lib64/security; do
-		[ -d "$d" ] && readlink -f "$d"
-	done | sort -u
-}
-
-# Everything the sandbox promises to leave alone, in a comparable form.
-host_manifest() {
-	local f v d
-	for f in passwd shadow group gshadow subuid subgid; do
-		# "+" and ".lock" are shadow-utils' temporaries, "-" its backups.
-		for v in "" - + .lock; do
-			describe "/etc/$f$v"
-		done
-	done
-	describe /etc/.pwd.lock
-	describe /etc/pam.d
-	find /etc/pam.d -mindepth 1 -print0 | sort -z |
-		while IFS= read -r -d '' f; do describe "$f"; done
-	for d in /etc /home /var/mail; do
-		echo "names in $d: $(ls -A "$d" 2>&1 | tr '\n' ' ')"
-	done
-	describe "$SB_STATE_DIR"
-	if [ -d "$SB_STATE_DIR" ]; then
-		find "$SB_STATE_DIR" -mindepth 1 -print0 | sort -z |
-			while IFS= read -r -d '' f; do describe "$f"; done
-	fi
-	# Names and mtimes (a directory's mtime changes when an entry is added,
-	# removed or renamed in it).
-	watched_dirs | while IFS= read -r d; do
-		find "$d" -maxdepth 1 -printf 'entry %y %T@ %p\n' | sort -k4
-	done
-	describe /dev/log
-	# Mounts on the directories the sandbox mounts over (field 5 of
-	# mountinfo is the mount point).
-	awk -v dirs="/etc /dev ${SB_OVERLAY_DIRS[*]} ${SB_PRIVATE_DIRS[*]} $SB_STATE_DIR" '
-		BEGIN { n = split(dirs, d, " "); for (i = 1; i <= n; i++) want[d[i]] = 1 }
-		($5 in want) || index($5, "/etc/") == 1 || index($5, "/dev/") == 1 {
-			print "mount", $0
-		}' /proc/self/mountinfo
-}
 
 # Is path $1 equal to, or below, directory $2?
 under() {
@@ -246,7 +188,7 @@ run_outside() {
 	done
 	[ $# -ge 1 ] || usage
 	[ "$(id -u)" -eq 0 ] || refuse "must run as root"
-	for sb_tool in unshare mount cp sha256sum stat awk python3; do
+	for sb_tool in unshare mount cp sha256sum stat awk python3 findmnt mountpoint ip; do
 		command -v "$sb_tool" >/dev/null 2>&1 || refuse "$sb_tool is not installed"
 	done
 	[ -r "$sb_syslogd" ] || refuse "$sb_syslogd is missing"
@@ -425,27 +367,7 @@ EOF
 }
 
 lo_up() {
-	if command -v ip >/dev/null 2>&1; then
-		ip link set lo up
-	else
-		"$sb_python" - <<'EOF'
-import fcntl, socket, struct
-SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-flags = struct.unpack("16sH22x", fcntl.ioctl(s, SIOCGIFFLAGS, struct.pack("16sH22x", b"lo", 0)))[1]
-fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
-EOF
-	fi
-}
-
-lo_is_up() {
-	# /sys shows the host's network namespace; the kernel's ioctl view is ours.
-	"$sb_python" - 2>/dev/null <<'EOF' || { ip -o link show lo 2>/dev/null | grep -q '[<,]UP[,>]'; }
-import fcntl, socket, struct, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-flags = struct.unpack("16sH22x", fcntl.ioctl(s, 0x8913, struct.pack("16sH22x", b"lo", 0)))[1]
-sys.exit(0 if flags & 1 else 1)
-EOF
+	ip link set lo up
 }
 
 # The syslog receiver: served before CMD, stopped (queue drained) after.
@@ -468,134 +390,6 @@ stop_syslog() {
 	rc=$?
 	[ "$rc" -eq 0 ] || echo "sandbox: the /dev/log receiver exited with status $rc" >&2
 	sb_syslog_pid=""
-}
-
-# mount_at PATH: "TARGET SOURCE FSTYPE PROPAGATION SUPER_OPTIONS" of the
-# mount that PATH (resolved) is on, found as the kernel finds it: from the
-# root mount down, at each prefix of the path the topmost mount whose
-# parent is the mount reached so far.  (findmnt -T may name a covered
-# mount where mounts are stacked: the host's /dev, our /dev above it.)
-mount_at() {
-	local p
-	p=$(readlink -f "$1") || return 1
-	awk -v p="$p" '
-		{
-			for (i = 7; i <= NF && $i != "-"; i++)
-				;
-			n++
-			id[n] = $1; par[n] = $2; mp[n] = $5
-			fs[n] = $(i + 1); src[n] = $(i + 2); opt[n] = $(i + 3)
-			prop[n] = "private"
-			for (k = 7; k < i; k++)
-				if ($k ~ /^shared:/) prop[n] = "shared"
-				else if ($k ~ /^master:/ && prop[n] == "private") prop[n] = "slave"
-			known[$1] = 1
-		}
-		# The topmost mount on `target` whose parent is `cur`, or cur.
-		function climb(target, cur,    k, moved) {
-			do {
-				moved = 0
-				for (k = 1; k <= n; k++)
-					if (mp[k] == target && par[k] == id[cur] && k != cur) {
-						cur = k; moved = 1; break
-					}
-			} while (moved)
-			return cur
-		}
-		END {
-			for (k = 1; k <= n; k++)
-				if (mp[k] == "/" && !(par[k] in known)) cur = k
-			if (!cur)
-				exit 1
-			cur = climb("/", cur)
-			rest = substr(p, 2); prefix = ""
-			while (rest != "") {
-				j = index(rest, "/")
-				part = j ? substr(rest, 1, j - 1) : rest
-				rest = j ? substr(rest, j + 1) : ""
-				prefix = prefix "/" part
-				cur = climb(prefix, cur)
-			}
-			print mp[cur], src[cur], fs[cur], prop[cur], opt[cur]
-		}' /proc/self/mountinfo
-}
-
-# Is `dir` a mount point whose visible (top) mount is one of ours?
-is_ours() {
-	local dir=$1 source=$2 fstype=${3:-tmpfs} m
-	m=$(mount_at "$dir")
-	[ "${m% *}" = "$dir $source $fstype private" ]
-}
-
-verify_overlay() {
-	local dir=$1 name=${1#/} opts
-	is_ours "$dir" "$SB_TMPFS_SOURCE-$name" overlay || refuse "$dir is not a private overlay"
-	opts=$(mount_at "$dir")
-	opts=,${opts##* },
-	case $opts in
-	*",upperdir=$SB_OVL/$name/upper,"*) ;;
-	*) refuse "$dir: the overlay does not write to $SB_OVL/$name/upper" ;;
-	esac
-}
-
-verify_dev() {
-	local n
-	is_ours /dev "$SB_TMPFS_SOURCE-dev" || refuse "/dev is not a private tmpfs"
-	for n in "${SB_DEV_NODES[@]}"; do
-		[ -c "/dev/$n" ] || refuse "/dev/$n is not a character device"
-	done
-	is_ours /dev/pts devpts devpts || refuse "/dev/pts is not a devpts of its own"
-	# A new instance: another filesystem than the host's, holding no ptys yet.
-	[ "$(stat -c %d /dev/pts)" != "$sb_host_pts" ] && [ "$(ls -A /dev/pts)" = ptmx ] ||
-		refuse "/dev/pts is not a new devpts instance"
-	[ "$(readlink /dev/ptmx)" = pts/ptmx ] || refuse "/dev/ptmx is not pts/ptmx"
-	is_ours /dev/shm "$SB_TMPFS_SOURCE-shm" || refuse "/dev/shm is not a private tmpfs"
-	! [ -e /dev/log ] || refuse "/dev/log exists before the receiver started"
-}
-
-verify_syslog() {
-	"$sb_python" "$sb_syslogd" sync /dev/log 5 || refuse "the /dev/log receiver does not answer"
-	[ -S /dev/log ] && is_ours /dev "$SB_TMPFS_SOURCE-dev" ||
-		refuse "/dev/log is not a socket on the private /dev"
-}
-
-verify() {
-	local d p ifs t
-	[ $$ -eq 1 ] || refuse "not PID 1 of a new PID namespace"
-	tr '\0' ' ' </proc/1/cmdline | grep -q -- '--sandbox-inside' ||
-		refuse "/proc is not the sandbox's own"
-	[ "$(mount_at / | cut -d' ' -f4)" = private ] ||
-		refuse "/ is not a private mount"
-	is_ours /etc "$SB_TMPFS_SOURCE-etc" || refuse "/etc is not the private copy"
-	[ -s /etc/passwd ] && [ -s /etc/shadow ] || refuse "/etc copy lacks passwd or shadow"
-	grep -q '^# sandbox:' /etc/pam.d/other || refuse "/etc/pam.d/other is not the deny file"
-	is_ours "$SB_OVL" "$SB_TMPFS_SOURCE-ovl" || refuse "$SB_OVL is not a private tmpfs"
-	for d in "${SB_OVERLAY_DIRS[@]}"; do
-		verify_overlay "$d"
-	done
-	for d in "${SB_PRIVATE_DIRS[@]}"; do
-		is_ours "$d" "$SB_TMPFS_SOURCE" || refuse "$d is not a private tmpfs"
-	done
-	if [ -n "$sb_state_ref" ]; then
-		[ -d "$SB_STATE_DIR" ] && [ -z "$(ls -A "$SB_STATE_DIR")" ] ||
-			refuse "$SB_STATE_DIR is not empty"
-	fi
-	# Whatever the host check watches is on a private mount here.
-	while IFS= read -r d; do
-		t=$(mount_at "$d" | cut -d' ' -f1)
-		case " /etc ${SB_OVERLAY_DIRS[*]} " in
-		*" $t "*) ;;
-		*) refuse "$d is on $t, not on a private mount" ;;
-		esac
-	done < <(watched_dirs)
-	verify_dev
-	while IFS= read -r p; do
-		[ -n "$p" ] || continue
-		mountpoint -q "$p" || refuse "kept directory $p is not mounted back"
-	done <<<"$SANDBOX_KEEP_RESOLVED"
-	ifs=$(awk 'NR > 2 { sub(/:.*/, ""); gsub(/ /, ""); printf "%s ", $0 }' /proc/net/dev)
-	[ "$ifs" = "lo " ] || refuse "network interfaces are '$ifs', not only lo"
-	lo_is_up || refuse "lo is not up"
 }
 
 # stack_in_order FILE TYPE ERE...: the TYPE lines of FILE ("CONTROL MODULE

@@ -39,7 +39,7 @@
 # for byte.  The build must be configured for the system, as for
 # tests/e2e/ (else the test is skipped).
 
-# shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/../e2e/e2e.sh"
@@ -215,20 +215,20 @@ inside() {
 	e2e_stack "${profiles[@]}"
 	rc=$?
 	check "$v: the host's stack is made of the profiles ${profiles[*]}, nothing else" \
-		'[ $rc -eq 0 ]' '! grep -q pam_iampw /etc/pam.d/common-*'
+		rc_is 0 --and ! grep -q pam_iampw /etc/pam.d/common-*
 	cp -p /etc/pam.d/common-* "$E2E_WORK/before/"
 	flock "$E2E_BUILDDIR" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -C "$E2E_BUILDDIR" DESTDIR= install >"$cout" 2>&1
 	rc=$?
 	if [ "$v" = plain ]; then
 		check "$v: make install tells how to enable pam_iampw, and names no other module" \
-			'[ $rc -eq 0 ]' 'says "pam-auth-update --enable iampw iampw-commit"' \
-			'! says "already has"'
+			rc_is 0 --and says "pam-auth-update --enable iampw iampw-commit" \
+			--and ! says "already has"
 	else
 		check "$v: make install names the modules already there and says none is disabled" \
-			'[ $rc -eq 0 ]' 'says "pam-auth-update --enable iampw iampw-commit"' \
-			'says "already has: $(peer_modules $v)."' \
-			'says "disables none of them"' 'says "COEXISTING WITH OTHER PASSWORD MODULES"'
+			rc_is 0 --and says "pam-auth-update --enable iampw iampw-commit" \
+			--and says "already has: $(peer_modules "$v")." \
+			--and says "disables none of them" --and says "COEXISTING WITH OTHER PASSWORD MODULES"
 	fi
 
 	# -- the README's command ----------------------------------------------
@@ -236,15 +236,15 @@ inside() {
 	rc=$?
 	cp "$out" "$cout"
 	check "$v: pam-auth-update --enable iampw iampw-commit: the profiles before stay enabled" \
-		'[ $rc -eq 0 ]' \
-		'[ "$(e2e_enabled_profiles)" = "$(printf "%s\n" "${profiles[@]}" iampw iampw-commit | sort)" ]'
+		rc_is 0 \
+		--and test "$(e2e_enabled_profiles)" = "$(printf "%s\n" "${profiles[@]}" iampw iampw-commit | sort)"
 	stack /etc/pam.d/common-password password >"$cout"
 	if [ "$v" = after ]; then
 		check "$v: common-password: pam_iampw's check, pam_pwquality.so use_authtok, pam_unix" \
-			'peers_in_front $v'
+			peers_in_front "$v"
 	else
 		check "$v: common-password: $(peer_modules "$v" | sed 's/ /, /g')${profiles[1]:+ in front, }pam_iampw's check, pam_unix" \
-			'peers_in_front $v'
+			peers_in_front "$v"
 	fi
 	E2E_KEEP_STACK=1 e2e_setup alice bob
 
@@ -253,7 +253,7 @@ inside() {
 	printf '%s\n' "$P0" | admin create-login-profile --user-name alice --password-stdin >/dev/null
 	rc2=$?
 	check "$v: a policy (12+, every kind, reuse 3) and alice's login profile" \
-		'[ $rc -eq 0 ]' '[ $rc2 -eq 0 ]' 'authenticates alice "$P0"'
+		rc_is 0 --and test "$rc2" -eq 0 --and authenticates alice "$P0"
 	cur=$P0
 
 	# -- generated passwords pass the other modules too -------------------
@@ -264,51 +264,51 @@ inside() {
 	rc=$?
 	gen1=$(python3 "$JSONQ" raw "$gen" Password 2>>"$cout")
 	check "$v: create-login-profile bob --generate-password: the password it printed logs in" \
-		'[ $rc -eq 0 ]' '[ "$(python3 "$JSONQ" keys "$gen")" = "LoginProfile Password" ]' \
-		'[ ${#gen1} -ge 20 ]' 'authenticates bob "$gen1"'
+		rc_is 0 --and test "$(python3 "$JSONQ" keys "$gen")" = "LoginProfile Password" \
+		--and test ${#gen1} -ge 20 --and authenticates bob "$gen1"
 	admin update-login-profile --user-name bob --generate-password >"$gen" 2>"$cout"
 	rc=$?
 	gen2=$(python3 "$JSONQ" raw "$gen" Password 2>>"$cout")
 	check "$v: update-login-profile bob --generate-password: the new one logs in, the old one no more" \
-		'[ $rc -eq 0 ]' '[ "$(python3 "$JSONQ" keys "$gen")" = Password ]' \
-		'[ ${#gen2} -ge 20 ]' '[ "$gen2" != "$gen1" ]' 'authenticates bob "$gen2"' \
-		'! authenticates bob "$gen1"'
+		rc_is 0 --and test "$(python3 "$JSONQ" keys "$gen")" = Password \
+		--and test ${#gen2} -ge 20 --and test "$gen2" != "$gen1" --and authenticates bob "$gen2" \
+		--and ! authenticates bob "$gen1"
 
 	# -- IAM refuses what the other module accepted ---------------------------
 	h=$(shadow_hash alice)
 	E2E_CURRENT=$P0 E2E_NEW=$IAMBAD$'\n'$USERPW$'\n'$GOOD conv -- runuser -u alice -- passwd
 	if [ "$v" = plain ]; then
 		check "$v: a password IAM refuses is refused in pam_iampw's words" \
-			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1'
+			has_line "${MSG_POLICY}$RULE_SYMBOL." 1
 		check "$v: pam_iampw's own tries: the next one is stored" \
-			'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype new retype" ]' \
-			'authenticates alice "$USERPW"' '! authenticates alice "$IAMBAD"'
-		check "$v: (no other module: nothing stored skipped one)" '[ "$(shadow_hash alice)" != "$h" ]'
+			test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "current new retype new retype" \
+			--and authenticates alice "$USERPW" --and ! authenticates alice "$IAMBAD"
+		check "$v: (no other module: nothing stored skipped one)" test "$(shadow_hash alice)" != "$h"
 		cur=$USERPW
 	elif [ "$v" = after ]; then
 		check "$v: pam_iampw asks first: the password IAM refuses, in its words, then its next try" \
-			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1' \
-			'[ "${CONV_PROMPTS#current new retype new retype}" != "$CONV_PROMPTS" ]'
+			has_line "${MSG_POLICY}$RULE_SYMBOL." 1 \
+			--and test "${CONV_PROMPTS#current new retype new retype}" != "$CONV_PROMPTS"
 		check "$v: pwquality refuses the one pam_iampw approved, in its words, and asks for nothing" \
-			'peer_says_user $v' '[ "$CONV_PROMPTS" = "current new retype new retype" ]'
+			peer_says_user "$v" --and test "$CONV_PROMPTS" = "current new retype new retype"
 		check "$v: nothing stored: not the refused one, not the one pwquality refused" \
-			'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]' \
-			'! authenticates alice "$USERPW"' '! authenticates alice "$IAMBAD"' \
-			'authenticates alice "$P0"'
+			test "$CONV_EXIT" != 0 --and test "$(shadow_hash alice)" = "$h" \
+			--and ! authenticates alice "$USERPW" --and ! authenticates alice "$IAMBAD" \
+			--and authenticates alice "$P0"
 		for cur in "$P0" "$USERPW" "$IAMBAD"; do
 			authenticates alice "$cur" && break
 		done
 	else
 		check "$v: a password the other module accepted and IAM refuses: pam_iampw's words, once" \
-			'has_line "${MSG_POLICY}$RULE_SYMBOL." 1'
+			has_line "${MSG_POLICY}$RULE_SYMBOL." 1
 		check "$v: nothing stored: not that password, not the next one offered (which skipped the other module's check)" \
-			'[ "$CONV_EXIT" != 0 ]' \
-			'[ "$(shadow_hash alice)" = "$h" ]' '! authenticates alice "$USERPW"' \
-			'! authenticates alice "$IAMBAD"' 'authenticates alice "$P0"'
+			test "$CONV_EXIT" != 0 \
+			--and test "$(shadow_hash alice)" = "$h" --and ! authenticates alice "$USERPW" \
+			--and ! authenticates alice "$IAMBAD" --and authenticates alice "$P0"
 		# Needs pam_iampw's rule for a token set by an earlier module:
 		# one check, no prompt of its own.
 		check "$v: pam_iampw asked for no new password of its own" \
-			'[ "$CONV_PROMPTS" = "current new retype" ]'
+			test "$CONV_PROMPTS" = "current new retype"
 		# Whatever happened, the rest starts from the password alice has.
 		for cur in "$P0" "$USERPW" "$IAMBAD"; do
 			authenticates alice "$cur" && break
@@ -324,22 +324,22 @@ inside() {
 	fi
 	if [ "$v" = after ]; then
 		check "$v: a password both accept is stored, on pam_iampw's first try" \
-			'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype" ]' \
-			'authenticates alice "$GOOD"' '[ "$(shadow_hash alice)" != "$h" ]'
-		check "$v: (nothing refused it)" '! says "$MSG_POLICY"' '! says "BAD PASSWORD"'
+			test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "current new retype" \
+			--and authenticates alice "$GOOD" --and test "$(shadow_hash alice)" != "$h"
+		check "$v: (nothing refused it)" ! says "$MSG_POLICY" --and ! says "BAD PASSWORD"
 		cur=$GOOD
 	elif [ "$v" = plain ]; then
 		check "$v: with no other module, a password IAM accepts is stored at once" \
-			'[ "$CONV_EXIT" = 0 ]' '[ "$CONV_PROMPTS" = "current new retype" ]' \
-			'authenticates alice "$USERPW2"'
-		check "$v: (nothing refused it)" '! says "$MSG_POLICY"' '! says "BAD PASSWORD"'
+			test "$CONV_EXIT" = 0 --and test "$CONV_PROMPTS" = "current new retype" \
+			--and authenticates alice "$USERPW2"
+		check "$v: (nothing refused it)" ! says "$MSG_POLICY" --and ! says "BAD PASSWORD"
 		cur=$USERPW2
 	else
 		check "$v: a password IAM accepts but the other module refuses is refused, in that module's words" \
-			'peer_says_user $v' '! says "$MSG_POLICY"' '! authenticates alice "$USERPW2"'
+			peer_says_user "$v" --and ! says "$MSG_POLICY" --and ! authenticates alice "$USERPW2"
 		check "$v: the other module's next try, good for both, is stored" \
-			'[ "$CONV_EXIT" = 0 ]' 'authenticates alice "$GOOD"' \
-			'[ "$(shadow_hash alice)" != "$h" ]'
+			test "$CONV_EXIT" = 0 --and authenticates alice "$GOOD" \
+			--and test "$(shadow_hash alice)" != "$h"
 		for cur in "$GOOD" "$USERPW2" "$cur"; do
 			authenticates alice "$cur" && break
 		done
@@ -350,29 +350,29 @@ inside() {
 	E2E_CURRENT=$cur E2E_NEW=$WEAK conv -- runuser -u alice -- passwd
 	if [ "$v" = plain ] || [ "$v" = after ]; then
 		check "$v: a weak password: pam_iampw's message with every failed rule, on each of its 3 tries" \
-			'has_line "${MSG_POLICY}it must be at least 12 characters long." 3' \
-			'[ "$CONV_EXIT" != 0 ]' '[ "$(shadow_hash alice)" = "$h" ]' '! says "BAD PASSWORD"'
+			has_line "${MSG_POLICY}it must be at least 12 characters long." 3 \
+			--and test "$CONV_EXIT" != 0 --and test "$(shadow_hash alice)" = "$h" --and ! says "BAD PASSWORD"
 	else
 		check "$v: a weak password: the other module refuses it first, pam_iampw never sees it" \
-			'peer_says_weak $v' '! says "$MSG_POLICY"' '[ "$CONV_EXIT" != 0 ]' \
-			'[ "$(shadow_hash alice)" = "$h" ]'
+			peer_says_weak "$v" --and ! says "$MSG_POLICY" --and test "$CONV_EXIT" != 0 \
+			--and test "$(shadow_hash alice)" = "$h"
 	fi
 
 	# -- logins still work on that stack --------------------------------------
 	E2E_PASSWORD=$cur conv -- runuser -u bob -- su alice -c 'echo E2E-SHELL $(id -un) $((6*7))'
-	check "$v: su to alice with her new password" '[ "$CONV_EXIT" = 0 ]' 'shell_as alice'
+	check "$v: su to alice with her new password" test "$CONV_EXIT" = 0 --and shell_as alice
 
 	# -- --remove -------------------------------------------------------------
 	pau --remove iampw iampw-commit >"$out" 2>&1
 	rc=$?
 	cp "$out" "$cout"
-	check "$v: pam-auth-update --remove iampw iampw-commit" '[ $rc -eq 0 ]' \
-		'[ "$(e2e_enabled_profiles)" = "$(printf "%s\n" "${profiles[@]}" | sort)" ]'
+	check "$v: pam-auth-update --remove iampw iampw-commit" rc_is 0 \
+		--and test "$(e2e_enabled_profiles)" = "$(printf "%s\n" "${profiles[@]}" | sort)"
 	h=""
 	for f in common-auth common-account common-password common-session common-session-noninteractive; do
 		cmp "$E2E_WORK/before/$f" "/etc/pam.d/$f" >/dev/null 2>&1 || h="$h $f"
 	done
-	check "$v: every common-* file is byte-identical to before the enable" '[ -z "$h" ]'
+	check "$v: every common-* file is byte-identical to before the enable" test -z "$h"
 
 	[ "$TAP_N" -eq $(($2 + PER_VARIANT)) ] ||
 		diag "variant $v printed $((TAP_N - $2)) results, PER_VARIANT says $PER_VARIANT"

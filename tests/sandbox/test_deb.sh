@@ -30,7 +30,7 @@
 #   6. With common-* edited by hand, the package changes nothing there
 #      and says pam_iampw is not enabled; purge changes nothing either.
 
-# shellcheck disable=SC2016,SC2034 # check() evals its single-quoted conditions
+# shellcheck disable=SC2034 # functions and variables used through check's words
 here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/../e2e/e2e.sh"
@@ -89,6 +89,24 @@ pam_has_no_iampw() {
 	! grep -l pam_iampw /etc/pam.d/common-*
 }
 
+# owned_by PACKAGE PATH: dpkg says PACKAGE installed PATH.
+owned_by() {
+	dpkg -S "$2" | grep -q "^$1:"
+}
+
+# none_exists PATH...: not one PATH exists (nor is a dangling link).
+none_exists() {
+	local p
+	for p; do
+		[ ! -e "$p" ] && [ ! -L "$p" ] || return 1
+	done
+}
+
+# common_unchanged SUMS: /etc/pam.d/common-* have the sha256sum output SUMS.
+common_unchanged() {
+	sha256sum /etc/pam.d/common-* | cmp -s - "$1"
+}
+
 # The stack variant this run is about, built from the host's copy.
 setup_variant() {
 	local p have=()
@@ -100,15 +118,15 @@ setup_variant() {
 	if [ "$variant" = pwquality ]; then
 		DEBIAN_FRONTEND=noninteractive pam-auth-update --package --enable pwquality \
 			</dev/null >"$work/variant.out" 2>&1 || rc=$?
-		fail_unless "variant pwquality: pam_pwquality is in common-password before the install" \
-			eval "[ $rc -eq 0 ] && grep -q '^password.*pam_pwquality\.so' /etc/pam.d/common-password"
+		check "variant pwquality: pam_pwquality is in common-password before the install" \
+			test "$rc" -eq 0 --and grep -q '^password.*pam_pwquality\.so' /etc/pam.d/common-password
 	else
 		if [ ${#have[@]} -gt 0 ]; then
 			DEBIAN_FRONTEND=noninteractive pam-auth-update --package --disable "${have[@]}" \
 				</dev/null >"$work/variant.out" 2>&1 || rc=$?
 		fi
-		fail_unless "variant plain: no pam_pwquality or pam_passwdqc in common-password (such profiles on this host: ${have[*]:-none})" \
-			eval "[ $rc -eq 0 ] && ! grep -Eq '^password.*pam_(pwquality|passwdqc)\.so' /etc/pam.d/common-password"
+		check "variant plain: no pam_pwquality or pam_passwdqc in common-password (such profiles on this host: ${have[*]:-none})" \
+			test "$rc" -eq 0 --and ! grep -Eq '^password.*pam_(pwquality|passwdqc)\.so' /etc/pam.d/common-password
 	fi || diag_file "$work/variant.out"
 }
 
@@ -118,9 +136,9 @@ test_install() {
 	fail_unless "apt-get install -y $(basename "$DEB_FILE") (offline)" test $? -eq 0 ||
 		diag_file "$work/install.out"
 	is "$(installed_version)" "$deb_version" "dpkg: pam-iampw $deb_version is installed"
-	fail_unless "the module is $securedir/pam_iampw.so, beside pam_unix.so, from the package" \
-		eval "test -f '$securedir/pam_iampw.so' -a -f '$securedir/pam_unix.so' &&
-			dpkg -S '$securedir/pam_iampw.so' | grep -q '^pam-iampw:'"
+	check "the module is $securedir/pam_iampw.so, beside pam_unix.so, from the package" \
+		test -f "$securedir/pam_iampw.so" --and test -f "$securedir/pam_unix.so" \
+		--and owned_by pam-iampw "$securedir/pam_iampw.so"
 	v=$(/usr/sbin/iampw-admin --version 2>&1)
 	is "$v" "iampw-admin (pam_iampw) ${deb_version%-*}" "iampw-admin --version"
 	is "$(stat -c '%a %u:%g %F' /var/lib/iampw 2>&1)" "700 0:0 directory" \
@@ -139,12 +157,12 @@ test_install() {
 	c=$(line_of $f password 'requisite pam_iampw\.so')
 	u=$(line_of $f password '.* pam_unix\.so( .*)?')
 	m=$(line_of $f password 'optional pam_iampw\.so commit')
-	fail_unless "common-password at once: the check line, pam_unix, the commit line, in order ($c $u $m)" \
-		eval "[ $c -gt 0 ] && [ $u -gt $c ] && [ $m -gt $u ]" ||
+	check "common-password at once: the check line, pam_unix, the commit line, in order ($c $u $m)" \
+		test "$c" -gt 0 --and test "$u" -gt "$c" --and test "$m" -gt "$u" ||
 		diag_file $f
-	fail_unless "common-account and common-auth: the pam_iampw lines" \
-		eval "[ \$(line_of /etc/pam.d/common-account account 'required pam_iampw\.so exempt_key_logins') -gt 0 ] &&
-			[ \$(line_of /etc/pam.d/common-auth auth 'optional pam_iampw\.so') -gt 0 ]"
+	check "common-account and common-auth: the pam_iampw lines" \
+		test "$(line_of /etc/pam.d/common-account account 'required pam_iampw\.so exempt_key_logins')" -gt 0 \
+		--and test "$(line_of /etc/pam.d/common-auth auth 'optional pam_iampw\.so')" -gt 0
 }
 
 test_passwd() {
@@ -154,13 +172,13 @@ test_passwd() {
 	[ "$variant" = pwquality ] && weak=$WEAK_IAM
 	E2E_CURRENT=$P0 E2E_NEW=$weak conv -- runuser -u alice -- passwd
 	check "passwd as alice: a weak password is refused with pam_iampw's message, nothing stored" \
-		'[ "$CONV_EXIT" != 0 ]' 'says "$MSG_POLICY"' '[ "$(shadow_hash alice)" = "$h" ]'
+		test "$CONV_EXIT" != 0 --and says "$MSG_POLICY" --and test "$(shadow_hash alice)" = "$h"
 	t0=$(date +%s)
 	E2E_CURRENT=$P0 E2E_NEW=$P1 conv -- runuser -u alice -- passwd
 	t1=$(date +%s)
 	check "passwd as alice: a good password is accepted and stored" \
-		'[ "$CONV_EXIT" = 0 ]' 'has_line "passwd: password updated successfully"' \
-		'[ "$(shadow_hash alice)" != "$h" ]'
+		test "$CONV_EXIT" = 0 --and has_line "passwd: password updated successfully" \
+		--and test "$(shadow_hash alice)" != "$h"
 	v=$(sed -n 's/^password_last_changed = //p' "/var/lib/iampw/profiles/$(id -u alice)" 2>/dev/null)
 	fail_unless "the commit line recorded the change in alice's login profile ($v in $t0..$t1)" \
 		test -n "$v" -a "${v:-0}" -ge "$t0" -a "${v:-0}" -le "$t1"
@@ -174,24 +192,24 @@ test_purge() {
 	fail_unless "$1: /etc/pam.d is byte-identical to before the install" \
 		cmp -s "$work/pam.before" "$work/pam.after$1" ||
 		diag "$(diff "$work/pam.before" "$work/pam.after$1")"
-	fail_unless "$1: /var/lib/iampw and /etc/iampw are gone" \
-		eval '! ls -d /var/lib/iampw /etc/iampw 2>/dev/null'
-	fail_unless "$1: the package and its files are gone" \
-		eval "[ -z \"\$(installed_version)\" ] && ! ls -d '$securedir/pam_iampw.so' \
+	check "$1: /var/lib/iampw and /etc/iampw are gone" \
+		none_exists /var/lib/iampw /etc/iampw
+	check "$1: the package and its files are gone" \
+		test -z "$(installed_version)" --and none_exists "$securedir/pam_iampw.so" \
 			/usr/sbin/iampw-admin /usr/share/pam-configs/iampw \
-			/usr/share/pam-configs/iampw-commit /etc/pam.d/iampw-admin 2>/dev/null"
+			/usr/share/pam-configs/iampw-commit /etc/pam.d/iampw-admin
 }
 
 test_admin_choice() {
 	local rc=0
 	apt_get install2.out install --no-install-recommends "$DEB_FILE" || rc=$?
-	fail_unless "again: apt-get install enables pam_iampw again (purge forgot the profiles)" \
-		eval "[ $rc -eq 0 ] && enabled" || diag_file "$work/install2.out"
+	check "again: apt-get install enables pam_iampw again (purge forgot the profiles)" \
+		test "$rc" -eq 0 --and enabled || diag_file "$work/install2.out"
 	rc=0
 	DEBIAN_FRONTEND=noninteractive pam-auth-update --disable iampw iampw-commit \
 		</dev/null >"$work/disable.out" 2>&1 || rc=$?
-	fail_unless "pam-auth-update --disable iampw iampw-commit takes pam_iampw out of common-*" \
-		eval "[ $rc -eq 0 ] && pam_has_no_iampw" || diag_file "$work/disable.out"
+	check "pam-auth-update --disable iampw iampw-commit takes pam_iampw out of common-*" \
+		test "$rc" -eq 0 --and pam_has_no_iampw || diag_file "$work/disable.out"
 	apt_get reinstall.out install --reinstall --no-install-recommends "$DEB_FILE"
 	fail_unless "apt-get install --reinstall (an upgrade's maintainer scripts) succeeds" \
 		test $? -eq 0 || diag_file "$work/reinstall.out"
@@ -210,8 +228,8 @@ test_local_changes() {
 	pam_snapshot >"$work/pam.before"
 	sha256sum /etc/pam.d/common-* >"$work/common.before"
 	apt_get install3.out install --no-install-recommends "$DEB_FILE" || rc=$?
-	fail_unless "common-* edited by hand: apt-get install succeeds and leaves common-* as they were" \
-		eval "[ $rc -eq 0 ] && sha256sum /etc/pam.d/common-* | cmp -s - '$work/common.before'" ||
+	check "common-* edited by hand: apt-get install succeeds and leaves common-* as they were" \
+		test "$rc" -eq 0 --and common_unchanged "$work/common.before" ||
 		diag_file "$work/install3.out"
 	fail_unless "postinst says that pam_iampw is not enabled" \
 		grep -q '^pam-iampw: pam_iampw is NOT enabled' "$work/install3.out" || diag_file "$work/install3.out"

@@ -205,6 +205,16 @@ at() {
 	stack "$1" "$2" | awk -v re="^($3)\$" '$0 ~ re { print NR; found = 1; exit } END { if (!found) print 0 }'
 }
 
+# has_option FILE TYPE N OPTION: TYPE line N of FILE has the argument OPTION.
+has_option() {
+	stack "$1" "$2" | sed -n "$3p" | grep -Eq " $4( |\$)"
+}
+
+# sshd_uses_pam CONFIG: sshd -T with CONFIG says "usepam yes".
+sshd_uses_pam() {
+	/usr/sbin/sshd -T -f "$1" | grep -qx 'usepam yes'
+}
+
 # count FILE TYPE ERE: how many TYPE lines match.
 count() {
 	stack "$1" "$2" | grep -cE "^($3)\$"
@@ -236,9 +246,8 @@ check_password_stack() {
 	fail_unless "common-password: the check line, pam_unix, pam_permit, the commit line, in order ($c $u $p $m)" \
 		increasing "$c" "$u" "$p" "$m"
 	is "$(count $f password '[^ ]+ pam_iampw\.so( .*)?')" 2 "common-password: pam_iampw twice, no more"
-	fail_unless "common-password: pam_unix stores the checked password: use_authtok yescrypt" \
-		eval "stack $f password | sed -n ${u}p | grep -Eq ' use_authtok( |\$)' &&
-			stack $f password | sed -n ${u}p | grep -Eq ' yescrypt( |\$)'"
+	check "common-password: pam_unix stores the checked password: use_authtok yescrypt" \
+		has_option $f password "$u" use_authtok --and has_option $f password "$u" yescrypt
 	is "$(jump $f password "$u")" "$p" "common-password: pam_unix's success jumps to pam_permit"
 }
 
@@ -384,8 +393,8 @@ test_services() {
 	grep -q "Password does not conform to the account password policy" "$out"
 	fail_unless "passwd as $user: a weak password is refused with the policy message" \
 		test $? -eq 0 -a "$rc" -ne 101 -a "$rc" -ne 102 || diag_file "$out"
-	fail_unless "passwd as $user: then a good one is accepted" \
-		eval "test $rc -eq 0 && grep -q 'password updated successfully' '$out'" || diag_file "$out"
+	check "passwd as $user: then a good one is accepted" \
+		test "$rc" -eq 0 --and grep -q 'password updated successfully' "$out" || diag_file "$out"
 	fail_unless "the shadow hash changed" test "$(shadow_hash "$user")" != "$hash"
 	v=$(profile_get "$user" password_last_changed)
 	fail_unless "the commit line recorded the change in the profile ($v in $t0..$t1)" \
@@ -399,15 +408,15 @@ test_services() {
 	expect "$work/su.exp" "$other" "$user" "$P1" >"$out" 2>&1
 	rc=$?
 	t1=$(date +%s)
-	fail_unless "su from $other to $user with the new password" \
-		eval "test $rc -eq 0 && grep -q '^su-ok-as-$user' '$out'" || diag_file "$out"
+	check "su from $other to $user with the new password" \
+		test "$rc" -eq 0 --and grep -q "^su-ok-as-$user" "$out" || diag_file "$out"
 	v=$(profile_get "$user" password_last_used)
 	fail_unless "the auth line recorded password_last_used ($v in $t0..$t1)" \
 		test -n "$v" -a "${v:-0}" -ge "$t0" -a "${v:-0}" -le "$t1"
 	expect "$work/su.exp" "$other" "$user" "$P0" >"$out" 2>&1
 	rc=$?
-	fail_unless "su with the old password fails: 'Authentication failure'" \
-		eval "test $rc -ne 0 && grep -q 'Authentication failure' '$out' && ! grep -q '^su-ok-as-' '$out'" ||
+	check "su with the old password fails: 'Authentication failure'" \
+		test "$rc" -ne 0 --and grep -q 'Authentication failure' "$out" --and ! grep -q '^su-ok-as-' "$out" ||
 		diag_file "$out"
 
 	# sudo -S: its service includes common-auth and common-account.
@@ -438,8 +447,8 @@ test_services() {
 	EOF
 	fail_unless "sshd -t accepts a configuration with UsePAM yes" \
 		/usr/sbin/sshd -t -f "$work/ssh/sshd_config"
-	fail_unless "sshd -T: usepam yes" \
-		eval "/usr/sbin/sshd -T -f '$work/ssh/sshd_config' | grep -qx 'usepam yes'"
+	check "sshd -T: usepam yes" \
+		sshd_uses_pam "$work/ssh/sshd_config"
 }
 
 test_remove() {
@@ -473,15 +482,15 @@ inside_installed() {
 	fail_unless "--install: the module, iampw-admin and the profiles are installed" \
 		test -f "$securedir/pam_iampw.so" -a -x /usr/sbin/iampw-admin \
 		-a -f /usr/share/pam-configs/iampw -a -f /usr/share/pam-configs/iampw-commit
-	fail_unless "--install: common-password has the check and the commit line" \
-		eval "test \$(at /etc/pam.d/common-password password 'requisite pam_iampw\.so') -gt 0 &&
-			test \$(at /etc/pam.d/common-password password 'optional pam_iampw\.so commit') -gt 0"
+	check "--install: common-password has the check and the commit line" \
+		test "$(at /etc/pam.d/common-password password 'requisite pam_iampw\.so')" -gt 0 \
+		--and test "$(at /etc/pam.d/common-password password 'optional pam_iampw\.so commit')" -gt 0
 	marker="install-test-$$-$RANDOM"
 	logger -t iampw-install-test "$marker" >&2
 	fail_unless "a message sent to /dev/log is a line of \$SANDBOX_LOG" \
 		sandbox_wait_log "^user\.notice iampw-install-test: $marker\$"
-	fail_unless "a new devpts instance on /dev/pts, /dev/ptmx -> pts/ptmx" \
-		eval 'test "$(ls -A /dev/pts)" = ptmx -a "$(readlink /dev/ptmx)" = pts/ptmx'
+	check "a new devpts instance on /dev/pts, /dev/ptmx -> pts/ptmx" \
+		test "$(ls -A /dev/pts)" = ptmx --and test "$(readlink /dev/ptmx)" = pts/ptmx
 	[ "$TAP_N" -eq $((INSIDE_TESTS + INSTALLED_TESTS)) ] ||
 		diag "the --install run ended at $TAP_N results"
 	done_testing
