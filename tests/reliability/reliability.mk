@@ -7,7 +7,8 @@
 #   killat       SIGKILL a command after its Nth system call (ptrace)
 #   profq        read a profile through the core's strict loader
 #   faultshim.so LD_PRELOAD: fail, stop or delay one write-path call
-# tools/test-all.sh turns their logs into docs/RELIABILITY.md.
+# They need real root: make check-root runs them.  tools/test-all.sh turns
+# their logs into docs/RELIABILITY.md.
 RELIABILITY_TESTS = \
 	tests/reliability/test_hostile.sh \
 	tests/reliability/test_faults.sh \
@@ -23,7 +24,7 @@ if HAVE_TEST_DEPS
 if !ENABLE_SANITIZERS
 check_PROGRAMS += $(RELIABILITY_HELPERS)
 check_LTLIBRARIES += tests/reliability/faultshim.la
-TESTS += $(RELIABILITY_TESTS)
+ROOT_TESTS += $(RELIABILITY_TESTS)
 endif
 endif
 
