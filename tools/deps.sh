@@ -17,7 +17,7 @@ apt-get install -y -q --no-install-recommends --no-upgrade \
 	libunistring-dev nettle-dev passwdqc \
 	liboath-dev libqrencode-dev libpng-dev oathtool zbar-tools \
 	libpam-modules libpam-runtime pamtester \
-	libcmocka-dev libnss-wrapper \
+	libcmocka-dev libnss-wrapper libuid-wrapper \
 	clang libclang-rt-14-dev valgrind \
 	python3 util-linux iproute2 passwd login \
 	expect openssh-server openssh-client sudo awscli \

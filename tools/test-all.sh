@@ -1,8 +1,9 @@
 #!/bin/bash
 # Build pam_iampw every way CI does and run every test:
 #   1. the normal build (-Werror): make check (unit tests, corpus replays,
-#      PAM tests through libpam, the sandbox test with pam_unix), then
-#      make check-valgrind (the PAM tests under memcheck)
+#      PAM tests through libpam: the tests any user can run), make
+#      check-root (the sandbox, end-to-end, reliability and root-only
+#      tests), then make check-valgrind (the PAM tests under memcheck)
 #   2. an ASan+UBSan build: make check (in-process tests)
 #   3. a clang libFuzzer build: make fuzz, FUZZ_SECONDS (default 60) per target
 #   4. the reliability report from the logs, as the artefact
@@ -61,6 +62,7 @@ fi
 
 step build-default build default --enable-tests --enable-werror
 step check-default check default
+step check-root make -C build/default -j"$jobs" check-root
 step check-valgrind make -C build/default check-valgrind
 step build-sanitizers build sanitizers --enable-tests --enable-werror --enable-sanitizers \
 	CFLAGS="-O1 -g"

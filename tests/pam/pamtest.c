@@ -16,6 +16,7 @@
 #include <ftw.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <shadow.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,13 @@
 #ifndef NSS_WRAPPER_SO
 #error "NSS_WRAPPER_SO must name libnss_wrapper.so"
 #endif
+#ifndef UID_WRAPPER_SO
+#error "UID_WRAPPER_SO must name libuid_wrapper.so"
+#endif
 
 #define BASE_ENV "PT_BASE"
+/* Set for the re-executed program when uids are uid_wrapper's (see stage_one). */
+#define FAKE_ENV "PT_FAKE_UIDS"
 #define MODULE_NAME "pam_iampw.so"
 #define STRESS_INFO "Changing STRESS password for "
 #define REACHED_TEXT "PT-REACHED"
@@ -77,6 +83,8 @@ static const char group_text[] =
 
 /* The program's private temp dir (set in the re-executed program). */
 static const char *base_dir;
+/* The caller's uids are uid_wrapper's, inside a user namespace (stage_one). */
+static bool fake_uids;
 /* The module libpam loads: a copy every test uid can read (see copy_module). */
 static char module_path[PATH_MAX];
 
@@ -294,29 +302,76 @@ static void copy_module(const char *base)
 }
 
 
+/* Write `text` to a /proc file of this process. */
+static bool write_proc(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write_all(fd, text, strlen(text));
+	return close(fd) == 0 && ok;
+}
+
+/*
+ * Not root: become root of a new user namespace that maps the caller's
+ * uid and gid to 0, so that the files of the fixtures are owned by uid 0
+ * as the module demands of them.  That namespace maps no other uid, so
+ * the kernel cannot take a case's uids: libuid_wrapper (preloaded with
+ * UID_WRAPPER=1) keeps them in the process instead, for getuid(),
+ * geteuid() and setresuid() alike, which is what the module decides on.
+ * false when this kernel gives no user namespace to this user.
+ */
+static bool enter_user_ns(void)
+{
+	char map[64];
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (unshare(CLONE_NEWUSER) != 0)
+		return false;
+	snprintf(map, sizeof map, "0 %lu 1\n", (unsigned long)uid);
+	if (!write_proc("/proc/self/uid_map", map) ||
+	    !write_proc("/proc/self/setgroups", "deny"))
+		die("user namespace: uid_map");
+	snprintf(map, sizeof map, "0 %lu 1\n", (unsigned long)gid);
+	if (!write_proc("/proc/self/gid_map", map))
+		die("user namespace: gid_map");
+	return geteuid() == 0;
+}
+
 /*
  * The first start: make the private dir and the users, then run the
  * program again with nss_wrapper preloaded, wait for it and remove the
- * dir whatever happened to it.
+ * dir whatever happened to it.  Run as root, every case takes its uids for
+ * real (setresuid); run as anyone else, it does so in a user namespace
+ * with uid_wrapper (enter_user_ns), and the few cases that need the
+ * kernel to tell two uids apart report a skip (pt_need_real_uids).
  */
 static void stage_one(char **argv)
 {
 	char base[] = "/tmp/iampw-pamtest.XXXXXX";
-	char exe[PATH_MAX], path[PATH_MAX + 16], preload[3 * PATH_MAX];
+	char exe[PATH_MAX], path[PATH_MAX + 16], preload[4 * PATH_MAX];
 	const char *asan = asan_runtime(), *old = getenv("LD_PRELOAD");
+	bool fake = false;
 	ssize_t n;
 	pid_t pid;
 	int status;
 
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root (CI runs as root)\n");
-		fflush(stdout);
-		exit(77);
-	}
 	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n <= 0)
 		die("readlink /proc/self/exe");
 	exe[n] = '\0';
+	if (geteuid() != 0) {
+		if (!enter_user_ns()) {
+			printf("1..0 # SKIP needs root or an unprivileged user namespace "
+			       "(unshare(CLONE_NEWUSER): %s)\n", strerror(errno));
+			fflush(stdout);
+			exit(77);
+		}
+		fake = true;
+	}
 	if (mkdtemp(base) == NULL || chmod(base, 0755) != 0)
 		die("mkdtemp");
 	copy_module(base);
@@ -329,10 +384,14 @@ static void stage_one(char **argv)
 	snprintf(path, sizeof path, "%s/shadow", base);
 	if (!write_file(path, "", 0600) || setenv("NSS_WRAPPER_SHADOW", path, 1) != 0)
 		die("shadow");
-	snprintf(preload, sizeof preload, "%s%s%s:%s%s%s", asan ? asan : "", asan ? ":" : "",
+	snprintf(preload, sizeof preload, "%s%s%s%s%s:%s%s%s", asan ? asan : "", asan ? ":" : "",
+		 fake ? UID_WRAPPER_SO : "", fake ? ":" : "",
 		 NSS_WRAPPER_SO, SPSHIM_SO, old && *old ? ":" : "", old && *old ? old : "");
 	if (setenv("LD_PRELOAD", preload, 1) != 0 || setenv(BASE_ENV, base, 1) != 0 ||
 	    setenv("CMOCKA_MESSAGE_OUTPUT", "TAP", 1) != 0)
+		die("setenv");
+	if (fake ? setenv("UID_WRAPPER", "1", 1) != 0 || setenv(FAKE_ENV, "1", 1) != 0
+		 : unsetenv(FAKE_ENV) != 0)
 		die("setenv");
 	fflush(stdout);
 	pid = fork();
@@ -352,6 +411,15 @@ static void stage_one(char **argv)
 	exit(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }
 
+/* Is the preloaded uid_wrapper there and enabled? */
+static bool uid_wrapper_on(void)
+{
+	bool (*enabled)(void);
+
+	*(void **)&enabled = dlsym(RTLD_DEFAULT, "uid_wrapper_enabled");
+	return enabled != NULL && enabled();
+}
+
 void pt_init(int argc, char **argv)
 {
 	struct passwd *pw;
@@ -368,8 +436,26 @@ void pt_init(int argc, char **argv)
 		       getenv("LD_PRELOAD"));
 		exit(99);
 	}
+	/* Nor may the cases believe they changed uids when nothing did. */
+	fake_uids = getenv(FAKE_ENV) != NULL;
+	if (fake_uids && !uid_wrapper_on()) {
+		printf("Bail out! uid_wrapper is not active (LD_PRELOAD=%s)\n",
+		       getenv("LD_PRELOAD"));
+		exit(99);
+	}
+	if (fake_uids)
+		printf("# not root: uids from uid_wrapper in a user namespace; "
+		       "cases that need the kernel to enforce a uid are skipped\n");
 	/* Loaded now: no program started from here may inherit it (TESTING.md). */
 	unsetenv("LD_PRELOAD");
+}
+
+void pt_need_real_uids(const char *why)
+{
+	if (!fake_uids)
+		return;
+	print_message("# SKIP needs real root: %s\n", why);
+	skip();
 }
 
 /* ---------------------------------------------------------------------- */

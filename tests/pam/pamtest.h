@@ -8,8 +8,14 @@
  * and passwd run by root: 0/0; a screen locker: 1001/1001), because the
  * module decides on them (SPEC §5.2 "admin reset", §7 screen lockers).
  * The child sends back every return code and the whole conversation
- * through a pipe.  Changing uids needs root: run as anyone else, a
- * program reports one TAP skip and exits 77.
+ * through a pipe.  Run as root, the child changes uids for real.  Run as
+ * anyone else, the program runs as root of a user namespace that maps
+ * the caller to uid 0 (so the fixtures' files are root's) and
+ * libuid_wrapper fakes the uids in process: getuid(), geteuid() and
+ * setresuid() answer as they would, but the kernel still sees one uid,
+ * so the cases that need it to refuse another uid call
+ * pt_need_real_uids() and report a skip.  With neither root nor user
+ * namespaces, a program reports one TAP skip and exits 77.
  *
  * Include after <cmocka.h>.
  */
@@ -141,6 +147,12 @@ struct pt_fx {
  * whole program when not root.
  */
 void pt_init(int argc, char **argv);
+
+/*
+ * Skip the current case (cmocka skip(), a visible "# SKIP" in TAP) when
+ * the uids are uid_wrapper's: `why` says what the kernel must enforce.
+ */
+void pt_need_real_uids(const char *why);
 
 /* cmocka group/test fixtures: a fresh private directory per test. */
 int pt_setup(void **state);

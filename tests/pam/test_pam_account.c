@@ -694,6 +694,7 @@ static void unsafe_config_files(void **state)
 	assert_int_equal(r.rc[0], PAM_AUTHINFO_UNAVAIL);
 	pt_assert_conv(&r, GENERIC, 0);
 	assert_int_equal(chmod(f->config, 0644), 0);
+	pt_need_real_uids("a file owned by a user (chown to uid 1001)");
 	assert_int_equal(chown(f->policy, PT_UID_ALICE, PT_UID_ALICE), 0);
 	acct_check(f, "alice", 0, &r);
 	assert_int_equal(r.rc[0], PAM_AUTHINFO_UNAVAIL);
@@ -773,6 +774,7 @@ static void profile_owned_by_user(void **state)
 {
 	struct pt_fx *f = *state;
 
+	pt_need_real_uids("a file owned by a user (chown to uid 1001)");
 	login_service(f, NULL);
 	pt_profile(f, "alice", PT_UID_ALICE, 1, false);
 	assert_int_equal(chown(pt_path(f, "state/profiles/1001"), PT_UID_ALICE,
@@ -811,6 +813,7 @@ static void screen_locker_ignored(void **state)
 	struct pt_fx *f = *state;
 	struct pt_result r;
 
+	pt_need_real_uids("uid 1001 kept out of root's 0700 state directory");
 	login_service(f, NULL);
 	policy_max_age(f, 90, true);
 	pt_profile(f, "alice", PT_UID_ALICE, 95, true);

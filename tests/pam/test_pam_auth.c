@@ -266,6 +266,7 @@ static void screen_locker_not_recorded(void **state)
 	struct file_state s;
 	struct pt_result r;
 
+	pt_need_real_uids("uid 1001 kept out of root's 0700 state directory");
 	auth_service(f, NULL);
 	profile_used(f, "alice", PT_UID_ALICE, 0, &p);
 	file_state(path, &s);

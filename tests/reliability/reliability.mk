@@ -7,6 +7,7 @@
 #   killat       SIGKILL a command after its Nth system call (ptrace)
 #   profq        read a profile through the core's strict loader
 #   faultshim.so LD_PRELOAD: fail, stop or delay one write-path call
+# They need real root: make check-root runs them.
 # tools/reliability-doc.sh turns their logs into a report: CI's is the
 # artefact build/RELIABILITY.md (tools/test-all.sh), the committed
 # docs/RELIABILITY.md is refreshed by a person with make reliability-doc.
@@ -42,7 +43,7 @@ if HAVE_TEST_DEPS
 if !ENABLE_SANITIZERS
 check_PROGRAMS += $(RELIABILITY_HELPERS)
 check_LTLIBRARIES += tests/reliability/faultshim.la
-TESTS += $(RELIABILITY_TESTS)
+ROOT_TESTS += $(RELIABILITY_TESTS)
 endif
 endif
 
