@@ -15,7 +15,6 @@ int admin_load(const struct cli *c, struct admin *a)
 	int rc;
 
 	memset(a, 0, sizeof *a);
-	a->store.dirfd = -1;
 	iampw_err_init(&a->err);
 	a->now = (int64_t)time(NULL);
 	if (gethostname(a->host, sizeof a->host) != 0)
@@ -34,6 +33,7 @@ int admin_load(const struct cli *c, struct admin *a)
 
 int admin_open_store(const struct cli *c, struct admin *a, bool create)
 {
+	iampw_store_close(a->store);
 	if (iampw_store_open(&a->store, c->state_dir, create, 0, 0, &a->err) != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);
 	return EXIT_OK;
@@ -41,7 +41,7 @@ int admin_open_store(const struct cli *c, struct admin *a, bool create)
 
 void admin_free(struct admin *a)
 {
-	iampw_store_close(&a->store);
+	iampw_store_close(a->store);
 	iampw_wipe(a, sizeof *a);
 }
 
@@ -89,7 +89,7 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 int admin_profile(const struct cli *c, struct admin *a, struct iampw_profile *p,
 		  enum iampw_owner *owner)
 {
-	int rc = iampw_profile_load(&a->store, a->acct.uid, p, &a->err);
+	int rc = iampw_profile_load(a->store, a->acct.uid, p, &a->err);
 
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);

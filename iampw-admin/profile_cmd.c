@@ -53,7 +53,7 @@ static int new_password(struct cli *c, struct admin *a, char **pw, bool *generat
 static int busy(const struct cli *c, const struct admin *a)
 {
 	char comm[32];
-	pid_t pid = acct_lock_holder(&a->store, a->acct.uid, comm, sizeof comm);
+	pid_t pid = acct_lock_holder(a->store, a->acct.uid, comm, sizeof comm);
 
 	if (pid > 0)
 		return cli_error(c, "EntityTemporarilyUnmodifiable",
@@ -114,7 +114,7 @@ struct edit {
  */
 static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
 {
-	int rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, lockfd, &a->err);
+	int rc = iampw_store_lock(a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, lockfd, &a->err);
 
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
@@ -156,7 +156,7 @@ static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
 	}
 	if (ed->reset_required != TRI_UNSET)
 		p->reset_required = ed->reset_required == TRI_TRUE;
-	rc = iampw_profile_save(&a->store, p, &a->err) == IAMPW_OK ? EXIT_OK :
+	rc = iampw_profile_save(a->store, p, &a->err) == IAMPW_OK ? EXIT_OK :
 	     cli_error(c, "ServiceFailure", "%s", a->err.text);
 out:
 	iampw_store_unlock(lockfd);
@@ -340,7 +340,7 @@ int verb_delete_login_profile(struct cli *c)
 			       a.shown, msg);
 		goto out;
 	}
-	rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
+	rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
 	if (rc != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ? busy(c, &a) :
 		     cli_error(c, "ServiceFailure", "%s", a.err.text);
@@ -348,7 +348,7 @@ int verb_delete_login_profile(struct cli *c)
 			a.shown);
 		goto out;
 	}
-	rc = iampw_profile_remove(&a.store, a.acct.uid, &a.err);
+	rc = iampw_profile_remove(a.store, a.acct.uid, &a.err);
 	iampw_store_unlock(lockfd);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
@@ -410,7 +410,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 	int lockfd = -1, rc;
 
 	*did = false;
-	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
+	rc = iampw_store_lock(a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
 	if (rc != IAMPW_OK)
@@ -446,7 +446,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 		iampw_profile_adopt(&a->acct, a->now, &p);
 		break;
 	}
-	rc = iampw_profile_save(&a->store, &p, &a->err);
+	rc = iampw_profile_save(a->store, &p, &a->err);
 	if (rc != IAMPW_OK) {
 		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
 		goto out;

@@ -322,7 +322,7 @@ static int read_all(const struct cli *c, struct admin *a, struct report *r)
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
 				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = roster_open(&r->roster, a->store.dirfd, a->store.path, &a->err);
+	rc = roster_open(&r->roster, a->store, &a->err);
 	if (rc != IAMPW_OK)
 		return roster_error(c, rc, &a->err);
 	return EXIT_OK;
@@ -339,7 +339,7 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 	int rc;
 
 	/* A missing file is one failed open: cheaper than matching the directory by uid. */
-	rc = iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err);
+	rc = iampw_profile_load(a->store, acct->uid, &r->prof, &a->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		/* The core's first line: "file:line: what", never a salt or a hash. */
 		const char *nl = strchr(a->err.text, '\n');

@@ -348,8 +348,8 @@ int verb_update_user(struct cli *c)
 		     cli_error(c, "EntityAlreadyExists", "User with name %s already exists.", shown_new);
 		goto out;
 	}
-	if (a.store.dirfd >= 0 &&
-	    (rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
+	if (iampw_store_present(a.store) &&
+	    (rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
 				   &a.err)) != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ?
 		     cli_error(c, "EntityTemporarilyUnmodifiable",
@@ -369,10 +369,10 @@ int verb_update_user(struct cli *c)
 	/* The account is renamed: record the new name in its own profile. */
 	snprintf(a.name, sizeof a.name, "%s", c->new_user_name);
 	a.acct.name = a.name;
-	rc = a.store.dirfd < 0 ? EXIT_OK : admin_profile(c, &a, &p, &owner);
-	if (rc == EXIT_OK && a.store.dirfd >= 0 && owner_is_own(owner)) {
+	rc = !iampw_store_present(a.store) ? EXIT_OK : admin_profile(c, &a, &p, &owner);
+	if (rc == EXIT_OK && iampw_store_present(a.store) && owner_is_own(owner)) {
 		snprintf(p.user, sizeof p.user, "%s", a.name);
-		if (iampw_profile_save(&a.store, &p, &a.err) != IAMPW_OK)
+		if (iampw_profile_save(a.store, &p, &a.err) != IAMPW_OK)
 			rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
 	}
 	if (rc != EXIT_OK) {

@@ -533,52 +533,62 @@ int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
 /* ---------------------------------------------------------------------- */
 /* The store                                                              */
 
-int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
+/* As iampw_store_open: the store is its directory. */
+int iampw_mfa_open(struct iampw_mfa_store **s, const char *statedir, bool create,
 		   uid_t owner, gid_t group, struct iampw_err *e)
 {
-	s->uid = owner;
-	s->gid = group;
-	return iampw_statedir_open(statedir, MFA_DIR, create, owner, group, &s->dirfd,
-				   s->path, sizeof s->path, e);
+	struct iampw_statedir *d;
+	int rc = iampw_statedir_new(statedir, MFA_DIR, create, owner, group, &d, e);
+
+	*s = (struct iampw_mfa_store *)d;
+	return rc;
 }
 
 void iampw_mfa_close(struct iampw_mfa_store *s)
 {
-	if (s != NULL && s->dirfd >= 0)
-		close(s->dirfd);
-	if (s != NULL)
-		s->dirfd = -1;
+	iampw_statedir_free(s != NULL ? &s->d : NULL);
+}
+
+const char *iampw_mfa_store_path(const struct iampw_mfa_store *s)
+{
+	return s != NULL ? s->d.path : "";
+}
+
+/* Is its directory there (false for NULL)? */
+static bool present(const struct iampw_mfa_store *s)
+{
+	return s != NULL && s->d.dirfd >= 0;
 }
 
 int iampw_mfa_lock(const struct iampw_mfa_store *s, unsigned timeout_ms,
 		   int *lockfd, struct iampw_err *e)
 {
-	char display[sizeof s->path + 16];
+	char display[sizeof s->d.path + 16];
 
 	*lockfd = -1;
-	if (s->dirfd < 0)
+	if (!present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     s->path);
-	snprintf(display, sizeof display, "%s/" LOCK_NAME, s->path);
-	return iampw_lock_at(s->dirfd, LOCK_NAME, display, s->uid, s->gid,
+				     iampw_mfa_store_path(s));
+	snprintf(display, sizeof display, "%s/" LOCK_NAME, s->d.path);
+	return iampw_lock_at(s->d.dirfd, LOCK_NAME, display, s->d.uid, s->d.gid,
 			     timeout_ms, lockfd, e);
 }
 
 /* "d.NAME" and "<store>/d.NAME"; false for an invalid name. */
 static bool file_of(const struct iampw_mfa_store *s, const char *name,
 		    char file[sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX],
-		    char display[sizeof s->path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1])
+		    char display[sizeof s->d.path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1])
 {
 	if (!iampw_mfa_name_valid(name))
 		return false;
 	snprintf(file, sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX, FILE_PREFIX "%s", name);
-	snprintf(display, sizeof s->path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1,
-		 "%s/%s", s->path, file);
+	snprintf(display, sizeof s->d.path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1,
+		 "%s/%s", iampw_mfa_store_path(s), file);
 	return true;
 }
 
 #define FILE_SIZE (sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX)
-#define DISPLAY_SIZE (sizeof ((struct iampw_mfa_store *)0)->path + FILE_SIZE + 1)
+#define DISPLAY_SIZE (sizeof ((struct iampw_statedir *)0)->path + FILE_SIZE + 1)
 
 int iampw_mfa_load(const struct iampw_mfa_store *s, const char *name,
 		   struct iampw_mfa_device *d, struct iampw_err *e)
@@ -589,9 +599,9 @@ int iampw_mfa_load(const struct iampw_mfa_store *s, const char *name,
 	iampw_mfa_clear(d);
 	if (!file_of(s, name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_E_NOENT;
-	rc = iampw_open_safe(s->dirfd, file, display, s->uid, MFA_SIZE_MAX, &fd, e);
+	rc = iampw_open_safe(s->d.dirfd, file, display, s->d.uid, MFA_SIZE_MAX, &fd, e);
 	if (rc != IAMPW_OK)
 		return rc;
 	/* It holds a seed: readable by its owner alone. */
@@ -610,14 +620,14 @@ int iampw_mfa_save(const struct iampw_mfa_store *s,
 
 	if (!file_of(s, d->name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     s->path);
+				     iampw_mfa_store_path(s));
 	n = iampw_mfa_format(d, buf, sizeof buf);
 	if (n < 0)
 		return iampw_err_add(e, n, "%s: cannot format the device", display);
-	rc = iampw_replace_file_at(s->dirfd, s->path, file, buf, (size_t)n, s->uid,
-				   s->gid, 0600, e);
+	rc = iampw_replace_file_at(s->d.dirfd, s->d.path, file, buf, (size_t)n, s->d.uid,
+				   s->d.gid, 0600, e);
 	iampw_wipe(buf, sizeof buf);
 	return rc;
 }
@@ -629,16 +639,16 @@ int iampw_mfa_remove(const struct iampw_mfa_store *s, const char *name,
 
 	if (!file_of(s, name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_E_NOENT;
-	if (unlinkat(s->dirfd, file, 0) != 0) {
+	if (unlinkat(s->d.dirfd, file, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s", display,
 				     iampw_errstr(errno));
 	}
-	if (fsync(s->dirfd) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->path,
+	if (fsync(s->d.dirfd) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->d.path,
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -666,14 +676,14 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 
 	*names = NULL;
 	*n = 0;
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_OK;
 	/* readdir needs its own fd: the store's keeps its position. */
-	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(s->d.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read: %s", s->path,
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read: %s", s->d.path,
 				     iampw_errstr(errno));
 	}
 	while ((errno = 0, de = readdir(dir)) != NULL) {
@@ -685,7 +695,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 		if (strncmp(nm, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
 		    !iampw_mfa_name_valid(nm + strlen(FILE_PREFIX))) {
 			rc = iampw_err_add(e, IAMPW_E_UNSAFE,
-					   "%s: an entry that is not a device file", s->path);
+					   "%s: an entry that is not a device file", s->d.path);
 			continue;
 		}
 		if (count == cap) {
@@ -707,7 +717,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 		count++;
 	}
 	if (rc == IAMPW_OK && errno != 0)
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: readdir: %s", s->path,
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: readdir: %s", s->d.path,
 				   iampw_errstr(errno));
 	closedir(dir);
 	if (rc != IAMPW_OK) {
@@ -751,7 +761,7 @@ int iampw_mfa_find_uid(const struct iampw_mfa_store *s, uid_t uid,
 		if (*found) {
 			rc = iampw_err_add(e, IAMPW_E_PARSE,
 					   "%s: devices %s and %s are both assigned to uid %lu",
-					   s->path, d->name, cur->name, (unsigned long)uid);
+					   s->d.path, d->name, cur->name, (unsigned long)uid);
 			break;
 		}
 		*d = *cur;

@@ -260,20 +260,6 @@ int iampw_profile_parse(const char *name, const char *text, size_t len,
 	return rc;
 }
 
-int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
-			   struct iampw_err *e)
-{
-	int rc;
-
-	iampw_profile_clear(p);
-	/* Our own format, read on every login: the strict scanner alone. */
-	rc = iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, false,
-				    profile_known, profile_apply, p, e);
-	if (rc != IAMPW_OK)
-		iampw_profile_clear(p);
-	return rc;
-}
-
 /* Append to buf at *len; false when it does not fit. */
 static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

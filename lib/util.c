@@ -9,7 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "iampw.h"
+#include "internal.h"
 
 void iampw_err_init(struct iampw_err *e)
 {

@@ -72,7 +72,7 @@ struct ctx {
 	char host[HOST_NAME_MAX + 1];
 	struct iampw_config cfg;
 	struct iampw_policy pol;
-	struct iampw_store store;
+	struct iampw_store *store;     /* NULL until opened */
 	struct iampw_profile prof;  /* the profile that governs (see iampw_govern) */
 	bool have_profile;          /* it is the account's own, stored one */
 	int64_t now;
@@ -98,6 +98,11 @@ struct pending {
 /* context.c */
 /* Load (again, under the lock) the profile filed under c->uid and decide whose it is. */
 int ctx_load_profile(struct ctx *c);
+/*
+ * (Re)open the profile store into c->store, with `create` making the
+ * state dir (§7); the store opened before, if any, is closed.
+ */
+int ctx_open_store(struct ctx *c, bool create);
 struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		    int *pam_rc);
 void ctx_free(struct ctx *c);

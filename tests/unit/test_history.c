@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iampw.h"
+#include "internal.h"
 
 static const char b64[] =
 	"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
