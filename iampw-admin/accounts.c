@@ -25,8 +25,6 @@
 
 #include "cli.h"
 
-/* The largest NSS buffer we grow to. */
-#define NSS_BUF_MAX (1u << 20)
 #ifndef SHADOW_FILE
 #define SHADOW_FILE "/etc/shadow"
 #endif
@@ -35,26 +33,6 @@
 
 /* ---------------------------------------------------------------------- */
 /* One account at a time                                                  */
-
-/*
- * A bigger NSS buffer.  Not realloc: the old one may hold shadow hashes,
- * which must be wiped, not left behind in freed memory.
- */
-int acct_grow(char **buf, size_t *size)
-{
-	char *n;
-
-	if (*size >= NSS_BUF_MAX)
-		return ERANGE;
-	n = malloc(*size * 2);
-	if (n == NULL)
-		return ENOMEM;
-	iampw_wipe(*buf, *size);
-	free(*buf);
-	*buf = n;
-	*size *= 2;
-	return 0;
-}
 
 /* getpwnam_r(3) and getpwuid_r(3): these also mean "not found" for some NSS modules. */
 static bool not_found(int rc)
@@ -76,7 +54,7 @@ static int lookup(const char *name, uid_t byuid, char *canon, uid_t *uid,
 	for (;;) {
 		rc = name != NULL ? getpwnam_r(name, &pw, buf, size, &res) :
 				    getpwuid_r(byuid, &pw, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = iampw_nss_grow(&buf, &size)) != 0)
 			break;
 	}
 	if (not_found(rc))
@@ -114,7 +92,7 @@ int acct_shadow(const char *name, struct iampw_acct *a)
 		return ENOMEM;
 	for (;;) {
 		rc = getspnam_r(name, &sp, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = iampw_nss_grow(&buf, &size)) != 0)
 			break;
 	}
 	if (not_found(rc))
@@ -272,7 +250,7 @@ static int each_passwd(int (*fn)(void *ctx, const struct arec *r), void *ctx)
 		res = NULL;
 		rc = getpwent_r(&pw, buf, size, &res);
 		/* glibc rewinds to the same entry after ERANGE. */
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+		if (rc == ERANGE && (rc = iampw_nss_grow(&buf, &size)) == 0)
 			continue;
 		if (rc != 0 || res == NULL)
 			break;
@@ -328,7 +306,7 @@ int acct_stream_shadow(struct xsort *byname)
 
 		res = NULL;
 		rc = getspent_r(&sp, buf, size, &res);
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+		if (rc == ERANGE && (rc = iampw_nss_grow(&buf, &size)) == 0)
 			continue;
 		if (rc != 0 || res == NULL)
 			break;

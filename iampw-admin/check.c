@@ -234,7 +234,7 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 	}
 	if (o->err != 0 && !(o->flags & AREC_SHADOW_ERR)) {
 		problem(k, "%s/%s: cannot look up uid %lu: %s", iampw_store_path(k->store), file,
-			(unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
+			(unsigned long)uid, iampw_errstr(o->err));
 		return false;
 	}
 	if (!(o->flags & AREC_FOUND))
@@ -245,7 +245,7 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 	ia->name = name;
 	if (o->flags & AREC_SHADOW_ERR) {
 		problem(k, "%s/%s: cannot read the shadow entry of uid %lu: %s", iampw_store_path(k->store),
-			file, (unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
+			file, (unsigned long)uid, iampw_errstr(o->err));
 		return true;
 	}
 	/* The entry as the stream reduced it (iampw_acct_set_shadow): no digest to make again. */
@@ -379,7 +379,7 @@ static void check_store(struct checker *k)
 	rc = acct_stream_dir(k->store, &names, &uids);
 	if (rc != 0) {
 		problem(k, "%s: cannot read the directory: %s", iampw_store_path(k->store),
-			strerror_r(rc, (char[128]){ 0 }, 128));
+			iampw_errstr(rc));
 		goto out;
 	}
 	/* Without the owners, each profile's is asked for by uid (owner_of). */
@@ -388,13 +388,13 @@ static void check_store(struct checker *k)
 		rc = xsort_next(&k->owners, &k->owner, &k->have_owner);
 	if (rc != 0)
 		problem(k, "cannot read the passwd or shadow database: %s",
-			strerror_r(rc, (char[128]){ 0 }, 128));
+			iampw_errstr(rc));
 	/* Sorted, so that the report reads the same on every run. */
 	while ((rc = xsort_next(&names, &entry, &got)) == 0 && got)
 		check_entry(k, entry.name);
 	if (rc != 0)
 		problem(k, "%s: cannot read the directory: %s", iampw_store_path(k->store),
-			strerror_r(rc, (char[128]){ 0 }, 128));
+			iampw_errstr(rc));
 out:
 	xsort_free(&names);
 	xsort_free(&uids);

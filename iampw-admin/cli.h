@@ -310,8 +310,6 @@ int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
 int pwinput_read(bool force_stdin, char **password);
 
 /* accounts.c: the host's accounts. */
-/* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
-int acct_grow(char **buf, size_t *size);
 /*
  * One account by any name NSS resolves (getpwnam_r, its buffer grown as
  * NSS asks), or by uid: 0 with *found, or errno.  `canon` (at least

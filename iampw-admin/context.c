@@ -55,7 +55,7 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 	rc = iampw_user_name_valid(user) ? acct_lookup(user, a->name, &uid, &gid, &found) : 0;
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot look up the user: %s",
-				 strerror_r(rc, (char[128]){ 0 }, 128));
+				 iampw_errstr(rc));
 	if (!found)
 		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.",
 				 iampw_name_display(user != NULL ? user : "", a->shown));
@@ -82,7 +82,7 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 	rc = acct_shadow(a->name, &a->acct);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-				 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+				 a->shown, iampw_errstr(rc));
 	return EXIT_OK;
 }
 

@@ -203,7 +203,7 @@ static int bootstrap(const struct cli *c, struct mfa_admin *m,
 	}
 	if (err != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot write %s: %s", c->outfile,
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 		goto out;
 	}
 	/* Beyond the AWS CLI: for an administrator enrolling a user at the console. */

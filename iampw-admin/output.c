@@ -1808,11 +1808,9 @@ close_pipes:
 /* jp could not be run, or failed in a way that is not about the expression. */
 static int jp_failed(int err, int status, const struct obuf *errout)
 {
-	char msg[128];
-
 	if (err == ENOENT || err == EACCES)
 		fprintf(stderr, "iampw-admin: --query needs jp, the JMESPath command-line tool "
-			"(Debian package jp): %s: %s\n", jp_path(), strerror_r(err, msg, sizeof msg));
+			"(Debian package jp): %s: %s\n", jp_path(), iampw_errstr(err));
 	else if (err == ETIMEDOUT)
 		fprintf(stderr, "iampw-admin: --query: jp did not finish within %d seconds\n",
 			JP_SECONDS);
@@ -1821,7 +1819,7 @@ static int jp_failed(int err, int status, const struct obuf *errout)
 			JP_OUT_MAX >> 20);
 	else if (err != 0)
 		fprintf(stderr, "iampw-admin: --query: cannot run jp: %s\n",
-			strerror_r(err, msg, sizeof msg));
+			iampw_errstr(err));
 	else
 		fprintf(stderr, "iampw-admin: --query: jp failed (status %d)%s%.*s\n", status,
 			errout->len > 0 ? ": " : "", (int)(errout->len < 512 ? errout->len : 512),
@@ -2117,8 +2115,6 @@ static const char *generated_password(json_object *response)
 
 int out_finish(int err)
 {
-	char msg[128];
-
 	errno = 0;
 	if (fflush(stdout) != 0 && err == 0)
 		err = errno != 0 ? errno : EIO;
@@ -2127,7 +2123,7 @@ int out_finish(int err)
 	if (err == 0)
 		return EXIT_OK;
 	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
-		strerror_r(err, msg, sizeof msg));
+		iampw_errstr(err));
 	return EXIT_OTHER;
 }
 

@@ -126,7 +126,7 @@ static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
 	iampw_store_unlock(*lockfd);
 	*lockfd = -1;
 	return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+			 a->shown, iampw_errstr(rc));
 }
 
 /*
@@ -420,7 +420,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 			    acct_shadow(a->name, &a->acct);
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+			       a->shown, iampw_errstr(rc));
 		iampw_store_unlock(lockfd);
 		return rc;
 	}
@@ -510,7 +510,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 			out.seq = e.seq;
 			if ((err = xsort_put(done, &out)) != 0) {
 				rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
-					       strerror_r(err, (char[128]){ 0 }, 128));
+					       iampw_errstr(err));
 				break;
 			}
 			adopted++;
@@ -520,7 +520,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 	progress(tty && seen > 0, seen, adopted, true);
 	if (rc == EXIT_OK && err != 0)
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 	return rc;
 }
 
@@ -540,7 +540,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 		err = xsort_init(&done, sizeof r, adopted_len, adopted_by_seq, XSORT_BUDGET);
 	if (err != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 		goto out;
 	}
 	rc = adopt_each(c, a, &accounts, &walk, &done);
@@ -551,7 +551,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 		list_sink_add(k, adopted_json(&r));
 	if (err != 0)
 		rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 out:
 	xsort_free(&accounts);
 	xsort_free(&done);
@@ -577,7 +577,7 @@ int verb_adopt_user(struct cli *c)
 	rc = list_sink_open(c, &k, "LoginProfiles");
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
-			       strerror_r(rc, (char[128]){ 0 }, 128));
+			       iampw_errstr(rc));
 		goto out;
 	}
 	if (c->all) {

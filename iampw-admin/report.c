@@ -27,7 +27,6 @@
 #include "cli.h"
 
 #define DAY_SECONDS INT64_C(86400)
-/* NSS buffers grow on ERANGE up to this; no real entry comes near it. */
 
 /* IAM's columns, in IAM's order. */
 enum col {
@@ -321,7 +320,7 @@ static int read_all(const struct cli *c, struct admin *a, struct report *r)
 	rc = spool_open(&r->out);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
-				 strerror_r(rc, (char[128]){ 0 }, 128));
+				 iampw_errstr(rc));
 	rc = roster_open(&r->roster, a->store, &a->err);
 	if (rc != IAMPW_OK)
 		return roster_error(c, rc, &a->err);

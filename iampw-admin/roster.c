@@ -26,11 +26,11 @@ int roster_open(struct roster *r, const struct iampw_store *profiles, struct iam
 
 	if (rc != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "cannot read the user database or %s: %s",
-				     iampw_store_path(profiles), strerror_r(rc, (char[128]){ 0 }, 128));
+				     iampw_store_path(profiles), iampw_errstr(rc));
 	rc = shadow_walk_open(&r->shadow);
 	if (rc != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "cannot read the shadow database: %s",
-				     strerror_r(rc, (char[128]){ 0 }, 128));
+				     iampw_errstr(rc));
 	return IAMPW_OK;
 }
 
@@ -54,7 +54,7 @@ int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *a
 
 		if (rc != 0)
 			return iampw_err_add(e, IAMPW_E_IO, "cannot read the user database: %s",
-					     strerror_r(rc, (char[128]){ 0 }, 128));
+					     iampw_errstr(rc));
 		if (!*got)
 			return IAMPW_OK;
 		if (acct->uid == 0)
@@ -71,7 +71,7 @@ int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *a
 		rc = shadow_of(r, ia);
 		if (rc != 0)
 			return iampw_err_add(e, IAMPW_E_IO, "cannot read the shadow entry of %s: %s",
-					     acct->name, strerror_r(rc, (char[128]){ 0 }, 128));
+					     acct->name, iampw_errstr(rc));
 		return IAMPW_OK;
 	}
 }

@@ -63,9 +63,6 @@ static const char config_generic[] = "System configuration error";
 static const char config_module_option[] = "module option ";
 static const char config_unknown_option[] = "unknown or invalid module option";
 
-/* The most a shadow entry may take before we stop growing the buffer. */
-#define SHADOW_BUF_MAX (1u << 20)
-
 /* What passwd may say before we stop keeping it. */
 #define CHILD_TEXT_SIZE 1024
 
@@ -398,18 +395,12 @@ static int shadow_read(const char *user, char *first, int64_t *last_changed)
 
 	*first = '\0';
 	*last_changed = 0;
-	for (;;) {
-		/* Not realloc: the old buffer held a hash, and is wiped first. */
-		buf = malloc(size);
-		if (buf == NULL)
-			return -1;
-		rc = getspnam_r(user, &sp, buf, size, &res);
-		if (rc != ERANGE || size >= SHADOW_BUF_MAX)
-			break;
-		iampw_wipe(buf, size);
-		free(buf);
-		size *= 2;
-	}
+	buf = malloc(size);
+	if (buf == NULL)
+		return -1;
+	while ((rc = getspnam_r(user, &sp, buf, size, &res)) == ERANGE &&
+	       iampw_nss_grow(&buf, &size) == 0)
+		;
 	if (rc != 0 || res == NULL || sp.sp_pwdp == NULL)
 		goto out;
 	*first = sp.sp_pwdp[0];
@@ -614,7 +605,7 @@ int unixpw_rename(const char *user, const char *new_name, char *msg, size_t msgl
 	rc = run_tool(UNIXPW_USERMOD, argv, &status, text, sizeof text);
 	if (rc != 0) {
 		snprintf(text, sizeof text, "cannot run %s: %s", UNIXPW_USERMOD,
-			 strerror_r(rc, (char[128]){ 0 }, 128));
+			 iampw_errstr(rc));
 		out_str(&o, text);
 		return -1;
 	}
@@ -639,7 +630,7 @@ int unixpw_lock(const char *user, char *msg, size_t msglen)
 	rc = run_passwd_lock(user, &status, text, sizeof text);
 	if (rc != 0) {
 		snprintf(text, sizeof text, "cannot run %s: %s", UNIXPW_PASSWD,
-			 strerror_r(rc, (char[128]){ 0 }, 128));
+			 iampw_errstr(rc));
 		out_str(&o, text);
 		return -1;
 	}

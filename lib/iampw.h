@@ -69,12 +69,29 @@ const char *iampw_strerror(int code);
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 
+/*
+ * The text of an errno value, for every message of the core and the
+ * front ends.  strerror() is not thread-safe, and the module runs inside
+ * threaded hosts: GNU strerror_r (<string.h> with _GNU_SOURCE) with a
+ * per-call buffer, which lives until the end of the enclosing block.
+ */
+#define iampw_errstr(err) strerror_r((err), (char[128]){ 0 }, 128)
 /* Wipe a secret; never optimised away. */
 void iampw_wipe(void *p, size_t n);
 /* Wipe a NUL-terminated secret (its whole length) and free it. NULL is ok. */
 void iampw_wipe_free(char *s);
 /* Constant-time comparison of two n-byte buffers: true when equal. */
 bool iampw_ct_equal(const void *a, const void *b, size_t n);
+
+/* The largest buffer a getpwnam_r-style NSS lookup grows to: no real entry comes near it. */
+#define IAMPW_NSS_BUF_MAX (1u << 20)
+/*
+ * After an NSS lookup's ERANGE: replace the malloc'd *buf (*size bytes)
+ * with one twice as large, wiping the old one first (a shadow entry holds
+ * a hash; so not realloc).  0, ERANGE at IAMPW_NSS_BUF_MAX, or ENOMEM;
+ * on failure *buf is left as it was.
+ */
+int iampw_nss_grow(char **buf, size_t *size);
 
 enum iampw_num {
 	IAMPW_NUM_OK = 0,

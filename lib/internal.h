@@ -9,12 +9,6 @@
 
 #include "iampw.h"
 
-/*
- * strerror() is not thread-safe, and the module runs inside threaded
- * hosts: a per-call buffer for GNU strerror_r instead.
- */
-#define iampw_errstr(err) strerror_r((err), (char[128]){ 0 }, 128)
-
 /* Longest line accepted in any of our files, in bytes (§3). */
 #define IAMPW_LINE_MAX 1000
 /* Size caps of the files we read. */

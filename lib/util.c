@@ -101,7 +101,7 @@ int iampw_random(void *buf, size_t n, struct iampw_err *e)
 			err = got < 0 ? errno : EIO;
 			iampw_wipe(buf, (size_t)(p - (unsigned char *)buf));
 			return iampw_err_add(e, IAMPW_E_IO, "getrandom: %s",
-					     strerror_r(err, (char[128]){ 0 }, 128));
+					     iampw_errstr(err));
 		}
 		/* Short reads happen when a signal arrives mid-way: go on. */
 		p += got;
@@ -122,6 +122,22 @@ void iampw_wipe_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+int iampw_nss_grow(char **buf, size_t *size)
+{
+	char *n;
+
+	if (*size >= IAMPW_NSS_BUF_MAX)
+		return ERANGE;
+	n = malloc(*size * 2);
+	if (n == NULL)
+		return ENOMEM;
+	iampw_wipe(*buf, *size);
+	free(*buf);
+	*buf = n;
+	*size *= 2;
+	return 0;
 }
 
 bool iampw_ct_equal(const void *a, const void *b, size_t n)

@@ -488,12 +488,35 @@ static void test_wipe(void **state)
 	iampw_wipe_free(s);
 }
 
+/* The one NSS buffer growth: doubles up to the cap, and never loses the buffer. */
+static void test_nss_grow(void **state)
+{
+	size_t size = 1024, steps = 0;
+	char *buf = malloc(size), *old;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'h', size);
+	while (size < IAMPW_NSS_BUF_MAX) {
+		assert_int_equal(iampw_nss_grow(&buf, &size), 0);
+		steps++;
+	}
+	assert_int_equal(size, IAMPW_NSS_BUF_MAX);
+	assert_int_equal(steps, 10);
+	old = buf;
+	assert_int_equal(iampw_nss_grow(&buf, &size), ERANGE);
+	assert_ptr_equal(buf, old);
+	assert_int_equal(size, IAMPW_NSS_BUF_MAX);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_u64_sweep),
 		cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_nss_grow),
 		cmocka_unit_test(test_sat_sub),
 		cmocka_unit_test(test_sat_add),
 		cmocka_unit_test(test_iso8601),
