@@ -179,8 +179,8 @@ const char *jsonnum_python(json_object *v, char *buf, size_t n);
 
 /*
  * output.c: may a verb with a large response write it itself, as out_print
- * would (plain --output json, no --query; text for get-credential-report's
- * CSV)?
+ * would (plain --output json, no --query)?  Also true for the text of
+ * get-credential-report, the CSV itself, which only the verb prints.
  */
 bool out_streams(const struct cli *c);
 /*

@@ -31,7 +31,8 @@
  *	of the elements' scalar keys, a missing one printed as an empty
  *	field.  true/false/null are True/False/None and strings are raw, as
  *	Python's str() prints them.  get-credential-report is the exception
- *	(§6.2): it prints the CSV itself, its base64 "Content" decoded.
+ *	(§6.2): it prints the CSV itself, which report.c hands to stdout
+ *	unencoded (out_streams), never through out_print.
  *
  * yaml: libyaml, as ruamel.yaml's C emitter writes it for the AWS CLI
  *	(see the yaml section).
@@ -832,78 +833,6 @@ static void yaml_print(struct obuf *b, json_object *v, bool stream)
 		return;
 	}
 	yaml_document(b, v, stream);
-}
-
-/* ---------------------------------------------------------------------- */
-/* get-credential-report in text: the CSV itself (§6.2)                   */
-
-static int b64_sextet(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict RFC 4648 §4 base64: the standard alphabet and nothing else (no
- * line breaks), a length that is a multiple of 4, '=' only as the last
- * one or two characters, and the unused bits of the last group zero, so
- * that a damaged report is refused rather than printed half-decoded.
- * Returns 0, or -1 when the text is not such base64.
- */
-static int b64_decode(struct obuf *out, const char *in, size_t n)
-{
-	size_t i, j;
-
-	if (n % 4 != 0)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		size_t pad = 0;
-		uint32_t w = 0;
-		char bytes[3];
-
-		if (i + 4 == n && in[i + 3] == '=')
-			pad = in[i + 2] == '=' ? 2 : 1;
-		for (j = 0; j < 4; j++) {
-			int s = j < 4 - pad ? b64_sextet((unsigned char)in[i + j]) : 0;
-
-			if (s < 0)
-				return -1;
-			w = w << 6 | (uint32_t)s;
-		}
-		if ((pad == 2 && (w & 0xffff) != 0) || (pad == 1 && (w & 0xff) != 0))
-			return -1;
-		bytes[0] = (char)(w >> 16);
-		bytes[1] = (char)(w >> 8 & 0xff);
-		bytes[2] = (char)(w & 0xff);
-		ob_add(out, bytes, 3 - pad);
-	}
-	return 0;
-}
-
-static int txt_credential_report(struct obuf *b, json_object *response)
-{
-	json_object *content;
-
-	if (!json_object_object_get_ex(response, "Content", &content) ||
-	    !json_object_is_type(content, json_type_string)) {
-		fprintf(stderr, "iampw-admin: the credential report has no Content\n");
-		return EXIT_OTHER;
-	}
-	if (b64_decode(b, json_object_get_string(content),
-		       (size_t)json_object_get_string_len(content)) != 0) {
-		fprintf(stderr, "iampw-admin: the credential report's Content is not valid base64\n");
-		return EXIT_OTHER;
-	}
-	return EXIT_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2225,8 +2154,6 @@ static bool verb_is(const struct cli *c, const char *name)
 /* Format v (the response, or a query's result) into b. */
 static int render(const struct cli *c, json_object *v, bool queried, struct obuf *b)
 {
-	if (c->output == OUT_TEXT && !queried && verb_is(c, "get-credential-report"))
-		return txt_credential_report(b, v);
 	/* Nothing for a verb without output; a query's null is printed. */
 	if ((v == NULL && !queried) ||
 	    (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0))
@@ -2266,7 +2193,8 @@ bool out_printed(void)
  * they may write themselves, piece by piece, exactly as out_print would
  * render the whole.  Any format or option that changes the rendering
  * (a filter, another layout) must answer false here: the verb then
- * builds the response in memory and calls out_print.
+ * builds the response in memory and calls out_print.  The text of
+ * get-credential-report is always the verb's: the CSV itself (§6.2).
  */
 bool out_streams(const struct cli *c)
 {
