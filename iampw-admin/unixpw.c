@@ -75,40 +75,27 @@ struct conv_state {
 	char text[CONV_TEXT_SIZE];   /* PAM_ERROR_MSG and PAM_TEXT_INFO, one per line */
 };
 
-/* A bounded string builder over the caller's msg buffer. */
+/*
+ * The caller's msg buffer, filled as a fixed iampw_buf (what does not
+ * fit is cut; always NUL-terminated).
+ */
 struct out {
-	char *buf;
-	size_t size;
-	size_t len;
+	struct iampw_buf b;
 };
 
 static void out_init(struct out *o, char *buf, size_t size)
 {
-	o->buf = buf;
-	o->size = buf != NULL ? size : 0;
-	o->len = 0;
-	if (o->size > 0)
-		o->buf[0] = '\0';
+	iampw_buf_init_fixed(&o->b, buf, size);
 }
 
-/* Append n bytes, cutting what does not fit; always NUL-terminated. */
 static void out_add(struct out *o, const char *s, size_t n)
 {
-	size_t room;
-
-	if (o->size == 0 || o->len + 1 >= o->size)
-		return;
-	room = o->size - o->len - 1;
-	if (n > room)
-		n = room;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
+	iampw_buf_add(&o->b, s, n);
 }
 
 static void out_str(struct out *o, const char *s)
 {
-	out_add(o, s, strlen(s));
+	iampw_buf_str(&o->b, s);
 }
 
 /* ---------------------------------------------------------------------- */

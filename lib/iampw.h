@@ -83,6 +83,33 @@ void iampw_wipe_free(char *s);
 /* Constant-time comparison of two n-byte buffers: true when equal. */
 bool iampw_ct_equal(const void *a, const void *b, size_t n);
 
+/*
+ * The one string builder.  Zeroed ({ 0 }) it is growable: it grows by
+ * malloc, copy and wipe rather than realloc, which could leave a copy of
+ * a secret in freed memory, and a failed allocation is sticky (`failed`;
+ * every later append is a no-op).  Over the caller's memory
+ * (iampw_buf_init_fixed) it never grows: what does not fit is cut and
+ * sets `failed`.  `p` is NUL-terminated whenever cap > 0.
+ */
+struct iampw_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool fixed;      /* p is the caller's: never grown or freed */
+	bool failed;     /* an allocation failed or text was cut */
+};
+void iampw_buf_init_fixed(struct iampw_buf *b, char *p, size_t size);
+/* Room for `more` bytes and a NUL (growable only). */
+void iampw_buf_reserve(struct iampw_buf *b, size_t more);
+void iampw_buf_add(struct iampw_buf *b, const void *s, size_t n);
+void iampw_buf_str(struct iampw_buf *b, const char *s);
+void iampw_buf_fill(struct iampw_buf *b, char ch, size_t n);
+/* Append printf output; fixed: all of it or nothing (then `failed`). */
+void iampw_buf_printf(struct iampw_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Wipe the whole capacity and free it (a growable one), leaving it zeroed. */
+void iampw_buf_free(struct iampw_buf *b);
+
 /* The largest buffer a getpwnam_r-style NSS lookup grows to: no real entry comes near it. */
 #define IAMPW_NSS_BUF_MAX (1u << 20)
 /*

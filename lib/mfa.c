@@ -34,7 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,30 +284,10 @@ int iampw_mfa_seed_base32(const struct iampw_mfa_device *d,
 	return rc;
 }
 
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (*len >= n)
-		return false;
-	va_start(ap, fmt);
-	r = vsnprintf(buf + *len, n - *len, fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= n - *len)
-		return false;
-	*len += (size_t)r;
-	return true;
-}
-
 int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 {
 	char seed[IAMPW_MFA_SEED_B32 + 1], user[IAMPW_NAME_ENCODED_MAX + 1];
-	size_t len = 0;
-	bool ok;
+	struct iampw_buf b;
 
 	if (!iampw_mfa_name_valid(d->name) || iampw_mfa_seed_base32(d, seed) != IAMPW_OK)
 		return IAMPW_E_INVAL;
@@ -317,28 +297,29 @@ int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 		iampw_wipe(seed, sizeof seed);
 		return IAMPW_E_INVAL;
 	}
-	ok = append(buf, n, &len,
+	iampw_buf_init_fixed(&b, buf, n);
+	iampw_buf_printf(&b,
 		    "; pam_iampw virtual MFA device, written by pam_iampw and iampw-admin.\n"
 		    "; Do not edit: use iampw-admin.\n"
 		    "[device]\n"
 		    "seed = %s\n"
 		    "create_date = %" PRId64 "\n", seed, d->create_date);
 	iampw_wipe(seed, sizeof seed);
-	if (ok && d->assigned)
-		ok = append(buf, n, &len,
+	if (d->assigned)
+		iampw_buf_printf(&b,
 			    "uid = %" PRIu32 "\n"
 			    "user = %s\n"
 			    "enable_date = %" PRId64 "\n"
 			    "last_step = %" PRIu64 "\n"
 			    "drift = %" PRId32 "\n",
 			    d->uid, user, d->enable_date, d->last_step, d->drift);
-	else if (ok && d->last_step > 0)
-		ok = append(buf, n, &len, "last_step = %" PRIu64 "\n", d->last_step);
-	if (!ok) {
+	else if (d->last_step > 0)
+		iampw_buf_printf(&b, "last_step = %" PRIu64 "\n", d->last_step);
+	if (b.failed || b.len > INT_MAX) {
 		iampw_wipe(buf, n);
 		return IAMPW_E_INVAL;
 	}
-	return (int)len;
+	return (int)b.len;
 }
 
 int iampw_mfa_new(const char *name, int64_t now, struct iampw_mfa_device *d,
