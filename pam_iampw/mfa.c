@@ -21,7 +21,6 @@
 
 #include "module.h"
 
-#define MFA_PROMPT "MFA code: "
 /* A login waits at most this long for another login's replay record. */
 #define MFA_LOCK_MS 2000
 

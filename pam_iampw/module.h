@@ -15,6 +15,7 @@
 #include <security/pam_modules.h>
 
 #include "iampw.h"
+#include "messages.h"
 
 /* pam_set_data names: the module's private state inside one transaction. */
 #define DATA_PASSWORD_LOGIN "pam_iampw:password_login"
@@ -27,8 +28,6 @@
 #define LAST_USED_INTERVAL 300
 /* How long the auth stack waits for the lock before skipping last-used. */
 #define LAST_USED_LOCK_MS 200
-
-#define MSG_CONFIG_ERROR "System configuration error. Contact your administrator."
 
 struct opts {
 	const char *config;

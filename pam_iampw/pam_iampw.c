@@ -16,16 +16,6 @@
 
 #include "module.h"
 
-/* User text of the account stack, all in one place. */
-#define MSG_RESET_REQUIRED \
-	"You are required to change your password immediately (administrator enforced)."
-#define MSG_EXPIRED "Your password has expired. You are required to change it now."
-#define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
-#define MSG_WARN_ONE "Your password will expire in 1 day."
-#define MSG_WARN_DAYS "Your password will expire in %lld days."
-#define MSG_BREACHED \
-	"Your password appears in a list of breached passwords. You must change it now."
-
 static void cleanup_marker(pam_handle_t *pamh, void *data, int status)
 {
 	(void)pamh;

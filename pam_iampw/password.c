@@ -23,12 +23,6 @@
 
 #include "module.h"
 
-#define MSG_CHANGES_DISABLED \
-	"Password changes are disabled by policy. Contact your administrator."
-#define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
-#define MSG_REUSED "Password has been used recently. Choose a different password."
-#define MSG_INTERNAL "The password could not be checked. Contact your administrator."
-
 static void pending_free(struct pending *p)
 {
 	if (p == NULL)
