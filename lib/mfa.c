@@ -460,51 +460,39 @@ int iampw_mfa_verify_pair(struct iampw_mfa_device *d, const char *c1,
 }
 
 /* Percent-encode all but RFC 3986's unreserved characters (and '@'). */
-static bool put_encoded(char *out, size_t n, size_t *len, const char *s)
+static void put_encoded(struct iampw_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL;
+		const char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
-		if (*len + 4 > n)
-			return false;
-		if (plain) {
-			out[(*len)++] = (char)c;
-		} else {
-			out[(*len)++] = '%';
-			out[(*len)++] = hex[c >> 4];
-			out[(*len)++] = hex[c & 15];
-		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL)
+			iampw_buf_add(b, s, 1);
+		else
+			iampw_buf_add(b, esc, sizeof esc);
 	}
-	out[*len] = '\0';
-	return true;
 }
 
 int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
 		  size_t n)
 {
 	char seed[IAMPW_MFA_SEED_B32 + 1];
-	size_t len;
-	bool ok;
-	int r;
+	struct iampw_buf b;
 
 	if (n < 64 || iampw_mfa_seed_base32(d, seed) != IAMPW_OK)
 		return IAMPW_E_INVAL;
-	r = snprintf(out, n, "otpauth://totp/pam_iampw:");
-	len = (size_t)r;
-	ok = put_encoded(out, n, &len, d->name) && put_encoded(out, n, &len, "@") &&
-	     put_encoded(out, n, &len, host);
-	if (ok) {
-		r = snprintf(out + len, n - len,
-			     "?secret=%s&issuer=pam_iampw&algorithm=SHA1&digits=%d&period=%d",
-			     seed, IAMPW_MFA_DIGITS, IAMPW_MFA_STEP);
-		ok = r > 0 && (size_t)r < n - len;
-	}
+	iampw_buf_init_fixed(&b, out, n);
+	iampw_buf_str(&b, "otpauth://totp/pam_iampw:");
+	put_encoded(&b, d->name);
+	put_encoded(&b, "@");
+	put_encoded(&b, host);
+	iampw_buf_printf(&b, "?secret=%s&issuer=pam_iampw&algorithm=SHA1&digits=%d&period=%d",
+			 seed, IAMPW_MFA_DIGITS, IAMPW_MFA_STEP);
 	iampw_wipe(seed, sizeof seed);
-	if (!ok) {
+	if (b.failed) {
 		iampw_wipe(out, n);
 		return IAMPW_E_INVAL;
 	}
