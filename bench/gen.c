@@ -31,7 +31,7 @@ static void old_password(unsigned k, char *buf, size_t n)
 	snprintf(buf, n, "Old-Secret-%u-bench", k);
 }
 
-static void open_store(struct iampw_store *s, const char *statedir)
+static void open_store(struct iampw_store **s, const char *statedir)
 {
 	struct iampw_err e;
 
@@ -80,7 +80,7 @@ static void save(const struct iampw_store *s, const struct iampw_profile *p)
 static int gen_history(const char *statedir, const char *user, unsigned long uid,
 		       unsigned n)
 {
-	struct iampw_store s;
+	struct iampw_store *s = NULL;
 	struct iampw_config cfg;
 	static struct iampw_profile p;
 	struct iampw_pending pend;
@@ -105,8 +105,8 @@ static int gen_history(const char *statedir, const char *user, unsigned long uid
 	}
 	if (p.nhistory != n)
 		die("history holds %u entries, not %u", p.nhistory, n);
-	save(&s, &p);
-	iampw_store_close(&s);
+	save(s, &p);
+	iampw_store_close(s);
 	return 0;
 }
 
@@ -139,7 +139,7 @@ static int gen_opasswd(const char *user, unsigned long uid, unsigned n)
 static int gen_profiles(const char *statedir, const char *prefix, unsigned long from,
 			unsigned long to, unsigned long uidbase, const char *hash)
 {
-	struct iampw_store s;
+	struct iampw_store *s = NULL;
 	static struct iampw_profile p;
 	char user[IAMPW_NAME_MAX + 1];
 
@@ -150,9 +150,9 @@ static int gen_profiles(const char *statedir, const char *prefix, unsigned long 
 			new_profile_as(&p, user, uidbase + i, hash, 20000);
 		else
 			new_profile(&p, user, uidbase + i);
-		save(&s, &p);
+		save(s, &p);
 	}
-	iampw_store_close(&s);
+	iampw_store_close(s);
 	return 0;
 }
 

@@ -12,9 +12,7 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -27,8 +25,6 @@
 
 #include "cli.h"
 
-/* The largest NSS buffer we grow to. */
-#define NSS_BUF_MAX (1u << 20)
 #ifndef SHADOW_FILE
 #define SHADOW_FILE "/etc/shadow"
 #endif
@@ -37,26 +33,6 @@
 
 /* ---------------------------------------------------------------------- */
 /* One account at a time                                                  */
-
-/*
- * A bigger NSS buffer.  Not realloc: the old one may hold shadow hashes,
- * which must be wiped, not left behind in freed memory.
- */
-int acct_grow(char **buf, size_t *size)
-{
-	char *n;
-
-	if (*size >= NSS_BUF_MAX)
-		return ERANGE;
-	n = malloc(*size * 2);
-	if (n == NULL)
-		return ENOMEM;
-	iampw_wipe(*buf, *size);
-	free(*buf);
-	*buf = n;
-	*size *= 2;
-	return 0;
-}
 
 /* getpwnam_r(3) and getpwuid_r(3): these also mean "not found" for some NSS modules. */
 static bool not_found(int rc)
@@ -78,7 +54,7 @@ static int lookup(const char *name, uid_t byuid, char *canon, uid_t *uid,
 	for (;;) {
 		rc = name != NULL ? getpwnam_r(name, &pw, buf, size, &res) :
 				    getpwuid_r(byuid, &pw, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = iampw_nss_grow(&buf, &size)) != 0)
 			break;
 	}
 	if (not_found(rc))
@@ -116,7 +92,7 @@ int acct_shadow(const char *name, struct iampw_acct *a)
 		return ENOMEM;
 	for (;;) {
 		rc = getspnam_r(name, &sp, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = iampw_nss_grow(&buf, &size)) != 0)
 			break;
 	}
 	if (not_found(rc))
@@ -135,14 +111,14 @@ int acct_shadow(const char *name, struct iampw_acct *a)
 
 pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_t n)
 {
-	char name[IAMPW_UID_NAME_SIZE + 8], line[256], path[64];
-	struct stat st;
+	char line[256], path[64];
 	pid_t holder = 0;
+	dev_t dev;
+	ino_t ino;
 	FILE *f;
 
 	comm[0] = '\0';
-	snprintf(name, sizeof name, ".%lu.lock", (unsigned long)uid);
-	if (s->dirfd < 0 || fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (!iampw_store_lock_file(s, uid, &dev, &ino))
 		return 0;
 	f = fopen("/proc/locks", "re");
 	if (f == NULL)
@@ -150,15 +126,15 @@ pid_t acct_lock_holder(const struct iampw_store *s, uid_t uid, char *comm, size_
 	/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:123456 0 EOF"; "->" lines wait. */
 	while (holder == 0 && fgets(line, sizeof line, f) != NULL) {
 		unsigned maj, min;
-		unsigned long long ino;
+		unsigned long long lino;
 		long pid;
 		char kind[16];
 
 		if (strstr(line, "->") != NULL ||
-		    sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &ino) != 5)
+		    sscanf(line, "%*s %15s %*s %*s %ld %x:%x:%llu", kind, &pid, &maj, &min, &lino) != 5)
 			continue;
-		if (strcmp(kind, "FLOCK") == 0 && maj == major(st.st_dev) &&
-		    min == minor(st.st_dev) && ino == (unsigned long long)st.st_ino && pid > 0)
+		if (strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
+		    lino == (unsigned long long)ino && pid > 0)
 			holder = (pid_t)pid;
 	}
 	fclose(f);
@@ -274,7 +250,7 @@ static int each_passwd(int (*fn)(void *ctx, const struct arec *r), void *ctx)
 		res = NULL;
 		rc = getpwent_r(&pw, buf, size, &res);
 		/* glibc rewinds to the same entry after ERANGE. */
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+		if (rc == ERANGE && (rc = iampw_nss_grow(&buf, &size)) == 0)
 			continue;
 		if (rc != 0 || res == NULL)
 			break;
@@ -330,7 +306,7 @@ int acct_stream_shadow(struct xsort *byname)
 
 		res = NULL;
 		rc = getspent_r(&sp, buf, size, &res);
-		if (rc == ERANGE && (rc = acct_grow(&buf, &size)) == 0)
+		if (rc == ERANGE && (rc = iampw_nss_grow(&buf, &size)) == 0)
 			continue;
 		if (rc != 0 || res == NULL)
 			break;
@@ -372,60 +348,40 @@ int acct_next_name(struct xsort *x, struct arec *r, char prev[IAMPW_NAME_MAX + 1
 	}
 }
 
-int acct_stream_dir(int dirfd, struct xsort *names, struct xsort *uids)
+struct dir_sorts {
+	struct xsort *names, *uids;
+};
+
+static int put_entry(void *ctx, const char *name, enum iampw_entry kind, uid_t uid)
 {
+	const struct dir_sorts *k = ctx;
 	struct dir_entry ent;
-	struct dirent *d;
-	DIR *dir;
-	int fd, rc;
+	uint32_t u = (uint32_t)uid;
+	int rc;
+
+	/* A Linux file name is at most 255 bytes: it fits. */
+	if (k->names != NULL) {
+		size_t n = strnlen(name, sizeof ent.name - 1);
+
+		memcpy(ent.name, name, n);
+		ent.name[n] = '\0';
+		if ((rc = xsort_put(k->names, &ent)) != 0)
+			return rc;
+	}
+	/* Locks, temp files and strays are no profiles. */
+	return kind == IAMPW_ENTRY_PROFILE ? xsort_put(k->uids, &u) : 0;
+}
+
+int acct_stream_dir(const struct iampw_store *s, struct xsort *names, struct xsort *uids)
+{
+	struct dir_sorts k = { names, uids };
+	int rc;
 
 	rc = uid_init(uids);
 	if (rc == 0 && names != NULL)
-		rc = xsort_init(names, sizeof ent, entry_len, entry_cmp, XSORT_BUDGET);
-	if (rc != 0 || dirfd < 0)
-		goto start;
-	/* fdopendir takes the fd over; the store keeps its own. */
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		rc = errno;
-		close(fd);
-		return rc;
-	}
-	/* The duplicate shares the store's offset: maybe at the end of an earlier walk. */
-	rewinddir(dir);
-	for (;;) {
-		uid_t uid;
-		uint32_t u;
-
-		errno = 0;
-		d = readdir(dir);
-		if (d == NULL) {
-			rc = errno;
-			break;
-		}
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		/* A Linux file name is at most 255 bytes: it fits. */
-		if (names != NULL) {
-			size_t n = strnlen(d->d_name, sizeof ent.name - 1);
-
-			memcpy(ent.name, d->d_name, n);
-			ent.name[n] = '\0';
-			if ((rc = xsort_put(names, &ent)) != 0)
-				break;
-		}
-		/* Locks, temp files and strays are no profiles. */
-		if (!iampw_profile_file_uid(d->d_name, &uid))
-			continue;
-		u = (uint32_t)uid;
-		if ((rc = xsort_put(uids, &u)) != 0)
-			break;
-	}
-	closedir(dir);
-start:
+		rc = xsort_init(names, sizeof(struct dir_entry), entry_len, entry_cmp, XSORT_BUDGET);
+	if (rc == 0)
+		rc = iampw_store_scan(s, put_entry, &k);
 	if (rc == 0 && names != NULL)
 		rc = xsort_start(names);
 	return rc != 0 ? rc : xsort_start(uids);
@@ -465,7 +421,7 @@ static int add_unlisted(struct xsort *out, uint32_t uid, uint64_t seq)
 	return xsort_put(out, &r);
 }
 
-int acct_stream_accounts(int dirfd, struct xsort *byname)
+int acct_stream_accounts(const struct iampw_store *s, struct xsort *byname)
 {
 	struct xsort listed = { .fd = -1 }, profs = { .fd = -1 };
 	struct name_and_uid k = { byname, &listed };
@@ -482,7 +438,7 @@ int acct_stream_accounts(int dirfd, struct xsort *byname)
 	if (rc == 0)
 		rc = xsort_start(&listed);
 	if (rc == 0)
-		rc = acct_stream_dir(dirfd, NULL, &profs);
+		rc = acct_stream_dir(s, NULL, &profs);
 	if (rc == 0)
 		rc = xsort_next(&listed, &l, &have_l);
 	/* Both by uid: a profile whose uid no listed account has is asked for. */

@@ -11,22 +11,16 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "pamstack.h"
 
-/* The random part of a temp file name: store.c's TMP_SUFFIX_LEN. */
-#define TMP_SUFFIX_LEN 10
 /* A directory entry name with every byte escaped as \xNN. */
 #define SHOWN_NAME_SIZE (4 * 256 + 1)
 
@@ -35,7 +29,7 @@ struct checker {
 	unsigned problems;
 	struct iampw_config cfg;
 	bool scope_known;          /* iampw.conf and its group are usable */
-	struct iampw_store store;
+	struct iampw_store *store;
 	/*
 	 * The owner of every profile, sorted by file name like the entries
 	 * (acct_stream_owners): passwd and shadow read once, in bounded memory.
@@ -239,8 +233,8 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 		o = &one;
 	}
 	if (o->err != 0 && !(o->flags & AREC_SHADOW_ERR)) {
-		problem(k, "%s/%s: cannot look up uid %lu: %s", k->store.path, file,
-			(unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
+		problem(k, "%s/%s: cannot look up uid %lu: %s", iampw_store_path(k->store), file,
+			(unsigned long)uid, iampw_errstr(o->err));
 		return false;
 	}
 	if (!(o->flags & AREC_FOUND))
@@ -250,8 +244,8 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 	ia->gid = o->gid;
 	ia->name = name;
 	if (o->flags & AREC_SHADOW_ERR) {
-		problem(k, "%s/%s: cannot read the shadow entry of uid %lu: %s", k->store.path,
-			file, (unsigned long)uid, strerror_r(o->err, (char[128]){ 0 }, 128));
+		problem(k, "%s/%s: cannot read the shadow entry of uid %lu: %s", iampw_store_path(k->store),
+			file, (unsigned long)uid, iampw_errstr(o->err));
 		return true;
 	}
 	/* The entry as the stream reduced it (iampw_acct_set_shadow): no digest to make again. */
@@ -269,7 +263,7 @@ static bool owner_of(struct checker *k, uid_t uid, const char *file,
 static void check_owner(struct checker *k, const char *file, struct iampw_profile *p)
 {
 	char name[IAMPW_NAME_MAX + 1], was[IAMPW_NAME_SHOWN], now[IAMPW_NAME_SHOWN];
-	const char *dir = k->store.path;
+	const char *dir = iampw_store_path(k->store);
 	struct iampw_acct ia = { 0 };
 	struct iampw_err e;
 	bool in = false;
@@ -318,7 +312,7 @@ static void check_profile(struct checker *k, const char *file, uid_t uid)
 
 	iampw_err_init(&e);
 	/* Opens safely and checks owner, mode, content and the uid key. */
-	if (iampw_profile_load(&k->store, uid, &p, &e) != IAMPW_OK) {
+	if (iampw_profile_load(k->store, uid, &p, &e) != IAMPW_OK) {
 		/* Nothing was left in p: a failed parse clears it. */
 		problems_of(k, &e);
 		return;
@@ -329,89 +323,41 @@ static void check_profile(struct checker *k, const char *file, uid_t uid)
 }
 
 /*
- * Is a write of the profile `file` under way?  Writers hold the account's
- * lock from before the temp file exists until after its rename.  The lock
- * is only tested (a shared lock, dropped at once), never waited for.
- */
-static bool write_in_progress(const struct checker *k, const char *file)
-{
-	char lock[IAMPW_UID_NAME_SIZE + 8];
-	bool busy;
-	int fd;
-
-	snprintf(lock, sizeof lock, ".%s.lock", file);
-	fd = openat(k->store.dirfd, lock,
-		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return false;
-	busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-	close(fd);
-	return busy;
-}
-
-static bool temp_suffix(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++) {
-		char ch = s[n];
-
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9')))
-			return false;
-	}
-	return n == TMP_SUFFIX_LEN;
-}
-
-/*
  * A hidden entry: ".<uid>.lock" (kept for good, see store.c) is fine
  * when it is a regular file; ".<uid>.<10 random>" is the temp file of a
- * write that never finished; anything else was not made by pam_iampw.
+ * write that never finished unless the write is under way.
  */
-static void check_hidden(struct checker *k, const char *name)
-{
-	char user[IAMPW_UID_NAME_SIZE], show[SHOWN_NAME_SIZE];
-	const char *dot = strrchr(name + 1, '.');
-	size_t len = dot ? (size_t)(dot - (name + 1)) : 0;
-	struct stat st;
-	uid_t uid;
-
-	if (dot == NULL || len == 0 || len >= sizeof user)
-		goto stray;
-	memcpy(user, name + 1, len);
-	user[len] = '\0';
-	if (!iampw_profile_file_uid(user, &uid))
-		goto stray;
-	if (strcmp(dot + 1, "lock") == 0) {
-		/* A lock that is not a plain file would make every write of the user fail. */
-		if (fstatat(k->store.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISREG(st.st_mode))
-			problem(k, "%s/%s: lock file is not a regular file", k->store.path, name);
-		return;
-	}
-	if (temp_suffix(dot + 1)) {
-		if (!write_in_progress(k, user))
-			problem(k, "%s/%s: temporary file left by an interrupted write of the profile of uid %s (remove it)",
-				k->store.path, name, user);
-		return;
-	}
-stray:
-	problem(k, "%s/%s: not a profile, lock or temporary file of pam_iampw",
-		k->store.path, shown(name, show));
-}
-
 static void check_entry(struct checker *k, const char *name)
 {
-	char show[SHOWN_NAME_SIZE];
+	const char *dir = iampw_store_path(k->store);
+	char show[SHOWN_NAME_SIZE], file[IAMPW_UID_NAME_SIZE];
 	uid_t uid;
 
-	if (name[0] == '.')
-		check_hidden(k, name);
-	else if (!iampw_profile_file_uid(name, &uid))
-		problem(k, "%s/%s: not named by a uid, so never a profile (profiles are filed by uid: iampw.conf(5))",
-			k->store.path, shown(name, show));
-	else
+	switch (iampw_store_entry_inspect(k->store, name, &uid)) {
+	case IAMPW_ENTRY_PROFILE:
 		check_profile(k, name, uid);
+		return;
+	case IAMPW_ENTRY_LOCK:
+	case IAMPW_ENTRY_WRITING:
+	case IAMPW_ENTRY_TEMP:
+		return;
+	case IAMPW_ENTRY_BAD_LOCK:
+		problem(k, "%s/%s: lock file is not a regular file", dir, name);
+		return;
+	case IAMPW_ENTRY_STALE_TEMP:
+		iampw_profile_file_name(uid, file);
+		problem(k, "%s/%s: temporary file left by an interrupted write of the profile of uid %s (remove it)",
+			dir, name, file);
+		return;
+	case IAMPW_ENTRY_STRAY:
+		break;
+	}
+	if (name[0] == '.')
+		problem(k, "%s/%s: not a profile, lock or temporary file of pam_iampw",
+			dir, shown(name, show));
+	else
+		problem(k, "%s/%s: not named by a uid, so never a profile (profiles are filed by uid: iampw.conf(5))",
+			dir, shown(name, show));
 }
 
 static void check_store(struct checker *k)
@@ -428,12 +374,12 @@ static void check_store(struct checker *k)
 		problems_of(k, &e);
 		return;
 	}
-	if (k->store.dirfd < 0)
+	if (!iampw_store_present(k->store))
 		return;
-	rc = acct_stream_dir(k->store.dirfd, &names, &uids);
+	rc = acct_stream_dir(k->store, &names, &uids);
 	if (rc != 0) {
-		problem(k, "%s: cannot read the directory: %s", k->store.path,
-			strerror_r(rc, (char[128]){ 0 }, 128));
+		problem(k, "%s: cannot read the directory: %s", iampw_store_path(k->store),
+			iampw_errstr(rc));
 		goto out;
 	}
 	/* Without the owners, each profile's is asked for by uid (owner_of). */
@@ -442,13 +388,13 @@ static void check_store(struct checker *k)
 		rc = xsort_next(&k->owners, &k->owner, &k->have_owner);
 	if (rc != 0)
 		problem(k, "cannot read the passwd or shadow database: %s",
-			strerror_r(rc, (char[128]){ 0 }, 128));
+			iampw_errstr(rc));
 	/* Sorted, so that the report reads the same on every run. */
 	while ((rc = xsort_next(&names, &entry, &got)) == 0 && got)
 		check_entry(k, entry.name);
 	if (rc != 0)
-		problem(k, "%s: cannot read the directory: %s", k->store.path,
-			strerror_r(rc, (char[128]){ 0 }, 128));
+		problem(k, "%s: cannot read the directory: %s", iampw_store_path(k->store),
+			iampw_errstr(rc));
 out:
 	xsort_free(&names);
 	xsort_free(&uids);
@@ -460,7 +406,7 @@ out:
  */
 static void check_mfa(struct checker *k)
 {
-	struct iampw_mfa_store ms = { .dirfd = -1 };
+	struct iampw_mfa_store *ms = NULL;
 	struct iampw_mfa_device *d = calloc(1, sizeof *d);
 	uint32_t *uids = NULL;
 	char **names = NULL;
@@ -473,7 +419,7 @@ static void check_mfa(struct checker *k)
 		return;
 	}
 	if (iampw_mfa_open(&ms, k->c->state_dir, false, 0, 0, &e) != IAMPW_OK ||
-	    iampw_mfa_names(&ms, &names, &n, &e) != IAMPW_OK) {
+	    iampw_mfa_names(ms, &names, &n, &e) != IAMPW_OK) {
 		problems_of(k, &e);
 		goto out;
 	}
@@ -484,7 +430,7 @@ static void check_mfa(struct checker *k)
 		gid_t gid;
 
 		iampw_err_init(&e);
-		if (iampw_mfa_load(&ms, names[i], d, &e) != IAMPW_OK) {
+		if (iampw_mfa_load(ms, names[i], d, &e) != IAMPW_OK) {
 			problems_of(k, &e);
 			continue;
 		}
@@ -494,13 +440,13 @@ static void check_mfa(struct checker *k)
 			if (uids[j] == d->uid)
 				problem(k, "%s/d.%s: a second device assigned to uid %lu: the MFA step "
 					"refuses that account's logins until one is deactivated",
-					ms.path, d->name, (unsigned long)d->uid);
+					iampw_mfa_store_path(ms), d->name, (unsigned long)d->uid);
 		}
 		uids[nu++] = d->uid;
 		if (acct_lookup_uid(d->uid, canon, &gid, &found) == 0 && !found)
 			problem(k, "%s/d.%s: assigned to uid %lu (%s), which no account has any more: "
 				"remove the file, or deactivate the device before a new account gets that uid",
-				ms.path, d->name, (unsigned long)d->uid, d->user);
+				iampw_mfa_store_path(ms), d->name, (unsigned long)d->uid, d->user);
 	}
 	if (uids == NULL && n > 0)
 		problem(k, "out of memory");
@@ -509,7 +455,7 @@ out:
 	iampw_mfa_clear(d);
 	free(d);
 	iampw_mfa_names_free(names, n);
-	iampw_mfa_close(&ms);
+	iampw_mfa_close(ms);
 }
 
 int verb_check(struct cli *c)
@@ -521,12 +467,11 @@ int verb_check(struct cli *c)
 		return verb_check_against(c);
 	memset(&k, 0, sizeof k);
 	k.c = c;
-	k.store.dirfd = -1;
 	k.owners.fd = -1;
 	check_config(&k);
 	check_store(&k);
 	check_mfa(&k);
-	iampw_store_close(&k.store);
+	iampw_store_close(k.store);
 	xsort_free(&k.owners);
 	return k.problems > 0 ? EXIT_CONFIG : EXIT_OK;
 }

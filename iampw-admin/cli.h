@@ -179,8 +179,8 @@ const char *jsonnum_python(json_object *v, char *buf, size_t n);
 
 /*
  * output.c: may a verb with a large response write it itself, as out_print
- * would (plain --output json, no --query; text for get-credential-report's
- * CSV)?
+ * would (plain --output json, no --query)?  Also true for the text of
+ * get-credential-report, the CSV itself, which only the verb prints.
  */
 bool out_streams(const struct cli *c);
 /*
@@ -232,7 +232,7 @@ struct admin {
 	struct iampw_config cfg;
 	struct iampw_policy pol;
 	bool custom_policy_file;    /* policy.conf exists with [policy] */
-	struct iampw_store store;
+	struct iampw_store *store;  /* admin_open_store; NULL before */
 	struct iampw_err err;
 	char host[256];
 	int64_t now;
@@ -313,8 +313,6 @@ int unixpw_shadow(const char *user, bool *usable, int64_t *last_changed);
 int pwinput_read(bool force_stdin, char **password);
 
 /* accounts.c: the host's accounts. */
-/* Double an NSS buffer, wiping the old one (it may hold hashes); 0 or errno. */
-int acct_grow(char **buf, size_t *size);
 /*
  * One account by any name NSS resolves (getpwnam_r, its buffer grown as
  * NSS asks), or by uid: 0 with *found, or errno.  `canon` (at least
@@ -451,16 +449,16 @@ int acct_stream_shadow(struct xsort *byname);
  * The report's accounts, sorted by name: passwd's, and the accounts of
  * profiles whose uid the enumeration did not list (asked by uid: a
  * source that does not enumerate; after the enumerated ones of the same
- * name).  dirfd < 0: no profiles.  Started.
+ * name).  A store that is not present: no profiles.  Started.
  */
-int acct_stream_accounts(int dirfd, struct xsort *byname);
+int acct_stream_accounts(const struct iampw_store *s, struct xsort *byname);
 /*
- * The store's directory (dirfd; < 0: none) read once: every entry name
- * but "." and ".." into `names` (struct dir_entry; NULL: not wanted), and
- * the uid (uint32_t) of each one named like a profile into `uids`, each
+ * The store's directory (iampw_store_scan; not present: none) read once:
+ * every entry name but "." and ".." into `names` (struct dir_entry; NULL:
+ * not wanted), and the uid (uint32_t) of each profile into `uids`, each
  * sorted; both initialised here and started.
  */
-int acct_stream_dir(int dirfd, struct xsort *names, struct xsort *uids);
+int acct_stream_dir(const struct iampw_store *s, struct xsort *names, struct xsort *uids);
 /*
  * For check: one record per profile uid of `uids` (acct_stream_dir) into
  * `byfile`, sorted by file name (as the directory's names): `file`,
@@ -497,8 +495,8 @@ void shadow_walk_close(struct shadow_walk *w);
 
 /*
  * roster.c: the accounts of the credential report (§6.2) in name order,
- * for the report and for check --against.  init, open (profiles_dirfd
- * < 0: no profiles; the path is for messages), next until *got is false,
+ * for the report and for check --against.  init, open (a store that
+ * is not present: no profiles), next until *got is false,
  * close.  roster_next skips root and accounts out of scope and fills *ia
  * (its name points into *acct) with the shadow fields.  Both return
  * IAMPW_OK or a code with the reason in e: IAMPW_E_IO when a database
@@ -510,8 +508,7 @@ struct roster {
 	char prev[IAMPW_NAME_MAX + 1];
 };
 void roster_init(struct roster *r);
-int roster_open(struct roster *r, int profiles_dirfd, const char *profiles_path,
-		struct iampw_err *e);
+int roster_open(struct roster *r, const struct iampw_store *profiles, struct iampw_err *e);
 int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *acct,
 		struct iampw_acct *ia, bool *got, struct iampw_err *e);
 void roster_close(struct roster *r);

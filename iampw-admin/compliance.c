@@ -541,7 +541,7 @@ static void faillock_conf(struct faillock *fl, const char *path)
 	if (f == NULL) {
 		if (errno != ENOENT)
 			iampw_fmt(fl->problem, sizeof fl->problem, "%s: %s", path,
-				  strerror_r(errno, (char[128]){ 0 }, 128));
+				  iampw_errstr(errno));
 		return;
 	}
 	while (fgets(line, sizeof line, f) != NULL) {

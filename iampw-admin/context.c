@@ -16,7 +16,6 @@ int admin_load(const struct cli *c, struct admin *a)
 	int rc;
 
 	memset(a, 0, sizeof *a);
-	a->store.dirfd = -1;
 	iampw_err_init(&a->err);
 	a->now = (int64_t)time(NULL);
 	if (gethostname(a->host, sizeof a->host) != 0)
@@ -35,6 +34,7 @@ int admin_load(const struct cli *c, struct admin *a)
 
 int admin_open_store(const struct cli *c, struct admin *a, bool create)
 {
+	iampw_store_close(a->store);
 	if (iampw_store_open(&a->store, c->state_dir, create, 0, 0, &a->err) != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);
 	return EXIT_OK;
@@ -42,7 +42,7 @@ int admin_open_store(const struct cli *c, struct admin *a, bool create)
 
 void admin_free(struct admin *a)
 {
-	iampw_store_close(&a->store);
+	iampw_store_close(a->store);
 	iampw_wipe(a, sizeof *a);
 }
 
@@ -56,7 +56,7 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 	rc = iampw_user_name_valid(user) ? acct_lookup(user, a->name, &uid, &gid, &found) : 0;
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot look up the user: %s",
-				 strerror_r(rc, (char[128]){ 0 }, 128));
+				 iampw_errstr(rc));
 	if (!found)
 		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.",
 				 iampw_name_display(user != NULL ? user : "", a->shown));
@@ -83,14 +83,14 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 	rc = acct_shadow(a->name, &a->acct);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-				 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+				 a->shown, iampw_errstr(rc));
 	return EXIT_OK;
 }
 
 int admin_profile(const struct cli *c, struct admin *a, struct iampw_profile *p,
 		  enum iampw_owner *owner)
 {
-	int rc = iampw_profile_load(&a->store, a->acct.uid, p, &a->err);
+	int rc = iampw_profile_load(a->store, a->acct.uid, p, &a->err);
 
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
 		return cli_error(c, "ServiceFailure", "%s", a->err.text);

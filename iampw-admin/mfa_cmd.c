@@ -25,7 +25,7 @@
 
 struct mfa_admin {
 	struct admin a;
-	struct iampw_mfa_store ms;
+	struct iampw_mfa_store *ms;   /* NULL until opened */
 	int lockfd;
 };
 
@@ -60,8 +60,6 @@ static void mfa_init(struct mfa_admin *m)
 {
 	memset(m, 0, sizeof *m);
 	m->lockfd = -1;
-	m->ms.dirfd = -1;
-	m->a.store.dirfd = -1;
 }
 
 /* Settings, then the MFA store (created for a writer), locked for a writer. */
@@ -76,7 +74,7 @@ static int open_mfa(const struct cli *c, struct mfa_admin *m, bool write)
 		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
 	if (!write)
 		return EXIT_OK;
-	rc = iampw_mfa_lock(&m->ms, IAMPW_LOCK_TIMEOUT_MS, &m->lockfd, &m->a.err);
+	rc = iampw_mfa_lock(m->ms, IAMPW_LOCK_TIMEOUT_MS, &m->lockfd, &m->a.err);
 	if (rc == IAMPW_E_BUSY)
 		return cli_error(c, "EntityTemporarilyUnmodifiable",
 				 "The MFA devices are locked by another change; try again.");
@@ -89,7 +87,8 @@ static void close_mfa(struct mfa_admin *m)
 {
 	iampw_store_unlock(m->lockfd);
 	m->lockfd = -1;
-	iampw_mfa_close(&m->ms);
+	iampw_mfa_close(m->ms);
+	m->ms = NULL;
 	admin_free(&m->a);
 }
 
@@ -102,7 +101,7 @@ static int load_serial(const struct cli *c, struct mfa_admin *m,
 
 	if (name == NULL)
 		return no_such_serial(c, c->serial);
-	rc = iampw_mfa_load(&m->ms, name, d, &m->a.err);
+	rc = iampw_mfa_load(m->ms, name, d, &m->a.err);
 	if (rc == IAMPW_E_NOENT)
 		return no_such_serial(c, c->serial);
 	if (rc != IAMPW_OK)
@@ -112,7 +111,7 @@ static int load_serial(const struct cli *c, struct mfa_admin *m,
 
 static int save(const struct cli *c, struct mfa_admin *m, const struct iampw_mfa_device *d)
 {
-	if (iampw_mfa_save(&m->ms, d, &m->a.err) != IAMPW_OK)
+	if (iampw_mfa_save(m->ms, d, &m->a.err) != IAMPW_OK)
 		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
 	return EXIT_OK;
 }
@@ -204,7 +203,7 @@ static int bootstrap(const struct cli *c, struct mfa_admin *m,
 	}
 	if (err != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot write %s: %s", c->outfile,
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 		goto out;
 	}
 	/* Beyond the AWS CLI: for an administrator enrolling a user at the console. */
@@ -241,7 +240,7 @@ int verb_create_virtual_mfa_device(struct cli *c)
 	rc = open_mfa(c, &m, true);
 	if (rc != EXIT_OK)
 		goto out;
-	rc = iampw_mfa_load(&m.ms, c->mfa_name, d, &m.a.err);
+	rc = iampw_mfa_load(m.ms, c->mfa_name, d, &m.a.err);
 	if (rc == IAMPW_OK) {
 		rc = cli_error(c, "EntityAlreadyExists",
 			       "MFADevice entity at the same path and name already exists.");
@@ -316,7 +315,7 @@ int verb_enable_mfa_device(struct cli *c)
 		rc = cli_error(c, "EntityAlreadyExists", "MFA Device is already in use.");
 		goto out;
 	}
-	if (iampw_mfa_find_uid(&m.ms, m.a.acct.uid, other, &found, &m.a.err) != IAMPW_OK) {
+	if (iampw_mfa_find_uid(m.ms, m.a.acct.uid, other, &found, &m.a.err) != IAMPW_OK) {
 		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
 		goto out;
 	}
@@ -452,7 +451,7 @@ int verb_delete_virtual_mfa_device(struct cli *c)
 			       (unsigned long)d->uid);
 		goto out;
 	}
-	if (iampw_mfa_remove(&m.ms, d->name, &m.a.err) != IAMPW_OK) {
+	if (iampw_mfa_remove(m.ms, d->name, &m.a.err) != IAMPW_OK) {
 		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
 		goto out;
 	}
@@ -484,10 +483,10 @@ static int for_each_device(const struct cli *c, struct mfa_admin *m,
 
 	if (d == NULL)
 		return cli_error(c, "ServiceFailure", "out of memory");
-	if (iampw_mfa_names(&m->ms, &names, &n, &m->a.err) != IAMPW_OK)
+	if (iampw_mfa_names(m->ms, &names, &n, &m->a.err) != IAMPW_OK)
 		rc = cli_error(c, "ServiceFailure", "%s", m->a.err.text);
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
-		int lrc = iampw_mfa_load(&m->ms, names[i], d, &m->a.err);
+		int lrc = iampw_mfa_load(m->ms, names[i], d, &m->a.err);
 
 		if (lrc == IAMPW_E_NOENT)
 			continue;
@@ -578,7 +577,8 @@ static json_object *device_user(const struct cli *c, struct mfa_admin *m,
 		if (admin_open_store(c, &m->a, false) != EXIT_OK)
 			return NULL;
 		o = user_object(c, &m->a);
-		iampw_store_close(&m->a.store);
+		iampw_store_close(m->a.store);
+		m->a.store = NULL;
 		return o;
 	}
 	/* No account holds the uid any more (check lists it): the device's record. */

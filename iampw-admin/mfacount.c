@@ -81,10 +81,12 @@ static void count_users(const struct cli *c, struct admin *a, struct mfa_count *
 	roster_init(&r);
 	iampw_err_init(&e);
 	rc = roster_mfa_uids(c->state_dir, &dev, &e);
-	if (rc == IAMPW_OK && a->store.dirfd < 0)
+	if (rc == IAMPW_OK && !iampw_store_present(a->store)) {
+		iampw_store_close(a->store);
 		rc = iampw_store_open(&a->store, c->state_dir, false, 0, 0, &e);
+	}
 	if (rc == IAMPW_OK)
-		rc = roster_open(&r, a->store.dirfd, a->store.path, &e);
+		rc = roster_open(&r, a->store, &e);
 	while (rc == IAMPW_OK && (rc = roster_next(&r, &a->cfg, &acct, &ia, &got, &e)) == IAMPW_OK &&
 	       got) {
 		if (!ia.usable)

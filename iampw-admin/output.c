@@ -31,7 +31,8 @@
  *	of the elements' scalar keys, a missing one printed as an empty
  *	field.  true/false/null are True/False/None and strings are raw, as
  *	Python's str() prints them.  get-credential-report is the exception
- *	(§6.2): it prints the CSV itself, its base64 "Content" decoded.
+ *	(§6.2): it prints the CSV itself, which report.c hands to stdout
+ *	unencoded (out_streams), never through out_print.
  *
  * yaml: libyaml, as ruamel.yaml's C emitter writes it for the AWS CLI
  *	(see the yaml section).
@@ -73,86 +74,6 @@
 #include "cli.h"
 
 /* ---------------------------------------------------------------------- */
-/* A growing output buffer with a sticky allocation failure.              */
-
-struct obuf {
-	char *p;
-	size_t len;
-	size_t cap;
-	bool failed;     /* an allocation failed: the content is incomplete */
-};
-
-static void ob_free(struct obuf *b)
-{
-	if (b->p != NULL) {
-		iampw_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = NULL;
-	b->len = 0;
-	b->cap = 0;
-}
-
-/*
- * Room for `more` bytes and a NUL.  Grows by malloc, copy and wipe rather
- * than realloc, which could leave a copy of a password in freed memory.
- */
-static void ob_reserve(struct obuf *b, size_t more)
-{
-	size_t cap;
-	char *p;
-
-	if (b->failed || more < b->cap - b->len)
-		return;
-	if (more >= SIZE_MAX / 2 - b->len) {
-		b->failed = true;
-		return;
-	}
-	cap = b->cap != 0 ? b->cap : 256;
-	while (cap - b->len <= more)
-		cap *= 2;
-	p = malloc(cap);
-	if (p == NULL) {
-		b->failed = true;
-		return;
-	}
-	if (b->len > 0)
-		memcpy(p, b->p, b->len);
-	p[b->len] = '\0';
-	if (b->p != NULL) {
-		iampw_wipe(b->p, b->cap);
-		free(b->p);
-	}
-	b->p = p;
-	b->cap = cap;
-}
-
-static void ob_add(struct obuf *b, const char *s, size_t n)
-{
-	ob_reserve(b, n);
-	if (b->failed)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void ob_str(struct obuf *b, const char *s)
-{
-	ob_add(b, s, strlen(s));
-}
-
-static void ob_fill(struct obuf *b, char ch, size_t n)
-{
-	ob_reserve(b, n);
-	if (b->failed)
-		return;
-	memset(b->p + b->len, ch, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-/* ---------------------------------------------------------------------- */
 /* Values                                                                  */
 
 static bool is_scalar(json_object *v)
@@ -166,7 +87,7 @@ static bool is_scalar(json_object *v)
  * output.  Numbers are json-c's text of them (the source text for parsed
  * doubles).  On allocation failure: "" and b->failed.
  */
-static const char *scalar_text(struct obuf *b, json_object *v, size_t *n)
+static const char *scalar_text(struct iampw_buf *b, json_object *v, size_t *n)
 {
 	const char *s;
 
@@ -204,7 +125,7 @@ static const char *scalar_text(struct obuf *b, json_object *v, size_t *n)
  * only '"', '\\' and C0 controls are escaped; '/', DEL and non-ASCII
  * bytes are kept as they are.
  */
-static void jw_string(struct obuf *b, const char *s, size_t n)
+static void jw_string(struct iampw_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, run = 0;
@@ -212,7 +133,7 @@ static void jw_string(struct obuf *b, const char *s, size_t n)
 	const char *esc;
 	size_t len;
 
-	ob_add(b, "\"", 1);
+	iampw_buf_add(b, "\"", 1);
 	for (i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
@@ -234,60 +155,60 @@ static void jw_string(struct obuf *b, const char *s, size_t n)
 			len = sizeof u;
 			break;
 		}
-		ob_add(b, s + run, i - run);
-		ob_add(b, esc, len);
+		iampw_buf_add(b, s + run, i - run);
+		iampw_buf_add(b, esc, len);
 		run = i + 1;
 	}
-	ob_add(b, s + run, n - run);
-	ob_add(b, "\"", 1);
+	iampw_buf_add(b, s + run, n - run);
+	iampw_buf_add(b, "\"", 1);
 }
 
-static void jw_value(struct obuf *b, json_object *v, size_t level);
+static void jw_value(struct iampw_buf *b, json_object *v, size_t level);
 
-static void jw_object(struct obuf *b, json_object *o, size_t level)
+static void jw_object(struct iampw_buf *b, json_object *o, size_t level)
 {
 	bool first = true;
 
 	if (json_object_object_length(o) == 0) {
-		ob_str(b, "{}");
+		iampw_buf_str(b, "{}");
 		return;
 	}
-	ob_str(b, "{\n");
+	iampw_buf_str(b, "{\n");
 	json_object_object_foreach(o, key, val) {
 		if (!first)
-			ob_str(b, ",\n");
+			iampw_buf_str(b, ",\n");
 		first = false;
-		ob_fill(b, ' ', 4 * (level + 1));
+		iampw_buf_fill(b, ' ', 4 * (level + 1));
 		jw_string(b, key, strlen(key));
-		ob_str(b, ": ");
+		iampw_buf_str(b, ": ");
 		jw_value(b, val, level + 1);
 	}
-	ob_str(b, "\n");
-	ob_fill(b, ' ', 4 * level);
-	ob_str(b, "}");
+	iampw_buf_str(b, "\n");
+	iampw_buf_fill(b, ' ', 4 * level);
+	iampw_buf_str(b, "}");
 }
 
-static void jw_array(struct obuf *b, json_object *a, size_t level)
+static void jw_array(struct iampw_buf *b, json_object *a, size_t level)
 {
 	size_t i, n = json_object_array_length(a);
 
 	if (n == 0) {
-		ob_str(b, "[]");
+		iampw_buf_str(b, "[]");
 		return;
 	}
-	ob_str(b, "[\n");
+	iampw_buf_str(b, "[\n");
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			ob_str(b, ",\n");
-		ob_fill(b, ' ', 4 * (level + 1));
+			iampw_buf_str(b, ",\n");
+		iampw_buf_fill(b, ' ', 4 * (level + 1));
 		jw_value(b, json_object_array_get_idx(a, i), level + 1);
 	}
-	ob_str(b, "\n");
-	ob_fill(b, ' ', 4 * level);
-	ob_str(b, "]");
+	iampw_buf_str(b, "\n");
+	iampw_buf_fill(b, ' ', 4 * level);
+	iampw_buf_str(b, "]");
 }
 
-static void jw_value(struct obuf *b, json_object *v, size_t level)
+static void jw_value(struct iampw_buf *b, json_object *v, size_t level)
 {
 	const char *s;
 
@@ -303,17 +224,17 @@ static void jw_value(struct obuf *b, json_object *v, size_t level)
 			  (size_t)json_object_get_string_len(v));
 		break;
 	case json_type_null:
-		ob_str(b, "null");
+		iampw_buf_str(b, "null");
 		break;
 	case json_type_boolean:
-		ob_str(b, json_object_get_boolean(v) ? "true" : "false");
+		iampw_buf_str(b, json_object_get_boolean(v) ? "true" : "false");
 		break;
 	default:
 		s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 		if (s == NULL)
 			b->failed = true;
 		else
-			ob_str(b, s);
+			iampw_buf_str(b, s);
 		break;
 	}
 }
@@ -325,11 +246,11 @@ char *out_json_string(json_object *o)
 
 char *out_json_string_at(json_object *o, size_t level)
 {
-	struct obuf b = { 0 };
+	struct iampw_buf b = { 0 };
 
 	jw_value(&b, o, level);
 	if (b.failed) {
-		ob_free(&b);
+		iampw_buf_free(&b);
 		return NULL;
 	}
 	return b.p;
@@ -338,29 +259,29 @@ char *out_json_string_at(json_object *o, size_t level)
 char *out_json_strings_at(const char *const keys[], const char *const vals[], size_t n,
 			  size_t level)
 {
-	struct obuf b = { 0 };
+	struct iampw_buf b = { 0 };
 	bool first = true;
 
 	/* jw_object's layout, for members that are all strings. */
 	for (size_t i = 0; i < n; i++) {
 		if (vals[i] == NULL)
 			continue;
-		ob_str(&b, first ? "{\n" : ",\n");
+		iampw_buf_str(&b, first ? "{\n" : ",\n");
 		first = false;
-		ob_fill(&b, ' ', 4 * (level + 1));
+		iampw_buf_fill(&b, ' ', 4 * (level + 1));
 		jw_string(&b, keys[i], strlen(keys[i]));
-		ob_str(&b, ": ");
+		iampw_buf_str(&b, ": ");
 		jw_string(&b, vals[i], strlen(vals[i]));
 	}
 	if (first) {
-		ob_str(&b, "{}");
+		iampw_buf_str(&b, "{}");
 	} else {
-		ob_str(&b, "\n");
-		ob_fill(&b, ' ', 4 * level);
-		ob_str(&b, "}");
+		iampw_buf_str(&b, "\n");
+		iampw_buf_fill(&b, ' ', 4 * level);
+		iampw_buf_str(&b, "}");
 	}
 	if (b.failed) {
-		ob_free(&b);
+		iampw_buf_free(&b);
 		return NULL;
 	}
 	return b.p;
@@ -390,7 +311,7 @@ static int cmp_key(const void *x, const void *y)
  * order.  Returns a malloc'd array (NULL when there are no keys or on
  * failure, which sets b->failed).
  */
-static const char **sorted_keys(struct obuf *b, json_object *o, size_t *n)
+static const char **sorted_keys(struct iampw_buf *b, json_object *o, size_t *n)
 {
 	const char **keys;
 	size_t i = 0;
@@ -413,7 +334,7 @@ static const char **sorted_keys(struct obuf *b, json_object *o, size_t *n)
 }
 
 /* The sorted union of the scalar keys of an array's objects. */
-static const char **union_keys(struct obuf *b, json_object *a, size_t *n)
+static const char **union_keys(struct iampw_buf *b, json_object *a, size_t *n)
 {
 	size_t i, j, total = 0, len = json_object_array_length(a);
 	const char **keys;
@@ -450,27 +371,27 @@ static const char **union_keys(struct obuf *b, json_object *a, size_t *n)
 }
 
 /* Python's str.upper() on the ASCII letters; other bytes are kept. */
-static void txt_ident(struct obuf *b, const char *ident)
+static void txt_ident(struct iampw_buf *b, const char *ident)
 {
 	for (; *ident != '\0'; ident++) {
 		char ch = *ident;
 
 		if (ch >= 'a' && ch <= 'z')
 			ch = (char)(ch - 'a' + 'A');
-		ob_add(b, &ch, 1);
+		iampw_buf_add(b, &ch, 1);
 	}
 }
 
 /* One field of a tab-separated line. */
-static void txt_field(struct obuf *b, bool *first, const char *s, size_t n)
+static void txt_field(struct iampw_buf *b, bool *first, const char *s, size_t n)
 {
 	if (!*first)
-		ob_add(b, "\t", 1);
+		iampw_buf_add(b, "\t", 1);
 	*first = false;
-	ob_add(b, s, n);
+	iampw_buf_add(b, s, n);
 }
 
-static void txt_scalar_field(struct obuf *b, bool *first, json_object *v)
+static void txt_scalar_field(struct iampw_buf *b, bool *first, json_object *v)
 {
 	size_t n;
 	const char *s = scalar_text(b, v, &n);
@@ -478,14 +399,14 @@ static void txt_scalar_field(struct obuf *b, bool *first, json_object *v)
 	txt_field(b, first, s, n);
 }
 
-static void txt_item(struct obuf *b, json_object *v, const char *ident,
+static void txt_item(struct iampw_buf *b, json_object *v, const char *ident,
 		     const char *const *cols, size_t ncols);
 
 /*
  * One object.  cols/ncols, when given (an element of an array of objects),
  * are the line's columns; otherwise the object's own scalar keys are.
  */
-static void txt_object(struct obuf *b, json_object *o, const char *ident,
+static void txt_object(struct iampw_buf *b, json_object *o, const char *ident,
 		       const char *const *cols, size_t ncols)
 {
 	size_t i, n, nscalars = 0;
@@ -512,7 +433,7 @@ static void txt_object(struct obuf *b, json_object *o, const char *ident,
 			if (is_scalar(v))
 				txt_scalar_field(b, &first, v);
 		}
-		ob_add(b, "\n", 1);
+		iampw_buf_add(b, "\n", 1);
 	}
 	for (i = 0; i < n; i++) {
 		v = json_object_object_get(o, keys[i]);
@@ -528,7 +449,7 @@ static void txt_object(struct obuf *b, json_object *o, const char *ident,
  * An array's scalar elements: one "IDENT<TAB>value" line each, or, with
  * no identifier (an array at the top), all of them on one line.
  */
-static void txt_scalars(struct obuf *b, json_object *a, const char *ident)
+static void txt_scalars(struct iampw_buf *b, json_object *a, const char *ident)
 {
 	size_t i, n = json_object_array_length(a);
 	bool first = true;
@@ -540,18 +461,18 @@ static void txt_scalars(struct obuf *b, json_object *a, const char *ident)
 			continue;
 		if (ident != NULL) {
 			txt_ident(b, ident);
-			ob_add(b, "\t", 1);
+			iampw_buf_add(b, "\t", 1);
 			first = true;
 		}
 		txt_scalar_field(b, &first, el);
 		if (ident != NULL)
-			ob_add(b, "\n", 1);
+			iampw_buf_add(b, "\n", 1);
 	}
 	if (ident == NULL && !first)
-		ob_add(b, "\n", 1);
+		iampw_buf_add(b, "\n", 1);
 }
 
-static void txt_array(struct obuf *b, json_object *a, const char *ident)
+static void txt_array(struct iampw_buf *b, json_object *a, const char *ident)
 {
 	size_t i, ncols, n = json_object_array_length(a);
 	bool objects = false, arrays = false, scalars = false;
@@ -589,7 +510,7 @@ static void txt_array(struct obuf *b, json_object *a, const char *ident)
 	}
 }
 
-static void txt_item(struct obuf *b, json_object *v, const char *ident,
+static void txt_item(struct iampw_buf *b, json_object *v, const char *ident,
 		     const char *const *cols, size_t ncols)
 {
 	bool first = true;
@@ -602,7 +523,7 @@ static void txt_item(struct obuf *b, json_object *v, const char *ident,
 		/* A bare scalar: at the top, or an odd element of an array
 		 * of objects; AWS prints it without the identifier. */
 		txt_scalar_field(b, &first, v);
-		ob_add(b, "\n", 1);
+		iampw_buf_add(b, "\n", 1);
 	}
 }
 
@@ -639,7 +560,7 @@ static const char *const yaml_non_str[] = {
 
 struct yw {
 	yaml_emitter_t em;
-	struct obuf *out;
+	struct iampw_buf *out;
 	regex_t re[N_YAML_NON_STR];
 	size_t nre;
 	bool failed;
@@ -676,9 +597,9 @@ static bool yaml_plain_is_str(struct yw *y, const char *s, size_t n)
 
 static int yaml_write(void *data, unsigned char *buffer, size_t size)
 {
-	struct obuf *b = data;
+	struct iampw_buf *b = data;
 
-	ob_add(b, (const char *)buffer, size);
+	iampw_buf_add(b, (const char *)buffer, size);
 	return !b->failed;
 }
 
@@ -783,7 +704,7 @@ static void yaml_value(struct yw *y, json_object *v)
  * One YAML document of `v`; with `stream`, as --output yaml-stream prints
  * a response: a sequence holding it.  Returns false on failure.
  */
-static bool yaml_document(struct obuf *b, json_object *v, bool stream)
+static bool yaml_document(struct iampw_buf *b, json_object *v, bool stream)
 {
 	struct yw y = { .out = b };
 	yaml_event_t ev;
@@ -820,7 +741,7 @@ static bool yaml_document(struct obuf *b, json_object *v, bool stream)
 	return ok;
 }
 
-static void yaml_print(struct obuf *b, json_object *v, bool stream)
+static void yaml_print(struct iampw_buf *b, json_object *v, bool stream)
 {
 	/*
 	 * A lone scalar would end with "...": the AWS CLI writes it as
@@ -828,82 +749,10 @@ static void yaml_print(struct obuf *b, json_object *v, bool stream)
 	 */
 	if (!stream && is_scalar(v)) {
 		jw_value(b, v, 0);
-		ob_str(b, "\n");
+		iampw_buf_str(b, "\n");
 		return;
 	}
 	yaml_document(b, v, stream);
-}
-
-/* ---------------------------------------------------------------------- */
-/* get-credential-report in text: the CSV itself (§6.2)                   */
-
-static int b64_sextet(unsigned char ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Strict RFC 4648 §4 base64: the standard alphabet and nothing else (no
- * line breaks), a length that is a multiple of 4, '=' only as the last
- * one or two characters, and the unused bits of the last group zero, so
- * that a damaged report is refused rather than printed half-decoded.
- * Returns 0, or -1 when the text is not such base64.
- */
-static int b64_decode(struct obuf *out, const char *in, size_t n)
-{
-	size_t i, j;
-
-	if (n % 4 != 0)
-		return -1;
-	for (i = 0; i < n; i += 4) {
-		size_t pad = 0;
-		uint32_t w = 0;
-		char bytes[3];
-
-		if (i + 4 == n && in[i + 3] == '=')
-			pad = in[i + 2] == '=' ? 2 : 1;
-		for (j = 0; j < 4; j++) {
-			int s = j < 4 - pad ? b64_sextet((unsigned char)in[i + j]) : 0;
-
-			if (s < 0)
-				return -1;
-			w = w << 6 | (uint32_t)s;
-		}
-		if ((pad == 2 && (w & 0xffff) != 0) || (pad == 1 && (w & 0xff) != 0))
-			return -1;
-		bytes[0] = (char)(w >> 16);
-		bytes[1] = (char)(w >> 8 & 0xff);
-		bytes[2] = (char)(w & 0xff);
-		ob_add(out, bytes, 3 - pad);
-	}
-	return 0;
-}
-
-static int txt_credential_report(struct obuf *b, json_object *response)
-{
-	json_object *content;
-
-	if (!json_object_object_get_ex(response, "Content", &content) ||
-	    !json_object_is_type(content, json_type_string)) {
-		fprintf(stderr, "iampw-admin: the credential report has no Content\n");
-		return EXIT_OTHER;
-	}
-	if (b64_decode(b, json_object_get_string(content),
-		       (size_t)json_object_get_string_len(content)) != 0) {
-		fprintf(stderr, "iampw-admin: the credential report's Content is not valid base64\n");
-		return EXIT_OTHER;
-	}
-	return EXIT_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -963,7 +812,7 @@ struct mtable {
 	struct tsec *v;
 	size_t n, cap;
 	struct tsec *cur;
-	struct obuf *out;
+	struct iampw_buf *out;
 	bool color;
 	bool failed;                /* out of memory */
 	const char *error;          /* the AWS CLI's own failure, printed */
@@ -1468,48 +1317,48 @@ static void mt_vertical(struct mtable *t)
 	}
 }
 
-static void tw_spaces(struct obuf *b, long long n)
+static void tw_spaces(struct iampw_buf *b, long long n)
 {
 	if (n > 0)
-		ob_fill(b, ' ', (size_t)n);
+		iampw_buf_fill(b, ' ', (size_t)n);
 }
 
 /* IndentedStream's edge: the nesting bars, dim yellow in colour. */
 static void tw_bars(const struct mtable *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		ob_str(t->out, t->color ? "\033[2m\033[33m|\033[0m" : "|");
+		iampw_buf_str(t->out, t->color ? "\033[2m\033[33m|\033[0m" : "|");
 }
 
 /* center_text: Python's arithmetic, negative counts writing nothing. */
-static void tw_center(struct obuf *b, const struct tcell *c, size_t length, const char *left)
+static void tw_center(struct iampw_buf *b, const struct tcell *c, size_t length, const char *left)
 {
 	long long start = (long long)(length / 2) - (long long)(c->w / 2) - 1;
 	long long so_far = (long long)strlen(left) + start + (long long)c->w;
 
-	ob_str(b, left);
+	iampw_buf_str(b, left);
 	tw_spaces(b, start);
-	ob_add(b, c->s, c->n);
+	iampw_buf_add(b, c->s, c->n);
 	tw_spaces(b, (long long)length - 1 - so_far);
-	ob_str(b, "|");
+	iampw_buf_str(b, "|");
 }
 
 /* align_left with a left padding of 2 when it fits. */
 static void tw_left(const struct mtable *t, const struct tcell *c, size_t length, const char *left)
 {
-	struct obuf *b = t->out;
+	struct iampw_buf *b = t->out;
 	long long ll = (long long)strlen(left);
 	long long pad = (long long)length - ((long long)c->w + 2 + ll + 1) >= 0 ? 2 : 0;
 
-	ob_str(b, left);
+	iampw_buf_str(b, left);
 	tw_spaces(b, pad);
 	if (t->color)
-		ob_str(b, "\033[1m\033[34m");
-	ob_add(b, c->s, c->n);
+		iampw_buf_str(b, "\033[1m\033[34m");
+	iampw_buf_add(b, c->s, c->n);
 	if (t->color)
-		ob_str(b, "\033[0m");
+		iampw_buf_str(b, "\033[0m");
 	tw_spaces(b, (long long)length - ll - pad - (long long)c->w - 1);
-	ob_str(b, "|");
+	iampw_buf_str(b, "|");
 }
 
 static void tw_rule(const struct mtable *t, const struct tsec *s, const size_t *w)
@@ -1517,20 +1366,20 @@ static void tw_rule(const struct mtable *t, const struct tsec *s, const size_t *
 	tw_bars(t, s->indent);
 	for (size_t i = 0; i < s->nmaxw; i++) {
 		if (i == 0) {
-			ob_str(t->out, "+");
-			ob_fill(t->out, '-', w[0] >= 2 ? w[0] - 2 : 0);
+			iampw_buf_str(t->out, "+");
+			iampw_buf_fill(t->out, '-', w[0] >= 2 ? w[0] - 2 : 0);
 		} else {
-			ob_fill(t->out, '-', w[i] >= 1 ? w[i] - 1 : 0);
+			iampw_buf_fill(t->out, '-', w[i] >= 1 ? w[i] - 1 : 0);
 		}
-		ob_str(t->out, "+");
+		iampw_buf_str(t->out, "+");
 	}
 	tw_bars(t, s->indent);
-	ob_str(t->out, "\n");
+	iampw_buf_str(t->out, "\n");
 }
 
 static void mt_render_section(struct mtable *t, const struct tsec *s, size_t max_width)
 {
-	struct obuf *b = t->out;
+	struct iampw_buf *b = t->out;
 	size_t i, k, width = max_width - 2 * s->indent;
 	size_t *w = NULL;
 
@@ -1540,14 +1389,14 @@ static void mt_render_section(struct mtable *t, const struct tsec *s, size_t max
 		tw_bars(t, s->indent);
 		tw_center(b, &title, width, "|");
 		tw_bars(t, s->indent);
-		ob_str(b, "\n");
+		iampw_buf_str(b, "\n");
 		if (s->nhdr == 0 && s->nrows == 0) {
 			tw_bars(t, s->indent);
-			ob_str(b, "+");
-			ob_fill(b, '-', width - 2);
-			ob_str(b, "+");
+			iampw_buf_str(b, "+");
+			iampw_buf_fill(b, '-', width - 2);
+			iampw_buf_str(b, "+");
 			tw_bars(t, s->indent);
-			ob_str(b, "\n");
+			iampw_buf_str(b, "\n");
 		}
 	}
 	if (s->nhdr > 0 || s->nrows > 0)
@@ -1558,7 +1407,7 @@ static void mt_render_section(struct mtable *t, const struct tsec *s, size_t max
 		for (k = 0; k < s->nhdr && k < s->nmaxw; k++)
 			tw_center(b, &s->hdr[k], w[k], k == 0 ? "|" : "");
 		tw_bars(t, s->indent);
-		ob_str(b, "\n");
+		iampw_buf_str(b, "\n");
 	}
 	if (s->nrows > 0 && w != NULL) {
 		tw_rule(t, s, w);
@@ -1567,7 +1416,7 @@ static void mt_render_section(struct mtable *t, const struct tsec *s, size_t max
 			for (k = 0; k < s->ncols && k < s->nmaxw; k++)
 				tw_left(t, &s->cells[i * s->ncols + k], w[k], k == 0 ? "|" : "");
 			tw_bars(t, s->indent);
-			ob_str(b, "\n");
+			iampw_buf_str(b, "\n");
 		}
 		tw_rule(t, s, w);
 	}
@@ -1584,7 +1433,7 @@ static size_t terminal_width(void)
 	return 80;
 }
 
-static int tab_print(struct obuf *b, const char *title, json_object *response, bool color)
+static int tab_print(struct iampw_buf *b, const char *title, json_object *response, bool color)
 {
 	struct mtable t = { .out = b, .color = color };
 	size_t i, max_width;
@@ -1596,8 +1445,8 @@ static int tab_print(struct obuf *b, const char *title, json_object *response, b
 			mt_vertical(&t);
 			max_width = mt_max_width(&t);
 		}
-		ob_fill(b, '-', max_width);
-		ob_str(b, "\n");
+		iampw_buf_fill(b, '-', max_width);
+		iampw_buf_str(b, "\n");
 		for (i = 0; i < t.n && !t.failed; i++)
 			mt_render_section(&t, &t.v[i], max_width);
 	}
@@ -1652,7 +1501,7 @@ static void set_nonblock(int fd)
 }
 
 /* Read what is there into b, up to max bytes; false when it is over max. */
-static bool jp_drain(int *fd, struct obuf *b, size_t max)
+static bool jp_drain(int *fd, struct iampw_buf *b, size_t max)
 {
 	char buf[4096];
 	ssize_t n = read(*fd, buf, sizeof buf);
@@ -1662,7 +1511,7 @@ static bool jp_drain(int *fd, struct obuf *b, size_t max)
 			iampw_wipe(buf, sizeof buf);
 			return false;
 		}
-		ob_add(b, buf, (size_t)n);
+		iampw_buf_add(b, buf, (size_t)n);
 		iampw_wipe(buf, (size_t)n);
 	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 		close(*fd);
@@ -1678,7 +1527,7 @@ static bool jp_drain(int *fd, struct obuf *b, size_t max)
  * back and discarded, so that the write fails with EPIPE instead.
  */
 static int jp_exchange(int fds[3], const char *in, size_t inlen,
-		       struct obuf *out, struct obuf *err)
+		       struct iampw_buf *out, struct iampw_buf *err)
 {
 	struct timespec start, now, zero = { 0, 0 };
 	sigset_t pipe_set, old;
@@ -1749,7 +1598,7 @@ static int jp_exchange(int fds[3], const char *in, size_t inlen,
  * EACCES when jp cannot be run.
  */
 static int jp_run(const char *const *args, const char *in, size_t inlen,
-		  struct obuf *out, struct obuf *err, int *status)
+		  struct iampw_buf *out, struct iampw_buf *err, int *status)
 {
 	static char lc_all[] = "LC_ALL=C.UTF-8", jp[] = "jp";
 	char *const envp[] = { lc_all, NULL };
@@ -1806,13 +1655,11 @@ close_pipes:
 }
 
 /* jp could not be run, or failed in a way that is not about the expression. */
-static int jp_failed(int err, int status, const struct obuf *errout)
+static int jp_failed(int err, int status, const struct iampw_buf *errout)
 {
-	char msg[128];
-
 	if (err == ENOENT || err == EACCES)
 		fprintf(stderr, "iampw-admin: --query needs jp, the JMESPath command-line tool "
-			"(Debian package jp): %s: %s\n", jp_path(), strerror_r(err, msg, sizeof msg));
+			"(Debian package jp): %s: %s\n", jp_path(), iampw_errstr(err));
 	else if (err == ETIMEDOUT)
 		fprintf(stderr, "iampw-admin: --query: jp did not finish within %d seconds\n",
 			JP_SECONDS);
@@ -1821,7 +1668,7 @@ static int jp_failed(int err, int status, const struct obuf *errout)
 			JP_OUT_MAX >> 20);
 	else if (err != 0)
 		fprintf(stderr, "iampw-admin: --query: cannot run jp: %s\n",
-			strerror_r(err, msg, sizeof msg));
+			iampw_errstr(err));
 	else
 		fprintf(stderr, "iampw-admin: --query: jp failed (status %d)%s%.*s\n", status,
 			errout->len > 0 ? ": " : "", (int)(errout->len < 512 ? errout->len : 512),
@@ -1830,7 +1677,7 @@ static int jp_failed(int err, int status, const struct obuf *errout)
 }
 
 /* jp's message without its trailing newlines. */
-static int trimmed(const struct obuf *b)
+static int trimmed(const struct iampw_buf *b)
 {
 	size_t n = b->len;
 
@@ -1843,15 +1690,15 @@ int out_query_check(const char *expr)
 {
 	static const char syntax[] = "SyntaxError: ";
 	const char *args[] = { "--ast", "--", expr, NULL };
-	struct obuf out = { 0 }, err = { 0 };
+	struct iampw_buf out = { 0 }, err = { 0 };
 	int rc, status = 0;
 
 	rc = jp_run(args, "", 0, &out, &err, &status);
 	if (rc != 0 || (status == 0 && out.len > 0)) {
 		if (rc != 0)
 			jp_failed(rc, status, &err);
-		ob_free(&out);
-		ob_free(&err);
+		iampw_buf_free(&out);
+		iampw_buf_free(&err);
 		return rc == 0 ? EXIT_OK : EXIT_OTHER;
 	}
 	if (status == 1 && err.len > sizeof syntax - 1 &&
@@ -1871,13 +1718,13 @@ int out_query_check(const char *expr)
 			expr, nl != NULL ? (int)(nl - msg) : trimmed(&err), msg, expr);
 		if (col >= 0)
 			fprintf(stderr, "%*s^\n", col + 1, "");
-		ob_free(&out);
-		ob_free(&err);
+		iampw_buf_free(&out);
+		iampw_buf_free(&err);
 		return EXIT_USAGE;
 	}
 	rc = jp_failed(0, status, &err);
-	ob_free(&out);
-	ob_free(&err);
+	iampw_buf_free(&out);
+	iampw_buf_free(&err);
 	return rc;
 }
 
@@ -1984,7 +1831,7 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 {
 	static const char evaluating[] = "Error evaluating JMESPath expression: ";
 	const char *args[] = { "-c", "--", c->query, NULL };
-	struct obuf in = { 0 }, out = { 0 }, err = { 0 };
+	struct iampw_buf in = { 0 }, out = { 0 }, err = { 0 };
 	enum json_tokener_error jerr = json_tokener_success;
 	int rc, status = 0;
 
@@ -1992,9 +1839,9 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 	if (response != NULL)
 		jw_value(&in, response, 0);
 	else
-		ob_str(&in, "{}");
+		iampw_buf_str(&in, "{}");
 	if (in.failed) {
-		ob_free(&in);
+		iampw_buf_free(&in);
 		fprintf(stderr, "iampw-admin: cannot format the output: %s\n", strerror(ENOMEM));
 		return EXIT_OTHER;
 	}
@@ -2041,9 +1888,9 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 			}
 		}
 	}
-	ob_free(&in);
-	ob_free(&out);
-	ob_free(&err);
+	iampw_buf_free(&in);
+	iampw_buf_free(&out);
+	iampw_buf_free(&err);
 	return rc;
 }
 
@@ -2117,8 +1964,6 @@ static const char *generated_password(json_object *response)
 
 int out_finish(int err)
 {
-	char msg[128];
-
 	errno = 0;
 	if (fflush(stdout) != 0 && err == 0)
 		err = errno != 0 ? errno : EIO;
@@ -2127,7 +1972,7 @@ int out_finish(int err)
 	if (err == 0)
 		return EXIT_OK;
 	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
-		strerror_r(err, msg, sizeof msg));
+		iampw_errstr(err));
 	return EXIT_OTHER;
 }
 
@@ -2229,10 +2074,8 @@ static bool verb_is(const struct cli *c, const char *name)
 }
 
 /* Format v (the response, or a query's result) into b. */
-static int render(const struct cli *c, json_object *v, bool queried, struct obuf *b)
+static int render(const struct cli *c, json_object *v, bool queried, struct iampw_buf *b)
 {
-	if (c->output == OUT_TEXT && !queried && verb_is(c, "get-credential-report"))
-		return txt_credential_report(b, v);
 	/* Nothing for a verb without output; a query's null is printed. */
 	if ((v == NULL && !queried) ||
 	    (json_object_is_type(v, json_type_object) && json_object_object_length(v) == 0))
@@ -2240,7 +2083,7 @@ static int render(const struct cli *c, json_object *v, bool queried, struct obuf
 	switch (c->output) {
 	case OUT_JSON:
 		jw_value(b, v, 0);
-		ob_str(b, "\n");
+		iampw_buf_str(b, "\n");
 		return EXIT_OK;
 	case OUT_TEXT:
 		txt_item(b, v, NULL, NULL, 0);
@@ -2272,7 +2115,8 @@ bool out_printed(void)
  * they may write themselves, piece by piece, exactly as out_print would
  * render the whole.  Any format or option that changes the rendering
  * (a filter, another layout) must answer false here: the verb then
- * builds the response in memory and calls out_print.
+ * builds the response in memory and calls out_print.  The text of
+ * get-credential-report is always the verb's: the CSV itself (§6.2).
  */
 bool out_streams(const struct cli *c)
 {
@@ -2287,7 +2131,7 @@ int out_print(const struct cli *c, json_object *response)
 {
 	const char *password = generated_password(response);
 	json_object *result = NULL;
-	struct obuf b = { 0 };
+	struct iampw_buf b = { 0 };
 	int rc = EXIT_OK;
 
 	out_print_ran = true;
@@ -2313,6 +2157,6 @@ int out_print(const struct cli *c, json_object *response)
 			"which was set: %s\n", password);
 	wipe_strings(result);
 	json_object_put(result);
-	ob_free(&b);
+	iampw_buf_free(&b);
 	return rc;
 }

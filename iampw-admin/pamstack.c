@@ -41,14 +41,14 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 	if (fd < 0) {
 		err = errno;
 		iampw_err_add(e, err == ENOENT ? IAMPW_E_NOENT : IAMPW_E_IO, "%s: %s", path,
-			      strerror_r(err, (char[128]){ 0 }, 128));
+			      iampw_errstr(err));
 		return err == ENOENT ? IAMPW_E_NOENT : IAMPW_E_IO;
 	}
 	if (fstat(fd, &st) != 0) {
 		err = errno;
 		close(fd);
 		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
-				     strerror_r(err, (char[128]){ 0 }, 128));
+				     iampw_errstr(err));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > PAM_FILE_MAX) {
 		iampw_err_add(e, IAMPW_E_UNSAFE, S_ISREG(st.st_mode) ? "%s: larger than 1 MiB" :
@@ -61,7 +61,7 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 		err = errno;
 		close(fd);
 		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
-				     strerror_r(err, (char[128]){ 0 }, 128));
+				     iampw_errstr(err));
 	}
 	*trusted = (st.st_uid == 0 || st.st_uid == owner) && !(st.st_mode & (S_IWGRP | S_IWOTH));
 	*fp = fdopen(fd, "r");
@@ -69,7 +69,7 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 		err = errno;
 		close(fd);
 		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
-				     strerror_r(err, (char[128]){ 0 }, 128));
+				     iampw_errstr(err));
 	}
 	return IAMPW_OK;
 }
@@ -1206,7 +1206,7 @@ void pamstack_mfa(const struct pamstack_query *q, struct pamstack_mfa *r)
 	if (err != 0) {
 		r->unproven = 1;
 		iampw_fmt(r->why, sizeof r->why, "cannot list the PAM services in %s: %s", q->pamd_dir,
-			  strerror_r(err, (char[128]){ 0 }, 128));
+			  iampw_errstr(err));
 		goto out;
 	}
 	qsort(names, n, sizeof *names, name_cmp);

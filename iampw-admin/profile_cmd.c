@@ -53,7 +53,7 @@ static int new_password(struct cli *c, struct admin *a, char **pw, bool *generat
 static int busy(const struct cli *c, const struct admin *a)
 {
 	char comm[32];
-	pid_t pid = acct_lock_holder(&a->store, a->acct.uid, comm, sizeof comm);
+	pid_t pid = acct_lock_holder(a->store, a->acct.uid, comm, sizeof comm);
 
 	if (pid > 0)
 		return cli_error(c, "EntityTemporarilyUnmodifiable",
@@ -114,7 +114,7 @@ struct edit {
  */
 static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
 {
-	int rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, lockfd, &a->err);
+	int rc = iampw_store_lock(a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, lockfd, &a->err);
 
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
@@ -126,7 +126,7 @@ static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
 	iampw_store_unlock(*lockfd);
 	*lockfd = -1;
 	return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			 a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+			 a->shown, iampw_errstr(rc));
 }
 
 /*
@@ -156,7 +156,7 @@ static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
 	}
 	if (ed->reset_required != TRI_UNSET)
 		p->reset_required = ed->reset_required == TRI_TRUE;
-	rc = iampw_profile_save(&a->store, p, &a->err) == IAMPW_OK ? EXIT_OK :
+	rc = iampw_profile_save(a->store, p, &a->err) == IAMPW_OK ? EXIT_OK :
 	     cli_error(c, "ServiceFailure", "%s", a->err.text);
 out:
 	iampw_store_unlock(lockfd);
@@ -340,7 +340,7 @@ int verb_delete_login_profile(struct cli *c)
 			       a.shown, msg);
 		goto out;
 	}
-	rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
+	rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
 	if (rc != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ? busy(c, &a) :
 		     cli_error(c, "ServiceFailure", "%s", a.err.text);
@@ -348,7 +348,7 @@ int verb_delete_login_profile(struct cli *c)
 			a.shown);
 		goto out;
 	}
-	rc = iampw_profile_remove(&a.store, a.acct.uid, &a.err);
+	rc = iampw_profile_remove(a.store, a.acct.uid, &a.err);
 	iampw_store_unlock(lockfd);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
@@ -410,7 +410,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 	int lockfd = -1, rc;
 
 	*did = false;
-	rc = iampw_store_lock(&a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
+	rc = iampw_store_lock(a->store, a->acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a->err);
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
 	if (rc != IAMPW_OK)
@@ -420,7 +420,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 			    acct_shadow(a->name, &a->acct);
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-			       a->shown, strerror_r(rc, (char[128]){ 0 }, 128));
+			       a->shown, iampw_errstr(rc));
 		iampw_store_unlock(lockfd);
 		return rc;
 	}
@@ -446,7 +446,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 		iampw_profile_adopt(&a->acct, a->now, &p);
 		break;
 	}
-	rc = iampw_profile_save(&a->store, &p, &a->err);
+	rc = iampw_profile_save(a->store, &p, &a->err);
 	if (rc != IAMPW_OK) {
 		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
 		goto out;
@@ -510,7 +510,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 			out.seq = e.seq;
 			if ((err = xsort_put(done, &out)) != 0) {
 				rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
-					       strerror_r(err, (char[128]){ 0 }, 128));
+					       iampw_errstr(err));
 				break;
 			}
 			adopted++;
@@ -520,7 +520,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 	progress(tty && seen > 0, seen, adopted, true);
 	if (rc == EXIT_OK && err != 0)
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 	return rc;
 }
 
@@ -540,7 +540,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 		err = xsort_init(&done, sizeof r, adopted_len, adopted_by_seq, XSORT_BUDGET);
 	if (err != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 		goto out;
 	}
 	rc = adopt_each(c, a, &accounts, &walk, &done);
@@ -551,7 +551,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 		list_sink_add(k, adopted_json(&r));
 	if (err != 0)
 		rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
-			       strerror_r(err, (char[128]){ 0 }, 128));
+			       iampw_errstr(err));
 out:
 	xsort_free(&accounts);
 	xsort_free(&done);
@@ -577,7 +577,7 @@ int verb_adopt_user(struct cli *c)
 	rc = list_sink_open(c, &k, "LoginProfiles");
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
-			       strerror_r(rc, (char[128]){ 0 }, 128));
+			       iampw_errstr(rc));
 		goto out;
 	}
 	if (c->all) {

@@ -97,7 +97,7 @@ static enum line read_line(int fd, struct line_buf *b, bool drain)
 static int fail_other(const char *what, int err)
 {
 	fprintf(stderr, "iampw-admin: error: %s: %s\n", what,
-		strerror_r(err, (char[128]){ 0 }, 128));
+		iampw_errstr(err));
 	return EXIT_OTHER;
 }
 

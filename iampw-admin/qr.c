@@ -18,39 +18,10 @@
 #define SCALE 6
 #define QUIET 4
 
-struct membuf {
-	unsigned char *p;
-	size_t len, cap;
-	bool failed;
-};
-
+/* The PNG (it encodes the seed) into a growable iampw_buf, wiped as it grows. */
 static void mem_write(png_structp png, png_bytep data, png_size_t n)
 {
-	struct membuf *m = png_get_io_ptr(png);
-
-	if (m->failed)
-		return;
-	if (m->len + n > m->cap) {
-		size_t cap = m->cap ? m->cap : 4096;
-		unsigned char *np;
-
-		while (cap < m->len + n)
-			cap *= 2;
-		np = malloc(cap);
-		if (np == NULL) {
-			m->failed = true;
-			return;
-		}
-		if (m->p != NULL) {
-			memcpy(np, m->p, m->len);
-			iampw_wipe(m->p, m->cap);
-			free(m->p);
-		}
-		m->p = np;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->len, data, n);
-	m->len += n;
+	iampw_buf_add(png_get_io_ptr(png), data, n);
 }
 
 static void mem_flush(png_structp png)
@@ -97,7 +68,7 @@ static bool write_rows(png_structp png, png_infop info, const QRcode *q, png_byt
 
 int qr_png(const char *text, unsigned char **out, size_t *outlen)
 {
-	struct membuf m = { 0 };
+	struct iampw_buf m = { 0 };
 	png_structp png = NULL;
 	png_infop info = NULL;
 	png_bytep volatile row = NULL;
@@ -119,8 +90,8 @@ int qr_png(const char *text, unsigned char **out, size_t *outlen)
 		goto out;
 	png_set_write_fn(png, &m, mem_write, mem_flush);
 	write_rows(png, info, q, row, side);
-	if (!m.failed) {
-		*out = m.p;
+	if (!m.failed && m.p != NULL) {
+		*out = (unsigned char *)m.p;
 		*outlen = m.len;
 		m.p = NULL;
 		rc = 0;
@@ -128,10 +99,7 @@ int qr_png(const char *text, unsigned char **out, size_t *outlen)
 out:
 	png_destroy_write_struct(&png, &info);
 	free(row);
-	if (m.p != NULL) {
-		iampw_wipe(m.p, m.cap);
-		free(m.p);
-	}
+	iampw_buf_free(&m);
 	qr_free(q);
 	return rc;
 }

@@ -27,7 +27,6 @@
 #include "cli.h"
 
 #define DAY_SECONDS INT64_C(86400)
-/* NSS buffers grow on ERANGE up to this; no real entry comes near it. */
 
 /* IAM's columns, in IAM's order. */
 enum col {
@@ -86,55 +85,25 @@ static const char NA[] = "N/A";
 static const char NO_INFO[] = "no_information";
 static const char NOT_SUPPORTED[] = "not_supported";
 
-/* A growing text buffer; `nomem` makes every later append a no-op. */
-struct text {
-	char *s;
-	size_t len, cap;
-	bool nomem;
-};
-
 /* ---------------------------------------------------------------------- */
 /* CSV                                                                    */
 
-static void text_put(struct text *b, const char *s, size_t n)
-{
-	if (b->nomem)
-		return;
-	if (b->cap - b->len <= n) {
-		size_t cap = b->cap ? b->cap : 64 * 1024;
-		char *p;
-
-		while (cap - b->len <= n)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (p == NULL) {
-			b->nomem = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 /* RFC 4180: quote a field only when it holds a separator, quote or line break. */
-static void csv_field(struct text *b, const char *v)
+static void csv_field(struct iampw_buf *b, const char *v)
 {
 	size_t plain = strcspn(v, ",\"\r\n");
 
 	if (v[plain] == '\0') {
-		text_put(b, v, plain);
+		iampw_buf_add(b, v, plain);
 		return;
 	}
-	text_put(b, "\"", 1);
+	iampw_buf_add(b, "\"", 1);
 	for (const char *q; (q = strchr(v, '"')) != NULL; v = q + 1) {
-		text_put(b, v, (size_t)(q - v) + 1);
-		text_put(b, "\"", 1);
+		iampw_buf_add(b, v, (size_t)(q - v) + 1);
+		iampw_buf_add(b, "\"", 1);
 	}
-	text_put(b, v, strlen(v));
-	text_put(b, "\"", 1);
+	iampw_buf_add(b, v, strlen(v));
+	iampw_buf_add(b, "\"", 1);
 }
 
 /*
@@ -142,14 +111,14 @@ static void csv_field(struct text *b, const char *v)
  * that `--output text > report.csv` is a POSIX text file: wc, tail and
  * shell prompts see the last line.
  */
-static void csv_row(struct text *b, const char *const f[NCOLS])
+static void csv_row(struct iampw_buf *b, const char *const f[NCOLS])
 {
 	for (int i = 0; i < NCOLS; i++) {
 		if (i > 0)
-			text_put(b, ",", 1);
+			iampw_buf_add(b, ",", 1);
 		csv_field(b, f[i]);
 	}
-	text_put(b, "\n", 1);
+	iampw_buf_add(b, "\n", 1);
 }
 
 /*
@@ -170,7 +139,7 @@ static void no_keys(const char *f[NCOLS])
 	f[COL_CERT2_ACTIVE] = "false";
 }
 
-static void csv_header(struct text *b)
+static void csv_header(struct iampw_buf *b)
 {
 	csv_row(b, col_names);
 }
@@ -186,7 +155,7 @@ static void csv_header(struct text *b)
  * no_information ("no sign-in data"), not N/A (which would claim root has
  * no password).
  */
-static void root_row(struct text *b, const struct admin *a)
+static void root_row(struct iampw_buf *b, const struct admin *a)
 {
 	const char *f[NCOLS];
 	char arn[sizeof a->host + 32];
@@ -221,7 +190,7 @@ static void iso(int64_t t, char out[IAMPW_ISO8601_SIZE])
  * password all the same.  When it is not enabled, IAM prints N/A for
  * every password date.
  */
-static void user_row(struct text *b, const struct admin *a, const char *user,
+static void user_row(struct iampw_buf *b, const struct admin *a, const char *user,
 		     const struct iampw_profile *prof, bool usable, bool mfa)
 {
 	char created[IAMPW_ISO8601_SIZE], used[IAMPW_ISO8601_SIZE];
@@ -281,7 +250,7 @@ static void user_row(struct text *b, const struct admin *a, const char *user,
 struct report {
 	struct roster roster;         /* the accounts, by name */
 	struct iampw_profile prof;
-	struct text csv;              /* the rows not yet spooled */
+	struct iampw_buf csv;              /* the rows not yet spooled */
 	struct spool out;             /* the CSV so far */
 	struct roster_mfa mfa;        /* uids with an enabled MFA device */
 };
@@ -291,15 +260,14 @@ static void report_free(struct report *r)
 	roster_close(&r->roster);
 	iampw_profile_clear(&r->prof);
 	roster_mfa_free(&r->mfa);
-	free(r->csv.s);
-	memset(&r->csv, 0, sizeof r->csv);
+	iampw_buf_free(&r->csv);
 	spool_close(&r->out);
 }
 
 /* Move the rows built so far to the spool: the memory stays the same whatever the count. */
 static void spool_rows(struct report *r)
 {
-	spool_put(&r->out, r->csv.s, r->csv.len);
+	spool_put(&r->out, r->csv.p, r->csv.len);
 	r->csv.len = 0;
 }
 
@@ -321,8 +289,8 @@ static int read_all(const struct cli *c, struct admin *a, struct report *r)
 	rc = spool_open(&r->out);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
-				 strerror_r(rc, (char[128]){ 0 }, 128));
-	rc = roster_open(&r->roster, a->store.dirfd, a->store.path, &a->err);
+				 iampw_errstr(rc));
+	rc = roster_open(&r->roster, a->store, &a->err);
 	if (rc != IAMPW_OK)
 		return roster_error(c, rc, &a->err);
 	return EXIT_OK;
@@ -339,7 +307,7 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 	int rc;
 
 	/* A missing file is one failed open: cheaper than matching the directory by uid. */
-	rc = iampw_profile_load(&a->store, acct->uid, &r->prof, &a->err);
+	rc = iampw_profile_load(a->store, acct->uid, &r->prof, &a->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
 		/* The core's first line: "file:line: what", never a salt or a hash. */
 		const char *nl = strchr(a->err.text, '\n');
@@ -380,7 +348,7 @@ static int build_csv(const struct cli *c, struct admin *a, struct report *r)
 			return rc;
 	}
 	spool_rows(r);
-	if (r->csv.nomem)
+	if (r->csv.failed)
 		return cli_error(c, "ServiceFailure", "out of memory");
 	return EXIT_OK;
 }
@@ -422,32 +390,32 @@ static size_t base64_into(const char *in, size_t len, char *out)
 /* The CSV read back from the spool, for the formats printed from memory. */
 static int gather(void *ctx, const char *p, size_t n)
 {
-	struct text *t = ctx;
+	struct iampw_buf *t = ctx;
 
-	text_put(t, p, n);
-	return t->nomem ? ENOMEM : 0;
+	iampw_buf_add(t, p, n);
+	return t->failed ? ENOMEM : 0;
 }
 
 /* {"Content", "ReportFormat", "GeneratedTime"}: GetCredentialReport's fields, in AWS's order. */
 static json_object *report_json(const struct admin *a, struct spool *csv)
 {
 	char when[IAMPW_ISO8601_SIZE];
-	struct text t = { 0 };
+	struct iampw_buf t = { 0 };
 	json_object *o, *content;
 	char *b64;
 
-	if (spool_each(csv, 64 * 1024, gather, &t) != 0 || t.s == NULL) {
-		free(t.s);
+	if (spool_each(csv, 64 * 1024, gather, &t) != 0 || t.p == NULL) {
+		iampw_buf_free(&t);
 		return NULL;
 	}
 	b64 = malloc((t.len + 2) / 3 * 4 + 1);
 	if (b64 == NULL) {
-		free(t.s);
+		iampw_buf_free(&t);
 		return NULL;
 	}
-	content = json_object_new_string_len(b64, (int)base64_into(t.s, t.len, b64));
+	content = json_object_new_string_len(b64, (int)base64_into(t.p, t.len, b64));
 	free(b64);
-	free(t.s);
+	iampw_buf_free(&t);
 	o = json_object_new_object();
 	if (content == NULL || o == NULL) {
 		json_object_put(content);

@@ -20,18 +20,17 @@ void roster_init(struct roster *r)
 	r->accounts.fd = r->shadow.x.fd = -1;
 }
 
-int roster_open(struct roster *r, int profiles_dirfd, const char *profiles_path,
-		struct iampw_err *e)
+int roster_open(struct roster *r, const struct iampw_store *profiles, struct iampw_err *e)
 {
-	int rc = acct_stream_accounts(profiles_dirfd, &r->accounts);
+	int rc = acct_stream_accounts(profiles, &r->accounts);
 
 	if (rc != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "cannot read the user database or %s: %s",
-				     profiles_path, strerror_r(rc, (char[128]){ 0 }, 128));
+				     iampw_store_path(profiles), iampw_errstr(rc));
 	rc = shadow_walk_open(&r->shadow);
 	if (rc != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "cannot read the shadow database: %s",
-				     strerror_r(rc, (char[128]){ 0 }, 128));
+				     iampw_errstr(rc));
 	return IAMPW_OK;
 }
 
@@ -55,7 +54,7 @@ int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *a
 
 		if (rc != 0)
 			return iampw_err_add(e, IAMPW_E_IO, "cannot read the user database: %s",
-					     strerror_r(rc, (char[128]){ 0 }, 128));
+					     iampw_errstr(rc));
 		if (!*got)
 			return IAMPW_OK;
 		if (acct->uid == 0)
@@ -72,7 +71,7 @@ int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *a
 		rc = shadow_of(r, ia);
 		if (rc != 0)
 			return iampw_err_add(e, IAMPW_E_IO, "cannot read the shadow entry of %s: %s",
-					     acct->name, strerror_r(rc, (char[128]){ 0 }, 128));
+					     acct->name, iampw_errstr(rc));
 		return IAMPW_OK;
 	}
 }
@@ -96,7 +95,7 @@ static int cmp_uid(const void *x, const void *y)
  */
 int roster_mfa_uids(const char *state_dir, struct roster_mfa *m, struct iampw_err *e)
 {
-	struct iampw_mfa_store ms = { .dirfd = -1 };
+	struct iampw_mfa_store *ms = NULL;
 	struct iampw_mfa_device *d = calloc(1, sizeof *d);
 	char **names = NULL;
 	size_t n = 0;
@@ -107,11 +106,11 @@ int roster_mfa_uids(const char *state_dir, struct roster_mfa *m, struct iampw_er
 		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
 	rc = iampw_mfa_open(&ms, state_dir, false, 0, 0, e);
 	if (rc == IAMPW_OK)
-		rc = iampw_mfa_names(&ms, &names, &n, e);
+		rc = iampw_mfa_names(ms, &names, &n, e);
 	if (rc == IAMPW_OK && (m->uids = calloc(n > 0 ? n : 1, sizeof *m->uids)) == NULL)
 		rc = iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n && rc == IAMPW_OK; i++) {
-		int lrc = iampw_mfa_load(&ms, names[i], d, e);
+		int lrc = iampw_mfa_load(ms, names[i], d, e);
 
 		if (lrc == IAMPW_OK && d->assigned)
 			m->uids[m->n++] = d->uid;
@@ -123,7 +122,7 @@ int roster_mfa_uids(const char *state_dir, struct roster_mfa *m, struct iampw_er
 	iampw_mfa_clear(d);
 	free(d);
 	iampw_mfa_names_free(names, n);
-	iampw_mfa_close(&ms);
+	iampw_mfa_close(ms);
 	return rc;
 }
 

@@ -54,8 +54,6 @@
 /* The module's longest text is an iampw_err report; room for it and more. */
 #define CONV_TEXT_SIZE (2 * IAMPW_ERR_TEXT)
 
-/* The most a shadow entry may take before we stop growing the buffer. */
-#define SHADOW_BUF_MAX (1u << 20)
 
 /* What passwd may say before we stop keeping it. */
 #define CHILD_TEXT_SIZE 1024
@@ -72,40 +70,27 @@ struct conv_state {
 	char refusal[CONV_TEXT_SIZE];  /* pam_iampw's first refusal message */
 };
 
-/* A bounded string builder over the caller's msg buffer. */
+/*
+ * The caller's msg buffer, filled as a fixed iampw_buf (what does not
+ * fit is cut; always NUL-terminated).
+ */
 struct out {
-	char *buf;
-	size_t size;
-	size_t len;
+	struct iampw_buf b;
 };
 
 static void out_init(struct out *o, char *buf, size_t size)
 {
-	o->buf = buf;
-	o->size = buf != NULL ? size : 0;
-	o->len = 0;
-	if (o->size > 0)
-		o->buf[0] = '\0';
+	iampw_buf_init_fixed(&o->b, buf, size);
 }
 
-/* Append n bytes, cutting what does not fit; always NUL-terminated. */
 static void out_add(struct out *o, const char *s, size_t n)
 {
-	size_t room;
-
-	if (o->size == 0 || o->len + 1 >= o->size)
-		return;
-	room = o->size - o->len - 1;
-	if (n > room)
-		n = room;
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
+	iampw_buf_add(&o->b, s, n);
 }
 
 static void out_str(struct out *o, const char *s)
 {
-	out_add(o, s, strlen(s));
+	iampw_buf_str(&o->b, s);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -363,18 +348,12 @@ static int shadow_read(const char *user, char *first, int64_t *last_changed)
 
 	*first = '\0';
 	*last_changed = 0;
-	for (;;) {
-		/* Not realloc: the old buffer held a hash, and is wiped first. */
-		buf = malloc(size);
-		if (buf == NULL)
-			return -1;
-		rc = getspnam_r(user, &sp, buf, size, &res);
-		if (rc != ERANGE || size >= SHADOW_BUF_MAX)
-			break;
-		iampw_wipe(buf, size);
-		free(buf);
-		size *= 2;
-	}
+	buf = malloc(size);
+	if (buf == NULL)
+		return -1;
+	while ((rc = getspnam_r(user, &sp, buf, size, &res)) == ERANGE &&
+	       iampw_nss_grow(&buf, &size) == 0)
+		;
 	if (rc != 0 || res == NULL || sp.sp_pwdp == NULL)
 		goto out;
 	*first = sp.sp_pwdp[0];
@@ -579,7 +558,7 @@ int unixpw_rename(const char *user, const char *new_name, char *msg, size_t msgl
 	rc = run_tool(UNIXPW_USERMOD, argv, &status, text, sizeof text);
 	if (rc != 0) {
 		snprintf(text, sizeof text, "cannot run %s: %s", UNIXPW_USERMOD,
-			 strerror_r(rc, (char[128]){ 0 }, 128));
+			 iampw_errstr(rc));
 		out_str(&o, text);
 		return -1;
 	}
@@ -604,7 +583,7 @@ int unixpw_lock(const char *user, char *msg, size_t msglen)
 	rc = run_passwd_lock(user, &status, text, sizeof text);
 	if (rc != 0) {
 		snprintf(text, sizeof text, "cannot run %s: %s", UNIXPW_PASSWD,
-			 strerror_r(rc, (char[128]){ 0 }, 128));
+			 iampw_errstr(rc));
 		out_str(&o, text);
 		return -1;
 	}

@@ -93,7 +93,7 @@ static int home_of(const char *name, char *home, size_t n)
 		return ENOMEM;
 	for (;;) {
 		rc = getpwnam_r(name, &pw, buf, size, &res);
-		if (rc != ERANGE || (rc = acct_grow(&buf, &size)) != 0)
+		if (rc != ERANGE || (rc = iampw_nss_grow(&buf, &size)) != 0)
 			break;
 	}
 	if (rc == 0 && res != NULL && pw.pw_dir != NULL)
@@ -226,7 +226,7 @@ static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *sh
 		rc = acct_shadow(e->name, &a->acct);
 	if (rc != 0)
 		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
-				 e->name, strerror_r(rc, (char[128]){ 0 }, 128));
+				 e->name, iampw_errstr(rc));
 	rc = dates_of(c, a, &d);
 	if (rc == EXIT_OK) {
 		struct user_fields f;
@@ -265,7 +265,7 @@ int verb_list_users(struct cli *c)
 		rc = list_sink_open(c, &k, "Users");
 	if (rc != 0) {
 		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-			       strerror_r(rc, (char[128]){ 0 }, 128));
+			       iampw_errstr(rc));
 		goto out;
 	}
 	/* Sorted by name, as IAM lists users. */
@@ -275,7 +275,7 @@ int verb_list_users(struct cli *c)
 		rc = acct_next_name(&accounts, &e, prev, &got);
 		if (rc != 0) {
 			rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
-				       strerror_r(rc, (char[128]){ 0 }, 128));
+				       iampw_errstr(rc));
 			break;
 		}
 		if (!got)
@@ -344,12 +344,12 @@ int verb_update_user(struct cli *c)
 	rc = acct_lookup(c->new_user_name, canon, &uid, &gid, &taken);
 	if (rc != 0 || taken) {
 		rc = rc != 0 ? cli_error(c, "ServiceFailure", "cannot look up the new name: %s",
-					 strerror_r(rc, (char[128]){ 0 }, 128)) :
+					 iampw_errstr(rc)) :
 		     cli_error(c, "EntityAlreadyExists", "User with name %s already exists.", shown_new);
 		goto out;
 	}
-	if (a.store.dirfd >= 0 &&
-	    (rc = iampw_store_lock(&a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
+	if (iampw_store_present(a.store) &&
+	    (rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
 				   &a.err)) != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ?
 		     cli_error(c, "EntityTemporarilyUnmodifiable",
@@ -369,10 +369,10 @@ int verb_update_user(struct cli *c)
 	/* The account is renamed: record the new name in its own profile. */
 	snprintf(a.name, sizeof a.name, "%s", c->new_user_name);
 	a.acct.name = a.name;
-	rc = a.store.dirfd < 0 ? EXIT_OK : admin_profile(c, &a, &p, &owner);
-	if (rc == EXIT_OK && a.store.dirfd >= 0 && owner_is_own(owner)) {
+	rc = !iampw_store_present(a.store) ? EXIT_OK : admin_profile(c, &a, &p, &owner);
+	if (rc == EXIT_OK && iampw_store_present(a.store) && owner_is_own(owner)) {
 		snprintf(p.user, sizeof p.user, "%s", a.name);
-		if (iampw_profile_save(&a.store, &p, &a.err) != IAMPW_OK)
+		if (iampw_profile_save(a.store, &p, &a.err) != IAMPW_OK)
 			rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
 	}
 	if (rc != EXIT_OK) {

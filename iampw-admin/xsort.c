@@ -573,7 +573,7 @@ int list_sink_print(const struct cli *c, struct list_sink *k, const char *next_t
 		return sink_print_spooled(k, next_token);
 	if (k->err != 0) {
 		fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
-			strerror_r(k->err, (char[128]){ 0 }, 128));
+			iampw_errstr(k->err));
 		return EXIT_OTHER;
 	}
 	if (next_token != NULL)

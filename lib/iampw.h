@@ -81,17 +81,56 @@ const char *iampw_strerror(int code);
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
 
+/*
+ * The text of an errno value, for every message of the core and the
+ * front ends.  strerror() is not thread-safe, and the module runs inside
+ * threaded hosts: GNU strerror_r (<string.h> with _GNU_SOURCE) with a
+ * per-call buffer, which lives until the end of the enclosing block.
+ */
+#define iampw_errstr(err) strerror_r((err), (char[128]){ 0 }, 128)
 /* Wipe a secret; never optimised away. */
 void iampw_wipe(void *p, size_t n);
-/*
- * n bytes from the kernel's CSPRNG (getrandom, blocking until it is
- * seeded); IAMPW_E_IO with a message on failure, the part read wiped.
- */
-int iampw_random(void *buf, size_t n, struct iampw_err *e);
 /* Wipe a NUL-terminated secret (its whole length) and free it. NULL is ok. */
 void iampw_wipe_free(char *s);
 /* Constant-time comparison of two n-byte buffers: true when equal. */
 bool iampw_ct_equal(const void *a, const void *b, size_t n);
+
+/*
+ * The one string builder.  Zeroed ({ 0 }) it is growable: it grows by
+ * malloc, copy and wipe rather than realloc, which could leave a copy of
+ * a secret in freed memory, and a failed allocation is sticky (`failed`;
+ * every later append is a no-op).  Over the caller's memory
+ * (iampw_buf_init_fixed) it never grows: what does not fit is cut and
+ * sets `failed`.  `p` is NUL-terminated whenever cap > 0.
+ */
+struct iampw_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool fixed;      /* p is the caller's: never grown or freed */
+	bool failed;     /* an allocation failed or text was cut */
+};
+void iampw_buf_init_fixed(struct iampw_buf *b, char *p, size_t size);
+/* Room for `more` bytes and a NUL (growable only). */
+void iampw_buf_reserve(struct iampw_buf *b, size_t more);
+void iampw_buf_add(struct iampw_buf *b, const void *s, size_t n);
+void iampw_buf_str(struct iampw_buf *b, const char *s);
+void iampw_buf_fill(struct iampw_buf *b, char ch, size_t n);
+/* Append printf output; fixed: all of it or nothing (then `failed`). */
+void iampw_buf_printf(struct iampw_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Wipe the whole capacity and free it (a growable one), leaving it zeroed. */
+void iampw_buf_free(struct iampw_buf *b);
+
+/* The largest buffer a getpwnam_r-style NSS lookup grows to: no real entry comes near it. */
+#define IAMPW_NSS_BUF_MAX (1u << 20)
+/*
+ * After an NSS lookup's ERANGE: replace the malloc'd *buf (*size bytes)
+ * with one twice as large, wiping the old one first (a shadow entry holds
+ * a hash; so not realloc).  0, ERANGE at IAMPW_NSS_BUF_MAX, or ENOMEM;
+ * on failure *buf is left as it was.
+ */
+int iampw_nss_grow(char **buf, size_t *size);
 
 enum iampw_num {
 	IAMPW_NUM_OK = 0,
@@ -104,8 +143,6 @@ enum iampw_num {
  * value is in *out; a range check is the caller's.
  */
 enum iampw_num iampw_parse_u64(const char *s, uint64_t *out);
-/* true/false/yes/no/1/0 exactly (lowercase).  Returns false on anything else. */
-bool iampw_parse_bool(const char *s, bool *out);
 
 /* Saturating 64-bit arithmetic for dates. */
 int64_t iampw_sat_sub(int64_t a, int64_t b);
@@ -478,8 +515,6 @@ struct iampw_acct {
 	char fp[IAMPW_FP_SIZE];
 };
 
-/* Not empty and not locked ('!' or '*' first), as pam_unix reads it. */
-bool iampw_hash_usable(const char *hash);
 /*
  * Fill the shadow part of `a` from an entry (present false: the account
  * has none, e.g. a directory account).  `hash` is only read; the caller
@@ -487,8 +522,6 @@ bool iampw_hash_usable(const char *hash);
  */
 void iampw_acct_set_shadow(struct iampw_acct *a, bool present, const char *hash,
 			   long lastchg);
-/* 64 lowercase hex digits. */
-bool iampw_fp_valid(const char *fp);
 
 enum iampw_owner {
 	IAMPW_OWNER_NONE,     /* no profile, no usable password: not governed */
@@ -526,13 +559,6 @@ void iampw_profile_adopt(const struct iampw_acct *a, int64_t now,
 
 /* A name we can handle: 1 to IAMPW_NAME_MAX bytes.  Never a path here. */
 bool iampw_user_name_valid(const char *name);
-/*
- * A name as written in a profile: bytes of [A-Za-z0-9_.@$+-] as they are,
- * every other byte as %XX (uppercase).  decode accepts exactly what
- * encode writes.
- */
-int iampw_name_encode(const char *name, char *out, size_t n);
-int iampw_name_decode(const char *in, char out[IAMPW_NAME_MAX + 1]);
 /* `name` for a log line or a message: control bytes as \xXX.  Returns out. */
 const char *iampw_name_display(const char *name, char out[IAMPW_NAME_SHOWN]);
 
@@ -566,47 +592,37 @@ void iampw_profile_clear(struct iampw_profile *p);
 void iampw_profile_wipe(struct iampw_profile *p);
 
 /*
- * Profile text <-> struct.  `name` is used in "name:line: what" messages.
- * iampw_profile_parse is strict (§3) and validates every stored hash
- * against the salt (§5.4); on error *p is cleared.  iampw_profile_format
- * writes our own format and returns its length, or a negative code when
- * `n` is too small.
- */
-int iampw_profile_parse(const char *name, const char *text, size_t len,
-			struct iampw_profile *p, struct iampw_err *e);
-int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n);
-
-/*
  * The store: <statedir>/profiles/<uid>, the uid in plain decimal.  Files
  * must be regular, owned by root or the owner the store was opened with,
  * and not readable or writable by group or other (they hold hashes); the
- * directories likewise.
+ * directories likewise.  Opaque: its files, names and locks are the
+ * store's business (lib/store.c); front ends use the functions below.
  */
-struct iampw_store {
-	int dirfd;           /* <statedir>/profiles, O_DIRECTORY|O_CLOEXEC, -1 when absent */
-	uid_t uid;           /* owner of what we write; root in production */
-	gid_t gid;
-	char path[4096];     /* <statedir>/profiles, for messages */
-};
+struct iampw_store;
 
 /*
- * Open the store.  With `create`, a missing state dir and profiles dir are
- * created with mode 0700 (§7); without it a missing dir gives IAMPW_OK with
- * dirfd = -1 (every profile is then "absent").  `owner` is the uid whose
- * files are trusted besides root's, and becomes the owner of new files.
+ * Open the store into *s (NULL on failure; close it with
+ * iampw_store_close).  With `create`, a missing state dir and profiles
+ * dir are created with mode 0700 (§7); without it a missing dir gives
+ * IAMPW_OK and a store that is not present (every profile is then
+ * "absent").  `owner` is the uid whose files are trusted besides root's,
+ * and becomes the owner of new files.
  */
-int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
+int iampw_store_open(struct iampw_store **s, const char *statedir, bool create,
 		     uid_t owner, gid_t group, struct iampw_err *e);
+/* Close and free it; NULL is fine. */
 void iampw_store_close(struct iampw_store *s);
+/* Does its directory exist (false for NULL)? */
+bool iampw_store_present(const struct iampw_store *s);
+/* <statedir>/profiles, for messages ("" for NULL). */
+const char *iampw_store_path(const struct iampw_store *s);
 
 /*
  * The file name of uid's profile ("1001") in `out`; false for a uid no
- * profile can have.  iampw_profile_file_uid is the converse, for
- * directory scans: true only for exactly what the first one writes.
+ * profile can have.
  */
 #define IAMPW_UID_NAME_SIZE 11
 bool iampw_profile_file_name(uid_t uid, char out[IAMPW_UID_NAME_SIZE]);
-bool iampw_profile_file_uid(const char *name, uid_t *uid);
 
 /* Load the profile filed under `uid`.  IAMPW_E_NOENT when there is none. */
 int iampw_profile_load(const struct iampw_store *s, uid_t uid,
@@ -621,6 +637,12 @@ int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		     unsigned timeout_ms, int *lockfd, struct iampw_err *e);
 void iampw_store_unlock(int lockfd);
+/*
+ * The device and inode of uid's lock file, for finding its holder in
+ * /proc/locks; false when there is none (or no store).
+ */
+bool iampw_store_lock_file(const struct iampw_store *s, uid_t uid, dev_t *dev,
+			   ino_t *ino);
 
 /*
  * Replace p->uid's profile atomically (temp file in the same dir, fchown,
@@ -632,6 +654,42 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 /* Remove a profile (caller holds the lock).  IAMPW_E_NOENT when absent. */
 int iampw_profile_remove(const struct iampw_store *s, uid_t uid,
 			 struct iampw_err *e);
+
+/* What an entry of the store's directory is. */
+enum iampw_entry {
+	IAMPW_ENTRY_PROFILE,     /* "<uid>": a profile (its content unchecked) */
+	IAMPW_ENTRY_LOCK,        /* ".<uid>.lock", kept for good */
+	IAMPW_ENTRY_BAD_LOCK,    /* ".<uid>.lock" that is not a regular file */
+	IAMPW_ENTRY_TEMP,        /* ".<uid>.<random>": a temporary file */
+	IAMPW_ENTRY_STALE_TEMP,  /* one left by a write that never finished */
+	IAMPW_ENTRY_WRITING,     /* one of a write in progress (its lock is held) */
+	IAMPW_ENTRY_STRAY,       /* anything else: not made by pam_iampw */
+};
+
+/*
+ * Classify a name (iampw_store_entry_kind), then look at the file where
+ * the name alone cannot tell: a
+ * lock that is not a regular file is BAD_LOCK, a temp file is WRITING
+ * while its account's lock is held (tested, never waited for) and
+ * STALE_TEMP otherwise.
+ */
+enum iampw_entry iampw_store_entry_inspect(const struct iampw_store *s,
+					   const char *name, uid_t *uid);
+
+/*
+ * Called by iampw_store_scan for each entry with its name, its kind by
+ * name alone (PROFILE, LOCK, TEMP or STRAY) and the uid it is filed under
+ * ((uid_t)-1 for STRAY); a nonzero return stops the scan.
+ */
+typedef int (*iampw_store_scan_fn)(void *ctx, const char *name, enum iampw_entry kind,
+				   uid_t uid);
+/*
+ * Every entry of the store's directory but "." and "..", in directory
+ * order; nothing when the store is not present.  Returns 0, the
+ * callback's first nonzero return, or the errno of a failed read (this
+ * one function speaks errno: its callers stream with xsort, which does).
+ */
+int iampw_store_scan(const struct iampw_store *s, iampw_store_scan_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------------- */
 /* History (§5.4): one hash per check, whatever N is                       */
@@ -669,13 +727,6 @@ int iampw_history_check(const struct iampw_config *c,
 void iampw_history_record(struct iampw_profile *prof,
 			  const struct iampw_pending *pend, unsigned keep);
 
-/*
- * Is `setting` (e.g. "$y$j9T$<salt>") a history salt we accept: yescrypt
- * or sha512crypt, a well-formed salt, a cost within the ceilings above?
- */
-bool iampw_history_salt_valid(const char *setting);
-/* Is `entry` a well-formed hash made with `setting`? */
-bool iampw_history_entry_valid(const char *setting, const char *entry);
 
 /* ---------------------------------------------------------------------- */
 /* Account state at an instant (§5.1)                                     */
@@ -759,15 +810,6 @@ struct iampw_mfa_device {
 bool iampw_mfa_name_valid(const char *name);
 /* Wipe a device (it holds the seed). */
 void iampw_mfa_clear(struct iampw_mfa_device *d);
-/*
- * Device text <-> struct; `name` is the device's name, `display` names
- * the file in "display:line: what" messages.  Strict (§3); on error *d
- * is wiped.  iampw_mfa_format returns the length, or a negative code;
- * the caller wipes `buf` (it holds the seed).
- */
-int iampw_mfa_parse(const char *name, const char *display, const char *text,
-		    size_t len, struct iampw_mfa_device *d, struct iampw_err *e);
-int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n);
 
 /*
  * A new unassigned device `name` created `now`, with a seed from
@@ -803,9 +845,6 @@ int iampw_mfa_verify(struct iampw_mfa_device *d, const char *code, int64_t now,
 int iampw_mfa_verify_pair(struct iampw_mfa_device *d, const char *c1,
 			  const char *c2, int64_t now, unsigned window,
 			  enum iampw_mfa_verdict *v, struct iampw_err *e);
-/* The code of `step` (tests, tools); out gets IAMPW_MFA_DIGITS + NUL. */
-int iampw_mfa_code(const struct iampw_mfa_device *d, uint64_t step,
-		   char out[IAMPW_MFA_DIGITS + 1], struct iampw_err *e);
 /* The seed in Base32 (IAMPW_MFA_SEED_B32 characters + NUL); wipe it. */
 int iampw_mfa_seed_base32(const struct iampw_mfa_device *d,
 			  char out[IAMPW_MFA_SEED_B32 + 1]);
@@ -821,18 +860,18 @@ int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
  * The device store: <statedir>/mfa (0700), one file per device named
  * "d." followed by the device's name, one lock (".lock") for every
  * change.  Files as profiles: regular, owned by root or the owner,
- * neither readable nor writable by group or other.
+ * neither readable nor writable by group or other.  Opaque, as the
+ * profile store.
  */
-struct iampw_mfa_store {
-	int dirfd;           /* -1 when the directory is absent */
-	uid_t uid;
-	gid_t gid;
-	char path[4096];
-};
+struct iampw_mfa_store;
 
-int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
+/* Open it as iampw_store_open opens the profile store (*s NULL on failure). */
+int iampw_mfa_open(struct iampw_mfa_store **s, const char *statedir, bool create,
 		   uid_t owner, gid_t group, struct iampw_err *e);
+/* Close and free it; NULL is fine. */
 void iampw_mfa_close(struct iampw_mfa_store *s);
+/* <statedir>/mfa, for messages ("" for NULL). */
+const char *iampw_mfa_store_path(const struct iampw_mfa_store *s);
 /* The store's lock (every change holds it), as iampw_store_lock. */
 int iampw_mfa_lock(const struct iampw_mfa_store *s, unsigned timeout_ms,
 		   int *lockfd, struct iampw_err *e);

@@ -9,12 +9,6 @@
 
 #include "iampw.h"
 
-/*
- * strerror() is not thread-safe, and the module runs inside threaded
- * hosts: a per-call buffer for GNU strerror_r instead.
- */
-#define iampw_errstr(err) strerror_r((err), (char[128]){ 0 }, 128)
-
 /* Longest line accepted in any of our files, in bytes (§3). */
 #define IAMPW_LINE_MAX 1000
 /* Size caps of the files we read. */
@@ -67,6 +61,22 @@ int iampw_check_private_stat(const struct stat *st, const char *display,
  */
 int iampw_read_file(int fd, const char *display, size_t cap, size_t size,
 		    char **buf, size_t *len, struct iampw_err *e);
+
+/* Longest plain file name iampw_replace_file_at (file.c) takes. */
+#define IAMPW_FILE_NAME_MAX 240
+/*
+ * Replace the file `name` (a plain name of at most IAMPW_FILE_NAME_MAX bytes)
+ * under the open directory `dirfd` (shown as `dirpath`) with `len` bytes:
+ * a temp file in the same directory, fchown and fchmod before writing,
+ * write, fsync, close, rename, fsync of the directory.  On any failure
+ * the old file is untouched and no temp file remains.  `dirpath` is
+ * shorter than 4096 bytes.  The temp file is named ".<name>.<suffix>".
+ */
+int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
+			  const void *buf, size_t len, uid_t uid, gid_t gid,
+			  mode_t mode, struct iampw_err *e);
+/* Is `s` the random suffix of one of iampw_replace_file_at's temp names? */
+bool iampw_temp_suffix(const char *s);
 
 /*
  * iampw_blocklist_open after the file checks: read and check the header
@@ -160,12 +170,6 @@ int iampw_ini_get_bool(const struct iampw_ini *ini, const char *section,
  */
 int iampw_profile_parse_scanned(const char *name, const char *text, size_t len,
 				struct iampw_profile *p, struct iampw_err *e);
-/*
- * Parse the profile in the open, already checked file `fd` (see
- * iampw_profile_parse); used by the store.
- */
-int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
-			   struct iampw_err *e);
 
 /*
  * The params field ("j9T") of libxcrypt's yescrypt setting for a cost from
@@ -180,18 +184,33 @@ const char *iampw_yescrypt_params(unsigned long cost);
  */
 bool iampw_history_entry_matches_salt(const char *setting, const char *entry);
 
-/* Longest plain file name iampw_replace_file_at takes. */
-#define IAMPW_FILE_NAME_MAX 240
+
 /*
- * Replace the file `name` (a plain name of at most IAMPW_FILE_NAME_MAX bytes)
- * under the open directory `dirfd` (shown as `dirpath`) with `len` bytes:
- * a temp file in the same directory, fchown and fchmod before writing,
- * write, fsync, close, rename, fsync of the directory.  On any failure
- * the old file is untouched and no temp file remains.
+ * The two stores, opaque to the front ends (iampw.h): each is an open
+ * directory under the state dir, here for the library's own files and
+ * its unit tests.
  */
-int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
-			  const void *buf, size_t len, uid_t uid, gid_t gid,
-			  mode_t mode, struct iampw_err *e);
+struct iampw_statedir {
+	int dirfd;           /* <statedir>/<sub>, O_DIRECTORY|O_CLOEXEC, -1 when absent */
+	uid_t uid;           /* owner of what we write; root in production */
+	gid_t gid;
+	char path[4096];     /* <statedir>/<sub>, for messages */
+};
+struct iampw_store {
+	struct iampw_statedir d;    /* profiles/ */
+};
+struct iampw_mfa_store {
+	struct iampw_statedir d;    /* mfa/ */
+};
+
+/*
+ * A new iampw_statedir for <statedir>/<sub> (iampw_statedir_open), the
+ * first and only member of either store: *d NULL on failure.  Free it
+ * with iampw_statedir_free (NULL is fine).
+ */
+int iampw_statedir_new(const char *statedir, const char *sub, bool create, uid_t owner,
+		       gid_t group, struct iampw_statedir **d, struct iampw_err *e);
+void iampw_statedir_free(struct iampw_statedir *d);
 
 /*
  * Open <statedir>/<sub> (profiles/, mfa/) into *dirfd, its name for
@@ -211,5 +230,69 @@ int iampw_statedir_open(const char *statedir, const char *sub, bool create,
  */
 int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
 		  gid_t gid, unsigned timeout_ms, int *lockfd, struct iampw_err *e);
+
+/*
+ * Core functions that no front end calls: the library's own files, its
+ * unit tests and fuzz targets use them (moved here from iampw.h so that
+ * the public header is what pam_iampw and iampw-admin need).
+ */
+/*
+ * n bytes from the kernel's CSPRNG (getrandom, blocking until it is
+ * seeded); IAMPW_E_IO with a message on failure, the part read wiped.
+ */
+int iampw_random(void *buf, size_t n, struct iampw_err *e);
+/* true/false/yes/no/1/0 exactly (lowercase).  Returns false on anything else. */
+bool iampw_parse_bool(const char *s, bool *out);
+/* Not empty and not locked ('!' or '*' first), as pam_unix reads it. */
+bool iampw_hash_usable(const char *hash);
+/* 64 lowercase hex digits. */
+bool iampw_fp_valid(const char *fp);
+/*
+ * A name as written in a profile: bytes of [A-Za-z0-9_.@$+-] as they are,
+ * every other byte as %XX (uppercase).  decode accepts exactly what
+ * encode writes.
+ */
+int iampw_name_encode(const char *name, char *out, size_t n);
+int iampw_name_decode(const char *in, char out[IAMPW_NAME_MAX + 1]);
+/*
+ * Profile text <-> struct.  `name` is used in "name:line: what" messages.
+ * iampw_profile_parse is strict (§3) and validates every stored hash
+ * against the salt (§5.4); on error *p is cleared.  iampw_profile_format
+ * writes our own format and returns its length, or a negative code when
+ * `n` is too small.
+ */
+int iampw_profile_parse(const char *name, const char *text, size_t len,
+			struct iampw_profile *p, struct iampw_err *e);
+int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n);
+/*
+ * Is `setting` (e.g. "$y$j9T$<salt>") a history salt we accept: yescrypt
+ * or sha512crypt, a well-formed salt, a cost within the ceilings above?
+ */
+bool iampw_history_salt_valid(const char *setting);
+/* Is `entry` a well-formed hash made with `setting`? */
+bool iampw_history_entry_valid(const char *setting, const char *entry);
+/*
+ * Device text <-> struct; `name` is the device's name, `display` names
+ * the file in "display:line: what" messages.  Strict (§3); on error *d
+ * is wiped.  iampw_mfa_format returns the length, or a negative code;
+ * the caller wipes `buf` (it holds the seed).
+ */
+int iampw_mfa_parse(const char *name, const char *display, const char *text,
+		    size_t len, struct iampw_mfa_device *d, struct iampw_err *e);
+int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n);
+/* The code of `step` (tests, tools); out gets IAMPW_MFA_DIGITS + NUL. */
+int iampw_mfa_code(const struct iampw_mfa_device *d, uint64_t step,
+		   char out[IAMPW_MFA_DIGITS + 1], struct iampw_err *e);
+/*
+ * The converse of iampw_profile_file_name, for directory scans: true only
+ * for exactly what it writes.
+ */
+bool iampw_profile_file_uid(const char *name, uid_t *uid);
+/*
+ * Classify a store entry's name by itself (PROFILE, LOCK, TEMP or STRAY),
+ * with the uid it is filed under in *uid ((uid_t)-1 for STRAY).  No
+ * system call.
+ */
+enum iampw_entry iampw_store_entry_kind(const char *name, uid_t *uid);
 
 #endif /* IAMPW_INTERNAL_H */

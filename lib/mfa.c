@@ -34,7 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,30 +284,10 @@ int iampw_mfa_seed_base32(const struct iampw_mfa_device *d,
 	return rc;
 }
 
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (*len >= n)
-		return false;
-	va_start(ap, fmt);
-	r = vsnprintf(buf + *len, n - *len, fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= n - *len)
-		return false;
-	*len += (size_t)r;
-	return true;
-}
-
 int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 {
 	char seed[IAMPW_MFA_SEED_B32 + 1], user[IAMPW_NAME_ENCODED_MAX + 1];
-	size_t len = 0;
-	bool ok;
+	struct iampw_buf b;
 
 	if (!iampw_mfa_name_valid(d->name) || iampw_mfa_seed_base32(d, seed) != IAMPW_OK)
 		return IAMPW_E_INVAL;
@@ -317,28 +297,29 @@ int iampw_mfa_format(const struct iampw_mfa_device *d, char *buf, size_t n)
 		iampw_wipe(seed, sizeof seed);
 		return IAMPW_E_INVAL;
 	}
-	ok = append(buf, n, &len,
+	iampw_buf_init_fixed(&b, buf, n);
+	iampw_buf_printf(&b,
 		    "; pam_iampw virtual MFA device, written by pam_iampw and iampw-admin.\n"
 		    "; Do not edit: use iampw-admin.\n"
 		    "[device]\n"
 		    "seed = %s\n"
 		    "create_date = %" PRId64 "\n", seed, d->create_date);
 	iampw_wipe(seed, sizeof seed);
-	if (ok && d->assigned)
-		ok = append(buf, n, &len,
+	if (d->assigned)
+		iampw_buf_printf(&b,
 			    "uid = %" PRIu32 "\n"
 			    "user = %s\n"
 			    "enable_date = %" PRId64 "\n"
 			    "last_step = %" PRIu64 "\n"
 			    "drift = %" PRId32 "\n",
 			    d->uid, user, d->enable_date, d->last_step, d->drift);
-	else if (ok && d->last_step > 0)
-		ok = append(buf, n, &len, "last_step = %" PRIu64 "\n", d->last_step);
-	if (!ok) {
+	else if (d->last_step > 0)
+		iampw_buf_printf(&b, "last_step = %" PRIu64 "\n", d->last_step);
+	if (b.failed || b.len > INT_MAX) {
 		iampw_wipe(buf, n);
 		return IAMPW_E_INVAL;
 	}
-	return (int)len;
+	return (int)b.len;
 }
 
 int iampw_mfa_new(const char *name, int64_t now, struct iampw_mfa_device *d,
@@ -479,51 +460,39 @@ int iampw_mfa_verify_pair(struct iampw_mfa_device *d, const char *c1,
 }
 
 /* Percent-encode all but RFC 3986's unreserved characters (and '@'). */
-static bool put_encoded(char *out, size_t n, size_t *len, const char *s)
+static void put_encoded(struct iampw_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL;
+		const char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
-		if (*len + 4 > n)
-			return false;
-		if (plain) {
-			out[(*len)++] = (char)c;
-		} else {
-			out[(*len)++] = '%';
-			out[(*len)++] = hex[c >> 4];
-			out[(*len)++] = hex[c & 15];
-		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~@", c) != NULL)
+			iampw_buf_add(b, s, 1);
+		else
+			iampw_buf_add(b, esc, sizeof esc);
 	}
-	out[*len] = '\0';
-	return true;
 }
 
 int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
 		  size_t n)
 {
 	char seed[IAMPW_MFA_SEED_B32 + 1];
-	size_t len;
-	bool ok;
-	int r;
+	struct iampw_buf b;
 
 	if (n < 64 || iampw_mfa_seed_base32(d, seed) != IAMPW_OK)
 		return IAMPW_E_INVAL;
-	r = snprintf(out, n, "otpauth://totp/pam_iampw:");
-	len = (size_t)r;
-	ok = put_encoded(out, n, &len, d->name) && put_encoded(out, n, &len, "@") &&
-	     put_encoded(out, n, &len, host);
-	if (ok) {
-		r = snprintf(out + len, n - len,
-			     "?secret=%s&issuer=pam_iampw&algorithm=SHA1&digits=%d&period=%d",
-			     seed, IAMPW_MFA_DIGITS, IAMPW_MFA_STEP);
-		ok = r > 0 && (size_t)r < n - len;
-	}
+	iampw_buf_init_fixed(&b, out, n);
+	iampw_buf_str(&b, "otpauth://totp/pam_iampw:");
+	put_encoded(&b, d->name);
+	put_encoded(&b, "@");
+	put_encoded(&b, host);
+	iampw_buf_printf(&b, "?secret=%s&issuer=pam_iampw&algorithm=SHA1&digits=%d&period=%d",
+			 seed, IAMPW_MFA_DIGITS, IAMPW_MFA_STEP);
 	iampw_wipe(seed, sizeof seed);
-	if (!ok) {
+	if (b.failed) {
 		iampw_wipe(out, n);
 		return IAMPW_E_INVAL;
 	}
@@ -533,52 +502,62 @@ int iampw_mfa_uri(const struct iampw_mfa_device *d, const char *host, char *out,
 /* ---------------------------------------------------------------------- */
 /* The store                                                              */
 
-int iampw_mfa_open(struct iampw_mfa_store *s, const char *statedir, bool create,
+/* As iampw_store_open: the store is its directory. */
+int iampw_mfa_open(struct iampw_mfa_store **s, const char *statedir, bool create,
 		   uid_t owner, gid_t group, struct iampw_err *e)
 {
-	s->uid = owner;
-	s->gid = group;
-	return iampw_statedir_open(statedir, MFA_DIR, create, owner, group, &s->dirfd,
-				   s->path, sizeof s->path, e);
+	struct iampw_statedir *d;
+	int rc = iampw_statedir_new(statedir, MFA_DIR, create, owner, group, &d, e);
+
+	*s = (struct iampw_mfa_store *)d;
+	return rc;
 }
 
 void iampw_mfa_close(struct iampw_mfa_store *s)
 {
-	if (s != NULL && s->dirfd >= 0)
-		close(s->dirfd);
-	if (s != NULL)
-		s->dirfd = -1;
+	iampw_statedir_free(s != NULL ? &s->d : NULL);
+}
+
+const char *iampw_mfa_store_path(const struct iampw_mfa_store *s)
+{
+	return s != NULL ? s->d.path : "";
+}
+
+/* Is its directory there (false for NULL)? */
+static bool present(const struct iampw_mfa_store *s)
+{
+	return s != NULL && s->d.dirfd >= 0;
 }
 
 int iampw_mfa_lock(const struct iampw_mfa_store *s, unsigned timeout_ms,
 		   int *lockfd, struct iampw_err *e)
 {
-	char display[sizeof s->path + 16];
+	char display[sizeof s->d.path + 16];
 
 	*lockfd = -1;
-	if (s->dirfd < 0)
+	if (!present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     s->path);
-	snprintf(display, sizeof display, "%s/" LOCK_NAME, s->path);
-	return iampw_lock_at(s->dirfd, LOCK_NAME, display, s->uid, s->gid,
+				     iampw_mfa_store_path(s));
+	snprintf(display, sizeof display, "%s/" LOCK_NAME, s->d.path);
+	return iampw_lock_at(s->d.dirfd, LOCK_NAME, display, s->d.uid, s->d.gid,
 			     timeout_ms, lockfd, e);
 }
 
 /* "d.NAME" and "<store>/d.NAME"; false for an invalid name. */
 static bool file_of(const struct iampw_mfa_store *s, const char *name,
 		    char file[sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX],
-		    char display[sizeof s->path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1])
+		    char display[sizeof s->d.path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1])
 {
 	if (!iampw_mfa_name_valid(name))
 		return false;
 	snprintf(file, sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX, FILE_PREFIX "%s", name);
-	snprintf(display, sizeof s->path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1,
-		 "%s/%s", s->path, file);
+	snprintf(display, sizeof s->d.path + sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX + 1,
+		 "%s/%s", iampw_mfa_store_path(s), file);
 	return true;
 }
 
 #define FILE_SIZE (sizeof FILE_PREFIX + IAMPW_MFA_NAME_MAX)
-#define DISPLAY_SIZE (sizeof ((struct iampw_mfa_store *)0)->path + FILE_SIZE + 1)
+#define DISPLAY_SIZE (sizeof ((struct iampw_statedir *)0)->path + FILE_SIZE + 1)
 
 int iampw_mfa_load(const struct iampw_mfa_store *s, const char *name,
 		   struct iampw_mfa_device *d, struct iampw_err *e)
@@ -589,9 +568,9 @@ int iampw_mfa_load(const struct iampw_mfa_store *s, const char *name,
 	iampw_mfa_clear(d);
 	if (!file_of(s, name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_E_NOENT;
-	rc = iampw_open_safe(s->dirfd, file, display, s->uid, MFA_SIZE_MAX, &fd, e);
+	rc = iampw_open_safe(s->d.dirfd, file, display, s->d.uid, MFA_SIZE_MAX, &fd, e);
 	if (rc != IAMPW_OK)
 		return rc;
 	/* It holds a seed: readable by its owner alone. */
@@ -610,14 +589,14 @@ int iampw_mfa_save(const struct iampw_mfa_store *s,
 
 	if (!file_of(s, d->name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     s->path);
+				     iampw_mfa_store_path(s));
 	n = iampw_mfa_format(d, buf, sizeof buf);
 	if (n < 0)
 		return iampw_err_add(e, n, "%s: cannot format the device", display);
-	rc = iampw_replace_file_at(s->dirfd, s->path, file, buf, (size_t)n, s->uid,
-				   s->gid, 0600, e);
+	rc = iampw_replace_file_at(s->d.dirfd, s->d.path, file, buf, (size_t)n, s->d.uid,
+				   s->d.gid, 0600, e);
 	iampw_wipe(buf, sizeof buf);
 	return rc;
 }
@@ -629,16 +608,16 @@ int iampw_mfa_remove(const struct iampw_mfa_store *s, const char *name,
 
 	if (!file_of(s, name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_E_NOENT;
-	if (unlinkat(s->dirfd, file, 0) != 0) {
+	if (unlinkat(s->d.dirfd, file, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s", display,
 				     iampw_errstr(errno));
 	}
-	if (fsync(s->dirfd) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->path,
+	if (fsync(s->d.dirfd) != 0)
+		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->d.path,
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -666,14 +645,14 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 
 	*names = NULL;
 	*n = 0;
-	if (s->dirfd < 0)
+	if (!present(s))
 		return IAMPW_OK;
 	/* readdir needs its own fd: the store's keeps its position. */
-	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(s->d.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read: %s", s->path,
+		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read: %s", s->d.path,
 				     iampw_errstr(errno));
 	}
 	while ((errno = 0, de = readdir(dir)) != NULL) {
@@ -685,7 +664,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 		if (strncmp(nm, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
 		    !iampw_mfa_name_valid(nm + strlen(FILE_PREFIX))) {
 			rc = iampw_err_add(e, IAMPW_E_UNSAFE,
-					   "%s: an entry that is not a device file", s->path);
+					   "%s: an entry that is not a device file", s->d.path);
 			continue;
 		}
 		if (count == cap) {
@@ -707,7 +686,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 		count++;
 	}
 	if (rc == IAMPW_OK && errno != 0)
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: readdir: %s", s->path,
+		rc = iampw_err_add(e, IAMPW_E_IO, "%s: readdir: %s", s->d.path,
 				   iampw_errstr(errno));
 	closedir(dir);
 	if (rc != IAMPW_OK) {
@@ -751,7 +730,7 @@ int iampw_mfa_find_uid(const struct iampw_mfa_store *s, uid_t uid,
 		if (*found) {
 			rc = iampw_err_add(e, IAMPW_E_PARSE,
 					   "%s: devices %s and %s are both assigned to uid %lu",
-					   s->path, d->name, cur->name, (unsigned long)uid);
+					   s->d.path, d->name, cur->name, (unsigned long)uid);
 			break;
 		}
 		*d = *cur;

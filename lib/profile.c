@@ -19,7 +19,7 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
@@ -407,51 +407,17 @@ int iampw_profile_parse(const char *name, const char *text, size_t len,
 	return iampw_profile_parse_scanned(name, text, len, p, e);
 }
 
-int iampw_profile_parse_fd(int fd, const char *display, struct iampw_profile *p,
-			   struct iampw_err *e)
-{
-	int rc;
-
-	iampw_profile_clear(p);
-	/* Our own format, read on every login: the strict scanner alone. */
-	rc = iampw_ini_load_fd_with(fd, display, IAMPW_PROFILE_SIZE_MAX, false,
-				    profile_known, profile_apply, p, e);
-	if (rc != IAMPW_OK)
-		iampw_profile_clear(p);
-	return rc;
-}
-
-/* Append to buf at *len; false when it does not fit. */
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static bool append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (*len >= n)
-		return false;
-	va_start(ap, fmt);
-	r = vsnprintf(buf + *len, n - *len, fmt, ap);
-	va_end(ap);
-	if (r < 0 || (size_t)r >= n - *len)
-		return false;
-	*len += (size_t)r;
-	return true;
-}
-
 int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
 {
 	char user[IAMPW_NAME_ENCODED_MAX + 1];
-	size_t len = 0;
-	bool ok;
+	struct iampw_buf b;
 
 	if (iampw_name_encode(p->user, user, sizeof user) != IAMPW_OK ||
 	    p->uid > IAMPW_UID_MAX || !iampw_fp_valid(p->account) ||
 	    p->nhistory > IAMPW_REUSE_MAX || (p->nhistory > 0 && p->salt[0] == '\0'))
 		return IAMPW_E_INVAL;
-	ok = append(buf, n, &len,
+	iampw_buf_init_fixed(&b, buf, n);
+	iampw_buf_printf(&b,
 		    "%s"
 		    "user = %s\n"
 		    "uid = %" PRIu32 "\n"
@@ -460,18 +426,18 @@ int iampw_profile_format(const struct iampw_profile *p, char *buf, size_t n)
 		    "password_last_changed = %" PRId64 "\n",
 		    canonical_head, user, p->uid, p->account, p->create_date,
 		    p->last_changed);
-	if (ok && p->last_used > 0)
-		ok = append(buf, n, &len, "password_last_used = %" PRId64 "\n", p->last_used);
-	if (ok)
-		ok = append(buf, n, &len, "password_reset_required = %s\n",
-			    p->reset_required ? "true" : "false");
-	if (ok && p->salt[0] != '\0')
-		ok = append(buf, n, &len, "[history]\nsalt = %s\n", p->salt);
-	for (unsigned i = 0; ok && i < p->nhistory; i++)
-		ok = append(buf, n, &len, "h%u = %s\n", i + 1, p->history[i]);
-	if (!ok) {
+	if (p->last_used > 0)
+		iampw_buf_printf(&b, "password_last_used = %" PRId64 "\n", p->last_used);
+	iampw_buf_printf(&b, "password_reset_required = %s\n",
+			 p->reset_required ? "true" : "false");
+	if (p->salt[0] != '\0')
+		iampw_buf_printf(&b, "[history]\nsalt = %s\n", p->salt);
+	for (unsigned i = 0; !b.failed && i < p->nhistory; i++)
+		iampw_buf_printf(&b, "h%u = %s\n", i + 1, p->history[i]);
+	/* Never half a profile: a file cut short could lose history entries. */
+	if (b.failed || b.len > INT_MAX) {
 		iampw_wipe(buf, n);
 		return IAMPW_E_INVAL;
 	}
-	return (int)len;
+	return (int)b.len;
 }

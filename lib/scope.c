@@ -15,23 +15,19 @@ static int group_has(const char *group, const char *user, gid_t gid, bool *membe
 {
 	struct group gr, *res = NULL;
 	size_t size = 1024;
-	char *buf = NULL;
+	char *buf = malloc(size);
 	int rc;
 
-	for (;;) {
-		char *n = realloc(buf, size);
-
-		if (n == NULL) {
-			free(buf);
-			return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
-		}
-		buf = n;
-		rc = getgrnam_r(group, &gr, buf, size, &res);
-		if (rc != ERANGE || size >= (1u << 20))
-			break;
-		size *= 2;
-	}
+	if (buf == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+	while ((rc = getgrnam_r(group, &gr, buf, size, &res)) == ERANGE &&
+	       (rc = iampw_nss_grow(&buf, &size)) == 0)
+		;
 	/* getgrnam_r(3): these also mean "not found", depending on the NSS module. */
+	if (rc == ENOMEM) {
+		free(buf);
+		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+	}
 	if (rc == ENOENT || rc == ESRCH || rc == EBADF || rc == EPERM)
 		res = NULL;
 	else if (rc != 0) {

@@ -11,13 +11,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,12 +27,9 @@
 #define PROFILES_DIR "profiles"
 /* Large enough for 24 history entries of the longest hash libxcrypt makes. */
 #define FORMAT_BUF_SIZE (32 * 1024)
-/* Random characters of a temp name; never 4, so never "lock". */
-#define TMP_SUFFIX_LEN 10
-#define TMP_TRIES 16
-/* ".<name>.<suffix>" or ".<uid>.lock", NUL included. */
-#define NAME_BUF_SIZE (1 + IAMPW_FILE_NAME_MAX + 1 + TMP_SUFFIX_LEN + 1)
-#define DISPLAY_SIZE (sizeof(((struct iampw_store *)0)->path) + NAME_BUF_SIZE + 1)
+/* ".<uid>.lock", NUL included. */
+#define LOCK_NAME_SIZE (1 + IAMPW_UID_NAME_SIZE + 5)
+#define DISPLAY_SIZE (sizeof(((struct iampw_statedir *)0)->path) + 1 + IAMPW_FILE_NAME_MAX + 1)
 
 /* Lock polling: start short so an uncontended wait costs little. */
 #define LOCK_SLEEP_FIRST_MS 10
@@ -189,29 +186,67 @@ int iampw_statedir_open(const char *statedir, const char *sub, bool create,
 	return rc;
 }
 
-int iampw_store_open(struct iampw_store *s, const char *statedir, bool create,
+int iampw_statedir_new(const char *statedir, const char *sub, bool create, uid_t owner,
+		       gid_t group, struct iampw_statedir **dp, struct iampw_err *e)
+{
+	struct iampw_statedir *d = malloc(sizeof *d);
+	int rc;
+
+	*dp = NULL;
+	if (d == NULL)
+		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+	d->uid = owner;
+	d->gid = group;
+	rc = iampw_statedir_open(statedir, sub, create, owner, group, &d->dirfd, d->path,
+				 sizeof d->path, e);
+	if (rc != IAMPW_OK) {
+		free(d);
+		return rc;
+	}
+	*dp = d;
+	return IAMPW_OK;
+}
+
+void iampw_statedir_free(struct iampw_statedir *d)
+{
+	if (d == NULL)
+		return;
+	if (d->dirfd >= 0)
+		close(d->dirfd);
+	free(d);
+}
+
+/* The store is its directory: a pointer to it is a pointer to its first member. */
+int iampw_store_open(struct iampw_store **s, const char *statedir, bool create,
 		     uid_t owner, gid_t group, struct iampw_err *e)
 {
-	s->uid = owner;
-	s->gid = group;
-	return iampw_statedir_open(statedir, PROFILES_DIR, create, owner, group, &s->dirfd,
-				   s->path, sizeof s->path, e);
+	struct iampw_statedir *d;
+	int rc = iampw_statedir_new(statedir, PROFILES_DIR, create, owner, group, &d, e);
+
+	*s = (struct iampw_store *)d;
+	return rc;
 }
 
 void iampw_store_close(struct iampw_store *s)
 {
-	if (s == NULL)
-		return;
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	s->dirfd = -1;
+	iampw_statedir_free(s != NULL ? &s->d : NULL);
+}
+
+bool iampw_store_present(const struct iampw_store *s)
+{
+	return s != NULL && s->d.dirfd >= 0;
+}
+
+const char *iampw_store_path(const struct iampw_store *s)
+{
+	return s != NULL ? s->d.path : "";
 }
 
 /* "<store path>/<name>" for messages; `name` is already validated. */
 static void display_name(const struct iampw_store *s, const char *name,
 			 char out[DISPLAY_SIZE])
 {
-	snprintf(out, DISPLAY_SIZE, "%s/%s", s->path, name);
+	snprintf(out, DISPLAY_SIZE, "%s/%s", s->d.path, name);
 }
 
 int iampw_profile_load(const struct iampw_store *s, uid_t uid,
@@ -226,11 +261,11 @@ int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 	if (!iampw_profile_file_name(uid, name))
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)uid);
-	if (s->dirfd < 0)
+	if (!iampw_store_present(s))
 		return IAMPW_E_NOENT;
 	display_name(s, name, display);
 	/* Open, fstat, read, close: the checks of iampw_open_safe on the one fstat. */
-	rc = iampw_open_checked(s->dirfd, name, display, s->uid,
+	rc = iampw_open_checked(s->d.dirfd, name, display, s->d.uid,
 				IAMPW_PROFILE_SIZE_MAX, &fd, &st, e);
 	if (rc != IAMPW_OK)
 		return rc;
@@ -314,22 +349,32 @@ static int wait_lock(int fd, const char *display, unsigned timeout_ms,
 	}
 }
 
+/* ".<uid>.lock": the per-account lock, kept for good (see iampw_lock_at). */
+static bool lock_name(uid_t uid, char out[LOCK_NAME_SIZE])
+{
+	char file[IAMPW_UID_NAME_SIZE];
+
+	if (!iampw_profile_file_name(uid, file))
+		return false;
+	snprintf(out, LOCK_NAME_SIZE, ".%s.lock", file);
+	return true;
+}
+
 int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		     unsigned timeout_ms, int *lockfd, struct iampw_err *e)
 {
-	char name[NAME_BUF_SIZE], display[DISPLAY_SIZE], file[IAMPW_UID_NAME_SIZE];
+	char name[LOCK_NAME_SIZE], display[DISPLAY_SIZE];
 
 	*lockfd = -1;
-	if (!iampw_profile_file_name(uid, file))
+	if (!lock_name(uid, name))
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)uid);
-	if (s->dirfd < 0)
+	if (!iampw_store_present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL,
 				     "%s: profile store not open for writing",
-				     s->path);
-	snprintf(name, sizeof name, ".%s.lock", file);
+				     iampw_store_path(s));
 	display_name(s, name, display);
-	return iampw_lock_at(s->dirfd, name, display, s->uid, s->gid, timeout_ms,
+	return iampw_lock_at(s->d.dirfd, name, display, s->d.uid, s->d.gid, timeout_ms,
 			     lockfd, e);
 }
 
@@ -405,155 +450,12 @@ void iampw_store_unlock(int lockfd)
 		close(lockfd);
 }
 
-/* ".<name>.<random>" in `out`; O_EXCL decides whether it is really new. */
-static int temp_name(const char *user, char out[NAME_BUF_SIZE],
-		     const char *display, struct iampw_err *e)
-{
-	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char rnd[TMP_SUFFIX_LEN];
-	char suffix[TMP_SUFFIX_LEN + 1];
-	int rc = iampw_random(rnd, sizeof rnd, e);
-
-	if (rc != IAMPW_OK)
-		return iampw_err_add(e, rc, "%s: no name for a temporary file", display);
-	/* Names need only be unpredictable enough to rarely collide. */
-	for (size_t i = 0; i < TMP_SUFFIX_LEN; i++)
-		suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
-	suffix[TMP_SUFFIX_LEN] = '\0';
-	snprintf(out, NAME_BUF_SIZE, ".%s.%s", user, suffix);
-	return IAMPW_OK;
-}
-
-static int create_temp(int dirfd, const char *name, char tmp[NAME_BUF_SIZE],
-		       int *fdp, const char *display, struct iampw_err *e)
-{
-	int rc;
-
-	*fdp = -1;
-	for (int i = 0; i < TMP_TRIES; i++) {
-		rc = temp_name(name, tmp, display, e);
-		if (rc != IAMPW_OK)
-			return rc;
-		*fdp = openat(dirfd, tmp,
-			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			      O_CLOEXEC | O_NOCTTY, 0600);
-		if (*fdp >= 0)
-			return IAMPW_OK;
-		if (errno != EEXIST)
-			break;
-	}
-	return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create a temporary file: %s",
-			     display, iampw_errstr(errno));
-}
-
-static int write_all(int fd, const char *buf, size_t len, const char *display,
-		     struct iampw_err *e)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
-					     display, iampw_errstr(errno));
-		/* No progress without an error: treat as a full disk, never spin. */
-		if (n == 0)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
-					     display, iampw_errstr(ENOSPC));
-		buf += n;
-		len -= (size_t)n;
-	}
-	return IAMPW_OK;
-}
-
 static int sync_dir(int dirfd, const char *display, struct iampw_err *e)
 {
 	if (fsync(dirfd) != 0)
 		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
 				     iampw_errstr(errno));
 	return IAMPW_OK;
-}
-
-/*
- * Put `len` bytes in a new temp file, owned and moded before any byte of
- * it exists, then rename it over `name`.  The temp is removed on any
- * failure before the rename; after it, the new file is in place.
- */
-int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
-			  const void *buf, size_t len, uid_t uid, gid_t gid,
-			  mode_t mode, struct iampw_err *e)
-{
-	char tmp[NAME_BUF_SIZE], display[DISPLAY_SIZE];
-	struct rlimit rl;
-	bool created = false;
-	int fd = -1, rc;
-
-	snprintf(display, sizeof display, "%s/%s", dirpath, name);
-	if (strlen(name) > IAMPW_FILE_NAME_MAX || strchr(name, '/') != NULL)
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a plain file name", display);
-	/*
-	 * A file size limit (ulimit -f, inherited by setuid passwd from the
-	 * user) below the new size would end the process with SIGXFSZ in
-	 * the middle of the write, leaving the temp file behind.  The file
-	 * is new and written from offset 0, so this test is exact.
-	 */
-	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)len > rl.rlim_cur)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: %zu bytes exceed the file size limit (%llu)",
-				     display, len, (unsigned long long)rl.rlim_cur);
-	rc = create_temp(dirfd, name, tmp, &fd, display, e);
-	if (rc != IAMPW_OK)
-		goto out;
-	created = true;
-	if (fchown(fd, uid, gid) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
-				   iampw_errstr(errno));
-		goto out;
-	}
-	/* Explicit, because the process's umask applied to openat. */
-	if (fchmod(fd, mode) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
-				   iampw_errstr(errno));
-		goto out;
-	}
-	rc = write_all(fd, buf, len, display, e);
-	if (rc != IAMPW_OK)
-		goto out;
-	if (fsync(fd) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
-				   iampw_errstr(errno));
-		goto out;
-	}
-	/* Linux releases the fd even when close fails: never retry it. */
-	rc = close(fd);
-	fd = -1;
-	if (rc != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: close: %s", display,
-				   iampw_errstr(errno));
-		goto out;
-	}
-	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: rename: %s", display,
-				   iampw_errstr(errno));
-		goto out;
-	}
-	created = false;
-	/*
-	 * The rename is the commit point: from here every reader sees the
-	 * new file, whose data was flushed before it.  A failed flush of the
-	 * directory cannot be undone, and reporting the change as failed
-	 * while the new file is in place would be wrong: it is ignored.
-	 */
-	(void)fsync(dirfd);
-	rc = IAMPW_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlinkat(dirfd, tmp, 0);
-	return rc;
 }
 
 int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *p,
@@ -566,10 +468,10 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 	if (!iampw_profile_file_name(p->uid, name))
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)p->uid);
-	if (s->dirfd < 0)
+	if (!iampw_store_present(s))
 		return iampw_err_add(e, IAMPW_E_INVAL,
 				     "%s: profile store not open for writing",
-				     s->path);
+				     iampw_store_path(s));
 	display_name(s, name, display);
 	buf = malloc(FORMAT_BUF_SIZE);
 	if (buf == NULL)
@@ -587,8 +489,8 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 				   "%s: formatted profile too large", display);
 		goto out;
 	}
-	rc = iampw_replace_file_at(s->dirfd, s->path, name, buf, (size_t)n,
-				   s->uid, s->gid, 0600, e);
+	rc = iampw_replace_file_at(s->d.dirfd, s->d.path, name, buf, (size_t)n,
+				   s->d.uid, s->d.gid, 0600, e);
 out:
 	/* The text holds the history hashes. */
 	iampw_wipe(buf, FORMAT_BUF_SIZE);
@@ -604,14 +506,142 @@ int iampw_profile_remove(const struct iampw_store *s, uid_t uid,
 	if (!iampw_profile_file_name(uid, name))
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)uid);
-	if (s->dirfd < 0)
+	if (!iampw_store_present(s))
 		return IAMPW_E_NOENT;
 	display_name(s, name, display);
-	if (unlinkat(s->dirfd, name, 0) != 0) {
+	if (unlinkat(s->d.dirfd, name, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
 		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s",
 				     display, iampw_errstr(errno));
 	}
-	return sync_dir(s->dirfd, s->path, e);
+	return sync_dir(s->d.dirfd, s->d.path, e);
+}
+
+/* ---------------------------------------------------------------------- */
+/* What lies in the store's directory                                     */
+
+enum iampw_entry iampw_store_entry_kind(const char *name, uid_t *uid)
+{
+	char file[IAMPW_UID_NAME_SIZE];
+	const char *dot;
+	size_t len;
+
+	*uid = (uid_t)-1;
+	if (name[0] != '.')
+		return iampw_profile_file_uid(name, uid) ? IAMPW_ENTRY_PROFILE :
+							    IAMPW_ENTRY_STRAY;
+	/* ".<uid>.lock" or ".<uid>.<temp suffix>" (file.c's temp names). */
+	dot = strrchr(name + 1, '.');
+	len = dot != NULL ? (size_t)(dot - (name + 1)) : 0;
+	if (len == 0 || len >= sizeof file)
+		return IAMPW_ENTRY_STRAY;
+	memcpy(file, name + 1, len);
+	file[len] = '\0';
+	if (!iampw_profile_file_uid(file, uid)) {
+		*uid = (uid_t)-1;
+		return IAMPW_ENTRY_STRAY;
+	}
+	if (strcmp(dot + 1, "lock") == 0)
+		return IAMPW_ENTRY_LOCK;
+	if (iampw_temp_suffix(dot + 1))
+		return IAMPW_ENTRY_TEMP;
+	*uid = (uid_t)-1;
+	return IAMPW_ENTRY_STRAY;
+}
+
+/*
+ * Is a write of uid's profile under way?  Writers hold the account's lock
+ * from before the temp file exists until after its rename.  The lock is
+ * only tested (a shared lock, dropped at once), never waited for.
+ */
+static bool write_in_progress(const struct iampw_store *s, uid_t uid)
+{
+	char lock[LOCK_NAME_SIZE];
+	bool busy;
+	int fd;
+
+	if (!lock_name(uid, lock))
+		return false;
+	fd = openat(s->d.dirfd, lock,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	busy = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+enum iampw_entry iampw_store_entry_inspect(const struct iampw_store *s, const char *name,
+					   uid_t *uid)
+{
+	enum iampw_entry kind = iampw_store_entry_kind(name, uid);
+	struct stat st;
+
+	if (!iampw_store_present(s))
+		return kind;
+	switch (kind) {
+	case IAMPW_ENTRY_LOCK:
+		/* A lock that is not a plain file would make every write of the account fail. */
+		if (fstatat(s->d.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return IAMPW_ENTRY_BAD_LOCK;
+		return kind;
+	case IAMPW_ENTRY_TEMP:
+		return write_in_progress(s, *uid) ? IAMPW_ENTRY_WRITING :
+						    IAMPW_ENTRY_STALE_TEMP;
+	default:
+		return kind;
+	}
+}
+
+int iampw_store_scan(const struct iampw_store *s, iampw_store_scan_fn fn, void *ctx)
+{
+	struct dirent *d;
+	DIR *dir;
+	int fd, rc = 0;
+
+	if (!iampw_store_present(s))
+		return 0;
+	/* readdir needs its own fd: the store's keeps its position. */
+	fd = openat(s->d.dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		rc = errno;
+		close(fd);
+		return rc;
+	}
+	for (;;) {
+		uid_t uid;
+		enum iampw_entry kind;
+
+		errno = 0;
+		d = readdir(dir);
+		if (d == NULL) {
+			rc = errno;
+			break;
+		}
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		kind = iampw_store_entry_kind(d->d_name, &uid);
+		if ((rc = fn(ctx, d->d_name, kind, uid)) != 0)
+			break;
+	}
+	closedir(dir);
+	return rc;
+}
+
+bool iampw_store_lock_file(const struct iampw_store *s, uid_t uid, dev_t *dev, ino_t *ino)
+{
+	char name[LOCK_NAME_SIZE];
+	struct stat st;
+
+	if (!iampw_store_present(s) || !lock_name(uid, name) ||
+	    fstatat(s->d.dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
 }

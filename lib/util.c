@@ -9,7 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "iampw.h"
+#include "internal.h"
 
 void iampw_err_init(struct iampw_err *e)
 {
@@ -101,7 +101,7 @@ int iampw_random(void *buf, size_t n, struct iampw_err *e)
 			err = got < 0 ? errno : EIO;
 			iampw_wipe(buf, (size_t)(p - (unsigned char *)buf));
 			return iampw_err_add(e, IAMPW_E_IO, "getrandom: %s",
-					     strerror_r(err, (char[128]){ 0 }, 128));
+					     iampw_errstr(err));
 		}
 		/* Short reads happen when a signal arrives mid-way: go on. */
 		p += got;
@@ -122,6 +122,138 @@ void iampw_wipe_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+void iampw_buf_init_fixed(struct iampw_buf *b, char *p, size_t size)
+{
+	b->p = p;
+	b->cap = p != NULL ? size : 0;
+	b->len = 0;
+	b->fixed = true;
+	b->failed = false;
+	if (b->cap > 0)
+		b->p[0] = '\0';
+}
+
+void iampw_buf_free(struct iampw_buf *b)
+{
+	if (b->p != NULL && !b->fixed) {
+		iampw_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	memset(b, 0, sizeof *b);
+}
+
+void iampw_buf_reserve(struct iampw_buf *b, size_t more)
+{
+	size_t cap;
+	char *p;
+
+	if (b->failed || b->fixed || more < b->cap - b->len)
+		return;
+	if (more >= SIZE_MAX / 2 - b->len) {
+		b->failed = true;
+		return;
+	}
+	cap = b->cap != 0 ? b->cap : 256;
+	while (cap - b->len <= more)
+		cap *= 2;
+	p = malloc(cap);
+	if (p == NULL) {
+		b->failed = true;
+		return;
+	}
+	if (b->len > 0)
+		memcpy(p, b->p, b->len);
+	p[b->len] = '\0';
+	if (b->p != NULL) {
+		iampw_wipe(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+/* Room for n more bytes and a NUL, or as much as a fixed buffer has left (*n cut). */
+static bool buf_room(struct iampw_buf *b, size_t *n)
+{
+	size_t room;
+
+	iampw_buf_reserve(b, *n);
+	if (!b->failed && b->cap == 0 && *n > 0)
+		b->failed = true;   /* a fixed buffer without memory */
+	if (b->failed || b->cap == 0)
+		return false;
+	room = b->cap - b->len - 1;
+	if (*n > room) {
+		*n = room;
+		b->failed = true;
+	}
+	return true;
+}
+
+void iampw_buf_add(struct iampw_buf *b, const void *s, size_t n)
+{
+	if (!buf_room(b, &n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void iampw_buf_str(struct iampw_buf *b, const char *s)
+{
+	iampw_buf_add(b, s, strlen(s));
+}
+
+void iampw_buf_fill(struct iampw_buf *b, char ch, size_t n)
+{
+	if (!buf_room(b, &n))
+		return;
+	memset(b->p + b->len, ch, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void iampw_buf_printf(struct iampw_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t need;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		b->failed = true;
+		return;
+	}
+	need = (size_t)r;
+	iampw_buf_reserve(b, need);
+	if (b->failed || b->cap == 0 || need >= b->cap - b->len) {
+		b->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += need;
+}
+
+int iampw_nss_grow(char **buf, size_t *size)
+{
+	char *n;
+
+	if (*size >= IAMPW_NSS_BUF_MAX)
+		return ERANGE;
+	n = malloc(*size * 2);
+	if (n == NULL)
+		return ENOMEM;
+	iampw_wipe(*buf, *size);
+	free(*buf);
+	*buf = n;
+	*size *= 2;
+	return 0;
 }
 
 bool iampw_ct_equal(const void *a, const void *b, size_t n)

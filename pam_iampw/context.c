@@ -113,7 +113,6 @@ struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
 	memset(&c->have_profile, 0, offsetof(struct ctx, err) - offsetof(struct ctx, have_profile));
 	c->pamh = pamh;
 	c->flags = flags;
-	c->store.dirfd = -1;
 	iampw_err_init(&c->err);
 	*pam_rc = parse_opts(argc, argv, &c->o, &c->err);
 	return c;
@@ -123,7 +122,7 @@ void ctx_free(struct ctx *c)
 {
 	if (c == NULL)
 		return;
-	iampw_store_close(&c->store);
+	iampw_store_close(c->store);
 	/*
 	 * The profile's history hashes are the only secrets a context holds
 	 * (passwords stay in PAM's items); the rest is names, dates and
@@ -273,7 +272,7 @@ int ctx_load_profile(struct ctx *c)
 	 */
 	if (!load_shadow(c))
 		return IAMPW_E_IO;
-	rc = iampw_profile_load(&c->store, c->uid, &c->prof, &c->err);
+	rc = iampw_profile_load(c->store, c->uid, &c->prof, &c->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
 		return rc;
 	c->owner = iampw_govern(&c->acct, rc == IAMPW_OK, c->now, &c->prof);
@@ -303,6 +302,14 @@ static enum load config_failure_scope(struct ctx *c)
 	return LOAD_OUT_OF_SCOPE;
 }
 
+int ctx_open_store(struct ctx *c, bool create)
+{
+	iampw_store_close(c->store);
+	c->store = NULL;
+	return iampw_store_open(&c->store, c->o.statedir, create, geteuid(),
+				geteuid() == 0 ? 0 : getegid(), &c->err);
+}
+
 enum load ctx_load(struct ctx *c, bool create_store)
 {
 	bool in = false;
@@ -329,8 +336,7 @@ enum load ctx_load(struct ctx *c, bool create_store)
 	if (gethostname(c->host, sizeof c->host) != 0)
 		c->host[0] = '\0';
 	c->host[sizeof c->host - 1] = '\0';
-	rc = iampw_store_open(&c->store, c->o.statedir, create_store, geteuid(),
-			      geteuid() == 0 ? 0 : getegid(), &c->err);
+	rc = ctx_open_store(c, create_store);
 	if (rc != IAMPW_OK || ctx_load_profile(c) != IAMPW_OK)
 		return LOAD_PROFILE_ERROR;
 	if (c->owner == IAMPW_OWNER_OTHER)

@@ -21,7 +21,6 @@
 
 #include "module.h"
 
-#define MFA_PROMPT "MFA code: "
 /* A login waits at most this long for another login's replay record. */
 #define MFA_LOCK_MS 2000
 
@@ -103,7 +102,7 @@ out:
 
 int mfa_authenticate(struct ctx *c)
 {
-	struct iampw_mfa_store ms = { .dirfd = -1 };
+	struct iampw_mfa_store *ms = NULL;
 	struct iampw_mfa_device *d = NULL;
 	char name[IAMPW_MFA_NAME_MAX + 1];
 	bool found = false;
@@ -138,7 +137,7 @@ int mfa_authenticate(struct ctx *c)
 		rc = refuse(c, "out of memory");
 		goto out;
 	}
-	if (iampw_mfa_find_uid(&ms, c->uid, d, &found, &c->err) != IAMPW_OK) {
+	if (iampw_mfa_find_uid(ms, c->uid, d, &found, &c->err) != IAMPW_OK) {
 		rc = refuse(c, "the device store cannot be read safely");
 		goto out;
 	}
@@ -155,7 +154,7 @@ int mfa_authenticate(struct ctx *c)
 		rc = PAM_AUTH_ERR;
 		goto out;
 	}
-	rc = verify_locked(c, &ms, name, code);
+	rc = verify_locked(c, ms, name, code);
 out:
 	if (code != NULL)
 		iampw_wipe_free(code);
@@ -163,6 +162,6 @@ out:
 		iampw_mfa_clear(d);
 		free(d);
 	}
-	iampw_mfa_close(&ms);
+	iampw_mfa_close(ms);
 	return rc;
 }

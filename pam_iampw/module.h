@@ -15,6 +15,7 @@
 #include <security/pam_modules.h>
 
 #include "iampw.h"
+#include "messages.h"
 
 /* pam_set_data names: the module's private state inside one transaction. */
 #define DATA_PASSWORD_LOGIN "pam_iampw:password_login"
@@ -27,8 +28,6 @@
 #define LAST_USED_INTERVAL 300
 /* How long the auth stack waits for the lock before skipping last-used. */
 #define LAST_USED_LOCK_MS 200
-
-#define MSG_CONFIG_ERROR "System configuration error. Contact your administrator."
 
 struct opts {
 	const char *config;
@@ -72,7 +71,7 @@ struct ctx {
 	char host[HOST_NAME_MAX + 1];
 	struct iampw_config cfg;
 	struct iampw_policy pol;
-	struct iampw_store store;
+	struct iampw_store *store;     /* NULL until opened */
 	struct iampw_profile prof;  /* the profile that governs (see iampw_govern) */
 	bool have_profile;          /* it is the account's own, stored one */
 	int64_t now;
@@ -98,6 +97,11 @@ struct pending {
 /* context.c */
 /* Load (again, under the lock) the profile filed under c->uid and decide whose it is. */
 int ctx_load_profile(struct ctx *c);
+/*
+ * (Re)open the profile store into c->store, with `create` making the
+ * state dir (§7); the store opened before, if any, is closed.
+ */
+int ctx_open_store(struct ctx *c, bool create);
 struct ctx *ctx_new(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		    int *pam_rc);
 void ctx_free(struct ctx *c);

@@ -16,16 +16,6 @@
 
 #include "module.h"
 
-/* User text of the account stack, all in one place. */
-#define MSG_RESET_REQUIRED \
-	"You are required to change your password immediately (administrator enforced)."
-#define MSG_EXPIRED "Your password has expired. You are required to change it now."
-#define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
-#define MSG_WARN_ONE "Your password will expire in 1 day."
-#define MSG_WARN_DAYS "Your password will expire in %lld days."
-#define MSG_BREACHED \
-	"Your password appears in a list of breached passwords. You must change it now."
-
 static void cleanup_marker(pam_handle_t *pamh, void *data, int status)
 {
 	(void)pamh;
@@ -211,10 +201,8 @@ static void record_login(struct ctx *c, bool listed)
 	 * A login never waits long on a busy profile just to record a date;
 	 * a breached password is worth the normal wait.
 	 */
-	if ((c->store.dirfd < 0 &&
-	     iampw_store_open(&c->store, c->o.statedir, true, geteuid(),
-			      geteuid() == 0 ? 0 : getegid(), &c->err) != IAMPW_OK) ||
-	    iampw_store_lock(&c->store, c->uid, listed ? IAMPW_LOCK_TIMEOUT_MS : LAST_USED_LOCK_MS,
+	if ((!iampw_store_present(c->store) && ctx_open_store(c, true) != IAMPW_OK) ||
+	    iampw_store_lock(c->store, c->uid, listed ? IAMPW_LOCK_TIMEOUT_MS : LAST_USED_LOCK_MS,
 			     &lockfd, &c->err) != IAMPW_OK)
 		goto out;
 	/* Re-read under the lock: a password change may have just landed. */
@@ -227,7 +215,7 @@ static void record_login(struct ctx *c, bool listed)
 		c->prof.reset_required = true;
 	/* A renamed account's profile takes its new name here. */
 	snprintf(c->prof.user, sizeof c->prof.user, "%s", c->name);
-	if (iampw_profile_save(&c->store, &c->prof, &c->err) == IAMPW_OK && listed)
+	if (iampw_profile_save(c->store, &c->prof, &c->err) == IAMPW_OK && listed)
 		pam_syslog(c->pamh, LOG_NOTICE,
 			   "user %s: the password is in the blocklist: a change is required",
 			   c->user);

@@ -23,12 +23,6 @@
 
 #include "module.h"
 
-#define MSG_CHANGES_DISABLED \
-	"Password changes are disabled by policy. Contact your administrator."
-#define MSG_HARD_EXPIRED "Your password has expired and must be reset by an administrator."
-#define MSG_REUSED "Password has been used recently. Choose a different password."
-#define MSG_INTERNAL "The password could not be checked. Contact your administrator."
-
 static void pending_free(struct pending *p)
 {
 	if (p == NULL)
@@ -121,11 +115,10 @@ static int take_lock(struct ctx *c, struct pending *pend)
 	pam_set_data(c->pamh, DATA_PENDING, NULL, NULL);
 	rc = IAMPW_OK;
 	/* The first change of the first user creates the state dir (§7). */
-	if (c->store.dirfd < 0)
-		rc = iampw_store_open(&c->store, c->o.statedir, true, geteuid(),
-				      geteuid() == 0 ? 0 : getegid(), &c->err);
+	if (!iampw_store_present(c->store))
+		rc = ctx_open_store(c, true);
 	if (rc == IAMPW_OK)
-		rc = iampw_store_lock(&c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
+		rc = iampw_store_lock(c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
 				      &pend->lockfd, &c->err);
 	if (rc == IAMPW_E_BUSY) {
 		ctx_log_errors(c, LOG_WARNING);
@@ -363,7 +356,7 @@ int password_commit(struct ctx *c)
 		pam_syslog(c->pamh, LOG_ERR,
 			   "user %s: commit without a pam_iampw check before it: "
 			   "recording the change time only", c->user);
-		rc = iampw_store_lock(&c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
+		rc = iampw_store_lock(c->store, c->uid, IAMPW_LOCK_TIMEOUT_MS,
 				      &lockfd, &c->err);
 		if (rc != IAMPW_OK) {
 			ctx_log_errors(c, LOG_ERR);
@@ -372,7 +365,7 @@ int password_commit(struct ctx *c)
 		pend = NULL;
 	}
 	/* Re-read under the lock: this is the version we replace. */
-	rc = iampw_profile_load(&c->store, c->uid, &c->prof, &c->err);
+	rc = iampw_profile_load(c->store, c->uid, &c->prof, &c->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
 		goto fail;
 	/*
@@ -386,7 +379,7 @@ int password_commit(struct ctx *c)
 			      iampw_ct_equal(c->prof.account, pend->fp_before, IAMPW_FP_SIZE) :
 			      iampw_ct_equal(c->prof.account, c->acct.fp, IAMPW_FP_SIZE));
 	record_change(c, pend, own);
-	rc = iampw_profile_save(&c->store, &c->prof, &c->err);
+	rc = iampw_profile_save(c->store, &c->prof, &c->err);
 	if (rc != IAMPW_OK)
 		goto fail;
 	pam_syslog(c->pamh, LOG_INFO, "user %s: password change recorded", c->user);

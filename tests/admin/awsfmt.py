@@ -390,17 +390,25 @@ def skeleton_tests(tool, home):
     return out + bad_input_tests(tool, home)
 
 
+def csv_itself(verb, fmt):
+    return verb == "get-credential-report" and fmt == "text"
+
+
 def main():
     driver = sys.argv[1]
     tool = sys.argv[2] if len(sys.argv) > 2 else None
     if not awscli.__version__.startswith("2."):
         print("Bail out! awscli %s is not the AWS CLI v2" % awscli.__version__)
         return 1
-    tests = [(v, o, d, f, None, "off") for (v, o, d) in CASES for f in FORMATS]
+    # get-credential-report --output text is the CSV itself (§6.2), a
+    # deliberate difference (NOTES) that the verb writes without the
+    # printer: test_report.sh checks its bytes.
+    tests = [(v, o, d, f, None, "off") for (v, o, d) in CASES for f in FORMATS
+             if not csv_itself(v, f)]
     tests += [(v, o, d, f, q, "off") for (v, o, d, q) in QUERIES for f in FORMATS]
     # --color on: the AWS CLI colours tables (and only tables).
     tests += [(v, o, d, f, None, "on") for (v, o, d) in CASES[:4] + CASES[-3:]
-              for f in ("table", "text")]
+              for f in ("table", "text") if not csv_itself(v, f)]
     skels = []
     home = tempfile.mkdtemp(prefix="awsfmt-home.")
     if tool is not None and os.geteuid() == 0:
@@ -409,12 +417,7 @@ def main():
     failed = 0
     for n, (verb, op, doc, fmt, query, color) in enumerate(tests, 1):
         rc, got, err = ours(driver, fmt, verb, op, doc, query, color)
-        if fmt == "text" and verb == "get-credential-report" and not query:
-            # §6.2: the CSV itself, a deliberate difference (NOTES).
-            import base64
-            want = base64.b64decode(doc["Content"])
-        else:
-            want = aws_render(fmt, op, doc, query, color)
+        want = aws_render(fmt, op, doc, query, color)
         # A query that leaves out a generated password: it goes to stderr (§6).
         want_err = b""
         if query and isinstance(doc, dict) and "Password" in doc and \

@@ -1,7 +1,8 @@
 /*
  * Unit tests of iampw-admin/output.c: the exact bytes of --output json,
- * text and table (SPEC §6), the credential report's CSV in text (§6.2),
- * and a failed write reported as exit 255 with nothing half-printed.
+ * text and table (SPEC §6), and a failed write reported as exit 255 with
+ * nothing half-printed.  (The credential report's CSV in text, §6.2, is
+ * the verb's own: tests/admin/test_report.sh.)
  *
  * The JSON expectations are what Python's json.dumps(indent=4,
  * ensure_ascii=False) prints and the text ones what the AWS CLI's text
@@ -38,10 +39,6 @@ static const struct verb v_create = {
 	.name = "create-login-profile",
 	.operation = "CreateLoginProfile",
 };
-static const struct verb v_report = {
-	.name = "get-credential-report",
-	.operation = "GetCredentialReport",
-};
 static const struct verb v_users = {
 	.name = "list-users",
 	.operation = "ListUsers",
@@ -60,16 +57,6 @@ static const struct verb v_users = {
 	"{\"LoginProfile\": {\"UserName\": \"alice\"," \
 	"\"CreateDate\": \"2026-11-22T10:00:00+00:00\", \"PasswordResetRequired\": true}," \
 	"\"Password\": \"x\"}"
-
-/* "user,arn,...\n<root_account>,...\nalice,...,true" (no final newline, as IAM). */
-#define REPORT_CSV \
-	"user,arn,password_enabled\n" \
-	"<root_account>,arn:linux:iam::host:root,not_supported\n" \
-	"alice,arn:linux:iam::host:user/alice,true"
-#define REPORT_B64 \
-	"dXNlcixhcm4scGFzc3dvcmRfZW5hYmxlZAo8cm9vdF9hY2NvdW50Pixhcm46bGludXg6aWFt" \
-	"Ojpob3N0OnJvb3Qsbm90X3N1cHBvcnRlZAphbGljZSxhcm46bGludXg6aWFtOjpob3N0OnVz" \
-	"ZXIvYWxpY2UsdHJ1ZQ=="
 
 struct captured {
 	int rc;
@@ -384,85 +371,6 @@ static void test_text_array_of_objects(void **state)
 	expect_output(OUT_TEXT, &v_users, "{\"A\": {\"B\": {\"c\": 1}}}", "B\t1\n");
 }
 
-static void test_text_credential_report(void **state)
-{
-	static const struct {
-		const char *content;
-		const char *csv;
-	} cases[] = {
-		{ REPORT_B64, REPORT_CSV },
-		{ "", "" },
-		{ "Zg==", "f" },
-		{ "Zm8=", "fo" },
-		{ "Zm9v", "foo" },
-		{ "Zm9vYg==", "foob" },
-		{ "KywvOQ==", "+,/9" },
-		{ "+/+/", "\xfb\xff\xbf" },
-	};
-	size_t i;
-	char json[512];
-
-	(void)state;
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		snprintf(json, sizeof json,
-			 "{\"Content\": \"%s\", \"ReportFormat\": \"text/csv\","
-			 " \"GeneratedTime\": \"2026-11-22T10:00:00+00:00\"}", cases[i].content);
-		expect_output(OUT_TEXT, &v_report, json, cases[i].csv);
-	}
-	/* Only text is special: JSON shows the response as AWS does. */
-	expect_output(OUT_JSON, &v_report, "{\"Content\": \"Zg==\"}",
-		      "{\n    \"Content\": \"Zg==\"\n}\n");
-}
-
-static void test_text_credential_report_invalid(void **state)
-{
-	static const char *const bad[] = {
-		"Zg=",          /* length not a multiple of 4 */
-		"Zg",
-		"Zg==\n",       /* a line break */
-		"Zm9\nZg==",
-		" Zm9v",
-		"Zm9v!AAA",     /* outside the alphabet */
-		"Zm9v-_AA",     /* the URL-safe alphabet */
-		"Z===",         /* too much padding */
-		"====",
-		"Zm=v",         /* '=' inside a group */
-		"Zg==Zg==",     /* '=' before the end */
-		"Zh==",         /* unused bits not zero */
-		"Zm9=",
-	};
-	size_t i;
-	json_object *o;
-
-	(void)state;
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		o = json_object_new_object();
-		assert_non_null(o);
-		assert_int_equal(json_object_object_add(o, "Content",
-			json_object_new_string(bad[i])), 0);
-		expect_failure(OUT_TEXT, &v_report, o, NULL,
-			"iampw-admin: the credential report's Content is not valid base64\n");
-		json_object_put(o);
-	}
-	/* A NUL inside the string is not base64 either. */
-	o = json_object_new_object();
-	assert_non_null(o);
-	assert_int_equal(json_object_object_add(o, "Content",
-		json_object_new_string_len("Zm9v\0AAA", 8)), 0);
-	expect_failure(OUT_TEXT, &v_report, o, NULL,
-		"iampw-admin: the credential report's Content is not valid base64\n");
-	json_object_put(o);
-
-	o = parse("{\"Content\": 12}");
-	expect_failure(OUT_TEXT, &v_report, o, NULL,
-		"iampw-admin: the credential report has no Content\n");
-	json_object_put(o);
-	o = parse("{}");
-	expect_failure(OUT_TEXT, &v_report, o, NULL,
-		"iampw-admin: the credential report has no Content\n");
-	json_object_put(o);
-}
-
 /* ---------------------------------------------------------------------- */
 /* table                                                                   */
 
@@ -619,9 +527,6 @@ static void test_write_failure(void **state)
 	}
 	json_object_put(small);
 	json_object_put(big);
-	small = parse("{\"Content\": \"Zm9v\"}");
-	expect_failure(OUT_TEXT, &v_report, small, "/dev/full", message);
-	json_object_put(small);
 
 	/* stdout works again afterwards: the failure stayed in that call. */
 	expect_output(OUT_TEXT, &v_create, PROFILE_JSON,
@@ -640,8 +545,6 @@ int main(void)
 		cmocka_unit_test(test_text_login_profile_and_password),
 		cmocka_unit_test(test_text_scalars),
 		cmocka_unit_test(test_text_array_of_objects),
-		cmocka_unit_test(test_text_credential_report),
-		cmocka_unit_test(test_text_credential_report_invalid),
 		cmocka_unit_test(test_table_password_policy),
 		cmocka_unit_test(test_table_multibyte),
 		cmocka_unit_test(test_table_arrays),

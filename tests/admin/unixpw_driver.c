@@ -72,7 +72,7 @@ static int do_shadow(const char *user)
 
 static int do_hold(const char *statedir, const char *user, const char *seconds)
 {
-	struct iampw_store s = { .dirfd = -1 };
+	struct iampw_store *s = NULL;
 	struct iampw_err e;
 	int fd = -1;
 
@@ -84,16 +84,16 @@ static int do_hold(const char *statedir, const char *user, const char *seconds)
 		return 2;
 	}
 	if (iampw_store_open(&s, statedir, true, 0, 0, &e) != IAMPW_OK ||
-	    iampw_store_lock(&s, pw->pw_uid, 0, &fd, &e) != IAMPW_OK) {
+	    iampw_store_lock(s, pw->pw_uid, 0, &fd, &e) != IAMPW_OK) {
 		fprintf(stderr, "hold: %s\n", e.text);
-		iampw_store_close(&s);
+		iampw_store_close(s);
 		return 2;
 	}
 	printf("locked\n");
 	fflush(stdout);
 	sleep((unsigned)atoi(seconds));
 	iampw_store_unlock(fd);
-	iampw_store_close(&s);
+	iampw_store_close(s);
 	return 0;
 }
 

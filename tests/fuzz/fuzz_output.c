@@ -4,10 +4,11 @@
  *
  * Input: one selector byte, then the JSON text.  The selector's low bits
  * pick the format (json, text, table, yaml, yaml-stream), bit 3 colour,
- * bit 4 the verb get-credential-report (whose text output is its decoded
- * CSV).  Checks, besides crashes and leaks:
+ * bit 4 the verb get-credential-report (out_print renders it like any
+ * other: its CSV in text is the verb's own).  Checks, besides crashes and
+ * leaks:
  *  - out_print answers EXIT_OK, or EXIT_OTHER with a reason on stderr
- *    (an invalid report, a document the AWS CLI's table cannot draw);
+ *    (a document the AWS CLI's table cannot draw);
  *  - on EXIT_OTHER nothing reaches stdout;
  *  - --output json prints a document that parses back to the same one
  *    (NaN aside, which json-c reads and which equals nothing).

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "iampw.h"
 #include "internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

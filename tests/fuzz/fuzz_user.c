@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "iampw.h"
+#include "internal.h"
 
 static void check_encoding(const char *name)
 {

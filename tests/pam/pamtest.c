@@ -656,22 +656,22 @@ void pt_profile_add_history(const struct pt_fx *f, struct iampw_profile *p,
 
 void pt_profile_save(const struct pt_fx *f, const struct iampw_profile *p)
 {
-	struct iampw_store s;
+	struct iampw_store *s = NULL;
 	struct iampw_err e;
 
 	iampw_err_init(&e);
 	if (iampw_store_open(&s, f->state, true, 0, 0, &e) != IAMPW_OK ||
-	    iampw_profile_save(&s, p, &e) != IAMPW_OK) {
-		iampw_store_close(&s);
+	    iampw_profile_save(s, p, &e) != IAMPW_OK) {
+		iampw_store_close(s);
 		fail_msg("saving the profile of %s: %s", p->user, e.text);
 	}
-	iampw_store_close(&s);
+	iampw_store_close(s);
 }
 
 bool pt_profile_load(const struct pt_fx *f, const char *user,
 		     struct iampw_profile *p)
 {
-	struct iampw_store s;
+	struct iampw_store *s = NULL;
 	struct iampw_err e;
 	int rc;
 
@@ -679,8 +679,8 @@ bool pt_profile_load(const struct pt_fx *f, const char *user,
 	if (iampw_store_open(&s, f->state, false, 0, 0, &e) != IAMPW_OK)
 		fail_msg("opening the store: %s", e.text);
 	assert_non_null(getpwnam(user));
-	rc = iampw_profile_load(&s, getpwnam(user)->pw_uid, p, &e);
-	iampw_store_close(&s);
+	rc = iampw_profile_load(s, getpwnam(user)->pw_uid, p, &e);
+	iampw_store_close(s);
 	if (rc == IAMPW_E_NOENT)
 		return false;
 	if (rc != IAMPW_OK)
@@ -989,7 +989,7 @@ pid_t pt_lock_hold(const struct pt_fx *f, const char *user, int *release_fd)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct iampw_store s;
+		struct iampw_store *s = NULL;
 		struct iampw_err e;
 		int lockfd = -1;
 		bool ok;
@@ -999,14 +999,14 @@ pid_t pt_lock_hold(const struct pt_fx *f, const char *user, int *release_fd)
 		iampw_err_init(&e);
 		ok = iampw_store_open(&s, f->state, true, 0, 0, &e) == IAMPW_OK &&
 		     getpwnam(user) != NULL &&
-		     iampw_store_lock(&s, getpwnam(user)->pw_uid, 1000, &lockfd, &e) == IAMPW_OK;
+		     iampw_store_lock(s, getpwnam(user)->pw_uid, 1000, &lockfd, &e) == IAMPW_OK;
 		if (!write_all(ready[1], ok ? "1" : "0", 1))
 			_exit(2);
 		/* Hold the lock until the parent closes its end. */
 		while (read(rel[0], &c, 1) < 0 && errno == EINTR)
 			;
 		iampw_store_unlock(lockfd);
-		iampw_store_close(&s);
+		iampw_store_close(s);
 		_exit(ok ? 0 : 1);
 	}
 	close(ready[1]);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "pamtest.h"
 
 #define PROMPT "MFA code: "
@@ -39,7 +40,7 @@ static void mfa_service(const struct pt_fx *f, const char *args)
 	pt_service(f, "login", text);
 }
 
-static void store_open(const struct pt_fx *f, struct iampw_mfa_store *ms)
+static void store_open(const struct pt_fx *f, struct iampw_mfa_store **ms)
 {
 	struct iampw_err e;
 
@@ -52,7 +53,7 @@ static void store_open(const struct pt_fx *f, struct iampw_mfa_store *ms)
 static void device(const struct pt_fx *f, const char *name, const char *user, uid_t uid,
 		   int32_t drift, struct iampw_mfa_device *d)
 {
-	struct iampw_mfa_store ms;
+	struct iampw_mfa_store *ms;
 	struct iampw_err e;
 
 	iampw_err_init(&e);
@@ -65,23 +66,23 @@ static void device(const struct pt_fx *f, const char *name, const char *user, ui
 		d->enable_date = (int64_t)time(NULL);
 		d->drift = drift;
 	}
-	if (iampw_mfa_save(&ms, d, &e) != IAMPW_OK)
+	if (iampw_mfa_save(ms, d, &e) != IAMPW_OK)
 		fail_msg("%s", e.text);
-	iampw_mfa_close(&ms);
+	iampw_mfa_close(ms);
 }
 
 static void reload(const struct pt_fx *f, struct iampw_mfa_device *d)
 {
-	struct iampw_mfa_store ms;
+	struct iampw_mfa_store *ms;
 	struct iampw_err e;
 	char name[IAMPW_MFA_NAME_MAX + 1];
 
 	iampw_err_init(&e);
 	store_open(f, &ms);
 	strcpy(name, d->name);
-	if (iampw_mfa_load(&ms, name, d, &e) != IAMPW_OK)
+	if (iampw_mfa_load(ms, name, d, &e) != IAMPW_OK)
 		fail_msg("%s", e.text);
-	iampw_mfa_close(&ms);
+	iampw_mfa_close(ms);
 }
 
 static int64_t now_step(void)

@@ -20,11 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "iampw.h"
+#include "internal.h"
 
 int main(int argc, char **argv)
 {
-	struct iampw_store s;
+	struct iampw_store *s = NULL;
 	struct iampw_profile p;
 	struct iampw_err e;
 	struct crypt_data *cd;
@@ -47,8 +47,8 @@ int main(int argc, char **argv)
 		uid = pw->pw_uid;
 	else if (!iampw_profile_file_uid(argv[2], &uid))
 		return 1;
-	rc = iampw_profile_load(&s, uid, &p, &e);
-	iampw_store_close(&s);
+	rc = iampw_profile_load(s, uid, &p, &e);
+	iampw_store_close(s);
 	if (rc == IAMPW_E_NOENT)
 		return 1;
 	if (rc != IAMPW_OK) {

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "iampw.h"
 #include "internal.h"
 
 static const char b64[] =

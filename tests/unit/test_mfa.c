@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
+#include "internal.h"
 
 /* RFC 6238 appendix B's SHA-1 key: "12345678901234567890" (20 bytes). */
 static void rfc_device(struct iampw_mfa_device *d)
@@ -312,7 +313,7 @@ struct fx {
 	char *base;
 	char state[PATH_MAX];
 	char mfa[PATH_MAX];
-	struct iampw_mfa_store s;
+	struct iampw_mfa_store *s;
 	struct iampw_err e;
 };
 
@@ -335,7 +336,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	iampw_mfa_close(&f->s);
+	iampw_mfa_close(f->s);
+	f->s = NULL;
 	th_rmtree(f->base);
 	free(f->base);
 	free(f);
@@ -363,21 +365,21 @@ static void store_saves_private_files(void **state)
 
 	assert_int_equal(stat(f->mfa, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
-	assert_int_equal(iampw_mfa_lock(&f->s, 1000, &lockfd, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_lock(f->s, 1000, &lockfd, &f->e), IAMPW_OK);
 	assert_int_equal(iampw_mfa_new("phone", 100, &d, &f->e), IAMPW_OK);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
 	iampw_store_unlock(lockfd);
 	assert_int_equal(stat(th_path(f->mfa, "d.phone"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
-	assert_int_equal(iampw_mfa_load(&f->s, "phone", &back, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_load(f->s, "phone", &back, &f->e), IAMPW_OK);
 	assert_memory_equal(&d, &back, sizeof d);
 	/* Two new devices never share a seed. */
 	assert_int_equal(iampw_mfa_new("other", 100, &back, &f->e), IAMPW_OK);
 	assert_memory_not_equal(d.seed, back.seed, IAMPW_MFA_SEED_BYTES);
-	assert_int_equal(iampw_mfa_load(&f->s, "nothere", &back, &f->e), IAMPW_E_NOENT);
-	assert_int_equal(iampw_mfa_load(&f->s, "../x", &back, &f->e), IAMPW_E_INVAL);
-	assert_int_equal(iampw_mfa_remove(&f->s, "phone", &f->e), IAMPW_OK);
-	assert_int_equal(iampw_mfa_remove(&f->s, "phone", &f->e), IAMPW_E_NOENT);
+	assert_int_equal(iampw_mfa_load(f->s, "nothere", &back, &f->e), IAMPW_E_NOENT);
+	assert_int_equal(iampw_mfa_load(f->s, "../x", &back, &f->e), IAMPW_E_INVAL);
+	assert_int_equal(iampw_mfa_remove(f->s, "phone", &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_remove(f->s, "phone", &f->e), IAMPW_E_NOENT);
 }
 
 static void store_refuses_unsafe_files(void **state)
@@ -387,28 +389,29 @@ static void store_refuses_unsafe_files(void **state)
 	bool found;
 
 	assigned(&d, "phone", 1001);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
 	/* Readable by the group: a seed others could read. */
 	assert_int_equal(chmod(th_path(f->mfa, "d.phone"), 0640), 0);
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_mfa_load(&f->s, "phone", &d, &f->e), IAMPW_E_UNSAFE);
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_E_UNSAFE);
+	assert_int_equal(iampw_mfa_load(f->s, "phone", &d, &f->e), IAMPW_E_UNSAFE);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_E_UNSAFE);
 	assert_false(found);
 	assert_int_equal(chmod(th_path(f->mfa, "d.phone"), 0600), 0);
 	/* A symlink planted as a device. */
 	assert_int_equal(symlink("d.phone", th_path(f->mfa, "d.link")), 0);
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_mfa_load(&f->s, "link", &d, &f->e), IAMPW_E_UNSAFE);
-	assert_int_not_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_load(f->s, "link", &d, &f->e), IAMPW_E_UNSAFE);
+	assert_int_not_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_OK);
 	assert_int_equal(unlink(th_path(f->mfa, "d.link")), 0);
 	/* An entry that cannot be a device file. */
 	th_write(f->mfa, "README", "x", 1, 0600);
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_E_UNSAFE);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_E_UNSAFE);
 	assert_int_equal(unlink(th_path(f->mfa, "README")), 0);
 	/* A store directory others can read. */
 	assert_int_equal(chmod(f->mfa, 0755), 0);
-	iampw_mfa_close(&f->s);
+	iampw_mfa_close(f->s);
+	f->s = NULL;
 	iampw_err_init(&f->e);
 	assert_int_equal(iampw_mfa_open(&f->s, f->state, false, geteuid(), getegid(), &f->e),
 			 IAMPW_E_UNSAFE);
@@ -423,24 +426,24 @@ static void find_by_uid(void **state)
 	struct iampw_mfa_device d;
 	bool found;
 
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_OK);
 	assert_false(found);
 	assigned(&d, "spare", 0);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
 	assigned(&d, "bob", 1002);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_OK);
 	assert_false(found);
 	assigned(&d, "alice", 1001);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_OK);
 	assert_true(found);
 	assert_string_equal(d.name, "alice");
 	/* Two devices for one uid: an error, never one of them at random. */
 	assigned(&d, "alice2", 1001);
-	assert_int_equal(iampw_mfa_save(&f->s, &d, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_mfa_save(f->s, &d, &f->e), IAMPW_OK);
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_mfa_find_uid(&f->s, 1001, &d, &found, &f->e), IAMPW_E_PARSE);
+	assert_int_equal(iampw_mfa_find_uid(f->s, 1001, &d, &found, &f->e), IAMPW_E_PARSE);
 	assert_false(found);
 }
 

@@ -636,46 +636,6 @@ static void test_all_problems_reported(void **state)
 	free(t);
 }
 
-/* iampw_profile_parse_fd: the same reader on an open file. */
-static void test_parse_fd(void **state)
-{
-	const struct fixture *f = *state;
-	char *dir = th_mkdtemp();
-	struct iampw_profile p, back;
-	struct iampw_err e;
-	char buf[8192];
-	int n, fd;
-
-	sample(f, 5, 1763812800, &p);
-	n = iampw_profile_format(&p, buf, sizeof buf);
-	assert_true(n > 0);
-	th_write(dir, "alice", buf, (size_t)n, 0600);
-	fd = open(th_path(dir, "alice"), O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	iampw_err_init(&e);
-	assert_int_equal(iampw_profile_parse_fd(fd, NAME, &back, &e), IAMPW_OK);
-	assert_profile_equal(&back, &p);
-
-	/* A damaged file: cleared and IAMPW_E_PARSE. */
-	th_write_str(dir, "alice", "[profile]\nuser = alice\n");
-	assert_int_equal(close(fd), 0);
-	fd = open(th_path(dir, "alice"), O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	iampw_err_init(&e);
-	assert_int_equal(iampw_profile_parse_fd(fd, NAME, &back, &e), IAMPW_E_PARSE);
-	assert_int_equal(e.count, 5);
-	assert_string_equal(e.text,
-		NAME ": [profile] lacks 'uid'\n"
-		NAME ": [profile] lacks 'account'\n"
-		NAME ": [profile] lacks 'create_date'\n"
-		NAME ": [profile] lacks 'password_last_changed'\n"
-		NAME ": [profile] lacks 'password_reset_required'");
-	assert_cleared(&back);
-	assert_int_equal(close(fd), 0);
-	th_rmtree(dir);
-	free(dir);
-}
-
 static void test_clear(void **state)
 {
 	const struct fixture *f = *state;
@@ -798,7 +758,6 @@ int main(void)
 		cmocka_unit_test(test_bad_salt),
 		cmocka_unit_test(test_ini_level_refusals),
 		cmocka_unit_test(test_all_problems_reported),
-		cmocka_unit_test(test_parse_fd),
 		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_readers_agree),
 	};

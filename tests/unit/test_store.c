@@ -35,7 +35,7 @@ struct fx {
 	char *base;          /* private temp dir: everything lives below */
 	char state[PATH_MAX];
 	char profiles[PATH_MAX];
-	struct iampw_store s;
+	struct iampw_store *s;
 	struct iampw_err e;
 };
 
@@ -47,7 +47,6 @@ static int setup(void **state)
 	f->base = th_mkdtemp();
 	FMT(f->state, "%s/state", f->base);
 	FMT(f->profiles, "%s/profiles", f->state);
-	f->s.dirfd = -1;
 	iampw_err_init(&f->e);
 	*state = f;
 	return 0;
@@ -57,7 +56,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	iampw_store_close(&f->s);
+	iampw_store_close(f->s);
+	f->s = NULL;
 	/* A test may have left a directory unwritable; rm needs it back. */
 	chmod(f->profiles, 0700);
 	chmod(th_path(f->base, "mnt/state/profiles"), 0700);
@@ -69,6 +69,7 @@ static int teardown(void **state)
 
 static void open_store(struct fx *f, bool create)
 {
+	iampw_store_close(f->s);
 	iampw_err_init(&f->e);
 	assert_int_equal(iampw_store_open(&f->s, f->state, create, geteuid(),
 					  getegid(), &f->e), IAMPW_OK);
@@ -191,9 +192,9 @@ static void save_ok(struct fx *f, const struct iampw_profile *p)
 	int lockfd;
 
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_store_lock(&f->s, p->uid, LONG_TIMEOUT_MS,
+	assert_int_equal(iampw_store_lock(f->s, p->uid, LONG_TIMEOUT_MS,
 					  &lockfd, &f->e), IAMPW_OK);
-	assert_int_equal(iampw_profile_save(&f->s, p, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_profile_save(f->s, p, &f->e), IAMPW_OK);
 	iampw_store_unlock(lockfd);
 }
 
@@ -285,18 +286,17 @@ static void check_created_0700(struct fx *f, mode_t mask)
 	umask(old);
 	if (rc != IAMPW_OK)
 		fail_msg("umask %04o: %s", (unsigned)mask, f->e.text);
-	assert_true(f->s.dirfd >= 0);
+	assert_true(f->s->d.dirfd >= 0);
 	assert_int_equal(mode_of(f->state) & 07777, 0700);
 	assert_true(S_ISDIR(mode_of(f->state)));
 	assert_int_equal(mode_of(f->profiles) & 07777, 0700);
 	assert_true(S_ISDIR(mode_of(f->profiles)));
-	assert_string_equal(f->s.path, f->profiles);
-	assert_int_equal(f->s.uid, geteuid());
-	assert_int_equal(f->s.gid, getegid());
-	iampw_store_close(&f->s);
-	assert_int_equal(f->s.dirfd, -1);
-	iampw_store_close(&f->s);  /* idempotent */
-	assert_int_equal(f->s.dirfd, -1);
+	assert_string_equal(f->s->d.path, f->profiles);
+	assert_int_equal(f->s->d.uid, geteuid());
+	assert_int_equal(f->s->d.gid, getegid());
+	iampw_store_close(f->s);
+	f->s = NULL;
+	iampw_store_close(NULL);  /* NULL is fine */
 	th_rmtree(f->state);
 }
 
@@ -323,7 +323,8 @@ static void test_open_create_keeps_existing(void **state)
 	open_store(f, true);
 	assert_int_equal(mode_of(f->state) & 07777, 0711);
 	assert_int_equal(mode_of(f->profiles) & 07777, 0700);
-	iampw_store_close(&f->s);
+	iampw_store_close(f->s);
+	f->s = NULL;
 	assert_int_equal(chmod(f->state, 0755), 0);
 	iampw_err_init(&f->e);
 	assert_int_equal(iampw_store_open(&f->s, f->state, true, geteuid(),
@@ -340,8 +341,8 @@ static void test_open_create_keeps_existing(void **state)
 	FMT(slashed, "%s//", f->state);
 	assert_int_equal(iampw_store_open(&f->s, slashed, false, geteuid(),
 					  getegid(), &f->e), IAMPW_OK);
-	assert_true(f->s.dirfd >= 0);
-	assert_string_equal(f->s.path, f->profiles);
+	assert_true(f->s->d.dirfd >= 0);
+	assert_string_equal(f->s->d.path, f->profiles);
 }
 
 static void test_open_create_only_last_component(void **state)
@@ -352,7 +353,7 @@ static void test_open_create_only_last_component(void **state)
 	iampw_err_init(&f->e);
 	assert_int_equal(iampw_store_open(&f->s, f->state, true, geteuid(),
 					  getegid(), &f->e), IAMPW_E_IO);
-	assert_int_equal(f->s.dirfd, -1);
+	assert_null(f->s);
 	assert_true(th_contains(f->e.text, "missing/state"));
 	assert_int_equal(th_count_entries(f->base), 0);
 	FMT(f->state, "%s/state", f->base);
@@ -365,25 +366,27 @@ static void test_open_missing_without_create(void **state)
 	int lockfd = 1234;
 
 	open_store(f, false);
-	assert_int_equal(f->s.dirfd, -1);
+	assert_non_null(f->s);
+	assert_false(iampw_store_present(f->s));
 	assert_int_equal(f->e.count, 0);
-	assert_int_equal(iampw_profile_load(&f->s, U("alice"), &p, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, U("alice"), &p, &f->e),
 			 IAMPW_E_NOENT);
-	assert_int_equal(iampw_profile_remove(&f->s, U("alice"), &f->e),
+	assert_int_equal(iampw_profile_remove(f->s, U("alice"), &f->e),
 			 IAMPW_E_NOENT);
 	assert_int_equal(f->e.count, 0);
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 10, &lockfd, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 10, &lockfd, &f->e),
 			 IAMPW_E_INVAL);
 	assert_int_equal(lockfd, -1);
 	make_profile(&p, "alice", 0, 1750000000);
-	assert_int_equal(iampw_profile_save(&f->s, &p, &f->e), IAMPW_E_INVAL);
+	assert_int_equal(iampw_profile_save(f->s, &p, &f->e), IAMPW_E_INVAL);
 	assert_int_equal(th_count_entries(f->base), 0);
 
 	/* The state dir alone, without "profiles", is as empty. */
 	assert_int_equal(mkdir(f->state, 0700), 0);
 	open_store(f, false);
-	assert_int_equal(f->s.dirfd, -1);
-	assert_int_equal(iampw_profile_load(&f->s, U("alice"), &p, &f->e),
+	assert_non_null(f->s);
+	assert_false(iampw_store_present(f->s));
+	assert_int_equal(iampw_profile_load(f->s, U("alice"), &p, &f->e),
 			 IAMPW_E_NOENT);
 	assert_int_equal(th_count_entries(f->state), 0);
 }
@@ -393,12 +396,13 @@ static void expect_unsafe(struct fx *f, const char *statedir, const char *why)
 {
 	for (int create = 0; create <= 1; create++) {
 		iampw_err_init(&f->e);
-		f->s.dirfd = 99;
+		/* Whatever *s held, a failed open leaves NULL there. */
+		f->s = (struct iampw_store *)f;
 		if (iampw_store_open(&f->s, statedir, create, geteuid(),
 				     getegid(), &f->e) != IAMPW_E_UNSAFE)
 			fail_msg("%s (create=%d) not refused: %s", why, create,
 				 f->e.text);
-		assert_int_equal(f->s.dirfd, -1);
+		assert_null(f->s);
 		assert_true(f->e.count > 0);
 	}
 }
@@ -424,8 +428,9 @@ static void test_open_refuses_unsafe_dirs(void **state)
 	expect_unsafe(f, f->state, "profiles dir 0777");
 	assert_int_equal(chmod(f->profiles, 0700), 0);
 	open_store(f, false);
-	assert_true(f->s.dirfd >= 0);
-	iampw_store_close(&f->s);
+	assert_true(f->s->d.dirfd >= 0);
+	iampw_store_close(f->s);
+	f->s = NULL;
 
 	/* A symlinked state dir, with or without a trailing slash. */
 	FMT(link, "%s/link", f->base);
@@ -483,7 +488,7 @@ static void test_roundtrip(void **state)
 	assert_false(temp_left(f->profiles, "alice"));
 
 	memset(&out, 0x55, sizeof out);
-	rc = iampw_profile_load(&f->s, U("alice"), &out, &f->e);
+	rc = iampw_profile_load(f->s, U("alice"), &out, &f->e);
 	if (rc != IAMPW_OK)
 		fail_msg("load: %s", f->e.text);
 	assert_profile_equal(&in, &out);
@@ -493,15 +498,16 @@ static void test_roundtrip(void **state)
 	in.reset_required = false;
 	in.last_used = 0;
 	save_ok(f, &in);
-	assert_int_equal(iampw_profile_load(&f->s, in.uid, &out, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, in.uid, &out, &f->e),
 			 IAMPW_OK);
 	assert_profile_equal(&in, &out);
 	assert_int_equal(th_count_entries(f->profiles), 4);
 
 	/* A fresh store handle (another process) sees the same. */
-	iampw_store_close(&f->s);
+	iampw_store_close(f->s);
+	f->s = NULL;
 	open_store(f, false);
-	assert_int_equal(iampw_profile_load(&f->s, U("alice"), &out, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, U("alice"), &out, &f->e),
 			 IAMPW_OK);
 	assert_int_equal(out.nhistory, IAMPW_REUSE_MAX);
 }
@@ -522,7 +528,7 @@ static void test_save_replaces(void **state)
 	assert_int_equal(stat(th_path(f->profiles, F("bob")), &st2), 0);
 	/* Replaced by rename, not rewritten in place. */
 	assert_true(st1.st_ino != st2.st_ino);
-	assert_int_equal(iampw_profile_load(&f->s, U("bob"), &out, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, U("bob"), &out, &f->e),
 			 IAMPW_OK);
 	assert_profile_equal(&b, &out);
 	assert_int_equal(th_count_entries(f->profiles), 2);
@@ -556,14 +562,14 @@ static void test_save_refused_over_file_size_limit(void **state)
 		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
 			_exit(2);
 		iampw_err_init(&f->e);
-		rc = iampw_profile_save(&f->s, &b, &f->e);
+		rc = iampw_profile_save(f->s, &b, &f->e);
 		_exit(rc == IAMPW_E_IO && strstr(f->e.text, "file size limit") != NULL ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_false(temp_left(f->profiles, "bob"));
-	assert_int_equal(iampw_profile_load(&f->s, U("bob"), &out, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_profile_load(f->s, U("bob"), &out, &f->e), IAMPW_OK);
 	assert_profile_equal(&a, &out);
 }
 
@@ -576,7 +582,7 @@ static void expect_load(struct fx *f, const char *user, int code,
 
 	iampw_err_init(&f->e);
 	memset(&p, 0, sizeof p);
-	rc = iampw_profile_load(&f->s, U(user), &p, &f->e);
+	rc = iampw_profile_load(f->s, U(user), &p, &f->e);
 	if (rc != code)
 		fail_msg("%s: got %d, want %d: %s", why, rc, code, f->e.text);
 	assert_int_equal(p.nhistory, 0);
@@ -689,40 +695,40 @@ static void test_hostile_names(void **state)
 		strcpy(p.user, n);
 		save_ok(f, &p);
 		iampw_err_init(&f->e);
-		assert_int_equal(iampw_profile_load(&f->s, U("alice"), &q, &f->e), IAMPW_OK);
+		assert_int_equal(iampw_profile_load(f->s, U("alice"), &q, &f->e), IAMPW_OK);
 		assert_string_equal(q.user, n);
 		assert_int_equal(th_count_entries(f->profiles), nprof);
 	}
 	static const uid_t bad[] = { (uid_t)-1 };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		iampw_err_init(&f->e);
-		assert_int_equal(iampw_profile_load(&f->s, bad[i], &p, &f->e), IAMPW_E_INVAL);
-		assert_int_equal(iampw_profile_remove(&f->s, bad[i], &f->e), IAMPW_E_INVAL);
+		assert_int_equal(iampw_profile_load(f->s, bad[i], &p, &f->e), IAMPW_E_INVAL);
+		assert_int_equal(iampw_profile_remove(f->s, bad[i], &f->e), IAMPW_E_INVAL);
 		lockfd = 1234;
-		assert_int_equal(iampw_store_lock(&f->s, bad[i], 10, &lockfd, &f->e),
+		assert_int_equal(iampw_store_lock(f->s, bad[i], 10, &lockfd, &f->e),
 				 IAMPW_E_INVAL);
 		assert_int_equal(lockfd, -1);
 		make_profile(&p, "alice", 0, 1750000000);
 		p.uid = (uint32_t)bad[i];
-		assert_int_equal(iampw_profile_save(&f->s, &p, &f->e), IAMPW_E_INVAL);
+		assert_int_equal(iampw_profile_save(f->s, &p, &f->e), IAMPW_E_INVAL);
 	}
 	/* A user field filled to the brim, without its NUL. */
 	make_profile(&p, "alice", 0, 1750000000);
 	memset(p.user, 'a', sizeof p.user);
 	iampw_err_init(&f->e);
-	assert_int_equal(iampw_profile_save(&f->s, &p, &f->e), IAMPW_E_INVAL);
+	assert_int_equal(iampw_profile_save(f->s, &p, &f->e), IAMPW_E_INVAL);
 	/* An empty name, or an account fingerprint that is not one. */
 	make_profile(&p, "alice", 0, 1750000000);
 	p.user[0] = '\0';
-	assert_int_equal(iampw_profile_save(&f->s, &p, &f->e), IAMPW_E_INVAL);
+	assert_int_equal(iampw_profile_save(f->s, &p, &f->e), IAMPW_E_INVAL);
 	make_profile(&p, "alice", 0, 1750000000);
 	p.account[3] = 'G';
-	assert_int_equal(iampw_profile_save(&f->s, &p, &f->e), IAMPW_E_INVAL);
+	assert_int_equal(iampw_profile_save(f->s, &p, &f->e), IAMPW_E_INVAL);
 
 	assert_int_equal(th_count_entries(f->base), nbase);
 	assert_int_equal(th_count_entries(f->state), nstate);
 	assert_int_equal(th_count_entries(f->profiles), nprof);
-	assert_int_equal(iampw_profile_load(&f->s, U("alice"), &p, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, U("alice"), &p, &f->e),
 			 IAMPW_OK);
 }
 
@@ -733,14 +739,14 @@ static void test_lock_timeout(void **state)
 	int64_t t0, dt;
 
 	open_store(f, true);
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), LONG_TIMEOUT_MS, &a,
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), LONG_TIMEOUT_MS, &a,
 					  &f->e), IAMPW_OK);
 	assert_true(a >= 0);
 	assert_true(fcntl(a, F_GETFD) & FD_CLOEXEC);
 
 	t0 = mono_ms();
 	a2 = 1234;
-	rc = iampw_store_lock(&f->s, U("alice"), 200, &a2, &f->e);
+	rc = iampw_store_lock(f->s, U("alice"), 200, &a2, &f->e);
 	dt = mono_ms() - t0;
 	assert_int_equal(rc, IAMPW_E_BUSY);
 	assert_int_equal(a2, -1);
@@ -750,15 +756,15 @@ static void test_lock_timeout(void **state)
 
 	/* Another user's lock is independent. */
 	t0 = mono_ms();
-	assert_int_equal(iampw_store_lock(&f->s, U("bob"), LONG_TIMEOUT_MS, &b,
+	assert_int_equal(iampw_store_lock(f->s, U("bob"), LONG_TIMEOUT_MS, &b,
 					  &f->e), IAMPW_OK);
 	assert_true(mono_ms() - t0 < 1000);
 
 	/* timeout 0: one try. */
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &a2, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &a2, &f->e),
 			 IAMPW_E_BUSY);
 	iampw_store_unlock(a);
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &a2, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &a2, &f->e),
 			 IAMPW_OK);
 	iampw_store_unlock(a2);
 	iampw_store_unlock(b);
@@ -785,7 +791,7 @@ static void test_lock_dies_with_holder(void **state)
 		int fd, rc;
 
 		iampw_err_init(&ce);
-		rc = iampw_store_lock(&f->s, U("alice"), LONG_TIMEOUT_MS, &fd, &ce);
+		rc = iampw_store_lock(f->s, U("alice"), LONG_TIMEOUT_MS, &fd, &ce);
 		if (write(pfd[1], &rc, sizeof rc) != (ssize_t)sizeof rc)
 			_exit(1);
 		for (;;)
@@ -796,14 +802,14 @@ static void test_lock_dies_with_holder(void **state)
 			 (ssize_t)sizeof child_rc);
 	close(pfd[0]);
 	assert_int_equal(child_rc, IAMPW_OK);
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 50, &lockfd, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 50, &lockfd, &f->e),
 			 IAMPW_E_BUSY);
 
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	t0 = mono_ms();
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &lockfd, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &lockfd, &f->e),
 			 IAMPW_OK);
 	assert_true(mono_ms() - t0 < 1000);
 	iampw_store_unlock(lockfd);
@@ -815,7 +821,7 @@ static void expect_lock_refused(struct fx *f, int code, const char *why)
 
 	iampw_err_init(&f->e);
 	alarm(10);  /* the test's own watchdog */
-	rc = iampw_store_lock(&f->s, U("alice"), 100, &lockfd, &f->e);
+	rc = iampw_store_lock(f->s, U("alice"), 100, &lockfd, &f->e);
 	alarm(0);
 	if (rc != code)
 		fail_msg("%s: got %d: %s", why, rc, f->e.text);
@@ -854,14 +860,14 @@ static void test_lock_file_mode(void **state)
 
 	open_store(f, true);
 	old = umask(0777);
-	rc = iampw_store_lock(&f->s, U("alice"), 0, &lockfd, &f->e);
+	rc = iampw_store_lock(f->s, U("alice"), 0, &lockfd, &f->e);
 	umask(old);
 	assert_int_equal(rc, IAMPW_OK);
 	assert_int_equal(mode_of(th_path(f->profiles, L("alice"))) & 07777,
 			 0600);
 	iampw_store_unlock(lockfd);
 	/* Reopening works for a non-root owner too. */
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &lockfd, &f->e),
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &lockfd, &f->e),
 			 IAMPW_OK);
 	iampw_store_unlock(lockfd);
 }
@@ -885,7 +891,7 @@ static void test_created_with_store_group(void **state)
 	if (pid == 0) {
 		bool ok = setegid(4321) == 0 &&
 			  iampw_store_open(&f->s, f->state, true, 0, 0, &f->e) == IAMPW_OK &&
-			  iampw_store_lock(&f->s, U("alice"), 0, &lockfd, &f->e) == IAMPW_OK;
+			  iampw_store_lock(f->s, U("alice"), 0, &lockfd, &f->e) == IAMPW_OK;
 		_exit(ok ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -908,13 +914,13 @@ static void test_remove(void **state)
 	open_store(f, true);
 	make_profile(&p, "alice", 1, 1750000000);
 	save_ok(f, &p);
-	assert_int_equal(iampw_store_lock(&f->s, U("alice"), LONG_TIMEOUT_MS,
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), LONG_TIMEOUT_MS,
 					  &lockfd, &f->e), IAMPW_OK);
-	assert_int_equal(iampw_profile_remove(&f->s, U("alice"), &f->e), IAMPW_OK);
+	assert_int_equal(iampw_profile_remove(f->s, U("alice"), &f->e), IAMPW_OK);
 	assert_int_equal(access(th_path(f->profiles, F("alice")), F_OK), -1);
-	assert_int_equal(iampw_profile_load(&f->s, U("alice"), &p, &f->e),
+	assert_int_equal(iampw_profile_load(f->s, U("alice"), &p, &f->e),
 			 IAMPW_E_NOENT);
-	assert_int_equal(iampw_profile_remove(&f->s, U("alice"), &f->e),
+	assert_int_equal(iampw_profile_remove(f->s, U("alice"), &f->e),
 			 IAMPW_E_NOENT);
 	assert_int_equal(f->e.count, 0);
 	iampw_store_unlock(lockfd);
@@ -922,7 +928,7 @@ static void test_remove(void **state)
 
 	/* A directory in the way is an error, not "absent". */
 	assert_int_equal(mkdir(th_path(f->profiles, F("bob")), 0700), 0);
-	assert_int_equal(iampw_profile_remove(&f->s, U("bob"), &f->e), IAMPW_E_IO);
+	assert_int_equal(iampw_profile_remove(f->s, U("bob"), &f->e), IAMPW_E_IO);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1081,7 +1087,7 @@ static void make_it_fail(const struct fail_case *c, const char *profiles,
 
 static void fail_child(const struct fail_case *c)
 {
-	struct iampw_store s = { .dirfd = -1 };
+	struct iampw_store *s = NULL;
 	struct iampw_profile *out;
 	struct iampw_err e;
 	char state[PATH_MAX], file[PATH_MAX + 16];
@@ -1103,33 +1109,33 @@ static void fail_child(const struct fail_case *c)
 	iampw_err_init(&e);
 	CHILD_CHECK(iampw_store_open(&s, state, true, geteuid(), getegid(),
 				     &e) == IAMPW_OK);
-	CHILD_CHECK(iampw_store_lock(&s, c->small->uid, LONG_TIMEOUT_MS,
+	CHILD_CHECK(iampw_store_lock(s, c->small->uid, LONG_TIMEOUT_MS,
 				     &lockfd, &e) == IAMPW_OK);
-	CHILD_CHECK(iampw_profile_save(&s, c->small, &e) == IAMPW_OK);
-	CHILD_CHECK(snprintf(file, sizeof file, "%s/%lu", s.path,
+	CHILD_CHECK(iampw_profile_save(s, c->small, &e) == IAMPW_OK);
+	CHILD_CHECK(snprintf(file, sizeof file, "%s/%lu", iampw_store_path(s),
 			     (unsigned long)c->small->uid) < (int)sizeof file);
 	before = read_plain(file, &lb);
 	CHILD_CHECK(before != NULL && lb > 0);
 
-	make_it_fail(c, s.path, &lockfd);
+	make_it_fail(c, iampw_store_path(s), &lockfd);
 	iampw_err_init(&e);
-	rc = iampw_profile_save(&s, c->big, &e);
+	rc = iampw_profile_save(s, c->big, &e);
 	fprintf(stderr, "# expected failure: %s\n", e.text);
 	CHILD_CHECK(rc == IAMPW_E_IO);
 	CHILD_CHECK(strstr(e.text, fail_text[c->how]) != NULL);
 
 	after = read_plain(file, &la);
 	CHILD_CHECK(after != NULL && la == lb && memcmp(before, after, lb) == 0);
-	CHILD_CHECK(!temp_left(s.path, c->small->user));
+	CHILD_CHECK(!temp_left(iampw_store_path(s), c->small->user));
 	out = calloc(1, sizeof *out);
 	CHILD_CHECK(out != NULL);
-	CHILD_CHECK(iampw_profile_load(&s, c->small->uid, out, &e) == IAMPW_OK);
+	CHILD_CHECK(iampw_profile_load(s, c->small->uid, out, &e) == IAMPW_OK);
 	CHILD_CHECK(out->nhistory == c->small->nhistory);
 	CHILD_CHECK(out->last_changed == c->small->last_changed);
 	if (c->how == FAIL_DIR_MODE)
-		CHILD_CHECK(chmod(s.path, 0700) == 0);
+		CHILD_CHECK(chmod(iampw_store_path(s), 0700) == 0);
 	iampw_store_unlock(lockfd);
-	iampw_store_close(&s);
+	iampw_store_close(s);
 	/* Freed so that valgrind, following the fork, sees no leak. */
 	iampw_profile_clear(out);
 	free(out);
@@ -1198,18 +1204,19 @@ static void test_no_fd_leak(void **state)
 		open_store(f, true);
 		make_profile(&p, "alice", 2, 1750000000);
 		save_ok(f, &p);
-		assert_int_equal(iampw_profile_load(&f->s, U("alice"), &p, &f->e),
+		assert_int_equal(iampw_profile_load(f->s, U("alice"), &p, &f->e),
 				 IAMPW_OK);
-		assert_int_equal(iampw_profile_load(&f->s, U("nobody-here"), &p,
+		assert_int_equal(iampw_profile_load(f->s, U("nobody-here"), &p,
 						    &f->e), IAMPW_E_NOENT);
-		assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &lockfd,
+		assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &lockfd,
 						  &f->e), IAMPW_OK);
-		assert_int_equal(iampw_store_lock(&f->s, U("alice"), 0, &busy,
+		assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &busy,
 						  &f->e), IAMPW_E_BUSY);
-		assert_int_equal(iampw_profile_remove(&f->s, U("alice"), &f->e),
+		assert_int_equal(iampw_profile_remove(f->s, U("alice"), &f->e),
 				 IAMPW_OK);
 		iampw_store_unlock(lockfd);
-		iampw_store_close(&f->s);
+		iampw_store_close(f->s);
+		f->s = NULL;
 		/* Failing opens too. */
 		assert_int_equal(chmod(f->profiles, 0777), 0);
 		assert_int_equal(iampw_store_open(&f->s, f->state, true,
@@ -1218,6 +1225,129 @@ static void test_no_fd_leak(void **state)
 		assert_int_equal(chmod(f->profiles, 0700), 0);
 	}
 	assert_int_equal(count_fds(), before);
+}
+
+/* What the name alone says, for iampw-admin check and the streaming readers. */
+static void test_entry_kind(void **state)
+{
+	static const struct { const char *name; enum iampw_entry kind; uid_t uid; } cases[] = {
+		{ "1001", IAMPW_ENTRY_PROFILE, 1001 },
+		{ "0", IAMPW_ENTRY_PROFILE, 0 },
+		{ ".1001.lock", IAMPW_ENTRY_LOCK, 1001 },
+		{ ".1001.AbCdE12345", IAMPW_ENTRY_TEMP, 1001 },
+		{ "01001", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ "alice", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ "4294967295", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".1001.AbCdE1234", IAMPW_ENTRY_STRAY, (uid_t)-1 },     /* 9 random */
+		{ ".1001.AbCdE123456", IAMPW_ENTRY_STRAY, (uid_t)-1 },   /* 11 */
+		{ ".1001.AbCdE-2345", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".alice.lock", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".01001.lock", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ "..lock", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".lock", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".1001.lock.x", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+		{ ".12345678901.lock", IAMPW_ENTRY_STRAY, (uid_t)-1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uid_t uid = 42;
+
+		if (iampw_store_entry_kind(cases[i].name, &uid) != cases[i].kind ||
+		    uid != cases[i].uid)
+			fail_msg("%s: kind %d uid %ld", cases[i].name,
+				 (int)iampw_store_entry_kind(cases[i].name, &uid), (long)uid);
+	}
+}
+
+struct seen {
+	unsigned profiles, locks, temps, strays, calls;
+	int stop_at;
+};
+
+static int count_entry(void *ctx, const char *name, enum iampw_entry kind, uid_t uid)
+{
+	struct seen *s = ctx;
+
+	assert_true(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+	if (kind == IAMPW_ENTRY_PROFILE) {
+		assert_int_equal(uid, U("alice"));
+		s->profiles++;
+	}
+	s->locks += kind == IAMPW_ENTRY_LOCK;
+	s->temps += kind == IAMPW_ENTRY_TEMP;
+	s->strays += kind == IAMPW_ENTRY_STRAY;
+	return ++s->calls == (unsigned)s->stop_at ? 77 : 0;
+}
+
+/* The scan lists every entry once; inspect tells a held write from a stale one. */
+static void test_scan_and_inspect(void **state)
+{
+	struct fx *f = *state;
+	struct seen seen = { 0 };
+	struct iampw_profile p;
+	int lockfd, fd;
+	uid_t uid;
+
+	open_store(f, false);
+	assert_int_equal(iampw_store_scan(f->s, count_entry, &seen), 0);
+	assert_int_equal(seen.calls, 0);
+	open_store(f, true);
+	make_profile(&p, "alice", 0, 1750000000);
+	save_ok(f, &p);
+	th_write(f->profiles, ".1001.AbCdE12345", "x", 1, 0600);
+	th_write(f->profiles, "README", "x", 1, 0600);
+	assert_int_equal(mkdir(th_path(f->profiles, ".1002.lock"), 0700), 0);
+	assert_int_equal(iampw_store_scan(f->s, count_entry, &seen), 0);
+	assert_int_equal(seen.profiles, 1);
+	assert_int_equal(seen.locks, 2);
+	assert_int_equal(seen.temps, 1);
+	assert_int_equal(seen.strays, 1);
+	assert_int_equal(seen.calls, 5);
+	/* A nonzero return stops the scan and is passed on. */
+	memset(&seen, 0, sizeof seen);
+	seen.stop_at = 2;
+	assert_int_equal(iampw_store_scan(f->s, count_entry, &seen), 77);
+	assert_int_equal(seen.calls, 2);
+
+	assert_int_equal(iampw_store_entry_inspect(f->s, L("alice"), &uid), IAMPW_ENTRY_LOCK);
+	assert_int_equal(iampw_store_entry_inspect(f->s, ".1002.lock", &uid),
+			 IAMPW_ENTRY_BAD_LOCK);
+	assert_int_equal(iampw_store_entry_inspect(f->s, ".1001.AbCdE12345", &uid),
+			 IAMPW_ENTRY_STALE_TEMP);
+	assert_int_equal(uid, U("alice"));
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &lockfd, &f->e), IAMPW_OK);
+	assert_int_equal(iampw_store_entry_inspect(f->s, ".1001.AbCdE12345", &uid),
+			 IAMPW_ENTRY_WRITING);
+	/* Only tested: the writer's lock is still its own. */
+	assert_int_equal(iampw_store_lock(f->s, U("alice"), 0, &fd, &f->e), IAMPW_E_BUSY);
+	iampw_store_unlock(lockfd);
+	assert_int_equal(iampw_store_entry_inspect(f->s, ".1001.AbCdE12345", &uid),
+			 IAMPW_ENTRY_STALE_TEMP);
+	assert_int_equal(iampw_store_entry_inspect(f->s, "README", &uid), IAMPW_ENTRY_STRAY);
+	assert_int_equal(rmdir(th_path(f->profiles, ".1002.lock")), 0);
+	iampw_profile_wipe(&p);
+}
+
+/* The lock's inode, for finding its holder in /proc/locks. */
+static void test_lock_file(void **state)
+{
+	struct fx *f = *state;
+	struct iampw_profile p;
+	dev_t dev = 0;
+	ino_t ino = 0;
+	struct stat st;
+
+	assert_false(iampw_store_lock_file(NULL, U("alice"), &dev, &ino));
+	open_store(f, true);
+	assert_false(iampw_store_lock_file(f->s, U("alice"), &dev, &ino));
+	make_profile(&p, "alice", 0, 1750000000);
+	save_ok(f, &p);
+	assert_true(iampw_store_lock_file(f->s, U("alice"), &dev, &ino));
+	assert_int_equal(lstat(th_path(f->profiles, L("alice")), &st), 0);
+	assert_true(st.st_dev == dev && st.st_ino == ino);
+	assert_false(iampw_store_lock_file(f->s, (uid_t)-1, &dev, &ino));
+	iampw_profile_wipe(&p);
 }
 
 int main(void)
@@ -1240,6 +1370,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lock_refuses_odd_lock_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_file_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test(test_entry_kind),
+		cmocka_unit_test_setup_teardown(test_scan_and_inspect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_fails_on_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_fails_on_readonly_fs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_fails_on_readonly_dir, setup, teardown),

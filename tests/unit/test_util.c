@@ -488,12 +488,105 @@ static void test_wipe(void **state)
 	iampw_wipe_free(s);
 }
 
+/* The one string builder, growable: every byte kept, in order, NUL-terminated. */
+static void test_buf_growable(void **state)
+{
+	struct iampw_buf b = { 0 };
+	char want[3 * 1000 + 64];
+	size_t n = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 1000; i++) {
+		iampw_buf_printf(&b, "%03u", i);
+		n += (size_t)snprintf(want + n, sizeof want - n, "%03u", i);
+	}
+	iampw_buf_fill(&b, '-', 3);
+	iampw_buf_add(&b, "a\0b", 3);
+	iampw_buf_str(&b, "end");
+	memcpy(want + n, "---a\0bend", 10);
+	n += 9;
+	assert_false(b.failed);
+	assert_int_equal(b.len, n);
+	assert_memory_equal(b.p, want, n);
+	assert_int_equal(b.p[b.len], '\0');
+	assert_true(b.cap > b.len);
+	iampw_buf_free(&b);
+	assert_null(b.p);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(b.cap, 0);
+	/* A size that cannot be had: sticky failure, nothing appended after it. */
+	iampw_buf_str(&b, "x");
+	iampw_buf_reserve(&b, SIZE_MAX - 1);
+	assert_true(b.failed);
+	iampw_buf_str(&b, "y");
+	assert_string_equal(b.p, "x");
+	iampw_buf_free(&b);
+}
+
+/* Over the caller's memory: cut to fit (add), all or nothing (printf), never grown. */
+static void test_buf_fixed(void **state)
+{
+	struct iampw_buf b;
+	char mem[8];
+
+	(void)state;
+	iampw_buf_init_fixed(&b, mem, sizeof mem);
+	assert_string_equal(mem, "");
+	iampw_buf_str(&b, "abc");
+	iampw_buf_printf(&b, "%d", 1234);
+	assert_false(b.failed);
+	assert_string_equal(mem, "abc1234");
+	iampw_buf_init_fixed(&b, mem, sizeof mem);
+	iampw_buf_printf(&b, "%s", "12345678");
+	assert_true(b.failed);
+	assert_int_equal(b.len, 0);
+	iampw_buf_init_fixed(&b, mem, sizeof mem);
+	iampw_buf_str(&b, "abcdef");
+	iampw_buf_str(&b, "ghij");
+	assert_true(b.failed);
+	assert_string_equal(mem, "abcdefg");
+	iampw_buf_fill(&b, 'z', 1);
+	assert_string_equal(mem, "abcdefg");
+	iampw_buf_free(&b);     /* not ours: nothing freed */
+	assert_string_equal(mem, "abcdefg");
+	/* No memory at all: every append is a failure, nothing is written. */
+	iampw_buf_init_fixed(&b, NULL, 100);
+	iampw_buf_str(&b, "x");
+	assert_true(b.failed);
+	assert_int_equal(b.len, 0);
+}
+
+/* The one NSS buffer growth: doubles up to the cap, and never loses the buffer. */
+static void test_nss_grow(void **state)
+{
+	size_t size = 1024, steps = 0;
+	char *buf = malloc(size), *old;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 'h', size);
+	while (size < IAMPW_NSS_BUF_MAX) {
+		assert_int_equal(iampw_nss_grow(&buf, &size), 0);
+		steps++;
+	}
+	assert_int_equal(size, IAMPW_NSS_BUF_MAX);
+	assert_int_equal(steps, 10);
+	old = buf;
+	assert_int_equal(iampw_nss_grow(&buf, &size), ERANGE);
+	assert_ptr_equal(buf, old);
+	assert_int_equal(size, IAMPW_NSS_BUF_MAX);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64_table),
 		cmocka_unit_test(test_parse_u64_sweep),
 		cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_nss_grow),
+		cmocka_unit_test(test_buf_growable),
+		cmocka_unit_test(test_buf_fixed),
 		cmocka_unit_test(test_sat_sub),
 		cmocka_unit_test(test_sat_add),
 		cmocka_unit_test(test_iso8601),
