@@ -293,10 +293,24 @@ static int user_and_device(struct cli *c, struct mfa_admin *m, struct iampw_mfa_
 	return rc;
 }
 
+/* Two consecutive codes of d within `window` steps: EXIT_OK, or IAM's error. */
+static int codes_accepted(const struct cli *c, struct mfa_admin *m,
+			  struct iampw_mfa_device *d, unsigned window)
+{
+	enum iampw_mfa_verdict v;
+
+	if (iampw_mfa_verify_pair(d, c->code1, c->code2, m->a.now, window, &v,
+				  &m->a.err) != IAMPW_OK)
+		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+	if (v != IAMPW_MFA_ACCEPT)
+		return cli_error(c, "InvalidAuthenticationCode",
+				 "Authentication code for device is not valid.");
+	return EXIT_OK;
+}
+
 int verb_enable_mfa_device(struct cli *c)
 {
 	struct iampw_mfa_device *d = calloc(1, sizeof *d), *other = calloc(1, sizeof *other);
-	enum iampw_mfa_verdict v;
 	struct mfa_admin m = { .lockfd = -1 };
 	bool found = false;
 	int rc;
@@ -325,16 +339,9 @@ int verb_enable_mfa_device(struct cli *c)
 			       m.a.shown, other->name);
 		goto out;
 	}
-	if (iampw_mfa_verify_pair(d, c->code1, c->code2, m.a.now, IAMPW_MFA_WINDOW, &v,
-				  &m.a.err) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
+	rc = codes_accepted(c, &m, d, IAMPW_MFA_WINDOW);
+	if (rc != EXIT_OK)
 		goto out;
-	}
-	if (v != IAMPW_MFA_ACCEPT) {
-		rc = cli_error(c, "InvalidAuthenticationCode",
-			       "Authentication code for device is not valid.");
-		goto out;
-	}
 	d->assigned = true;
 	d->uid = (uint32_t)m.a.acct.uid;
 	snprintf(d->user, sizeof d->user, "%s", m.a.name);
@@ -364,72 +371,71 @@ static int require_owner(const struct cli *c, const struct mfa_admin *m,
 			 c->serial, m->a.shown);
 }
 
-int verb_resync_mfa_device(struct cli *c)
+/*
+ * The user's own device, loaded under the store's lock, handed to
+ * `change` (which saves it); --authentication-code1/2 checked first when
+ * the verb takes them.
+ */
+static int with_owned_device(struct cli *c, bool with_codes,
+			     int (*change)(struct cli *, struct mfa_admin *,
+					   struct iampw_mfa_device *))
 {
 	struct iampw_mfa_device *d = calloc(1, sizeof *d);
-	enum iampw_mfa_verdict v;
 	struct mfa_admin m = { .lockfd = -1 };
 	int rc;
 
 	mfa_init(&m);
 	if (d == NULL)
 		return cli_error(c, "ServiceFailure", "out of memory");
-	rc = check_codes(c);
+	rc = with_codes ? check_codes(c) : EXIT_OK;
 	if (rc == EXIT_OK)
 		rc = user_and_device(c, &m, d);
 	if (rc == EXIT_OK)
 		rc = require_owner(c, &m, d);
-	if (rc != EXIT_OK)
-		goto out;
-	if (iampw_mfa_verify_pair(d, c->code1, c->code2, m.a.now, IAMPW_MFA_RESYNC_WINDOW, &v,
-				  &m.a.err) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
-		goto out;
-	}
-	if (v != IAMPW_MFA_ACCEPT) {
-		rc = cli_error(c, "InvalidAuthenticationCode",
-			       "Authentication code for device is not valid.");
-		goto out;
-	}
-	rc = save(c, &m, d);
 	if (rc == EXIT_OK)
-		cli_audit(c, "device %s of user %s resynchronised (drift %ld steps)", d->name,
-			  m.a.shown, (long)d->drift);
-out:
+		rc = change(c, &m, d);
 	iampw_mfa_clear(d);
 	free(d);
 	close_mfa(&m);
 	return rc;
 }
 
-int verb_deactivate_mfa_device(struct cli *c)
+static int resync(struct cli *c, struct mfa_admin *m, struct iampw_mfa_device *d)
 {
-	struct iampw_mfa_device *d = calloc(1, sizeof *d);
-	struct mfa_admin m = { .lockfd = -1 };
+	int rc = codes_accepted(c, m, d, IAMPW_MFA_RESYNC_WINDOW);
+
+	if (rc == EXIT_OK)
+		rc = save(c, m, d);
+	if (rc == EXIT_OK)
+		cli_audit(c, "device %s of user %s resynchronised (drift %ld steps)", d->name,
+			  m->a.shown, (long)d->drift);
+	return rc;
+}
+
+int verb_resync_mfa_device(struct cli *c)
+{
+	return with_owned_device(c, true, resync);
+}
+
+static int deactivate(struct cli *c, struct mfa_admin *m, struct iampw_mfa_device *d)
+{
 	int rc;
 
-	mfa_init(&m);
-	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
-	rc = user_and_device(c, &m, d);
-	if (rc == EXIT_OK)
-		rc = require_owner(c, &m, d);
-	if (rc != EXIT_OK)
-		goto out;
 	/* Back to the unassigned pool, seed kept, as IAM does; used codes stay used. */
 	d->assigned = false;
 	d->uid = 0;
 	d->user[0] = '\0';
 	d->enable_date = 0;
 	d->drift = 0;
-	rc = save(c, &m, d);
+	rc = save(c, m, d);
 	if (rc == EXIT_OK)
-		cli_audit(c, "device %s deactivated for user %s", d->name, m.a.shown);
-out:
-	iampw_mfa_clear(d);
-	free(d);
-	close_mfa(&m);
+		cli_audit(c, "device %s deactivated for user %s", d->name, m->a.shown);
 	return rc;
+}
+
+int verb_deactivate_mfa_device(struct cli *c)
+{
+	return with_owned_device(c, false, deactivate);
 }
 
 int verb_delete_virtual_mfa_device(struct cli *c)
