@@ -377,11 +377,13 @@ static bool canonical_history(struct cursor *c, struct iampw_profile *p)
 /* True with *p filled when `text` is exactly what the serialiser writes. */
 static bool read_canonical(const char *text, size_t len, struct iampw_profile *p)
 {
-	struct cursor c = { text + sizeof canonical_head - 1, text + len };
+	struct cursor c;
 
-	if (len > IAMPW_CONF_SIZE_MAX || len < sizeof canonical_head - 1 ||
+	if (text == NULL || len > IAMPW_CONF_SIZE_MAX || len < sizeof canonical_head - 1 ||
 	    memcmp(text, canonical_head, sizeof canonical_head - 1) != 0)
 		return false;
+	c.p = text + sizeof canonical_head - 1;
+	c.end = text + len;
 	return canonical_identity(&c, p) && canonical_history(&c, p);
 }
 
