@@ -197,6 +197,7 @@ static void format_round_trip(void **state)
 	int n;
 
 	(void)state;
+	iampw_err_init(&e);
 	rfc_device(&d);
 	strcpy(d.name, "alice@corp.example");
 	n = iampw_mfa_format(&d, buf, sizeof buf);
