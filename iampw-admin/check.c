@@ -56,13 +56,12 @@ static void problem(struct checker *k, const char *fmt, ...)
 /* Print the lines the core collected, each one a problem. */
 static void problems_of(struct checker *k, const struct iampw_err *e)
 {
-	if (e->len == 0) {
+	if (cli_print_problems(e) == 0) {
 		/* A failure without a message still fails the check. */
 		if (e->code != IAMPW_OK)
 			problem(k, "%s", iampw_strerror(e->code));
 		return;
 	}
-	fprintf(stderr, "%s\n", e->text);
 	k->problems += e->count ? e->count : 1;
 }
 

@@ -235,9 +235,25 @@ int cli_param_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static void print_problem(void *arg, const struct iampw_problem *p)
+{
+	unsigned *n = arg;
+
+	fprintf(stderr, "%s\n", p->message);
+	(*n)++;
+}
+
+unsigned cli_print_problems(const struct iampw_err *e)
+{
+	unsigned n = 0;
+
+	iampw_err_each(e, print_problem, &n);
+	return n;
+}
+
 int cli_config_error(const struct iampw_err *e)
 {
-	fprintf(stderr, "%s\n", e->text);
+	cli_print_problems(e);
 	return EXIT_CONFIG;
 }
 

@@ -142,6 +142,8 @@ int cli_choice_error(const char *arg, const char *value, const char *const *choi
 int cli_param_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A broken configuration: every problem on stderr, exit 253. */
 int cli_config_error(const struct iampw_err *e);
+/* Each problem the core collected, one line on stderr; how many. */
+unsigned cli_print_problems(const struct iampw_err *e);
 /* One audit line to syslog (LOG_AUTHPRIV): never a password or a hash. */
 void cli_audit(const struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -40,14 +40,14 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		err = errno;
-		iampw_err_add(e, err == ENOENT ? IAMPW_E_NOENT : IAMPW_E_IO, "%s: %s", path,
+		iampw_err_at(e, err == ENOENT ? IAMPW_E_NOENT : IAMPW_E_IO, path, 0, "%s",
 			      iampw_errstr(err));
 		return err == ENOENT ? IAMPW_E_NOENT : IAMPW_E_IO;
 	}
 	if (fstat(fd, &st) != 0) {
 		err = errno;
 		close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
+		return iampw_err_at(e, IAMPW_E_IO, path, 0, "%s",
 				     iampw_errstr(err));
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > PAM_FILE_MAX) {
@@ -60,7 +60,7 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 	if (fcntl(fd, F_SETFL, O_RDONLY) != 0) {
 		err = errno;
 		close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
+		return iampw_err_at(e, IAMPW_E_IO, path, 0, "%s",
 				     iampw_errstr(err));
 	}
 	*trusted = (st.st_uid == 0 || st.st_uid == owner) && !(st.st_mode & (S_IWGRP | S_IWOTH));
@@ -68,7 +68,7 @@ int pam_file_open(const char *path, uid_t owner, FILE **fp, bool *trusted,
 	if (*fp == NULL) {
 		err = errno;
 		close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: %s", path,
+		return iampw_err_at(e, IAMPW_E_IO, path, 0, "%s",
 				     iampw_errstr(err));
 	}
 	return IAMPW_OK;
@@ -229,12 +229,11 @@ int pam_file_each(FILE *f, const char *display, pam_line_fn fn, void *ctx,
 	if (rc != 0)
 		return rc;
 	if (ferror(f))
-		return iampw_err_add(e, IAMPW_E_IO, "%s: read error", display);
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "read error");
 	if (n < 0)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s:%u: a line joined with '\\' fills libpam's %d-byte buffer "
-				     "or ends the file: libpam cannot load the service",
-				     display, done + 1, PAM_LINE_MAX);
+		return iampw_err_at(e, IAMPW_E_PARSE, display, done + 1,
+				     "a line joined with '\\' fills libpam's %d-byte buffer "
+				     "or ends the file: libpam cannot load the service", PAM_LINE_MAX);
 	return IAMPW_OK;
 }
 

@@ -296,6 +296,14 @@ static int read_all(const struct cli *c, struct admin *a, struct report *r)
 	return EXIT_OK;
 }
 
+static void first_problem(void *arg, const struct iampw_problem *p)
+{
+	char *first = arg;
+
+	if (first[0] == '\0')
+		iampw_fmt(first, IAMPW_ERR_TEXT, "%s", p->message);
+}
+
 /*
  * The row of one account in scope, if it belongs in the report: with a
  * profile of its own or a usable password (§3.1, §6.2).
@@ -309,12 +317,12 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 	/* A missing file is one failed open: cheaper than matching the directory by uid. */
 	rc = iampw_profile_load(a->store, acct->uid, &r->prof, &a->err);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
-		/* The core's first line: "file:line: what", never a salt or a hash. */
-		const char *nl = strchr(a->err.text, '\n');
+		/* The core's first problem: "file:line: what", never a salt or a hash. */
+		char first[IAMPW_ERR_TEXT] = "";
 
-		return cli_error(c, "ServiceFailure", "%.*s (iampw-admin check lists every problem)",
-				 nl ? (int)(nl - a->err.text) : (int)strlen(a->err.text),
-				 a->err.text);
+		iampw_err_each(&a->err, first_problem, first);
+		return cli_error(c, "ServiceFailure", "%s (iampw-admin check lists every problem)",
+				 first);
 	}
 	owner = iampw_govern(ia, rc == IAMPW_OK, a->now, &r->prof);
 	if (owner != IAMPW_OWNER_NONE)

@@ -89,14 +89,14 @@ static int parse_header(struct iampw_blocklist *b, const unsigned char *h,
 	uint64_t capacity, deletes, inserts;
 
 	if (memcmp(h, "PWQ0", 4) != 0)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s: not a pwqfilter filter (no PWQ0 header)", b->path);
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0,
+				     "not a pwqfilter filter (no PWQ0 header)");
 	if (memcmp(h + 8, order_le, 8) == 0)
 		b->big_endian = false;
 	else if (memcmp(h + 8, order_be, 8) == 0)
 		b->big_endian = true;
 	else
-		return iampw_err_add(e, IAMPW_E_PARSE, "%s: bad byte-order mark", b->path);
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0, "bad byte-order mark");
 	b->threshold = h[4];
 	b->bucket_size = h[5];
 	b->hash = h[6];
@@ -104,23 +104,22 @@ static int parse_header(struct iampw_blocklist *b, const unsigned char *h,
 	deletes = get64(h + 32, b->big_endian);
 	inserts = get64(h + 40, b->big_endian);
 	if (b->bucket_size < 2 || b->bucket_size > 4 || b->threshold > b->bucket_size)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s: bad bucket size %u or threshold %u", b->path,
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0,
+				     "bad bucket size %u or threshold %u",
 				     b->bucket_size, b->threshold);
 	if (b->hash != HASH_MD4 && b->hash != HASH_NTLM_CP1252)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s: hash type %u: only MD4 (1) and NTLM-CP1252 (2) filters can be looked up",
-				     b->path, b->hash);
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0,
+				     "hash type %u: only MD4 (1) and NTLM-CP1252 (2) filters can be looked up", b->hash);
 	if (capacity < 4 || capacity > CAPACITY_MAX || capacity % 4 != 0)
-		return iampw_err_add(e, IAMPW_E_PARSE, "%s: bad capacity %llu", b->path,
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0, "bad capacity %llu",
 				     (unsigned long long)capacity);
 	/* pwqfilter's own test: wraps (and fails) when deletes > inserts. */
 	if (inserts - deletes > capacity)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s: more entries than capacity", b->path);
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0,
+				     "more entries than capacity");
 	if (file_size != HEADER_SIZE + capacity * 4)
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s: %llu bytes, the header says %llu", b->path,
+		return iampw_err_at(e, IAMPW_E_PARSE, b->path, 0,
+				     "%llu bytes, the header says %llu",
 				     (unsigned long long)file_size,
 				     (unsigned long long)(HEADER_SIZE + capacity * 4));
 	b->nbuckets = (uint32_t)(capacity / 4);
@@ -149,16 +148,16 @@ int iampw_blocklist_open_fd(struct iampw_blocklist *b, int fd,
 	b->fd = -1;
 	copy_display(b, display);
 	if (fstat(fd, &st) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s", b->path,
+		rc = iampw_err_at(e, IAMPW_E_IO, b->path, 0, "cannot stat: %s",
 				   iampw_errstr(errno));
 		goto fail;
 	}
 	if (st.st_size < HEADER_SIZE) {
-		rc = iampw_err_add(e, IAMPW_E_PARSE, "%s: too short for a filter", b->path);
+		rc = iampw_err_at(e, IAMPW_E_PARSE, b->path, 0, "too short for a filter");
 		goto fail;
 	}
 	if (read_at(fd, h, sizeof h, 0) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: cannot read the header", b->path);
+		rc = iampw_err_at(e, IAMPW_E_IO, b->path, 0, "cannot read the header");
 		goto fail;
 	}
 	rc = parse_header(b, h, (uint64_t)st.st_size, e);
@@ -181,11 +180,11 @@ int iampw_blocklist_open(struct iampw_blocklist *b, const char *path,
 	b->fd = -1;
 	copy_display(b, path);
 	if (path[0] != '/')
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not an absolute path", b->path);
+		return iampw_err_at(e, IAMPW_E_INVAL, b->path, 0, "not an absolute path");
 	/* The size is checked against the header, not capped: filters are large. */
 	rc = iampw_open_safe(AT_FDCWD, path, b->path, owner, SIZE_MAX, &fd, e);
 	if (rc == IAMPW_E_NOENT)
-		return iampw_err_add(e, IAMPW_E_NOENT, "%s: does not exist", b->path);
+		return iampw_err_at(e, IAMPW_E_NOENT, b->path, 0, "does not exist");
 	if (rc != IAMPW_OK)
 		return rc;
 	return iampw_blocklist_open_fd(b, fd, path, e);
@@ -368,12 +367,10 @@ static int search_bucket(const struct iampw_blocklist *b, uint32_t i, uint64_t f
 	int n, found = 0;
 
 	if (read_at(b->fd, raw, sizeof raw, HEADER_SIZE + (uint64_t)i * BUCKET_SIZE) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read bucket %lu",
-				     b->path, (unsigned long)i);
+		return iampw_err_at(e, IAMPW_E_IO, b->path, 0, "cannot read bucket %lu", (unsigned long)i);
 	n = unpack(get64(raw, b->big_endian), get64(raw + 8, b->big_endian), slot);
 	if (n < 0 || n > b->bucket_size) {
-		found = iampw_err_add(e, IAMPW_E_PARSE, "%s: bucket %lu is corrupt",
-				      b->path, (unsigned long)i);
+		found = iampw_err_at(e, IAMPW_E_PARSE, b->path, 0, "bucket %lu is corrupt", (unsigned long)i);
 		n = 0;
 	}
 	for (int j = 0; j < n && found == 0; j++) {

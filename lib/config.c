@@ -53,9 +53,8 @@ static void read_uid_range(const struct iampw_ini *ini, struct iampw_config *c,
 			iampw_ini_get(ini, "scope", "max_uid", &line);
 			if (line == 0)
 				iampw_ini_get(ini, "scope", "min_uid", &line);
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: max_uid (%llu) is below min_uid (%llu)",
-				      iampw_ini_display(ini), line,
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+				      "max_uid (%llu) is below min_uid (%llu)",
 				      (unsigned long long)hi, (unsigned long long)lo);
 		}
 		c->min_uid = (uint32_t)lo;
@@ -71,8 +70,7 @@ static void read_group(const struct iampw_ini *ini, struct iampw_config *c,
 
 	if (g != NULL) {
 		if (!group_name_valid(g))
-			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: group: '%.40s' is not a valid group name",
-				      iampw_ini_display(ini), line, g);
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line, "group: '%.40s' is not a valid group name", g);
 		else
 			strcpy(c->group, g);
 	}
@@ -100,9 +98,8 @@ static void read_history(const struct iampw_ini *ini, struct iampw_config *c,
 		}
 		if (!found) {
 			/* The cost's scale is unknown without a method: one error is enough. */
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: hash: '%.40s' is not one of yescrypt, sha512crypt, default",
-				      iampw_ini_display(ini), line, m);
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+				      "hash: '%.40s' is not one of yescrypt, sha512crypt, default", m);
 			return;
 		}
 	}
@@ -119,9 +116,8 @@ static void read_history(const struct iampw_ini *ini, struct iampw_config *c,
 			return;
 		if (cost != 0 && cost < IAMPW_SHA512_ROUNDS_MIN) {
 			iampw_ini_get(ini, "history", "cost", &line);
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: cost: sha512crypt needs 0 or %lu to %lu rounds",
-				      iampw_ini_display(ini), line,
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+				      "cost: sha512crypt needs 0 or %lu to %lu rounds",
 				      IAMPW_SHA512_ROUNDS_MIN, IAMPW_SHA512_ROUNDS_MAX);
 			return;
 		}
@@ -155,13 +151,11 @@ static void read_blocklist(const struct iampw_ini *ini, struct iampw_config *c,
 				printable = false;
 		}
 		if (n > 0 && (path[0] != '/' || !printable))
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: blocklist: must be empty or an absolute path",
-				      iampw_ini_display(ini), line);
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+				      "blocklist: must be empty or an absolute path");
 		else if (n >= sizeof c->blocklist)
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: blocklist: longer than %zu bytes",
-				      iampw_ini_display(ini), line, sizeof c->blocklist - 1);
+			iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+				      "blocklist: longer than %zu bytes", sizeof c->blocklist - 1);
 		else
 			memcpy(c->blocklist, path, n + 1);
 	}

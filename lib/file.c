@@ -63,39 +63,36 @@ int iampw_open_checked(int dirfd, const char *name, const char *display,
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
 		if (errno == ELOOP)
-			return iampw_err_add(e, IAMPW_E_UNSAFE,
-					     "%s: is a symbolic link", display);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
-				     display, iampw_errstr(errno));
+			return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+					     "is a symbolic link");
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot open: %s", iampw_errstr(errno));
 	}
 	if (fstat(fd, st) != 0) {
-		iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s", display,
+		iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot stat: %s",
 			      iampw_errstr(errno));
 		close(fd);
 		return IAMPW_E_IO;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: is %s", display,
+		iampw_err_at(e, IAMPW_E_UNSAFE, display, 0, "is %s",
 			      file_type(st->st_mode));
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
 	if (!owner_trusted(st->st_uid, owner)) {
-		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: owned by uid %lu, not root",
-			      display, (unsigned long)st->st_uid);
+		iampw_err_at(e, IAMPW_E_UNSAFE, display, 0, "owned by uid %lu, not root", (unsigned long)st->st_uid);
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		iampw_err_add(e, IAMPW_E_UNSAFE,
-			      "%s: writable by group or others (mode %04o)",
-			      display, (unsigned)(st->st_mode & 07777));
+		iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+			      "writable by group or others (mode %04o)", (unsigned)(st->st_mode & 07777));
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
 	if (st->st_size < 0 || (uintmax_t)st->st_size > cap) {
-		iampw_err_add(e, IAMPW_E_UNSAFE,
-			      "%s: larger than %zu bytes", display, cap);
+		iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+			      "larger than %zu bytes", cap);
 		close(fd);
 		return IAMPW_E_UNSAFE;
 	}
@@ -113,7 +110,7 @@ int iampw_open_safe(int dirfd, const char *name, const char *display,
 		return rc;
 	/* Reads of a regular file never block; clear the flag for clarity. */
 	if (fcntl(*fdp, F_SETFL, O_RDONLY) != 0) {
-		iampw_err_add(e, IAMPW_E_IO, "%s: fcntl: %s", display,
+		iampw_err_at(e, IAMPW_E_IO, display, 0, "fcntl: %s",
 			      iampw_errstr(errno));
 		close(*fdp);
 		*fdp = -1;
@@ -128,19 +125,17 @@ int iampw_check_dir(int dirfd, const char *display, uid_t owner,
 	struct stat st;
 
 	if (fstat(dirfd, &st) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
-				     display, iampw_errstr(errno));
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot stat: %s", iampw_errstr(errno));
 	if (!S_ISDIR(st.st_mode))
-		return iampw_err_add(e, IAMPW_E_UNSAFE, "%s: is %s", display,
+		return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0, "is %s",
 				     file_type(st.st_mode));
 	if (!owner_trusted(st.st_uid, owner))
-		return iampw_err_add(e, IAMPW_E_UNSAFE,
-				     "%s: owned by uid %lu, not root", display,
+		return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+				     "owned by uid %lu, not root",
 				     (unsigned long)st.st_uid);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return iampw_err_add(e, IAMPW_E_UNSAFE,
-				     "%s: writable by group or others (mode %04o)",
-				     display, (unsigned)(st.st_mode & 07777));
+		return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+				     "writable by group or others (mode %04o)", (unsigned)(st.st_mode & 07777));
 	return IAMPW_OK;
 }
 
@@ -148,9 +143,8 @@ int iampw_check_private_stat(const struct stat *st, const char *display,
 			     struct iampw_err *e)
 {
 	if (st->st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
-		return iampw_err_add(e, IAMPW_E_UNSAFE,
-				     "%s: readable by group or others (mode %04o): it holds password hashes (chmod go-rw)",
-				     display, (unsigned)(st->st_mode & 07777));
+		return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+				     "readable by group or others (mode %04o): it holds password hashes (chmod go-rw)", (unsigned)(st->st_mode & 07777));
 	return IAMPW_OK;
 }
 
@@ -159,8 +153,7 @@ int iampw_check_private(int fd, const char *display, struct iampw_err *e)
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
-				     display, iampw_errstr(errno));
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot stat: %s", iampw_errstr(errno));
 	return iampw_check_private_stat(&st, display, e);
 }
 
@@ -172,14 +165,14 @@ int iampw_read_file(int fd, const char *display, size_t cap, size_t size,
 	char *buf = malloc(want + 1);
 
 	if (buf == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+		return iampw_err_at(e, IAMPW_E_NOMEM, display, 0, "out of memory");
 	while (len < want) {
 		ssize_t r = pread(fd, buf + len, want - len, (off_t)len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			iampw_err_add(e, IAMPW_E_IO, "%s: read: %s", display,
+			iampw_err_at(e, IAMPW_E_IO, display, 0, "read: %s",
 				      iampw_errstr(errno));
 			iampw_wipe(buf, len);
 			free(buf);
@@ -190,7 +183,7 @@ int iampw_read_file(int fd, const char *display, size_t cap, size_t size,
 		len += (size_t)r;
 	}
 	if (len > cap) {
-		iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %zu bytes", display, cap);
+		iampw_err_at(e, IAMPW_E_UNSAFE, display, 0, "larger than %zu bytes", cap);
 		iampw_wipe(buf, len);
 		free(buf);
 		return IAMPW_E_UNSAFE;
@@ -237,7 +230,7 @@ static int temp_name(const char *user, char out[NAME_BUF_SIZE],
 	int rc = iampw_random(rnd, sizeof rnd, e);
 
 	if (rc != IAMPW_OK)
-		return iampw_err_add(e, rc, "%s: no name for a temporary file", display);
+		return iampw_err_at(e, rc, display, 0, "no name for a temporary file");
 	/* Names need only be unpredictable enough to rarely collide. */
 	for (size_t i = 0; i < TMP_SUFFIX_LEN; i++)
 		suffix[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
@@ -264,8 +257,7 @@ static int create_temp(int dirfd, const char *name, char tmp[NAME_BUF_SIZE],
 		if (errno != EEXIST)
 			break;
 	}
-	return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create a temporary file: %s",
-			     display, iampw_errstr(errno));
+	return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot create a temporary file: %s", iampw_errstr(errno));
 }
 
 static int write_all(int fd, const char *buf, size_t len, const char *display,
@@ -277,12 +269,10 @@ static int write_all(int fd, const char *buf, size_t len, const char *display,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
-					     display, iampw_errstr(errno));
+			return iampw_err_at(e, IAMPW_E_IO, display, 0, "write: %s", iampw_errstr(errno));
 		/* No progress without an error: treat as a full disk, never spin. */
 		if (n == 0)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: write: %s",
-					     display, iampw_errstr(ENOSPC));
+			return iampw_err_at(e, IAMPW_E_IO, display, 0, "write: %s", iampw_errstr(ENOSPC));
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -305,7 +295,7 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 
 	snprintf(display, sizeof display, "%s/%s", dirpath, name);
 	if (strlen(name) > IAMPW_FILE_NAME_MAX || strchr(name, '/') != NULL)
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a plain file name", display);
+		return iampw_err_at(e, IAMPW_E_INVAL, display, 0, "not a plain file name");
 	/*
 	 * A file size limit (ulimit -f, inherited by setuid passwd from the
 	 * user) below the new size would end the process with SIGXFSZ in
@@ -314,20 +304,19 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 	 */
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)len > rl.rlim_cur)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: %zu bytes exceed the file size limit (%llu)",
-				     display, len, (unsigned long long)rl.rlim_cur);
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "%zu bytes exceed the file size limit (%llu)", len, (unsigned long long)rl.rlim_cur);
 	rc = create_temp(dirfd, name, tmp, &fd, display, e);
 	if (rc != IAMPW_OK)
 		goto out;
 	created = true;
 	if (fchown(fd, uid, gid) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "fchown: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
 	/* Explicit, because the process's umask applied to openat. */
 	if (fchmod(fd, mode) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "fchmod: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
@@ -335,7 +324,7 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 	if (rc != IAMPW_OK)
 		goto out;
 	if (fsync(fd) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "fsync: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
@@ -343,12 +332,12 @@ int iampw_replace_file_at(int dirfd, const char *dirpath, const char *name,
 	rc = close(fd);
 	fd = -1;
 	if (rc != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: close: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "close: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
 	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: rename: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "rename: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}

@@ -9,9 +9,10 @@
  *
  * Conventions:
  *  - functions return IAMPW_OK (0) or a negative IAMPW_E_* code, and on
- *    failure append a human-readable line to a struct iampw_err;
- *  - file problems are reported as "file:line: what" (line omitted when
- *    the problem is the file itself);
+ *    failure report each problem -- code, file, line, text -- to a struct
+ *    iampw_err, whose front end hands them to syslog or stderr
+ *    (iampw_err_each);
+ *  - a problem's text never holds a password, a hash, a salt or a seed.
  *  - every buffer that held a password or a hash is wiped with
  *    iampw_wipe() before it is released, on every path.
  */
@@ -55,21 +56,62 @@ enum {
 #define IAMPW_RESULT_CONFIG "config"   /* a file, the module's line or the store */
 
 /*
- * An error collector.  Loaders report every problem they find, one per
- * line; `code` keeps the first error code, `count` the number of lines.
- * Text that does not fit is cut and the last line says so.
+ * An error collector.  Loaders report every problem they find, through
+ * iampw_err_at (or iampw_err_add when no file is involved); `code` keeps
+ * the first error code, `count` the number of problems.
+ *
+ * Each problem is kept twice: as a record (code, file, line, text) that
+ * iampw_err_each hands to a front end's callback -- pam_iampw sends them
+ * to syslog, iampw-admin to stderr -- and as one line of `text`, "file:line:
+ * what" (line omitted when the problem is the file itself), for a front end
+ * that puts the whole report inside one message (an AWS-style error, an
+ * administrator's screen).  The callback runs when the front end asks, not
+ * as the problem is found: the front end decides afterwards whether a
+ * report is logged, and at which priority.
+ *
+ * Both are bounded: past IAMPW_ERR_PROBLEMS problems or IAMPW_ERR_TEXT
+ * bytes the report is cut, and its last line says so.
  */
+#define IAMPW_ERR_PROBLEMS 128
+
+struct iampw_problem {
+	int code;            /* IAMPW_E_* */
+	const char *file;    /* NULL when the problem is not about a file */
+	unsigned line;       /* 0 when it is about the whole file */
+	const char *text;    /* what is wrong, without the file and line */
+	const char *message; /* the line as `text` holds it */
+};
+
 struct iampw_err {
 	int code;
 	unsigned count;
 	size_t len;
+	unsigned kept;       /* records in rec[] */
+	bool cut;            /* the report was cut; the marker line is in text */
+	struct iampw_err_rec {
+		unsigned line;
+		short code;
+		unsigned short at, end, file_end, text_at; /* offsets into text */
+	} rec[IAMPW_ERR_PROBLEMS];
 	char text[IAMPW_ERR_TEXT];
 };
 
 void iampw_err_init(struct iampw_err *e);
-/* Append one line (printf format, no trailing newline); returns `code`. */
-int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Report a problem with `file` (NULL for none) at `line` (0 for the whole
+ * file): printf format, no trailing newline.  Returns `code`.
+ */
+int iampw_err_at(struct iampw_err *e, int code, const char *file, unsigned line,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A problem that concerns no file. */
+#define iampw_err_add(e, code, ...) iampw_err_at((e), (code), NULL, 0, __VA_ARGS__)
+/*
+ * Call fn once per problem kept, in the order reported, then once more
+ * with the marker line when the report was cut.  The pointers in the
+ * problem are valid during the call only.
+ */
+typedef void iampw_err_fn(void *arg, const struct iampw_problem *p);
+void iampw_err_each(const struct iampw_err *e, iampw_err_fn *fn, void *arg);
 /*
  * snprintf for text that may be cut to fit (messages, report fields):
  * `buf` (n > 0) is always NUL-terminated.

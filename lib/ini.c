@@ -111,7 +111,7 @@ static int scan_error(struct scan *sc, int code, unsigned line, const char *fmt,
 	va_end(ap);
 	if (sc->status == IAMPW_OK)
 		sc->status = code;
-	return iampw_err_add(sc->e, code, "%s:%u: %s", sc->ini->display, line, what);
+	return iampw_err_at(sc->e, code, sc->ini->display, line, "%s", what);
 }
 
 static bool is_blank(char c)
@@ -424,9 +424,8 @@ static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
 	ini->dict = iniparser_load(path);
 	iniparser_set_error_callback(NULL);
 	if (ini->dict == NULL)
-		return iampw_err_add(e, IAMPW_E_IO,
-				     "%s: iniparser could not read it through %s (is /proc mounted?)",
-				     ini->display, path);
+		return iampw_err_at(e, IAMPW_E_IO, ini->display, 0,
+				     "iniparser could not read it through %s (is /proc mounted?)", path);
 	nsec = iniparser_getnsec(ini->dict);
 	if (nsec < 0 || (size_t)nsec != ini->nsections)
 		goto disagree;
@@ -445,15 +444,13 @@ static int cross_check(struct iampw_ini *ini, int fd, struct iampw_err *e)
 		const char *v = theirs(ini, k->section, k->key);
 
 		if (v == NULL || strcmp(v, k->value) != 0)
-			return iampw_err_add(e, IAMPW_E_PARSE,
-					     "%s:%u: key '%s' in [%s]: iniparser reads another value (the file changed while it was read?)",
-					     ini->display, k->line, k->key, k->section);
+			return iampw_err_at(e, IAMPW_E_PARSE, ini->display, k->line,
+					     "key '%s' in [%s]: iniparser reads another value (the file changed while it was read?)", k->key, k->section);
 	}
 	return IAMPW_OK;
 disagree:
-	return iampw_err_add(e, IAMPW_E_PARSE,
-			     "%s: the file changed while it was read, or cannot be parsed unambiguously",
-			     ini->display);
+	return iampw_err_at(e, IAMPW_E_PARSE, ini->display, 0,
+			     "the file changed while it was read, or cannot be parsed unambiguously");
 }
 
 #else
@@ -485,7 +482,7 @@ static int scan_text(const char *buf, size_t len, const char *display,
 	ini = calloc(1, sizeof *ini);
 	if (ini == NULL || (ini->display = strdup(display)) == NULL) {
 		free(ini);
-		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory", display);
+		return iampw_err_at(e, IAMPW_E_NOMEM, display, 0, "out of memory");
 	}
 	sc.ini = ini;
 	sc.known = known;
@@ -560,8 +557,7 @@ int iampw_ini_parse_with(const char *name, const char *text, size_t len,
 	int rc;
 
 	if (len > IAMPW_CONF_SIZE_MAX)
-		return iampw_err_add(e, IAMPW_E_UNSAFE, "%s: larger than %d bytes",
-				     name, IAMPW_CONF_SIZE_MAX);
+		return iampw_err_at(e, IAMPW_E_UNSAFE, name, 0, "larger than %d bytes", IAMPW_CONF_SIZE_MAX);
 	/*
 	 * Hand-written files list every problem: the bad values of a file
 	 * with syntax problems too.  A profile, written by our serializer, is
@@ -609,7 +605,7 @@ int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 		size_t n = slash == path ? 1 : (size_t)(slash - path);
 
 		if (n >= sizeof dir)
-			return iampw_err_add(e, IAMPW_E_INVAL, "%s: path too long", path);
+			return iampw_err_at(e, IAMPW_E_INVAL, path, 0, "path too long");
 		memcpy(dir, path, n);
 		dir[n] = '\0';
 		name = slash + 1;
@@ -617,8 +613,8 @@ int iampw_ini_load_path_with(const char *path, uid_t owner, size_t cap,
 		if (dirfd < 0 && errno == ENOENT)
 			return IAMPW_E_NOENT;
 		if (dirfd < 0)
-			return iampw_err_add(e, errno == ENOTDIR ? IAMPW_E_UNSAFE : IAMPW_E_IO,
-					     "%s: cannot open the directory %s: %s", path, dir,
+			return iampw_err_at(e, errno == ENOTDIR ? IAMPW_E_UNSAFE : IAMPW_E_IO, path, 0,
+					     "cannot open the directory %s: %s", dir,
 					     iampw_errstr(errno));
 		rc = iampw_check_dir(dirfd, dir, owner, e);
 		if (rc != IAMPW_OK) {
@@ -699,8 +695,7 @@ static int value_error(const struct iampw_ini *ini, unsigned line,
 		       const char *key, const char *what, const char *v,
 		       struct iampw_err *e)
 {
-	return iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: %s '%.40s'",
-			     ini->display, line, key, what, v);
+	return iampw_err_at(e, IAMPW_E_PARSE, ini->display, line, "%s: %s '%.40s'", key, what, v);
 }
 
 int iampw_ini_get_u64(const struct iampw_ini *ini, const char *section,
@@ -716,9 +711,8 @@ int iampw_ini_get_u64(const struct iampw_ini *ini, const char *section,
 	switch (iampw_parse_u64(v, &n)) {
 	case IAMPW_NUM_OK:
 		if (n < min || n > max)
-			return iampw_err_add(e, IAMPW_E_PARSE,
-					     "%s:%u: %s: %llu is out of range (%llu to %llu)",
-					     ini->display, line, key,
+			return iampw_err_at(e, IAMPW_E_PARSE, ini->display, line,
+					     "%s: %llu is out of range (%llu to %llu)", key,
 					     (unsigned long long)n,
 					     (unsigned long long)min,
 					     (unsigned long long)max);
@@ -726,9 +720,8 @@ int iampw_ini_get_u64(const struct iampw_ini *ini, const char *section,
 		return IAMPW_OK;
 	case IAMPW_NUM_NEGATIVE:
 	case IAMPW_NUM_OVERFLOW:
-		return iampw_err_add(e, IAMPW_E_PARSE,
-				     "%s:%u: %s: '%.40s' is out of range (%llu to %llu)",
-				     ini->display, line, key, v,
+		return iampw_err_at(e, IAMPW_E_PARSE, ini->display, line,
+				     "%s: '%.40s' is out of range (%llu to %llu)", key, v,
 				     (unsigned long long)min,
 				     (unsigned long long)max);
 	case IAMPW_NUM_SYNTAX:

@@ -141,8 +141,7 @@ static int get_u64(const struct iampw_ini *ini, const char *key, uint64_t max,
 	if (iampw_ini_get(ini, "device", key, NULL) == NULL) {
 		if (!required)
 			return IAMPW_OK;
-		return iampw_err_add(e, IAMPW_E_PARSE, "%s: [device] lacks '%s'",
-				     iampw_ini_display(ini), key);
+		return iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), 0, "[device] lacks '%s'", key);
 	}
 	return iampw_ini_get_u64(ini, "device", key, 0, max, out, e);
 }
@@ -157,10 +156,9 @@ static void apply_assignment(const struct iampw_ini *ini, struct iampw_mfa_devic
 
 	user = iampw_ini_get(ini, "device", "user", &line);
 	if (user == NULL) {
-		iampw_err_add(e, IAMPW_E_PARSE, "%s: [device] has a uid but no user", display);
+		iampw_err_at(e, IAMPW_E_PARSE, display, 0, "[device] has a uid but no user");
 	} else if (iampw_name_decode(user, d->user) != IAMPW_OK) {
-		iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
-			      display, line);
+		iampw_err_at(e, IAMPW_E_PARSE, display, line, "user: not a valid user name");
 	}
 	if (get_u64(ini, "enable_date", IAMPW_TIME_MAX, true, &v, e) == IAMPW_OK)
 		d->enable_date = (int64_t)v;
@@ -174,8 +172,7 @@ static void apply_assignment(const struct iampw_ini *ini, struct iampw_mfa_devic
 
 		if (iampw_parse_u64(drift + neg, &v) != IAMPW_NUM_OK ||
 		    v > IAMPW_MFA_DRIFT_MAX || (neg && v == 0))
-			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: drift: not an integer within +-%d",
-				      display, line, IAMPW_MFA_DRIFT_MAX);
+			iampw_err_at(e, IAMPW_E_PARSE, display, line, "drift: not an integer within +-%d", IAMPW_MFA_DRIFT_MAX);
 		else
 			d->drift = neg ? -(int32_t)v : (int32_t)v;
 	}
@@ -191,15 +188,14 @@ static int mfa_apply(const struct iampw_ini *ini, void *out, struct iampw_err *e
 	int rc;
 
 	if (!iampw_ini_has_section(ini, "device"))
-		return iampw_err_add(e, IAMPW_E_PARSE, "%s: no [device] section", display);
+		return iampw_err_at(e, IAMPW_E_PARSE, display, 0, "no [device] section");
 	seed = iampw_ini_get(ini, "device", "seed", &line);
 	if (seed == NULL)
-		iampw_err_add(e, IAMPW_E_PARSE, "%s: [device] lacks 'seed'", display);
+		iampw_err_at(e, IAMPW_E_PARSE, display, 0, "[device] lacks 'seed'");
 	else if ((rc = decode_seed(seed, d->seed, e)) == IAMPW_E_IO)
 		;	/* liboath could not be loaded: said in e */
 	else if (rc != IAMPW_OK)
-		iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: seed: not %d Base32 characters",
-			      display, line, IAMPW_MFA_SEED_B32);
+		iampw_err_at(e, IAMPW_E_PARSE, display, line, "seed: not %d Base32 characters", IAMPW_MFA_SEED_B32);
 	if (get_u64(ini, "create_date", IAMPW_TIME_MAX, true, &v, e) == IAMPW_OK)
 		d->create_date = (int64_t)v;
 	if (iampw_ini_get(ini, "device", "uid", NULL) != NULL) {
@@ -218,9 +214,8 @@ static int mfa_apply(const struct iampw_ini *ini, void *out, struct iampw_err *e
 			d->last_step = v;
 		for (size_t i = 0; i < 3; i++) {
 			if (iampw_ini_get(ini, "device", only_assigned[i], &line) != NULL)
-				iampw_err_add(e, IAMPW_E_PARSE,
-					      "%s:%u: %s: only an assigned device (with a uid) has one",
-					      display, line, only_assigned[i]);
+				iampw_err_at(e, IAMPW_E_PARSE, display, line,
+					      "%s: only an assigned device (with a uid) has one", only_assigned[i]);
 		}
 	}
 	return e->count == before ? IAMPW_OK : IAMPW_E_PARSE;
@@ -234,7 +229,7 @@ int iampw_mfa_parse(const char *name, const char *display, const char *text,
 
 	iampw_mfa_clear(d);
 	if (!iampw_mfa_name_valid(name))
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a valid device name", display);
+		return iampw_err_at(e, IAMPW_E_INVAL, display, 0, "not a valid device name");
 	rc = iampw_ini_parse_with(display, text, len, false, mfa_known, mfa_apply, &ac, e);
 	if (rc != IAMPW_OK) {
 		iampw_mfa_clear(d);
@@ -536,8 +531,7 @@ int iampw_mfa_lock(const struct iampw_mfa_store *s, unsigned timeout_ms,
 
 	*lockfd = -1;
 	if (!present(s))
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     iampw_mfa_store_path(s));
+		return iampw_err_at(e, IAMPW_E_INVAL, iampw_mfa_store_path(s), 0, "MFA store not open for writing");
 	snprintf(display, sizeof display, "%s/" LOCK_NAME, s->d.path);
 	return iampw_lock_at(s->d.dirfd, LOCK_NAME, display, s->d.uid, s->d.gid,
 			     timeout_ms, lockfd, e);
@@ -590,11 +584,10 @@ int iampw_mfa_save(const struct iampw_mfa_store *s,
 	if (!file_of(s, d->name, file, display))
 		return iampw_err_add(e, IAMPW_E_INVAL, "not a valid device name");
 	if (!present(s))
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: MFA store not open for writing",
-				     iampw_mfa_store_path(s));
+		return iampw_err_at(e, IAMPW_E_INVAL, iampw_mfa_store_path(s), 0, "MFA store not open for writing");
 	n = iampw_mfa_format(d, buf, sizeof buf);
 	if (n < 0)
-		return iampw_err_add(e, n, "%s: cannot format the device", display);
+		return iampw_err_at(e, n, display, 0, "cannot format the device");
 	rc = iampw_replace_file_at(s->d.dirfd, s->d.path, file, buf, (size_t)n, s->d.uid,
 				   s->d.gid, 0600, e);
 	iampw_wipe(buf, sizeof buf);
@@ -613,11 +606,11 @@ int iampw_mfa_remove(const struct iampw_mfa_store *s, const char *name,
 	if (unlinkat(s->d.dirfd, file, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s", display,
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot remove: %s",
 				     iampw_errstr(errno));
 	}
 	if (fsync(s->d.dirfd) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", s->d.path,
+		return iampw_err_at(e, IAMPW_E_IO, s->d.path, 0, "fsync: %s",
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -652,7 +645,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 	if (fd < 0 || (dir = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot read: %s", s->d.path,
+		return iampw_err_at(e, IAMPW_E_IO, s->d.path, 0, "cannot read: %s",
 				     iampw_errstr(errno));
 	}
 	while ((errno = 0, de = readdir(dir)) != NULL) {
@@ -663,8 +656,8 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 			continue;
 		if (strncmp(nm, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
 		    !iampw_mfa_name_valid(nm + strlen(FILE_PREFIX))) {
-			rc = iampw_err_add(e, IAMPW_E_UNSAFE,
-					   "%s: an entry that is not a device file", s->d.path);
+			rc = iampw_err_at(e, IAMPW_E_UNSAFE, s->d.path, 0,
+					   "an entry that is not a device file");
 			continue;
 		}
 		if (count == cap) {
@@ -686,7 +679,7 @@ int iampw_mfa_names(const struct iampw_mfa_store *s, char ***names, size_t *n,
 		count++;
 	}
 	if (rc == IAMPW_OK && errno != 0)
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: readdir: %s", s->d.path,
+		rc = iampw_err_at(e, IAMPW_E_IO, s->d.path, 0, "readdir: %s",
 				   iampw_errstr(errno));
 	closedir(dir);
 	if (rc != IAMPW_OK) {
@@ -728,9 +721,8 @@ int iampw_mfa_find_uid(const struct iampw_mfa_store *s, uid_t uid,
 		if (rc != IAMPW_OK || !cur->assigned || cur->uid != (uint32_t)uid)
 			continue;
 		if (*found) {
-			rc = iampw_err_add(e, IAMPW_E_PARSE,
-					   "%s: devices %s and %s are both assigned to uid %lu",
-					   s->d.path, d->name, cur->name, (unsigned long)uid);
+			rc = iampw_err_at(e, IAMPW_E_PARSE, s->d.path, 0,
+					   "devices %s and %s are both assigned to uid %lu", d->name, cur->name, (unsigned long)uid);
 			break;
 		}
 		*d = *cur;

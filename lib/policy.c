@@ -250,7 +250,7 @@ static void get_int(const struct iampw_ini *ini, const struct iampw_policy_field
 			 f->key, v);
 		break;
 	}
-	iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s", iampw_ini_display(ini), line, msg);
+	iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line, "%s", msg);
 }
 
 static void get_bool(const struct iampw_ini *ini, const struct iampw_policy_field *f,
@@ -366,10 +366,10 @@ static int open_parent(const char *path, bool create, char dir[PATH_MAX],
 
 	*dirfd = -1;
 	if (slash == NULL || slash[1] == '\0')
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a file path", path);
+		return iampw_err_at(e, IAMPW_E_INVAL, path, 0, "not a file path");
 	n = slash == path ? 1 : (size_t)(slash - path);
 	if (n >= PATH_MAX)
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: path too long", path);
+		return iampw_err_at(e, IAMPW_E_INVAL, path, 0, "path too long");
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	*name = slash + 1;
@@ -382,17 +382,17 @@ static int open_parent(const char *path, bool create, char dir[PATH_MAX],
 		 */
 		if (fchmodat(AT_FDCWD, dir, 0755, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    fchownat(AT_FDCWD, dir, 0, 0, AT_SYMLINK_NOFOLLOW) != 0)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: cannot set its mode: %s", dir,
+			return iampw_err_at(e, IAMPW_E_IO, dir, 0, "cannot set its mode: %s",
 					     iampw_errstr(errno));
 	} else if (create && errno != EEXIST) {
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create: %s", dir,
+		return iampw_err_at(e, IAMPW_E_IO, dir, 0, "cannot create: %s",
 				     iampw_errstr(errno));
 	}
 	*dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*dirfd < 0 && errno == ENOENT && !create)
 		return IAMPW_E_NOENT;	/* no directory, so no policy */
 	if (*dirfd < 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s", dir,
+		return iampw_err_at(e, IAMPW_E_IO, dir, 0, "cannot open: %s",
 				     iampw_errstr(errno));
 	/* Whoever can write the directory can replace the policy. */
 	if (iampw_check_dir(*dirfd, dir, 0, e) != IAMPW_OK) {
@@ -412,7 +412,7 @@ int iampw_policy_save(const char *path, const struct iampw_policy *p,
 
 	n = iampw_policy_format(p, text, sizeof text);
 	if (n < 0)
-		return iampw_err_add(e, IAMPW_E_INVAL, "%s: not a valid custom policy", path);
+		return iampw_err_at(e, IAMPW_E_INVAL, path, 0, "not a valid custom policy");
 	rc = open_parent(path, true, dir, &name, &dirfd, e);
 	if (rc != IAMPW_OK)
 		return rc;
@@ -432,10 +432,10 @@ int iampw_policy_remove(const char *path, struct iampw_err *e)
 		return rc;
 	if (unlinkat(dirfd, name, 0) != 0) {
 		rc = errno == ENOENT ? IAMPW_E_NOENT :
-		     iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s", path,
+		     iampw_err_at(e, IAMPW_E_IO, path, 0, "cannot remove: %s",
 				   iampw_errstr(errno));
 	} else if (fsync(dirfd) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", dir, iampw_errstr(errno));
+		rc = iampw_err_at(e, IAMPW_E_IO, dir, 0, "fsync: %s", iampw_errstr(errno));
 	}
 	close(dirfd);
 	return rc;

@@ -81,8 +81,7 @@ static bool profile_known(const char *section, const char *key)
 /* A required [profile] key: report its absence. */
 static void lacks(const struct iampw_ini *ini, const char *key, struct iampw_err *e)
 {
-	iampw_err_add(e, IAMPW_E_PARSE, "%s: [profile] lacks '%s'",
-		      iampw_ini_display(ini), key);
+	iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), 0, "[profile] lacks '%s'", key);
 }
 
 static bool require_key(const struct iampw_ini *ini, const char *key,
@@ -134,17 +133,15 @@ static void apply_identity(const struct iampw_ini *ini, struct iampw_profile *p,
 	if (user == NULL)
 		lacks(ini, "user", e);
 	else if (iampw_name_decode(user, p->user) != IAMPW_OK)
-		iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: user: not a valid user name",
-			      iampw_ini_display(ini), line);
+		iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line, "user: not a valid user name");
 	if (get_required(ini, "uid", IAMPW_UID_MAX, &v, e))
 		p->uid = (uint32_t)v;
 	fp = iampw_ini_get(ini, "profile", "account", &line);
 	if (fp == NULL)
 		lacks(ini, "account", e);
 	else if (!iampw_fp_valid(fp))
-		iampw_err_add(e, IAMPW_E_PARSE,
-			      "%s:%u: account: not an account fingerprint (64 hex digits)",
-			      iampw_ini_display(ini), line);
+		iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), line,
+			      "account: not an account fingerprint (64 hex digits)");
 	else
 		memcpy(p->account, fp, IAMPW_FP_SIZE);
 	if (get_required(ini, "create_date", (uint64_t)IAMPW_TIME_MAX, &v, e))
@@ -187,9 +184,8 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_profile *p,
 	salt = iampw_ini_get(ini, "history", "salt", &line);
 	if (salt != NULL) {
 		if (!iampw_history_salt_valid(salt)) {
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: salt: not a yescrypt or sha512crypt setting within the cost limits",
-				      display, line);
+			iampw_err_at(e, IAMPW_E_PARSE, display, line,
+				      "salt: not a yescrypt or sha512crypt setting within the cost limits");
 			return;
 		}
 		strcpy(p->salt, salt);
@@ -203,14 +199,12 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_profile *p,
 		if (h == NULL)
 			break;
 		if (p->salt[0] == '\0') {
-			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: history entry without a salt",
-				      display, line, key);
+			iampw_err_at(e, IAMPW_E_PARSE, display, line, "%s: history entry without a salt", key);
 			return;
 		}
 		if (strlen(h) >= sizeof p->history[0] ||
 		    !iampw_history_entry_matches_salt(p->salt, h)) {
-			iampw_err_add(e, IAMPW_E_PARSE, "%s:%u: %s: malformed history entry",
-				      display, line, key);
+			iampw_err_at(e, IAMPW_E_PARSE, display, line, "%s: malformed history entry", key);
 			return;
 		}
 		strcpy(p->history[p->nhistory++], h);
@@ -218,9 +212,8 @@ static void apply_history(const struct iampw_ini *ini, struct iampw_profile *p,
 	for (unsigned i = p->nhistory + 2; i <= IAMPW_REUSE_MAX; i++) {
 		history_key(i, key);
 		if (iampw_ini_get(ini, "history", key, &line) != NULL) {
-			iampw_err_add(e, IAMPW_E_PARSE,
-				      "%s:%u: %s: history entries must be numbered h1, h2, ... without gaps",
-				      display, line, key);
+			iampw_err_at(e, IAMPW_E_PARSE, display, line,
+				      "%s: history entries must be numbered h1, h2, ... without gaps", key);
 			return;
 		}
 	}
@@ -235,8 +228,7 @@ static int profile_apply(const struct iampw_ini *ini, void *out,
 	/* The callers cleared it: this only empties it again (cheaply). */
 	iampw_profile_wipe(p);
 	if (!iampw_ini_has_section(ini, "profile"))
-		iampw_err_add(e, IAMPW_E_PARSE, "%s: no [profile] section",
-			      iampw_ini_display(ini));
+		iampw_err_at(e, IAMPW_E_PARSE, iampw_ini_display(ini), 0, "no [profile] section");
 	else
 		apply_identity(ini, p, e);
 	apply_history(ini, p, e);

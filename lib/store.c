@@ -71,18 +71,17 @@ static int make_dir(int atfd, const char *name, const char *display,
 		/* Somebody else created it meanwhile: use theirs, checked. */
 		if (errno == EEXIST)
 			return IAMPW_OK;
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot create: %s",
-				     display, iampw_errstr(errno));
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot create: %s", iampw_errstr(errno));
 	}
 	if (fchmodat(atfd, name, 0700, AT_SYMLINK_NOFOLLOW) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: chmod: %s", display,
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "chmod: %s",
 				     iampw_errstr(errno));
 	/*
 	 * Explicit too: setuid passwd runs with the user's gid, which would
 	 * otherwise become the directory's group.
 	 */
 	if (fchownat(atfd, name, owner, group, AT_SYMLINK_NOFOLLOW) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: chown: %s", display,
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "chown: %s",
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -105,12 +104,10 @@ static int open_dir_once(int atfd, const char *name, const char *display,
 	/* With O_DIRECTORY, a symlink gives ENOTDIR rather than ELOOP. */
 	case ENOTDIR:
 	case ELOOP:
-		return iampw_err_add(e, IAMPW_E_UNSAFE,
-				     "%s: is not a directory (or is a symbolic link)",
-				     display);
+		return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+				     "is not a directory (or is a symbolic link)");
 	default:
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
-				     display, iampw_errstr(errno));
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot open: %s", iampw_errstr(errno));
 	}
 }
 
@@ -133,9 +130,8 @@ static int open_dir(int atfd, const char *name, const char *display,
 			return rc;
 		rc = open_dir_once(atfd, name, display, &fd, e);
 		if (rc == IAMPW_E_NOENT)
-			return iampw_err_add(e, IAMPW_E_IO,
-					     "%s: vanished after creation",
-					     display);
+			return iampw_err_at(e, IAMPW_E_IO, display, 0,
+					     "vanished after creation");
 	}
 	if (rc != IAMPW_OK)
 		return rc;
@@ -289,8 +285,7 @@ int iampw_profile_load(const struct iampw_store *s, uid_t uid,
 		return rc;
 	/* A profile copied or renamed onto another uid's name is not that account's. */
 	if (p->uid != (uint32_t)uid) {
-		rc = iampw_err_add(e, IAMPW_E_PARSE, "%s: belongs to uid %lu",
-				   display, (unsigned long)p->uid);
+		rc = iampw_err_at(e, IAMPW_E_PARSE, display, 0, "belongs to uid %lu", (unsigned long)p->uid);
 		iampw_profile_clear(p);
 		return rc;
 	}
@@ -336,13 +331,11 @@ static int wait_lock(int fd, const char *display, unsigned timeout_ms,
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
-			return iampw_err_add(e, IAMPW_E_IO, "%s: flock: %s",
-					     display, iampw_errstr(errno));
+			return iampw_err_at(e, IAMPW_E_IO, display, 0, "flock: %s", iampw_errstr(errno));
 		left = deadline - now_ms();
 		if (left <= 0)
-			return iampw_err_add(e, IAMPW_E_BUSY,
-					     "%s: locked by another change",
-					     display);
+			return iampw_err_at(e, IAMPW_E_BUSY, display, 0,
+					     "locked by another change");
 		sleep_ms(left < pause_ms ? left : pause_ms);
 		if (pause_ms < LOCK_SLEEP_MAX_MS)
 			pause_ms += LOCK_SLEEP_FIRST_MS;
@@ -370,9 +363,8 @@ int iampw_store_lock(const struct iampw_store *s, uid_t uid,
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)uid);
 	if (!iampw_store_present(s))
-		return iampw_err_add(e, IAMPW_E_INVAL,
-				     "%s: profile store not open for writing",
-				     iampw_store_path(s));
+		return iampw_err_at(e, IAMPW_E_INVAL, iampw_store_path(s), 0,
+				     "profile store not open for writing");
 	display_name(s, name, display);
 	return iampw_lock_at(s->d.dirfd, name, display, s->d.uid, s->d.gid, timeout_ms,
 			     lockfd, e);
@@ -396,25 +388,23 @@ int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
 	if (fd < 0) {
 		switch (errno) {
 		case ELOOP:
-			return iampw_err_add(e, IAMPW_E_UNSAFE,
-					     "%s: is a symbolic link", display);
+			return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+					     "is a symbolic link");
 		case EISDIR:
 		case ENXIO:  /* a socket */
-			return iampw_err_add(e, IAMPW_E_UNSAFE,
-					     "%s: is not a regular file", display);
+			return iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+					     "is not a regular file");
 		default:
-			return iampw_err_add(e, IAMPW_E_IO, "%s: cannot open: %s",
-					     display, iampw_errstr(errno));
+			return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot open: %s", iampw_errstr(errno));
 		}
 	}
 	if (fstat(fd, &st) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: cannot stat: %s",
-				   display, iampw_errstr(errno));
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot stat: %s", iampw_errstr(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = iampw_err_add(e, IAMPW_E_UNSAFE,
-				   "%s: is not a regular file", display);
+		rc = iampw_err_at(e, IAMPW_E_UNSAFE, display, 0,
+				   "is not a regular file");
 		goto out;
 	}
 	/*
@@ -424,12 +414,12 @@ int iampw_lock_at(int dirfd, const char *name, const char *display, uid_t uid,
 	/* As for directories: not the group of a setuid caller. */
 	if ((st.st_uid != uid || st.st_gid != gid) &&
 	    fchown(fd, uid, gid) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchown: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "fchown: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
 	if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) != 0) {
-		rc = iampw_err_add(e, IAMPW_E_IO, "%s: fchmod: %s", display,
+		rc = iampw_err_at(e, IAMPW_E_IO, display, 0, "fchmod: %s",
 				   iampw_errstr(errno));
 		goto out;
 	}
@@ -453,7 +443,7 @@ void iampw_store_unlock(int lockfd)
 static int sync_dir(int dirfd, const char *display, struct iampw_err *e)
 {
 	if (fsync(dirfd) != 0)
-		return iampw_err_add(e, IAMPW_E_IO, "%s: fsync: %s", display,
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "fsync: %s",
 				     iampw_errstr(errno));
 	return IAMPW_OK;
 }
@@ -469,24 +459,21 @@ int iampw_profile_save(const struct iampw_store *s, const struct iampw_profile *
 		return iampw_err_add(e, IAMPW_E_INVAL, "uid %lu cannot have a profile",
 				     (unsigned long)p->uid);
 	if (!iampw_store_present(s))
-		return iampw_err_add(e, IAMPW_E_INVAL,
-				     "%s: profile store not open for writing",
-				     iampw_store_path(s));
+		return iampw_err_at(e, IAMPW_E_INVAL, iampw_store_path(s), 0,
+				     "profile store not open for writing");
 	display_name(s, name, display);
 	buf = malloc(FORMAT_BUF_SIZE);
 	if (buf == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "%s: out of memory",
-				     display);
+		return iampw_err_at(e, IAMPW_E_NOMEM, display, 0, "out of memory");
 	n = iampw_profile_format(p, buf, FORMAT_BUF_SIZE);
 	if (n < 0) {
-		rc = iampw_err_add(e, n, "%s: cannot format the profile",
-				   display);
+		rc = iampw_err_at(e, n, display, 0, "cannot format the profile");
 		goto out;
 	}
 	/* Never write what our own loader would refuse to read back. */
 	if ((size_t)n >= FORMAT_BUF_SIZE || (size_t)n > IAMPW_PROFILE_SIZE_MAX) {
-		rc = iampw_err_add(e, IAMPW_E_INVAL,
-				   "%s: formatted profile too large", display);
+		rc = iampw_err_at(e, IAMPW_E_INVAL, display, 0,
+				   "formatted profile too large");
 		goto out;
 	}
 	rc = iampw_replace_file_at(s->d.dirfd, s->d.path, name, buf, (size_t)n,
@@ -512,8 +499,7 @@ int iampw_profile_remove(const struct iampw_store *s, uid_t uid,
 	if (unlinkat(s->d.dirfd, name, 0) != 0) {
 		if (errno == ENOENT)
 			return IAMPW_E_NOENT;
-		return iampw_err_add(e, IAMPW_E_IO, "%s: cannot remove: %s",
-				     display, iampw_errstr(errno));
+		return iampw_err_at(e, IAMPW_E_IO, display, 0, "cannot remove: %s", iampw_errstr(errno));
 	}
 	return sync_dir(s->d.dirfd, s->d.path, e);
 }

@@ -16,6 +16,8 @@ void iampw_err_init(struct iampw_err *e)
 	e->code = IAMPW_OK;
 	e->count = 0;
 	e->len = 0;
+	e->kept = 0;
+	e->cut = false;
 	e->text[0] = '\0';
 }
 
@@ -28,47 +30,117 @@ void iampw_fmt(char *buf, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-int iampw_err_add(struct iampw_err *e, int code, const char *fmt, ...)
+static const char err_cut[] = "(further problems not shown)";
+
+/* End the report with the marker line; later problems are only counted. */
+static void err_cut_here(struct iampw_err *e)
 {
-	static const char cut[] = "(further problems not shown)";
+	if (e->len > 0)
+		e->text[e->len++] = '\n';
+	memcpy(e->text + e->len, err_cut, sizeof err_cut);
+	e->len += sizeof err_cut - 1;
+	e->cut = true;
+}
+
+int iampw_err_at(struct iampw_err *e, int code, const char *file, unsigned line,
+		 const char *fmt, ...)
+{
+	struct iampw_err_rec *r;
+	size_t at, room, n = 0, file_end = 0, text_at = 0;
 	va_list ap;
-	size_t room;
-	int n;
+	int k;
 
 	if (e == NULL)
 		return code;
 	if (e->code == IAMPW_OK)
 		e->code = code;
 	e->count++;
-	/* Keep room for the "cut" line so a long report says it is partial. */
-	if (e->len + sizeof cut + 1 >= sizeof e->text)
+	if (e->cut)
 		return code;
-	if (e->len > 0)
-		e->text[e->len++] = '\n';
-	room = sizeof e->text - e->len - sizeof cut - 1;
-	va_start(ap, fmt);
-	n = vsnprintf(e->text + e->len, room, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= room) {
-		/*
-		 * Truncated: keep what fits of the line, then end the report
-		 * with the marker line.  When nothing of the line fits (room
-		 * 0 or 1), drop the '\n' added for it, or the report would
-		 * get an empty line (and room - 1 would wrap).
-		 */
-		if (room > 1)
-			e->len += room - 1;
-		else
-			e->len--;
-		e->text[e->len++] = '\n';
-		memcpy(e->text + e->len, cut, sizeof cut);
-		e->len += sizeof cut - 1;
+	if (e->kept == IAMPW_ERR_PROBLEMS) {
+		err_cut_here(e);
 		return code;
 	}
-	e->len += (size_t)n;
+	/*
+	 * The line goes after a '\n' (written only if the line is not
+	 * empty), and always leaves room for the '\n' and the marker line,
+	 * so that a long report can say it is partial.
+	 */
+	at = e->len > 0 ? e->len + 1 : 0;
+	room = sizeof e->text - at - sizeof err_cut - 1;
+	if (file != NULL) {
+		k = line > 0 ? snprintf(e->text + at, room, "%s:%u: ", file, line)
+			     : snprintf(e->text + at, room, "%s: ", file);
+		n = k > 0 ? (size_t)k : 0;
+		file_end = strlen(file);
+		text_at = n;
+	}
+	/* Measured even when nothing of it fits: an empty line is not one cut. */
+	va_start(ap, fmt);
+	k = n < room ? vsnprintf(e->text + at + n, room - n, fmt, ap) : vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	n += k > 0 ? (size_t)k : 0;
+	if (n == 0)
+		return code; /* an empty line is not kept */
+	if (e->len > 0)
+		e->text[e->len] = '\n';
+	r = &e->rec[e->kept++];
+	r->line = line;
+	r->code = (short)code;
+	r->at = (unsigned short)at;
+	if (n >= room) {
+		/*
+		 * Too long: keep what fits of the line (nothing when room is 0
+		 * or 1: then the '\n' just written is dropped too), and end the
+		 * report with the marker.
+		 */
+		n = room > 1 ? room - 1 : 0;
+		e->len = n > 0 ? at + n : at - (at > 0);
+		e->text[e->len] = '\0';
+		if (n == 0)
+			e->kept--;
+		err_cut_here(e);
+	} else {
+		e->len = at + n;
+	}
+	r->end = (unsigned short)(at + n);
+	r->file_end = (unsigned short)(at + (file_end < n ? file_end : n));
+	r->text_at = (unsigned short)(at + (text_at < n ? text_at : n));
 	return code;
+}
+
+void iampw_err_each(const struct iampw_err *e, iampw_err_fn *fn, void *arg)
+{
+	/* The line, then the file name: each at most the text's size. */
+	char buf[2 * IAMPW_ERR_TEXT];
+	struct iampw_problem p;
+
+	for (unsigned i = 0; i < e->kept; i++) {
+		const struct iampw_err_rec *r = &e->rec[i];
+		size_t n = (size_t)(r->end - r->at), f = (size_t)(r->file_end - r->at);
+
+		memcpy(buf, e->text + r->at, n);
+		buf[n] = '\0';
+		p.code = r->code;
+		p.line = r->line;
+		p.message = buf;
+		p.text = buf + (r->text_at - r->at);
+		p.file = NULL;
+		if (r->text_at > r->at) {
+			memcpy(buf + n + 1, e->text + r->at, f);
+			buf[n + 1 + f] = '\0';
+			p.file = buf + n + 1;
+		}
+		fn(arg, &p);
+	}
+	if (e->cut) {
+		p.code = e->code;
+		p.file = NULL;
+		p.line = 0;
+		p.text = err_cut;
+		p.message = err_cut;
+		fn(arg, &p);
+	}
 }
 
 const char *iampw_strerror(int code)

@@ -143,18 +143,28 @@ void debug_log(struct ctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Send each line the core collected to syslog, then start afresh. */
+struct log_to {
+	const struct ctx *c;
+	int priority;
+};
+
+/* One problem the core reported, as one syslog line. */
+static void log_problem(void *arg, const struct iampw_problem *p)
+{
+	const struct log_to *l = arg;
+
+	if (l->c->user != NULL)
+		pam_syslog(l->c->pamh, l->priority, "user %s: %s", l->c->user, p->message);
+	else
+		pam_syslog(l->c->pamh, l->priority, "%s", p->message);
+}
+
+/* Send each problem the core collected to syslog, then start afresh. */
 void ctx_log_errors(struct ctx *c, int priority)
 {
-	char *save = NULL;
+	struct log_to l = { c, priority };
 
-	for (char *line = strtok_r(c->err.text, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (c->user != NULL)
-			pam_syslog(c->pamh, priority, "user %s: %s", c->user, line);
-		else
-			pam_syslog(c->pamh, priority, "%s", line);
-	}
+	iampw_err_each(&c->err, log_problem, &l);
 	iampw_err_init(&c->err);
 }
 

@@ -11,11 +11,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct iampw_config c, defaults;
 	struct iampw_err e;
+	static struct fuzz_report r;
 
 	iampw_err_init(&e);
 	iampw_config_defaults(&defaults);
 	if (iampw_config_parse("fuzz.conf", (const char *)data, size, &c, &e) != IAMPW_OK) {
 		/* A refused file says why and leaves nothing half-applied. */
+		fuzz_check_report(&e, "fuzz.conf", &r);
 		if (e.count == 0 || memcmp(&c, &defaults, sizeof c) != 0)
 			abort();
 		return 0;

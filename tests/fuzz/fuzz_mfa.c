@@ -16,11 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct iampw_mfa_device d, again;
 	struct iampw_err e;
+	static struct fuzz_report r;
 	static char buf[4096];
 	int n;
 
 	iampw_err_init(&e);
 	if (iampw_mfa_parse("dev", "fuzz", (const char *)data, size, &d, &e) != IAMPW_OK) {
+		fuzz_check_report(&e, "fuzz", &r);
 		if (e.count == 0)
 			abort();
 		return 0;

@@ -14,11 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct iampw_policy p, again;
 	struct iampw_err e;
+	static struct fuzz_report r;
 	char buf[2048];
 	int n;
 
 	iampw_err_init(&e);
 	if (iampw_policy_parse("fuzz.conf", (const char *)data, size, &p, &e) != IAMPW_OK) {
+		fuzz_check_report(&e, "fuzz.conf", &r);
 		if (e.count == 0)
 			abort();	/* every refusal must say why */
 		return 0;

@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct iampw_profile p, again, scanned;
 	static struct iampw_err e, es;
+	static struct fuzz_report r, rs;
 	static char buf[16384];
 	int n, rc;
 
@@ -24,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = iampw_profile_parse("fuzz", (const char *)data, size, &p, &e);
 	if (iampw_profile_parse_scanned("fuzz", (const char *)data, size, &scanned, &es) != rc ||
 	    memcmp(&p, &scanned, sizeof p) != 0 || strcmp(e.text, es.text) != 0)
+		abort();
+	/* The same problems, field by field, not just the same words. */
+	fuzz_check_report(&e, "fuzz", &r);
+	fuzz_check_report(&es, "fuzz", &rs);
+	if (r.flen != rs.flen || memcmp(r.fields, rs.fields, r.flen) != 0)
 		abort();
 	if (rc != IAMPW_OK) {
 		if (e.count == 0)

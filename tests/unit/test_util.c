@@ -298,6 +298,52 @@ static void test_err_accumulates(void **state)
 
 static const char cut_line[] = "\n(further problems not shown)";
 
+static size_t lines_in(const char *s)
+{
+	size_t n = *s != '\0';
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* iampw_err_each's messages, joined by '\n'. */
+struct joined {
+	char text[IAMPW_ERR_TEXT + 1];
+	size_t len;
+	unsigned calls;
+	bool overflow;
+};
+
+static void join_problem(void *arg, const struct iampw_problem *p)
+{
+	struct joined *j = arg;
+	size_t n = strlen(p->message);
+
+	j->calls++;
+	if (j->len + 1 + n >= sizeof j->text) {
+		j->overflow = true;
+		return;
+	}
+	if (j->len > 0)
+		j->text[j->len++] = '\n';
+	memcpy(j->text + j->len, p->message, n + 1);
+	j->len += n;
+}
+
+static void check_records_match_text(const struct iampw_err *e)
+{
+	struct joined *j = calloc(1, sizeof *j);
+
+	assert_non_null(j);
+	iampw_err_each(e, join_problem, j);
+	assert_false(j->overflow);
+	assert_string_equal(j->text, e->text);
+	assert_int_equal(j->calls, e->kept + (e->cut ? 1 : 0));
+	assert_true(e->kept <= IAMPW_ERR_PROBLEMS);
+	free(j);
+}
+
 /*
  * The text is bounded and well formed: either all the lines added so far
  * (`shadow`, joined by '\n'), or a prefix of them followed by the marker
@@ -314,12 +360,15 @@ static void check_err_bounded(const struct iampw_err *e, unsigned count,
 	assert_int_equal(e->count, count);
 	if (strcmp(e->text, shadow) != 0) {
 		/* Cut: only when the whole report would not fit. */
-		assert_true(strlen(shadow) + cut >= IAMPW_ERR_TEXT - 1);
+		assert_true(strlen(shadow) + cut >= IAMPW_ERR_TEXT - 1 ||
+			    lines_in(shadow) > IAMPW_ERR_PROBLEMS);
 		assert_true(n >= cut);
 		assert_string_equal(e->text + n - cut, cut_line);
 		assert_ptr_equal(strstr(e->text, cut_line + 1), e->text + n - cut + 1);
 		assert_memory_equal(e->text, shadow, n - cut);
 	}
+	/* The records say the same as the text, line for line. */
+	check_records_match_text(e);
 	/* Never an empty line (no "\n\n", no leading or trailing '\n'). */
 	assert_null(strstr(e->text, "\n\n"));
 	if (n > 0) {
@@ -412,7 +461,7 @@ static void test_err_truncation_every_length(void **state)
 				shadow_add(&shadow, &slen, line);
 			check_err_bounded(e, i, shadow);
 		}
-		if ((n + 1) * 1000 > IAMPW_ERR_TEXT)
+		if ((n + 1) * 1000 > IAMPW_ERR_TEXT || 1000 > IAMPW_ERR_PROBLEMS)
 			assert_string_equal(e->text + e->len - strlen(cut_line), cut_line);
 		else
 			assert_string_equal(e->text, shadow);
@@ -426,6 +475,118 @@ static void test_err_truncation_every_length(void **state)
 	assert_true(e->len < sizeof e->text);
 	assert_int_equal(strlen(e->text), e->len);
 	free(e);
+}
+
+/* What iampw_err_each hands over, copied for checking afterwards. */
+struct seen {
+	unsigned n;
+	struct {
+		int code;
+		bool has_file;
+		char file[64];
+		unsigned line;
+		char text[64];
+		char message[128];
+	} p[8];
+};
+
+static void keep_problem(void *arg, const struct iampw_problem *p)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 8);
+	s->p[s->n].code = p->code;
+	s->p[s->n].has_file = p->file != NULL;
+	snprintf(s->p[s->n].file, sizeof s->p[s->n].file, "%s", p->file ? p->file : "");
+	s->p[s->n].line = p->line;
+	snprintf(s->p[s->n].text, sizeof s->p[s->n].text, "%s", p->text);
+	snprintf(s->p[s->n].message, sizeof s->p[s->n].message, "%s", p->message);
+	s->n++;
+}
+
+/* Each problem reaches the callback as code, file, line and text. */
+static void test_err_records(void **state)
+{
+	struct iampw_err e;
+	struct seen s = { 0 };
+
+	(void)state;
+	iampw_err_init(&e);
+	iampw_err_at(&e, IAMPW_E_PARSE, "/etc/iampw/policy.conf", 7, "%s: bad", "key");
+	iampw_err_at(&e, IAMPW_E_UNSAFE, "/etc/iampw/iampw.conf", 0, "is a symbolic link");
+	iampw_err_add(&e, IAMPW_E_NOMEM, "out of %s", "memory");
+	iampw_err_at(&e, IAMPW_E_IO, "a:b", 3, "%s", ""); /* the file alone is still a line */
+	assert_string_equal(e.text, "/etc/iampw/policy.conf:7: key: bad\n"
+			    "/etc/iampw/iampw.conf: is a symbolic link\nout of memory\na:b:3: ");
+	iampw_err_each(&e, keep_problem, &s);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.p[0].code, IAMPW_E_PARSE);
+	assert_true(s.p[0].has_file);
+	assert_string_equal(s.p[0].file, "/etc/iampw/policy.conf");
+	assert_int_equal(s.p[0].line, 7);
+	assert_string_equal(s.p[0].text, "key: bad");
+	assert_string_equal(s.p[0].message, "/etc/iampw/policy.conf:7: key: bad");
+	assert_int_equal(s.p[1].code, IAMPW_E_UNSAFE);
+	assert_string_equal(s.p[1].file, "/etc/iampw/iampw.conf");
+	assert_int_equal(s.p[1].line, 0);
+	assert_string_equal(s.p[1].text, "is a symbolic link");
+	assert_int_equal(s.p[2].code, IAMPW_E_NOMEM);
+	assert_false(s.p[2].has_file);
+	assert_int_equal(s.p[2].line, 0);
+	assert_string_equal(s.p[2].text, "out of memory");
+	assert_string_equal(s.p[2].message, "out of memory");
+	assert_string_equal(s.p[3].file, "a:b");
+	assert_int_equal(s.p[3].line, 3);
+	assert_string_equal(s.p[3].text, "");
+	/* The first code is the report's; an empty line is counted, not kept. */
+	iampw_err_add(&e, IAMPW_E_IO, "%s", "");
+	assert_int_equal(e.code, IAMPW_E_PARSE);
+	assert_int_equal(e.count, 5);
+	assert_int_equal(e.kept, 4);
+
+	/* Past IAMPW_ERR_PROBLEMS: counted, and the marker comes last. */
+	iampw_err_init(&e);
+	for (unsigned i = 1; i <= IAMPW_ERR_PROBLEMS + 5; i++)
+		iampw_err_at(&e, i == 1 ? IAMPW_E_UNSAFE : IAMPW_E_PARSE, "f", i, "x");
+	assert_int_equal(e.count, IAMPW_ERR_PROBLEMS + 5);
+	assert_int_equal(e.kept, IAMPW_ERR_PROBLEMS);
+	assert_true(e.cut);
+	assert_string_equal(e.text + e.len - strlen(cut_line), cut_line);
+	check_records_match_text(&e);
+	memset(&s, 0, sizeof s);
+	iampw_err_init(&e);
+	iampw_err_at(&e, IAMPW_E_PARSE, "f", 1, "x");
+	e.cut = true; /* as after an overflow: the marker is handed over last */
+	iampw_err_each(&e, keep_problem, &s);
+	assert_int_equal(s.n, 2);
+	assert_false(s.p[1].has_file);
+	assert_string_equal(s.p[1].text, "(further problems not shown)");
+}
+
+/* A file name longer than the room left is cut inside the prefix. */
+static void test_err_records_cut_file(void **state)
+{
+	struct iampw_err e;
+	char *name = malloc(IAMPW_ERR_TEXT + 10);
+	struct seen s = { 0 };
+
+	(void)state;
+	assert_non_null(name);
+	memset(name, 'n', IAMPW_ERR_TEXT + 9);
+	name[IAMPW_ERR_TEXT + 9] = '\0';
+	iampw_err_init(&e);
+	iampw_err_at(&e, IAMPW_E_PARSE, name, 2, "never shown");
+	assert_true(e.cut);
+	assert_null(strstr(e.text, "never"));
+	check_records_match_text(&e);
+	iampw_err_each(&e, keep_problem, &s);
+	assert_int_equal(s.n, 2);
+	assert_true(s.p[0].has_file);
+	assert_int_equal(s.p[0].file[0], 'n');
+	assert_int_equal(s.p[0].line, 2);
+	assert_string_equal(s.p[0].text, "");
+	assert_string_equal(s.p[1].text, "(further problems not shown)");
+	free(name);
 }
 
 static void test_strerror(void **state)
@@ -596,6 +757,8 @@ int main(void)
 		cmocka_unit_test(test_err_truncation_long_lines),
 		cmocka_unit_test(test_err_truncation_one_huge_line),
 		cmocka_unit_test(test_err_truncation_every_length),
+		cmocka_unit_test(test_err_records),
+		cmocka_unit_test(test_err_records_cut_file),
 		cmocka_unit_test(test_strerror),
 		cmocka_unit_test(test_ct_equal),
 		cmocka_unit_test(test_wipe),
