@@ -275,8 +275,14 @@ stopped_holder() {
 	[ "$rc" -eq 0 ] || bail_out "cannot give $user a profile: $(cat "$work/drive.out")"
 	old_sum=$(profile_sum "$user")
 	old_hist=$(history_of "$user")
+	# In a session of its own: a stopped process in a process group that
+	# becomes orphaned (its outside parent exits, as happens when the
+	# suite runs in the background) gets SIGHUP and SIGCONT from the
+	# kernel, which would end the holder before the test is done with it.
+	# setsid does not fork here (a background job leads no group), so $!
+	# is the holder itself.
 	IAMPW_FAULT_DIR=$state IAMPW_FAULT_STOP=renameat:1 LD_PRELOAD=$FAULTSHIM \
-		"$PAMDRIVE" -q -p <(printf '%s\n' "$pws" "$pws") "$work/pam.d" chg "$user" \
+		setsid "$PAMDRIVE" -q -p <(printf '%s\n' "$pws" "$pws") "$work/pam.d" chg "$user" \
 		>"$work/holder.out" 2>&1 &
 	holder=$!
 	for ((i = 0; i < 100; i++)); do
@@ -329,6 +335,8 @@ stopped_holder() {
 	# (bash would report the killed job on stderr)
 	{ wait "$holder"; } 2>/dev/null
 	holder_rc=$?
+	# 128 + SIGKILL: it was still stopped, holding the lock, until now.
+	[ "$holder_rc" -eq 137 ] || problem "the holder ended with status $holder_rc before it was killed"
 	t0=$EPOCHREALTIME
 	change "$user" "$REL_PW3"
 	next_secs=$(secs_since "$t0")
