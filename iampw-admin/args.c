@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 enum opt_id {
 	O_OUTPUT, O_QUERY, O_COLOR, O_DEBUG, O_NO_PAGER, O_NO_PAGINATE, O_CONFIG, O_POLICY, O_STATE_DIR, O_HELP, O_VERSION,
@@ -1000,7 +1001,7 @@ static int read_input(const char *arg, json_object **out)
 
 		if (fd < 0)
 			return cli_usage_error("Error parsing parameter '--cli-input-json': Unable to load paramfile %.200s: %s",
-					       arg, strerror_r(errno, (char[128]){ 0 }, 128));
+					       arg, iampw_errstr(errno));
 		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			close(fd);
 			return cli_usage_error("Error parsing parameter '--cli-input-json': %.200s is not a regular file",
@@ -1011,14 +1012,14 @@ static int read_input(const char *arg, json_object **out)
 		if (f == NULL) {
 			close(fd);
 			return cli_usage_error("Error parsing parameter '--cli-input-json': Unable to load paramfile %.200s: %s",
-					       arg, strerror_r(errno, (char[128]){ 0 }, 128));
+					       arg, iampw_errstr(errno));
 		}
 		/* A request is small; a huge file is a mistake, not a request. */
 		/* One byte more than the limit tells "exactly 64 KiB" from "larger". */
 		text = calloc(1, 65538);
 		if (text == NULL) {
 			fclose(f);
-			return cli_usage_error("out of memory");
+			return cli_usage_error(MSG_NOMEM);
 		}
 		len = fread(text, 1, 65537, f);
 		if (len > 65536 || ferror(f)) {
@@ -1120,13 +1121,12 @@ static int load_field(struct cli *c, const struct field *f, size_t n, const char
 	/* "alice\u0000x" would become "alice" as a C string: refused, never cut. */
 	if (f[i].type == T_STRING &&
 	    strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val)) {
-		fprintf(stderr, "\nParameter validation failed:\nInvalid value for parameter %s: contains a NUL character\n",
-			key);
-		return EXIT_USAGE;
+		return cli_param_error("Parameter validation failed:\nInvalid value for parameter %s: contains a NUL character",
+				       key);
 	}
 	merge_field(c, key, val);
 	if (strcmp(key, "Password") == 0 && c->password == NULL)
-		return cli_usage_error("out of memory");
+		return cli_usage_error(MSG_NOMEM);
 	return EXIT_OK;
 }
 

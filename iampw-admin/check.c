@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "pamstack.h"
+#include "messages.h"
 
 /* A directory entry name with every byte escaped as \xNN. */
 #define SHOWN_NAME_SIZE (4 * 256 + 1)
@@ -414,7 +415,7 @@ static void check_mfa(struct checker *k)
 
 	iampw_err_init(&e);
 	if (d == NULL) {
-		problem(k, "out of memory");
+		problem(k, MSG_NOMEM);
 		return;
 	}
 	if (iampw_mfa_open(&ms, k->c->state_dir, false, 0, 0, &e) != IAMPW_OK ||
@@ -448,7 +449,7 @@ static void check_mfa(struct checker *k)
 				iampw_mfa_store_path(ms), d->name, (unsigned long)d->uid, d->user);
 	}
 	if (uids == NULL && n > 0)
-		problem(k, "out of memory");
+		problem(k, MSG_NOMEM);
 out:
 	free(uids);
 	iampw_mfa_clear(d);

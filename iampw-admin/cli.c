@@ -108,11 +108,26 @@ const struct verb verbs[] = {
 	"  iampw-admin --help\n" \
 	"  iampw-admin <command> --help\n"
 
-int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
+static const char *const iam_error_names[] = {
+	[IAM_DELETE_CONFLICT] = "DeleteConflict",
+	[IAM_ENTITY_ALREADY_EXISTS] = "EntityAlreadyExists",
+	[IAM_ENTITY_TEMPORARILY_UNMODIFIABLE] = "EntityTemporarilyUnmodifiable",
+	[IAM_INVALID_AUTHENTICATION_CODE] = "InvalidAuthenticationCode",
+	[IAM_LIMIT_EXCEEDED] = "LimitExceeded",
+	[IAM_NO_SUCH_ENTITY] = "NoSuchEntity",
+	[IAM_PASSWORD_POLICY_VIOLATION] = "PasswordPolicyViolation",
+	[IAM_SERVICE_FAILURE] = "ServiceFailure",
+	[IAM_VALIDATION_ERROR] = "ValidationError",
+};
+_Static_assert(sizeof iam_error_names / sizeof *iam_error_names == IAM_ERRORS,
+	       "every IAM error has its name");
+
+int cli_error(const struct cli *c, enum iam_error iam_error, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: ", iam_error,
+	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: ",
+		iam_error_names[iam_error],
 		c->verb != NULL ? c->verb->operation : "unknown");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -249,6 +264,18 @@ unsigned cli_print_problems(const struct iampw_err *e)
 
 	iampw_err_each(e, print_problem, &n);
 	return n;
+}
+
+int cli_fail(int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iampw-admin: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return exit_code;
 }
 
 int cli_config_error(const struct iampw_err *e)

@@ -121,10 +121,36 @@ struct verb {
 	const char *help;
 };
 
+/* The IAM error codes iampw-admin answers with, as IAM spells them. */
+enum iam_error {
+	IAM_DELETE_CONFLICT,
+	IAM_ENTITY_ALREADY_EXISTS,
+	IAM_ENTITY_TEMPORARILY_UNMODIFIABLE,
+	IAM_INVALID_AUTHENTICATION_CODE,
+	IAM_LIMIT_EXCEEDED,
+	IAM_NO_SUCH_ENTITY,
+	IAM_PASSWORD_POLICY_VIOLATION,
+	IAM_SERVICE_FAILURE,
+	IAM_VALIDATION_ERROR,
+	IAM_ERRORS /* how many */
+};
+
+/*
+ * Errors: a verb returns what one of these returns.  Each prints one of
+ * the AWS CLI's frames (or the tool's own, cli_fail) and returns the exit
+ * code that goes with it: 252 for the command line, 253 for the
+ * configuration, 254 for an IAM error, 255 for the rest (iampw-admin(8)
+ * EXIT STATUS).  The frames the AWS CLI fills line by line (parameter
+ * validation, --query and table errors) are printed where args.c and
+ * output.c build them; notices beside a success (a generated password,
+ * adopt-user's progress) are not errors.  The core's problems reach
+ * stderr through cli_print_problems, one line each.
+ */
+
 /* cli.c */
 extern const struct verb verbs[];
-/* "An error occurred (Name) when calling the Op operation: detail" */
-int cli_error(const struct cli *c, const char *iam_error, const char *fmt, ...)
+/* "An error occurred (Name) when calling the Op operation: detail"; exit 254. */
+int cli_error(const struct cli *c, enum iam_error iam_error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /*
  * A command-line error in the AWS CLI's frame: an empty line, the usage
@@ -144,6 +170,11 @@ int cli_param_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_config_error(const struct iampw_err *e);
 /* Each problem the core collected, one line on stderr; how many. */
 unsigned cli_print_problems(const struct iampw_err *e);
+/*
+ * The tool's own failure, which the AWS CLI has no frame for (no jp, a
+ * full disk, not root): "iampw-admin: TEXT" on stderr; returns exit_code.
+ */
+int cli_fail(int exit_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* One audit line to syslog (LOG_AUTHPRIV): never a password or a hash. */
 void cli_audit(const struct cli *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

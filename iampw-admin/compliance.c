@@ -31,6 +31,7 @@
 
 #include "cli.h"
 #include "pamstack.h"
+#include "messages.h"
 
 #ifndef FAILLOCK_CONF
 #define FAILLOCK_CONF "/etc/security/faillock.conf"
@@ -860,8 +861,7 @@ int verb_check_against(struct cli *c)
 		return compliance_parse_against(c->against);
 	h = calloc(1, sizeof *h);
 	if (h == NULL) {
-		fprintf(stderr, "iampw-admin: out of memory\n");
-		return EXIT_OTHER;
+		return cli_fail(EXIT_OTHER, MSG_NOMEM);
 	}
 	h->c = c;
 	rc = admin_load(c, &h->a);
@@ -872,8 +872,7 @@ int verb_check_against(struct cli *c)
 		mfa_count(c, &h->a, &h->mfa);
 	resp = report(h, s, &failed);
 	if (resp == NULL) {
-		fprintf(stderr, "iampw-admin: out of memory\n");
-		rc = EXIT_OTHER;
+		rc = cli_fail(EXIT_OTHER, MSG_NOMEM);
 		goto out;
 	}
 	rc = out_print(c, resp);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 int admin_load(const struct cli *c, struct admin *a)
 {
@@ -36,7 +37,7 @@ int admin_open_store(const struct cli *c, struct admin *a, bool create)
 {
 	iampw_store_close(a->store);
 	if (iampw_store_open(&a->store, c->state_dir, create, 0, 0, &a->err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	return EXIT_OK;
 }
 
@@ -55,34 +56,34 @@ int admin_user(const struct cli *c, struct admin *a, const char *user)
 
 	rc = iampw_user_name_valid(user) ? acct_lookup(user, a->name, &uid, &gid, &found) : 0;
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot look up the user: %s",
+		return cli_error(c, IAM_SERVICE_FAILURE, "cannot look up the user: %s",
 				 iampw_errstr(rc));
 	if (!found)
-		return cli_error(c, "NoSuchEntity", "The user with name %s cannot be found.",
+		return cli_error(c, IAM_NO_SUCH_ENTITY, "The user with name %s cannot be found.",
 				 iampw_name_display(user != NULL ? user : "", a->shown));
 	iampw_name_display(a->name, a->shown);
 	a->acct.uid = uid;
 	a->acct.gid = gid;
 	a->acct.name = a->name;
 	if (uid == 0)
-		return cli_error(c, "ValidationError",
+		return cli_error(c, IAM_VALIDATION_ERROR,
 				 "User %s is root, which is never subject to the password policy.",
 				 a->shown);
 	if (iampw_in_scope(&a->cfg, a->name, uid, gid, &in, &a->err) != IAMPW_OK)
 		return cli_config_error(&a->err);
 	if (!in) {
 		if (a->cfg.group[0] != '\0' && uid >= a->cfg.min_uid && uid <= a->cfg.max_uid)
-			return cli_error(c, "ValidationError",
+			return cli_error(c, IAM_VALIDATION_ERROR,
 					 "User %s is out of scope: not a member of group %s (iampw.conf [scope] group).",
 					 a->shown, a->cfg.group);
-		return cli_error(c, "ValidationError",
+		return cli_error(c, IAM_VALIDATION_ERROR,
 				 "User %s is out of scope: uid %lu is outside %lu..%lu (iampw.conf [scope]), a system account.",
 				 a->shown, (unsigned long)uid, (unsigned long)a->cfg.min_uid,
 				 (unsigned long)a->cfg.max_uid);
 	}
 	rc = acct_shadow(a->name, &a->acct);
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_SHADOW_UNREADABLE,
 				 a->shown, iampw_errstr(rc));
 	return EXIT_OK;
 }
@@ -93,7 +94,7 @@ int admin_profile(const struct cli *c, struct admin *a, struct iampw_profile *p,
 	int rc = iampw_profile_load(a->store, a->acct.uid, p, &a->err);
 
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	*owner = iampw_govern(&a->acct, rc == IAMPW_OK, a->now, p);
 	return EXIT_OK;
 }

@@ -69,9 +69,9 @@ int main(int argc, char **argv)
 	 * rewrite the policy, so it refuses to run at all.
 	 */
 	if (getuid() != 0 || geteuid() != getuid() || getegid() != getgid()) {
-		fprintf(stderr, "iampw-admin: must be run by root (real uid 0), never set-id\n");
+		rc = cli_fail(EXIT_OTHER, "must be run by root (real uid 0), never set-id");
 		cli_free(&c);
-		return EXIT_OTHER;
+		return rc;
 	}
 	/* Files we create are root's alone whatever umask root has. */
 	umask(077);

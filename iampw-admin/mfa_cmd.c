@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 #define SERIAL_MAX (16 + 256 + 5 + IAMPW_MFA_NAME_MAX + 1)
 #define URI_MAX 1024
@@ -51,7 +52,7 @@ static int no_such_serial(const struct cli *c, const char *serial)
 {
 	char shown[IAMPW_NAME_SHOWN];
 
-	return cli_error(c, "NoSuchEntity", "VirtualMFADevice with serial number %s doesn't exist.",
+	return cli_error(c, IAM_NO_SUCH_ENTITY, "VirtualMFADevice with serial number %s doesn't exist.",
 			 iampw_name_display(strlen(serial) < IAMPW_NAME_MAX ? serial : "(too long)",
 					    shown));
 }
@@ -71,15 +72,15 @@ static int open_mfa(const struct cli *c, struct mfa_admin *m, bool write)
 	if (rc != EXIT_OK)
 		return rc;
 	if (iampw_mfa_open(&m->ms, c->state_dir, write, 0, 0, &m->a.err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	if (!write)
 		return EXIT_OK;
 	rc = iampw_mfa_lock(m->ms, IAMPW_LOCK_TIMEOUT_MS, &m->lockfd, &m->a.err);
 	if (rc == IAMPW_E_BUSY)
-		return cli_error(c, "EntityTemporarilyUnmodifiable",
+		return cli_error(c, IAM_ENTITY_TEMPORARILY_UNMODIFIABLE,
 				 "The MFA devices are locked by another change; try again.");
 	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	return EXIT_OK;
 }
 
@@ -105,14 +106,14 @@ static int load_serial(const struct cli *c, struct mfa_admin *m,
 	if (rc == IAMPW_E_NOENT)
 		return no_such_serial(c, c->serial);
 	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	return EXIT_OK;
 }
 
 static int save(const struct cli *c, struct mfa_admin *m, const struct iampw_mfa_device *d)
 {
 	if (iampw_mfa_save(m->ms, d, &m->a.err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	return EXIT_OK;
 }
 
@@ -125,7 +126,7 @@ static int check_codes(const struct cli *c)
 	if (bad == NULL)
 		return EXIT_OK;
 	/* Never echo a code. */
-	return cli_error(c, "ValidationError",
+	return cli_error(c, IAM_VALIDATION_ERROR,
 			 "1 validation error detected: Value at '%s' failed to satisfy constraint: "
 			 "Member must have length 6 and satisfy regular expression pattern: [\\d]+",
 			 bad);
@@ -189,12 +190,12 @@ static int bootstrap(const struct cli *c, struct mfa_admin *m,
 
 	if (iampw_mfa_uri(d, m->a.host, uri, sizeof uri) != IAMPW_OK ||
 	    iampw_mfa_seed_base32(d, seed) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "cannot encode the seed");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot encode the seed");
 		goto out;
 	}
 	if (strcmp(c->bootstrap, "QRCodePNG") == 0) {
 		if (qr_png(uri, &png, &pnglen) != 0) {
-			rc = cli_error(c, "ServiceFailure", "cannot draw the QR code");
+			rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot draw the QR code");
 			goto out;
 		}
 		err = write_outfile(c, png, pnglen);
@@ -202,13 +203,13 @@ static int bootstrap(const struct cli *c, struct mfa_admin *m,
 		err = write_outfile(c, seed, strlen(seed));
 	}
 	if (err != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot write %s: %s", c->outfile,
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot write %s: %s", c->outfile,
 			       iampw_errstr(err));
 		goto out;
 	}
 	/* Beyond the AWS CLI: for an administrator enrolling a user at the console. */
 	if (c->qr_terminal && qr_terminal(stderr, uri) != 0)
-		rc = cli_error(c, "ServiceFailure", "cannot draw the QR code on the terminal");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot draw the QR code on the terminal");
 out:
 	if (png != NULL) {
 		iampw_wipe(png, pnglen);
@@ -229,10 +230,10 @@ int verb_create_virtual_mfa_device(struct cli *c)
 
 	mfa_init(&m);
 	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	if (!iampw_mfa_name_valid(c->mfa_name)) {
 		free(d);
-		return cli_error(c, "ValidationError",
+		return cli_error(c, IAM_VALIDATION_ERROR,
 				 "1 validation error detected: Value at 'virtualMFADeviceName' failed to "
 				 "satisfy constraint: Member must have length between 1 and %d and satisfy "
 				 "regular expression pattern: [\\w+=,.@-]+", IAMPW_MFA_NAME_MAX);
@@ -242,16 +243,16 @@ int verb_create_virtual_mfa_device(struct cli *c)
 		goto out;
 	rc = iampw_mfa_load(m.ms, c->mfa_name, d, &m.a.err);
 	if (rc == IAMPW_OK) {
-		rc = cli_error(c, "EntityAlreadyExists",
+		rc = cli_error(c, IAM_ENTITY_ALREADY_EXISTS,
 			       "MFADevice entity at the same path and name already exists.");
 		goto out;
 	}
 	if (rc != IAMPW_E_NOENT) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m.a.err.text);
 		goto out;
 	}
 	if (iampw_mfa_new(c->mfa_name, m.a.now, d, &m.a.err) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m.a.err.text);
 		goto out;
 	}
 	/* The outfile first: a device whose seed nobody received is never left. */
@@ -301,9 +302,9 @@ static int codes_accepted(const struct cli *c, struct mfa_admin *m,
 
 	if (iampw_mfa_verify_pair(d, c->code1, c->code2, m->a.now, window, &v,
 				  &m->a.err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	if (v != IAMPW_MFA_ACCEPT)
-		return cli_error(c, "InvalidAuthenticationCode",
+		return cli_error(c, IAM_INVALID_AUTHENTICATION_CODE,
 				 "Authentication code for device is not valid.");
 	return EXIT_OK;
 }
@@ -317,7 +318,7 @@ int verb_enable_mfa_device(struct cli *c)
 
 	mfa_init(&m);
 	if (d == NULL || other == NULL) {
-		rc = cli_error(c, "ServiceFailure", "out of memory");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 		goto out;
 	}
 	rc = check_codes(c);
@@ -326,15 +327,15 @@ int verb_enable_mfa_device(struct cli *c)
 	if (rc != EXIT_OK)
 		goto out;
 	if (d->assigned) {
-		rc = cli_error(c, "EntityAlreadyExists", "MFA Device is already in use.");
+		rc = cli_error(c, IAM_ENTITY_ALREADY_EXISTS, "MFA Device is already in use.");
 		goto out;
 	}
 	if (iampw_mfa_find_uid(m.ms, m.a.acct.uid, other, &found, &m.a.err) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m.a.err.text);
 		goto out;
 	}
 	if (found) {
-		rc = cli_error(c, "LimitExceeded",
+		rc = cli_error(c, IAM_LIMIT_EXCEEDED,
 			       "Cannot exceed quota for MFA devices per user: user %s already has device %s.",
 			       m.a.shown, other->name);
 		goto out;
@@ -367,7 +368,7 @@ static int require_owner(const struct cli *c, const struct mfa_admin *m,
 {
 	if (d->assigned && d->uid == (uint32_t)m->a.acct.uid)
 		return EXIT_OK;
-	return cli_error(c, "NoSuchEntity", "MFA Device with serial number %s is not assigned to user %s.",
+	return cli_error(c, IAM_NO_SUCH_ENTITY, "MFA Device with serial number %s is not assigned to user %s.",
 			 c->serial, m->a.shown);
 }
 
@@ -386,7 +387,7 @@ static int with_owned_device(struct cli *c, bool with_codes,
 
 	mfa_init(&m);
 	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	rc = with_codes ? check_codes(c) : EXIT_OK;
 	if (rc == EXIT_OK)
 		rc = user_and_device(c, &m, d);
@@ -446,19 +447,19 @@ int verb_delete_virtual_mfa_device(struct cli *c)
 
 	mfa_init(&m);
 	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	rc = open_mfa(c, &m, true);
 	if (rc == EXIT_OK)
 		rc = load_serial(c, &m, d);
 	if (rc != EXIT_OK)
 		goto out;
 	if (d->assigned) {
-		rc = cli_error(c, "DeleteConflict", "MFA Device is still in use (assigned to uid %lu).",
+		rc = cli_error(c, IAM_DELETE_CONFLICT, "MFA Device is still in use (assigned to uid %lu).",
 			       (unsigned long)d->uid);
 		goto out;
 	}
 	if (iampw_mfa_remove(m.ms, d->name, &m.a.err) != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", m.a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m.a.err.text);
 		goto out;
 	}
 	cli_audit(c, "device %s deleted", d->name);
@@ -488,16 +489,16 @@ static int for_each_device(const struct cli *c, struct mfa_admin *m,
 	int rc = EXIT_OK;
 
 	if (d == NULL)
-		return cli_error(c, "ServiceFailure", "out of memory");
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	if (iampw_mfa_names(m->ms, &names, &n, &m->a.err) != IAMPW_OK)
-		rc = cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
 		int lrc = iampw_mfa_load(m->ms, names[i], d, &m->a.err);
 
 		if (lrc == IAMPW_E_NOENT)
 			continue;
 		if (lrc != IAMPW_OK)
-			rc = cli_error(c, "ServiceFailure", "%s", m->a.err.text);
+			rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", m->a.err.text);
 		else
 			rc = each(c, m, d, arg);
 	}
@@ -576,7 +577,7 @@ static json_object *device_user(const struct cli *c, struct mfa_admin *m,
 		m->a.acct.name = m->a.name;
 		iampw_name_display(m->a.name, m->a.shown);
 		if (acct_shadow(m->a.name, &m->a.acct) != 0) {
-			cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s",
+			cli_error(c, IAM_SERVICE_FAILURE, "cannot read the shadow entry of %s",
 				  m->a.shown);
 			return NULL;
 		}
@@ -588,8 +589,8 @@ static json_object *device_user(const struct cli *c, struct mfa_admin *m,
 		return o;
 	}
 	/* No account holds the uid any more (check lists it): the device's record. */
-	snprintf(id, sizeof id, "AIDA%016lu", (unsigned long)d->uid);
-	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", m->a.host, d->user);
+	snprintf(id, sizeof id, FMT_USER_ID, (unsigned long)d->uid);
+	snprintf(arn, sizeof arn, FMT_USER_ARN, m->a.host, d->user);
 	o = json_object_new_object();
 	json_object_object_add(o, "Path", json_object_new_string("/"));
 	json_object_object_add(o, "UserName", json_object_new_string(d->user));
@@ -640,7 +641,7 @@ int verb_list_virtual_mfa_devices(struct cli *c)
 	if (strcmp(l.status, "Assigned") != 0 && strcmp(l.status, "Unassigned") != 0 &&
 	    strcmp(l.status, "Any") != 0) {
 		json_object_put(l.list);
-		return cli_error(c, "ValidationError",
+		return cli_error(c, IAM_VALIDATION_ERROR,
 				 "1 validation error detected: Value at 'assignmentStatus' failed to "
 				 "satisfy constraint: Member must satisfy enum value set: "
 				 "[Unassigned, Any, Assigned]");

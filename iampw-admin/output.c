@@ -789,6 +789,7 @@ static void yaml_print(struct iampw_buf *b, json_object *v, bool stream)
  * yellow.
  */
 #include "eaw.h"
+#include "messages.h"
 
 struct tcell {
 	const char *s;
@@ -1658,22 +1659,19 @@ close_pipes:
 static int jp_failed(int err, int status, const struct iampw_buf *errout)
 {
 	if (err == ENOENT || err == EACCES)
-		fprintf(stderr, "iampw-admin: --query needs jp, the JMESPath command-line tool "
-			"(Debian package jp): %s: %s\n", jp_path(), iampw_errstr(err));
-	else if (err == ETIMEDOUT)
-		fprintf(stderr, "iampw-admin: --query: jp did not finish within %d seconds\n",
-			JP_SECONDS);
-	else if (err == EFBIG)
-		fprintf(stderr, "iampw-admin: --query: the result is larger than %u MiB\n",
-			JP_OUT_MAX >> 20);
-	else if (err != 0)
-		fprintf(stderr, "iampw-admin: --query: cannot run jp: %s\n",
-			iampw_errstr(err));
-	else
-		fprintf(stderr, "iampw-admin: --query: jp failed (status %d)%s%.*s\n", status,
+		return cli_fail(EXIT_OTHER, "--query needs jp, the JMESPath command-line tool "
+				"(Debian package jp): %s: %s", jp_path(), iampw_errstr(err));
+	if (err == ETIMEDOUT)
+		return cli_fail(EXIT_OTHER, "--query: jp did not finish within %d seconds",
+				JP_SECONDS);
+	if (err == EFBIG)
+		return cli_fail(EXIT_OTHER, "--query: the result is larger than %u MiB",
+				JP_OUT_MAX >> 20);
+	if (err != 0)
+		return cli_fail(EXIT_OTHER, "--query: cannot run jp: %s", iampw_errstr(err));
+	return cli_fail(EXIT_OTHER, "--query: jp failed (status %d)%s%.*s", status,
 			errout->len > 0 ? ": " : "", (int)(errout->len < 512 ? errout->len : 512),
 			errout->p != NULL ? errout->p : "");
-	return EXIT_OTHER;
 }
 
 /* jp's message without its trailing newlines. */
@@ -1842,8 +1840,7 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 		iampw_buf_str(&in, "{}");
 	if (in.failed) {
 		iampw_buf_free(&in);
-		fprintf(stderr, "iampw-admin: cannot format the output: %s\n", strerror(ENOMEM));
-		return EXIT_OTHER;
+		return cli_fail(EXIT_OTHER, MSG_FORMAT_FAILED, iampw_errstr(ENOMEM));
 	}
 	rc = jp_run(args, in.p, in.len, &out, &err, &status);
 	if (rc != 0 || status != 0) {
@@ -1870,9 +1867,8 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 		if (jerr != json_tokener_success) {
 			json_object_put(*result);
 			*result = NULL;
-			fprintf(stderr, "iampw-admin: --query: jp's result is not JSON: %s\n",
+			rc = cli_fail(EXIT_OTHER, "--query: jp's result is not JSON: %s",
 				json_tokener_error_desc(jerr));
-			rc = EXIT_OTHER;
 		} else {
 			struct key_order ko = { c->query, in.p != NULL ? in.p : "{}" };
 			bool failed = false;
@@ -1882,9 +1878,8 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 			json_object_put(*result);
 			*result = ordered;
 			if (failed) {
-				fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
-					strerror(ENOMEM));
-				rc = EXIT_OTHER;
+				rc = cli_fail(EXIT_OTHER, MSG_FORMAT_FAILED,
+					iampw_errstr(ENOMEM));
 			}
 		}
 	}
@@ -1971,9 +1966,8 @@ int out_finish(int err)
 		err = EIO;
 	if (err == 0)
 		return EXIT_OK;
-	fprintf(stderr, "iampw-admin: cannot write the output: %s\n",
+	return cli_fail(EXIT_OTHER, "cannot write the output: %s",
 		iampw_errstr(err));
-	return EXIT_OTHER;
 }
 
 /* Writes the rendered output; a failure is reported, not lost. */
@@ -2097,8 +2091,7 @@ static int render(const struct cli *c, json_object *v, bool queried, struct iamp
 		yaml_print(b, v, c->output == OUT_YAML_STREAM);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "iampw-admin: unknown output format %d\n", (int)c->output);
-	return EXIT_OTHER;
+	return cli_fail(EXIT_OTHER, "unknown output format %d", (int)c->output);
 }
 
 /* Whether out_print ran in this process (main.c: a verb without output). */
@@ -2140,9 +2133,8 @@ int out_print(const struct cli *c, json_object *response)
 	if (rc == EXIT_OK)
 		rc = render(c, c->query != NULL ? result : response, c->query != NULL, &b);
 	if (rc == EXIT_OK && b.failed) {
-		fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
-			strerror(ENOMEM));
-		rc = EXIT_OTHER;
+		rc = cli_fail(EXIT_OTHER, MSG_FORMAT_FAILED,
+			iampw_errstr(ENOMEM));
 	}
 	if (rc == EXIT_OK)
 		rc = emit(b.p, b.len);

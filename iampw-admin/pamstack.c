@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pamstack.h"
+#include "messages.h"
 
 /* A PAM file larger than this is not one libpam is meant to read. */
 #define PAM_FILE_MAX (1024 * 1024)
@@ -217,7 +218,7 @@ int pam_file_each(FILE *f, const char *display, pam_line_fn fn, void *ctx,
 	int n, rc = 0;
 
 	if (l == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+		return iampw_err_add(e, IAMPW_E_NOMEM, MSG_NOMEM);
 	while (rc == 0 && (n = assemble(f, buf, sizeof buf, &done, &first)) > 0) {
 		memset(l, 0, sizeof *l);
 		l->file = display;
@@ -996,7 +997,7 @@ static bool judge(const struct stack *s, char *why, size_t n, bool *password)
 	}
 	w = calloc(1, sizeof *w);
 	if (w == NULL) {
-		iampw_fmt(why, n, "out of memory");
+		iampw_fmt(why, n, MSG_NOMEM);
 		return false;
 	}
 	w->s = s;
@@ -1095,7 +1096,7 @@ bool pamstack_mfa_file(const struct pamstack_query *q, FILE *f, const char *disp
 	why[0] = '\0';
 	*password = true;
 	if (s == NULL) {
-		iampw_fmt(why, n, "out of memory");
+		iampw_fmt(why, n, MSG_NOMEM);
 		return false;
 	}
 	service_stack(q, f, display, s);

@@ -15,7 +15,7 @@ int verb_get_account_password_policy(struct cli *c)
 	if (rc != EXIT_OK)
 		return rc;
 	if (!a.pol.custom) {
-		rc = cli_error(c, "NoSuchEntity",
+		rc = cli_error(c, IAM_NO_SUCH_ENTITY,
 			       "The Password Policy with domain name %s cannot be found.", a.host);
 		goto out;
 	}
@@ -50,13 +50,13 @@ int verb_update_account_password_policy(struct cli *c)
 	/* A full replace (IAM has no partial update): unset flags are false. */
 	iampw_err_init(&e);
 	if (iampw_policy_from_request(&c->req, &pol, &e) != IAMPW_OK)
-		return cli_error(c, "ValidationError", "%s", e.text);
+		return cli_error(c, IAM_VALIDATION_ERROR, "%s", e.text);
 	/*
 	 * The old file is replaced whatever it holds: this is how a broken
 	 * policy.conf is repaired, so it is not read first.
 	 */
 	if (iampw_policy_save(c->policy, &pol, &e) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", e.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", e.text);
 	policy_audit(c, &pol);
 	return EXIT_OK;
 }
@@ -74,15 +74,15 @@ int verb_delete_account_password_policy(struct cli *c)
 	 */
 	rc = iampw_policy_load(c->policy, 0, &pol, &e);
 	if (rc == IAMPW_OK && !pol.custom)
-		return cli_error(c, "NoSuchEntity",
+		return cli_error(c, IAM_NO_SUCH_ENTITY,
 				 "The account policy with name PasswordPolicy cannot be found.");
 	iampw_err_init(&e);
 	rc = iampw_policy_remove(c->policy, &e);
 	if (rc == IAMPW_E_NOENT)
-		return cli_error(c, "NoSuchEntity",
+		return cli_error(c, IAM_NO_SUCH_ENTITY,
 				 "The account policy with name PasswordPolicy cannot be found.");
 	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", e.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", e.text);
 	cli_audit(c, "policy deleted: the IAM default policy applies");
 	return EXIT_OK;
 }

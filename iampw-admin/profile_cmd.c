@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 #define MSG_NO_PROFILE "Login Profile for User %s cannot be found."
 
@@ -38,16 +39,16 @@ static int new_password(struct cli *c, struct admin *a, char **pw, bool *generat
 		if (c->password[0] == '\0')
 			return cli_usage_error("the Password in --cli-input-json is empty");
 		*pw = strdup(c->password);
-		return *pw != NULL ? EXIT_OK : cli_error(c, "ServiceFailure", "out of memory");
+		return *pw != NULL ? EXIT_OK : cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	}
 	if (!c->generate_password)
 		return pwinput_read(c->password_stdin, pw);
 	if (iampw_generate_password(&a->pol, &id, buf, sizeof buf, &a->err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	*pw = strdup(buf);
 	iampw_wipe(buf, sizeof buf);
 	*generated = true;
-	return *pw != NULL ? EXIT_OK : cli_error(c, "ServiceFailure", "out of memory");
+	return *pw != NULL ? EXIT_OK : cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 }
 
 static int busy(const struct cli *c, const struct admin *a)
@@ -56,10 +57,10 @@ static int busy(const struct cli *c, const struct admin *a)
 	pid_t pid = acct_lock_holder(a->store, a->acct.uid, comm, sizeof comm);
 
 	if (pid > 0)
-		return cli_error(c, "EntityTemporarilyUnmodifiable",
+		return cli_error(c, IAM_ENTITY_TEMPORARILY_UNMODIFIABLE,
 				 "Login Profile for User %s cannot be modified while another change to it is in progress (its lock is held by process %ld, %s).",
 				 a->shown, (long)pid, comm[0] != '\0' ? comm : "?");
-	return cli_error(c, "EntityTemporarilyUnmodifiable",
+	return cli_error(c, IAM_ENTITY_TEMPORARILY_UNMODIFIABLE,
 			 "Login Profile for User %s cannot be modified while another change to it is in progress.",
 			 a->shown);
 }
@@ -72,7 +73,7 @@ static int set_password(struct cli *c, struct admin *a, const char *pw)
 	case UNIXPW_OK:
 		return EXIT_OK;
 	case UNIXPW_POLICY:
-		return cli_error(c, "PasswordPolicyViolation", "%s", msg);
+		return cli_error(c, IAM_PASSWORD_POLICY_VIOLATION, "%s", msg);
 	case UNIXPW_BUSY:
 		return busy(c, a);
 	case UNIXPW_CONFIG:
@@ -81,7 +82,7 @@ static int set_password(struct cli *c, struct admin *a, const char *pw)
 	case UNIXPW_FAILED:
 		break;
 	}
-	return cli_error(c, "ServiceFailure", "%s", msg);
+	return cli_error(c, IAM_SERVICE_FAILURE, "%s", msg);
 }
 
 /*
@@ -119,13 +120,13 @@ static int lock_fresh(struct cli *c, struct admin *a, int *lockfd)
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
 	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	rc = acct_shadow(a->name, &a->acct);
 	if (rc == 0)
 		return EXIT_OK;
 	iampw_store_unlock(*lockfd);
 	*lockfd = -1;
-	return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+	return cli_error(c, IAM_SERVICE_FAILURE, MSG_SHADOW_UNREADABLE,
 			 a->shown, iampw_errstr(rc));
 }
 
@@ -149,7 +150,7 @@ static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
 	if (!owner_is_own(owner)) {
 		/* The PAM stack has no commit line: the profile is made here. */
 		if (!ed->create) {
-			rc = cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, a->shown);
+			rc = cli_error(c, IAM_NO_SUCH_ENTITY, MSG_NO_PROFILE, a->shown);
 			goto out;
 		}
 		iampw_profile_new(&a->acct, a->now, p);
@@ -157,7 +158,7 @@ static int edit_profile(struct cli *c, struct admin *a, const struct edit *ed,
 	if (ed->reset_required != TRI_UNSET)
 		p->reset_required = ed->reset_required == TRI_TRUE;
 	rc = iampw_profile_save(a->store, p, &a->err) == IAMPW_OK ? EXIT_OK :
-	     cli_error(c, "ServiceFailure", "%s", a->err.text);
+	     cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 out:
 	iampw_store_unlock(lockfd);
 	return rc;
@@ -215,7 +216,7 @@ static int prepare(struct cli *c, struct admin *a, bool create_store, bool need_
 	/* A usable password alone, or a deleted namesake's profile, is no login profile (§3.1). */
 	*have_profile = owner_is_own(owner);
 	if (need_profile && !*have_profile)
-		return cli_error(c, "NoSuchEntity", MSG_NO_PROFILE, a->shown);
+		return cli_error(c, IAM_NO_SUCH_ENTITY, MSG_NO_PROFILE, a->shown);
 	return EXIT_OK;
 }
 
@@ -232,7 +233,7 @@ int verb_create_login_profile(struct cli *c)
 	if (rc != EXIT_OK)
 		goto out;
 	if (have) {
-		rc = cli_error(c, "EntityAlreadyExists",
+		rc = cli_error(c, IAM_ENTITY_ALREADY_EXISTS,
 			       "Login Profile for user %s already exists.", a.shown);
 		goto out;
 	}
@@ -336,14 +337,14 @@ int verb_delete_login_profile(struct cli *c)
 	 * console access is already off, which is the safe half-way state.
 	 */
 	if (unixpw_lock(a.name, msg, sizeof msg) != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot lock the password of %s: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot lock the password of %s: %s",
 			       a.shown, msg);
 		goto out;
 	}
 	rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd, &a.err);
 	if (rc != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ? busy(c, &a) :
-		     cli_error(c, "ServiceFailure", "%s", a.err.text);
+		     cli_error(c, IAM_SERVICE_FAILURE, "%s", a.err.text);
 		fprintf(stderr, "The Unix password of %s is locked; its login profile remains.\n",
 			a.shown);
 		goto out;
@@ -351,7 +352,7 @@ int verb_delete_login_profile(struct cli *c)
 	rc = iampw_profile_remove(a.store, a.acct.uid, &a.err);
 	iampw_store_unlock(lockfd);
 	if (rc != IAMPW_OK && rc != IAMPW_E_NOENT) {
-		rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", a.err.text);
 		fprintf(stderr, "The Unix password of %s is locked; its login profile remains.\n",
 			a.shown);
 		goto out;
@@ -414,12 +415,12 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 	if (rc == IAMPW_E_BUSY)
 		return busy(c, a);
 	if (rc != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	/* Under the lock, the entry as it is now: a change may have just landed. */
 	rc = walk != NULL ? shadow_walk_entry(walk, a->name, &a->acct) :
 			    acct_shadow(a->name, &a->acct);
 	if (rc != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_SHADOW_UNREADABLE,
 			       a->shown, iampw_errstr(rc));
 		iampw_store_unlock(lockfd);
 		return rc;
@@ -429,11 +430,11 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 		goto out;
 	switch (owner) {
 	case IAMPW_OWNER_SELF:
-		rc = single ? cli_error(c, "EntityAlreadyExists",
+		rc = single ? cli_error(c, IAM_ENTITY_ALREADY_EXISTS,
 					"Login Profile for user %s already exists.", a->shown) : EXIT_OK;
 		goto out;
 	case IAMPW_OWNER_NONE:
-		rc = single ? cli_error(c, "ValidationError",
+		rc = single ? cli_error(c, IAM_VALIDATION_ERROR,
 					"User %s has no usable password to adopt (it is empty or locked); "
 					"use create-login-profile.", a->shown) : EXIT_OK;
 		goto out;
@@ -448,7 +449,7 @@ static int adopt_one(struct cli *c, struct admin *a, bool single, struct shadow_
 	}
 	rc = iampw_profile_save(a->store, &p, &a->err);
 	if (rc != IAMPW_OK) {
-		rc = cli_error(c, "ServiceFailure", "%s", a->err.text);
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 		goto out;
 	}
 	memset(out, 0, sizeof *out);
@@ -509,7 +510,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 		if (rc == EXIT_OK && did) {
 			out.seq = e.seq;
 			if ((err = xsort_put(done, &out)) != 0) {
-				rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
+				rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot list the adopted profiles: %s",
 					       iampw_errstr(err));
 				break;
 			}
@@ -519,7 +520,7 @@ static int adopt_each(struct cli *c, struct admin *a, struct xsort *accounts,
 	}
 	progress(tty && seen > 0, seen, adopted, true);
 	if (rc == EXIT_OK && err != 0)
-		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_USERDB_UNREADABLE,
 			       iampw_errstr(err));
 	return rc;
 }
@@ -539,7 +540,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 	if (err == 0)
 		err = xsort_init(&done, sizeof r, adopted_len, adopted_by_seq, XSORT_BUDGET);
 	if (err != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_USERDB_UNREADABLE,
 			       iampw_errstr(err));
 		goto out;
 	}
@@ -550,7 +551,7 @@ static int adopt_all(struct cli *c, struct admin *a, struct list_sink *k)
 	while (err == 0 && (err = xsort_next(&done, &r, &got)) == 0 && got)
 		list_sink_add(k, adopted_json(&r));
 	if (err != 0)
-		rc = cli_error(c, "ServiceFailure", "cannot list the adopted profiles: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "cannot list the adopted profiles: %s",
 			       iampw_errstr(err));
 out:
 	xsort_free(&accounts);
@@ -576,7 +577,7 @@ int verb_adopt_user(struct cli *c)
 		goto out;
 	rc = list_sink_open(c, &k, "LoginProfiles");
 	if (rc != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_TEMP_FILE,
 			       iampw_errstr(rc));
 		goto out;
 	}

@@ -96,9 +96,8 @@ static enum line read_line(int fd, struct line_buf *b, bool drain)
 /* An I/O failure, not the user's fault: exit 255. */
 static int fail_other(const char *what, int err)
 {
-	fprintf(stderr, "iampw-admin: error: %s: %s\n", what,
+	return cli_fail(EXIT_OTHER, "error: %s: %s", what,
 		iampw_errstr(err));
-	return EXIT_OTHER;
 }
 
 /* The exit code for a line that is not a password. */

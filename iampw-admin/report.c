@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 #define DAY_SECONDS INT64_C(86400)
 
@@ -199,7 +200,7 @@ static void user_row(struct iampw_buf *b, const struct admin *a, const char *use
 	bool enabled = usable;
 	const char *f[NCOLS];
 
-	snprintf(arn, sizeof arn, "arn:linux:iam::%s:user/%s", a->host, user);
+	snprintf(arn, sizeof arn, FMT_USER_ARN, a->host, user);
 	no_keys(f);
 	f[COL_USER] = user;
 	f[COL_ARN] = arn;
@@ -275,7 +276,7 @@ static void spool_rows(struct report *r)
 static int roster_error(const struct cli *c, int rc, const struct iampw_err *e)
 {
 	if (rc == IAMPW_E_IO || rc == IAMPW_E_NOMEM)
-		return cli_error(c, "ServiceFailure", "%s", e->text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", e->text);
 	return cli_config_error(e);
 }
 
@@ -285,10 +286,10 @@ static int read_all(const struct cli *c, struct admin *a, struct report *r)
 
 	/* The report never says "false" for a device it could not see. */
 	if (roster_mfa_uids(c->state_dir, &r->mfa, &a->err) != IAMPW_OK)
-		return cli_error(c, "ServiceFailure", "%s", a->err.text);
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s", a->err.text);
 	rc = spool_open(&r->out);
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot make a temporary file: %s",
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_TEMP_FILE,
 				 iampw_errstr(rc));
 	rc = roster_open(&r->roster, a->store, &a->err);
 	if (rc != IAMPW_OK)
@@ -321,7 +322,7 @@ static int account_row(const struct cli *c, struct admin *a, struct report *r,
 		char first[IAMPW_ERR_TEXT] = "";
 
 		iampw_err_each(&a->err, first_problem, first);
-		return cli_error(c, "ServiceFailure", "%s (iampw-admin check lists every problem)",
+		return cli_error(c, IAM_SERVICE_FAILURE, "%s (iampw-admin check lists every problem)",
 				 first);
 	}
 	owner = iampw_govern(ia, rc == IAMPW_OK, a->now, &r->prof);
@@ -357,7 +358,7 @@ static int build_csv(const struct cli *c, struct admin *a, struct report *r)
 	}
 	spool_rows(r);
 	if (r->csv.failed)
-		return cli_error(c, "ServiceFailure", "out of memory");
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 	return EXIT_OK;
 }
 
@@ -479,7 +480,7 @@ static int stream_report(const struct cli *c, const struct admin *a, struct spoo
 	} else {
 		b64 = malloc(B64_CHUNK / 3 * 4);
 		if (b64 == NULL)
-			return cli_error(c, "ServiceFailure", "out of memory");
+			return cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 		iso(a->now, when);
 		static const char head[] = "{\n    \"Content\": \"";
 
@@ -518,7 +519,7 @@ int verb_get_credential_report(struct cli *c)
 		goto out;
 	/* json-c lengths are ints: a report that large is not one AWS would send either. */
 	if (r.out.len + (off_t)r.out.n > (off_t)INT32_MAX / 4 * 3) {
-		rc = cli_error(c, "ServiceFailure", "the report is too large");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, "the report is too large");
 		goto out;
 	}
 	if (out_streams(c)) {
@@ -527,7 +528,7 @@ int verb_get_credential_report(struct cli *c)
 	}
 	resp = report_json(&a, &r.out);
 	if (resp == NULL) {
-		rc = cli_error(c, "ServiceFailure", "out of memory");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 		goto out;
 	}
 	rc = out_print(c, resp);
@@ -558,7 +559,7 @@ int verb_generate_credential_report(struct cli *c)
 		goto out;
 	resp = json_object_new_object();
 	if (resp == NULL) {
-		rc = cli_error(c, "ServiceFailure", "out of memory");
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_NOMEM);
 		goto out;
 	}
 	json_object_object_add(resp, "State", json_object_new_string("COMPLETE"));

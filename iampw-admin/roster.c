@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "messages.h"
 
 void roster_init(struct roster *r)
 {
@@ -70,7 +71,7 @@ int roster_next(struct roster *r, const struct iampw_config *cfg, struct arec *a
 		ia->name = acct->name;
 		rc = shadow_of(r, ia);
 		if (rc != 0)
-			return iampw_err_add(e, IAMPW_E_IO, "cannot read the shadow entry of %s: %s",
+			return iampw_err_add(e, IAMPW_E_IO, MSG_SHADOW_UNREADABLE,
 					     acct->name, iampw_errstr(rc));
 		return IAMPW_OK;
 	}
@@ -103,12 +104,12 @@ int roster_mfa_uids(const char *state_dir, struct roster_mfa *m, struct iampw_er
 
 	memset(m, 0, sizeof *m);
 	if (d == NULL)
-		return iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+		return iampw_err_add(e, IAMPW_E_NOMEM, MSG_NOMEM);
 	rc = iampw_mfa_open(&ms, state_dir, false, 0, 0, e);
 	if (rc == IAMPW_OK)
 		rc = iampw_mfa_names(ms, &names, &n, e);
 	if (rc == IAMPW_OK && (m->uids = calloc(n > 0 ? n : 1, sizeof *m->uids)) == NULL)
-		rc = iampw_err_add(e, IAMPW_E_NOMEM, "out of memory");
+		rc = iampw_err_add(e, IAMPW_E_NOMEM, MSG_NOMEM);
 	for (size_t i = 0; i < n && rc == IAMPW_OK; i++) {
 		int lrc = iampw_mfa_load(ms, names[i], d, e);
 

@@ -29,6 +29,7 @@
 #include <security/pam_appl.h>
 
 #include "cli.h"
+#include "messages.h"
 
 #ifndef IAMPW_PAM_SERVICE
 #define IAMPW_PAM_SERVICE "iampw-admin"
@@ -293,7 +294,7 @@ enum unixpw_result unixpw_set(const char *user, const char *password,
 	/* On the heap: the text buffer is large, and the tool's stack is not ours to size. */
 	st = calloc(1, sizeof *st);
 	if (st == NULL) {
-		out_str(&o, "out of memory");
+		out_str(&o, MSG_NOMEM);
 		return UNIXPW_FAILED;
 	}
 	st->password = password;

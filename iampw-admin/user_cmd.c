@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "messages.h"
 
 #define DAY_SECONDS INT64_C(86400)
 
@@ -60,8 +61,8 @@ static const char *const user_keys[USER_FIELDS] = {
 static void user_fields(const struct admin *a, const char *name, uid_t uid,
 			const struct user_dates *d, struct user_fields *f)
 {
-	snprintf(f->id, sizeof f->id, "AIDA%016lu", (unsigned long)uid);
-	snprintf(f->arn, sizeof f->arn, "arn:linux:iam::%s:user/%s", a->host, name);
+	snprintf(f->id, sizeof f->id, FMT_USER_ID, (unsigned long)uid);
+	snprintf(f->arn, sizeof f->arn, FMT_USER_ARN, a->host, name);
 	f->vals[0] = "/";
 	f->vals[1] = name;
 	f->vals[2] = f->id;
@@ -143,7 +144,7 @@ int verb_get_user(struct cli *c)
 	rc = admin_load(c, &a);
 	/* No --user-name: the caller, who is root here, and never an IAM user. */
 	if (rc == EXIT_OK && c->user_name == NULL)
-		rc = cli_error(c, "ValidationError",
+		rc = cli_error(c, IAM_VALIDATION_ERROR,
 			       "root is never subject to the password policy: give --user-name");
 	if (rc == EXIT_OK)
 		rc = admin_user(c, &a, c->user_name);
@@ -225,7 +226,7 @@ static int list_one(const struct cli *c, struct admin *a, struct shadow_walk *sh
 	if (rc == 0 && !found)
 		rc = acct_shadow(e->name, &a->acct);
 	if (rc != 0)
-		return cli_error(c, "ServiceFailure", "cannot read the shadow entry of %s: %s",
+		return cli_error(c, IAM_SERVICE_FAILURE, MSG_SHADOW_UNREADABLE,
 				 e->name, iampw_errstr(rc));
 	rc = dates_of(c, a, &d);
 	if (rc == EXIT_OK) {
@@ -264,7 +265,7 @@ int verb_list_users(struct cli *c)
 	if (rc == 0)
 		rc = list_sink_open(c, &k, "Users");
 	if (rc != 0) {
-		rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+		rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_USERDB_UNREADABLE,
 			       iampw_errstr(rc));
 		goto out;
 	}
@@ -274,7 +275,7 @@ int verb_list_users(struct cli *c)
 
 		rc = acct_next_name(&accounts, &e, prev, &got);
 		if (rc != 0) {
-			rc = cli_error(c, "ServiceFailure", "cannot read the user databases: %s",
+			rc = cli_error(c, IAM_SERVICE_FAILURE, MSG_USERDB_UNREADABLE,
 				       iampw_errstr(rc));
 			break;
 		}
@@ -336,33 +337,33 @@ int verb_update_user(struct cli *c)
 		goto out;
 	iampw_name_display(c->new_user_name, shown_new);
 	if (!iampw_user_name_valid(c->new_user_name)) {
-		rc = cli_error(c, "ValidationError",
+		rc = cli_error(c, IAM_VALIDATION_ERROR,
 			       "1 validation error detected: Value at 'newUserName' failed to satisfy constraint: "
 			       "Member must have length between 1 and %d", IAMPW_NAME_MAX);
 		goto out;
 	}
 	rc = acct_lookup(c->new_user_name, canon, &uid, &gid, &taken);
 	if (rc != 0 || taken) {
-		rc = rc != 0 ? cli_error(c, "ServiceFailure", "cannot look up the new name: %s",
+		rc = rc != 0 ? cli_error(c, IAM_SERVICE_FAILURE, "cannot look up the new name: %s",
 					 iampw_errstr(rc)) :
-		     cli_error(c, "EntityAlreadyExists", "User with name %s already exists.", shown_new);
+		     cli_error(c, IAM_ENTITY_ALREADY_EXISTS, "User with name %s already exists.", shown_new);
 		goto out;
 	}
 	if (iampw_store_present(a.store) &&
 	    (rc = iampw_store_lock(a.store, a.acct.uid, IAMPW_LOCK_TIMEOUT_MS, &lockfd,
 				   &a.err)) != IAMPW_OK) {
 		rc = rc == IAMPW_E_BUSY ?
-		     cli_error(c, "EntityTemporarilyUnmodifiable",
+		     cli_error(c, IAM_ENTITY_TEMPORARILY_UNMODIFIABLE,
 			       "User %s cannot be modified while another change to it is in progress.",
 			       a.shown) :
-		     cli_error(c, "ServiceFailure", "%s", a.err.text);
+		     cli_error(c, IAM_SERVICE_FAILURE, "%s", a.err.text);
 		goto out;
 	}
 	rc = unixpw_rename(a.name, c->new_user_name, msg, sizeof msg);
 	if (rc != 0) {
 		/* usermod's 8: the user is logged in; 3 and 19: a name it refuses. */
-		rc = cli_error(c, rc == 8 ? "EntityTemporarilyUnmodifiable" :
-				  rc == 3 || rc == 19 ? "ValidationError" : "ServiceFailure",
+		rc = cli_error(c, rc == 8 ? IAM_ENTITY_TEMPORARILY_UNMODIFIABLE :
+				  rc == 3 || rc == 19 ? IAM_VALIDATION_ERROR : IAM_SERVICE_FAILURE,
 			       "cannot rename %s to %s: %s", a.shown, shown_new, msg);
 		goto out;
 	}
@@ -373,7 +374,7 @@ int verb_update_user(struct cli *c)
 	if (rc == EXIT_OK && iampw_store_present(a.store) && owner_is_own(owner)) {
 		snprintf(p.user, sizeof p.user, "%s", a.name);
 		if (iampw_profile_save(a.store, &p, &a.err) != IAMPW_OK)
-			rc = cli_error(c, "ServiceFailure", "%s", a.err.text);
+			rc = cli_error(c, IAM_SERVICE_FAILURE, "%s", a.err.text);
 	}
 	if (rc != EXIT_OK) {
 		fprintf(stderr, "The account %s is now %s; its login profile still applies to it "

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "messages.h"
 
 /* Bytes of each run read at a time while merging. */
 #define RUN_BUF_BYTES (16u * 1024u)
@@ -572,9 +573,8 @@ int list_sink_print(const struct cli *c, struct list_sink *k, const char *next_t
 	if (k->resp == NULL)
 		return sink_print_spooled(k, next_token);
 	if (k->err != 0) {
-		fprintf(stderr, "iampw-admin: cannot format the output: %s\n",
+		return cli_fail(EXIT_OTHER, MSG_FORMAT_FAILED,
 			iampw_errstr(k->err));
-		return EXIT_OTHER;
 	}
 	if (next_token != NULL)
 		json_object_object_add(k->resp, "NextToken", json_object_new_string(next_token));
