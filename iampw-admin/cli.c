@@ -122,30 +122,38 @@ static const char *const iam_error_names[] = {
 _Static_assert(sizeof iam_error_names / sizeof *iam_error_names == IAM_ERRORS,
 	       "every IAM error has its name");
 
+/* One frame: its start, the message, its end; the frame's exit code. */
+static int framed(int exit_code, const char *after, const char *fmt, va_list ap)
+{
+	vfprintf(stderr, fmt, ap);
+	fputs(after, stderr);
+	return exit_code;
+}
+
 int cli_error(const struct cli *c, enum iam_error iam_error, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
 	fprintf(stderr, "\nAn error occurred (%s) when calling the %s operation: ",
 		iam_error_names[iam_error],
 		c->verb != NULL ? c->verb->operation : "unknown");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = framed(EXIT_IAM, "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_IAM;
+	return rc;
 }
 
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
 	fputs("\n" USAGE_FRAME "\niampw-admin: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = framed(EXIT_USAGE, "\n\n", fmt, ap);
 	va_end(ap);
-	fputs("\n\n", stderr);
-	return EXIT_USAGE;
+	return rc;
 }
 
 int cli_unknown_options(const char *list)
@@ -241,13 +249,13 @@ int cli_choice_error(const char *arg, const char *value, const char *const *choi
 int cli_param_error(const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
 	fputc('\n', stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = framed(EXIT_USAGE, "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_USAGE;
+	return rc;
 }
 
 static void print_problem(void *arg, const struct iampw_problem *p)
@@ -269,13 +277,13 @@ unsigned cli_print_problems(const struct iampw_err *e)
 int cli_fail(int exit_code, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
 	fputs("iampw-admin: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	rc = framed(exit_code, "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return exit_code;
+	return rc;
 }
 
 int cli_config_error(const struct iampw_err *e)
