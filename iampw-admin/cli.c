@@ -124,6 +124,9 @@ _Static_assert(sizeof iam_error_names / sizeof *iam_error_names == IAM_ERRORS,
 
 /* One frame: its start, the message, its end; the frame's exit code. */
 static int framed(int exit_code, const char *after, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static int framed(int exit_code, const char *after, const char *fmt, va_list ap)
 {
 	vfprintf(stderr, fmt, ap);
 	fputs(after, stderr);
