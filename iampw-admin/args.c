@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/printbuf.h>
+
 #include "cli.h"
 #include "messages.h"
 
@@ -945,22 +947,45 @@ static bool type_ok(json_object *v, enum field_type t)
  * so is a number Python's json (the AWS CLI's) refuses.  Integers beyond
  * 64 bits keep their text (jsonnum.c).
  */
-static json_object *parse_strict(const char *text, enum json_tokener_error *jerr)
+json_object *cli_json_parse(const char *text, size_t len, int flags,
+			    enum json_tokener_error *jerr, size_t *end)
 {
 	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(text), obj_end, end;
 	json_object *o;
 
 	*jerr = json_tokener_error_parse_eof;
-	if (tok == NULL || len > INT32_MAX) {
+	*end = 0;
+	/*
+	 * The token buffer (json-c 0.16's tok->pb: the fields are public,
+	 * marked for json-c's own use; there is no call for this) is grown
+	 * once, empty, to hold any token of the text, so that it never moves
+	 * and leaves a copy behind in the middle of one.
+	 */
+	if (tok == NULL || len >= INT32_MAX || printbuf_memset(tok->pb, 0, 0, (int)len + 1) < 0) {
 		json_tokener_free(tok);
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	printbuf_reset(tok->pb);
+	json_tokener_set_flags(tok, flags);
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	*jerr = json_tokener_get_error(tok);
+	*end = json_tokener_get_parse_end(tok);
+	/* json_tokener_free would free it as it is. */
+	iampw_wipe(tok->pb->buf, (size_t)tok->pb->size);
+	json_tokener_free(tok);
+	return o;
+}
+
+static json_object *parse_strict(const char *text, enum json_tokener_error *jerr)
+{
+	size_t len = strlen(text), obj_end, end;
+	json_object *o;
+
+	o = cli_json_parse(text, len, JSON_TOKENER_STRICT, jerr, &obj_end);
+	if (o == NULL && *jerr == json_tokener_success)
+		*jerr = json_tokener_error_parse_eof;
 	/* Only blanks may follow the object. */
-	end = obj_end = json_tokener_get_parse_end(tok);
+	end = obj_end;
 	while (end < len && strchr(" \t\r\n", text[end]) != NULL)
 		end++;
 	if (o != NULL && (*jerr != json_tokener_success || end != len)) {
@@ -976,7 +1001,6 @@ static json_object *parse_strict(const char *text, enum json_tokener_error *jerr
 	}
 	if (o == NULL && *jerr == json_tokener_success)
 		*jerr = json_tokener_error_parse_eof;
-	json_tokener_free(tok);
 	return o;
 }
 

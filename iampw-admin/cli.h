@@ -191,6 +191,15 @@ int cli_load_input(struct cli *c);
 json_object *cli_skeleton(const struct verb *v, bool output);
 
 /*
+ * args.c: parse `len` bytes of JSON with json-c (flags: JSON_TOKENER_*),
+ * wiping json-c's token buffer, which would otherwise keep the last
+ * string read (a password) when freed.  NULL with *jerr on failure;
+ * *end: where parsing stopped.
+ */
+json_object *cli_json_parse(const char *text, size_t len, int flags,
+			    enum json_tokener_error *jerr, size_t *end);
+
+/*
  * jsonnum.c: numbers of --cli-input-json as the AWS CLI reads them
  * (Python's json).  jsonnum_check takes the JSON `text` (`len` bytes:
  * the object, with blanks around it) and the object json-c parsed

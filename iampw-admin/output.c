@@ -1854,16 +1854,11 @@ static int query_apply(const struct cli *c, json_object *response, json_object *
 			rc = jp_failed(rc, status, &err);
 		}
 	} else {
-		struct json_tokener *tok = json_tokener_new();
+		size_t end;
 
 		rc = EXIT_OK;
-		if (tok == NULL || out.len > INT32_MAX) {
-			jerr = json_tokener_error_parse_eof;
-		} else {
-			*result = json_tokener_parse_ex(tok, out.p != NULL ? out.p : "", (int)out.len + 1);
-			jerr = json_tokener_get_error(tok);
-		}
-		json_tokener_free(tok);
+		/* It may hold the generated password. */
+		*result = cli_json_parse(out.p != NULL ? out.p : "", out.len + 1, 0, &jerr, &end);
 		if (jerr != json_tokener_success) {
 			json_object_put(*result);
 			*result = NULL;

@@ -168,7 +168,8 @@ rel_outside() {
 	srcdir=$(cd "${top_srcdir:-$here/../..}" && pwd) || bail_out "no source directory"
 	for tool in iampw-admin/iampw-admin tests/reliability/pamdrive \
 		tests/reliability/killat tests/reliability/profq \
-		tests/reliability/.libs/faultshim.so pam_iampw/.libs/pam_iampw.so; do
+		tests/reliability/.libs/faultshim.so tests/reliability/.libs/freescan.so \
+		pam_iampw/.libs/pam_iampw.so; do
 		[ -e "$builddir/$tool" ] || bail_out "not built: $builddir/$tool"
 	done
 	plan $((INSIDE_TESTS + 3))
@@ -179,6 +180,7 @@ rel_outside() {
 		KILLAT="$builddir/tests/reliability/killat" \
 		PROFQ="$builddir/tests/reliability/profq" \
 		FAULTSHIM="$builddir/tests/reliability/.libs/faultshim.so" \
+		FREESCAN="$builddir/tests/reliability/.libs/freescan.so" \
 		SRCDIR="$srcdir" top_builddir="$builddir" SANDBOX_KEEP="$srcdir"
 }
 

@@ -7,6 +7,7 @@
 #   killat       SIGKILL a command after its Nth system call (ptrace)
 #   profq        read a profile through the core's strict loader
 #   faultshim.so LD_PRELOAD: fail, stop or delay one write-path call
+#   freescan.so  LD_PRELOAD: count freed blocks that still hold a marker
 # They need real root: make check-root runs them.
 # tools/reliability-doc.sh turns their logs into a report: CI's is the
 # artefact build/RELIABILITY.md (tools/test-all.sh), the committed
@@ -43,6 +44,7 @@ if HAVE_TEST_DEPS
 if !ENABLE_SANITIZERS
 check_PROGRAMS += $(RELIABILITY_HELPERS)
 check_LTLIBRARIES += tests/reliability/faultshim.la
+check_LTLIBRARIES += tests/reliability/freescan.la
 ROOT_TESTS += $(RELIABILITY_TESTS)
 endif
 endif
@@ -59,3 +61,6 @@ tests_reliability_faultshim_la_CFLAGS = $(AM_CFLAGS)
 # -rpath: libtool builds a shared module only for an installable path.
 tests_reliability_faultshim_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere
 tests_reliability_faultshim_la_LIBADD = -ldl
+tests_reliability_freescan_la_SOURCES = tests/reliability/freescan.c
+tests_reliability_freescan_la_CFLAGS = $(AM_CFLAGS)
+tests_reliability_freescan_la_LDFLAGS = -module -avoid-version -shared -rpath /nowhere

@@ -29,7 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd) || exit 99
 . "$here/../lib.sh"
 . "$here/lib.sh"
 
-INSIDE_TESTS=12
+INSIDE_TESTS=17
 REL_TOOLS=(gdb gcore perl logger ps)
 
 # Every writable tree of the sandbox (tests/sandbox/sandbox.sh): the
@@ -307,6 +307,90 @@ admin_run() {
 	result "syslog $(wc -l <"$SANDBOX_LOG") lines: $log_hits; output (create/update): $out_hits; files: $files of $files_scanned"
 }
 
+# The password in a request file (--cli-input-json file://FILE, the only
+# way JSON may carry one): the text, the parsed value and json-c's own
+# token buffer are each wiped.  The file itself is the caller's, and is
+# removed before the scan.
+admin_json_run() {
+	local label="iampw-admin --cli-input-json" h0 core_n detail
+	new_marker
+	h0=$(history_of alice)
+	(umask 077 && printf '{"UserName": "alice", "Password": "%s"}\n' "$marker" >"$work/req.json") ||
+		bail_out "cannot write the request file"
+	admin_gdb "$work/json" update-login-profile --cli-input-json "file://$work/req.json" </dev/null
+	rm -f "$work/req.json"
+	[ "$admin_rc" = 0 ] || problem "update-login-profile: exit '$admin_rc': $(cat "$work/json.stderr" "$work/gdb.out")"
+	shadow_verifies alice || problem "alice: /etc/shadow does not hold a yescrypt hash of the marker"
+	[ "$(history_of alice)" -eq $((h0 + 1)) ] || problem "alice: the change was not recorded"
+	core_n=$(hits "$work/core.admin")
+	detail=$(pieces "$work/core.admin")
+	rm -f "$work/core.admin"
+	[ "$core_n" = 0 ] || problem "the marker is in the core dump: $detail"
+	[ "$(($(hits "$work/json.stdout") + $(hits "$work/json.stderr")))" = 0 ] ||
+		problem "the marker is in iampw-admin's output"
+	check "$label: update-login-profile --user-name alice with a marker password in a request file (file://, mode 0600), under gdb stopped at exit_group: the change is made, and neither the core dump nor the output holds the marker"
+	result "exit $admin_rc; alice's history $h0 -> $(history_of alice); core: $detail"
+}
+
+# freescan_run LABEL CMD...: run CMD (stdin is ours) with freescan.so
+# preloaded for $marker; the shim's line in $scan_line, CMD's status in
+# $scan_rc.  The marker travels in the environment: this run is never a
+# core dump's subject.
+freescan_run() {
+	local label=$1
+	shift
+	rm -f "$work/freescan.out"
+	IAMPW_FREESCAN_MARKER=$marker IAMPW_FREESCAN_OUT="$work/freescan.out" LD_PRELOAD=$FREESCAN \
+		"$@" >"$work/scan.stdout" 2>"$work/scan.stderr" 7>&-
+	scan_rc=$?
+	scan_line=$(cat "$work/freescan.out" 2>/dev/null)
+	case $scan_line in
+	"freescan: "*" of "*" freed blocks"*) ;;
+	*) problem "$label: freescan.so wrote no report: '$scan_line'" ;;
+	esac
+}
+
+# Nothing iampw-admin frees holds the password: every copy -- its own
+# buffers, json-c's token buffer, the PAM conversation's answers -- is
+# wiped before it is freed, whether the password came on stdin or in a
+# request file.
+admin_freescan_run() {
+	local label="iampw-admin, freed memory" out=
+	new_marker
+	freescan_run "--password-stdin" "$ADMIN" $(admin_args update-login-profile --user-name alice --password-stdin) \
+		< <(printf '%s\n' "$marker")
+	[ "$scan_rc" = 0 ] || problem "--password-stdin: exit $scan_rc: $(cat "$work/scan.stderr")"
+	shadow_verifies alice || problem "--password-stdin: /etc/shadow does not hold a hash of the marker"
+	case $scan_line in "freescan: 0 of "*) ;; *) problem "--password-stdin: $scan_line" ;; esac
+	out="--password-stdin: ${scan_line#freescan: }"
+	check "$label: update-login-profile --password-stdin with freescan.so preloaded: no block freed during the run holds the marker"
+	result "$out"
+
+	new_marker
+	(umask 077 && printf '{"UserName": "alice", "Password": "%s"}\n' "$marker" >"$work/req.json") ||
+		bail_out "cannot write the request file"
+	freescan_run "--cli-input-json" "$ADMIN" $(admin_args update-login-profile --cli-input-json "file://$work/req.json") </dev/null
+	rm -f "$work/req.json"
+	[ "$scan_rc" = 0 ] || problem "--cli-input-json: exit $scan_rc: $(cat "$work/scan.stderr")"
+	shadow_verifies alice || problem "--cli-input-json: /etc/shadow does not hold a hash of the marker"
+	case $scan_line in "freescan: 0 of "*) ;; *) problem "--cli-input-json: $scan_line" ;; esac
+	check "$label: update-login-profile --cli-input-json file://FILE with freescan.so preloaded: no block freed during the run holds the marker (json-c's token buffer is wiped too)"
+	result "--cli-input-json: ${scan_line#freescan: }"
+}
+
+# The same for a password change through the module, driven by pamdrive
+# (which wipes its own answers): libpam, pam_unix and pam_iampw free no
+# copy of the new password unwiped.
+pamdrive_freescan_run() {
+	new_marker
+	freescan_run "pamdrive" "$PAMDRIVE" -q -p <(printf '%s\n' "$marker" "$marker") "$work/pam.d" sec alice
+	[ "$scan_rc" = 0 ] || problem "pamdrive: exit $scan_rc: $(cat "$work/scan.stdout" "$work/scan.stderr")"
+	shadow_verifies alice || problem "/etc/shadow does not hold a hash of the marker"
+	case $scan_line in "freescan: 0 of "*) ;; *) problem "$scan_line" ;; esac
+	check "pamdrive, freed memory: the same change (pam_iampw, pam_unix yescrypt, pam_iampw commit) with freescan.so preloaded: no block freed during the run holds the marker"
+	result "${scan_line#freescan: }"
+}
+
 # --------------------------------------------------------------------------
 # Controls: each scan finds a marker that is there.
 
@@ -341,6 +425,19 @@ control_admin_midway() {
 	result "found in $hits_n places of that core: $detail"
 }
 
+control_freescan() {
+	new_marker
+	freescan_run "control" env PAMDRIVE_NO_WIPE=1 "$PAMDRIVE" -q -p <(printf '%s\n' "$marker" "$marker") \
+		"$work/pam.d" sec alice
+	case $scan_line in
+	"freescan: 0 of "*) problem "freescan.so missed pamdrive's unwiped answers: $scan_line" ;;
+	"freescan: "*) ;;
+	*) problem "no report: '$scan_line'" ;;
+	esac
+	check "control: the same change with pamdrive freeing its answer buffers without wiping them (PAMDRIVE_NO_WIPE=1), with freescan.so preloaded: the shim counts the blocks"
+	result "${scan_line#freescan: }"
+}
+
 control_planted() {
 	local log_n files_n
 	new_marker
@@ -367,7 +464,11 @@ inside() {
 	pamdrive_run "pamdrive, debug off" sec
 	pamdrive_run "pamdrive, debug on" sec-debug
 	admin_run
+	admin_json_run
+	admin_freescan_run
+	pamdrive_freescan_run
 	control_no_wipe
+	control_freescan
 	control_planted
 	control_admin_midway
 	[ "$TAP_N" -eq "$INSIDE_TESTS" ] || diag "inside ran $TAP_N results, INSIDE_TESTS says $INSIDE_TESTS"
