@@ -942,11 +942,6 @@ static bool type_ok(json_object *v, enum field_type t)
 	return false;
 }
 
-/*
- * Strict JSON: a trailing comma or a comment is an error, not a guess;
- * so is a number Python's json (the AWS CLI's) refuses.  Integers beyond
- * 64 bits keep their text (jsonnum.c).
- */
 json_object *cli_json_parse(const char *text, size_t len, int flags,
 			    enum json_tokener_error *jerr, size_t *end)
 {
@@ -976,6 +971,11 @@ json_object *cli_json_parse(const char *text, size_t len, int flags,
 	return o;
 }
 
+/*
+ * Strict JSON: a trailing comma or a comment is an error, not a guess;
+ * so is a number Python's json (the AWS CLI's) refuses.  Integers beyond
+ * 64 bits keep their text (jsonnum.c).
+ */
 static json_object *parse_strict(const char *text, enum json_tokener_error *jerr)
 {
 	size_t len = strlen(text), obj_end, end;
