@@ -52,10 +52,9 @@ static int holds_marker(void *p)
 	       memmem(p, n, marker + marker_len - 20, 20) != NULL;
 }
 
-static void count(void *p)
+/* A block of n bytes held the marker when it went. */
+static void count(size_t n)
 {
-	size_t n = malloc_usable_size(p);
-
 	hits++;
 	if (n > largest)
 		largest = n;
@@ -66,24 +65,25 @@ void free(void *p)
 	if (p != NULL) {
 		freed++;
 		if (holds_marker(p))
-			count(p);
+			count(malloc_usable_size(p));
 	}
 	__libc_free(p);
 }
 
 void *realloc(void *p, size_t n)
 {
+	size_t old = p != NULL ? malloc_usable_size(p) : 0;
 	int had = holds_marker(p);
 	void *q = __libc_realloc(p, n);
 
-	/* Moved: the old block, marker and all, went back to malloc. */
-	if (p != NULL && q != NULL && q != p) {
+	/*
+	 * Moved, or freed (glibc's realloc(p, 0)): the old block, marker and
+	 * all, went back to malloc.  A failed realloc keeps it.
+	 */
+	if (p != NULL && q != p && (q != NULL || n == 0)) {
 		freed++;
-		if (had) {
-			hits++;
-			if (n > largest)
-				largest = n;
-		}
+		if (had)
+			count(old);
 	}
 	return q;
 }
