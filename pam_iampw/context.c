@@ -190,11 +190,7 @@ void say(struct ctx *c, int style, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The password stack meets a broken configuration, profile or state (§7):
- * the details go to syslog, and to the screen only for an administrator.
- * (The account stack never shows them: see account_failure.)
- */
+/* See module.h: only when the application asked, before the message. */
 void ctx_result(struct ctx *c, const char *code)
 {
 	char var[sizeof IAMPW_RESULT_VAR "=" + 16];
@@ -207,6 +203,11 @@ void ctx_result(struct ctx *c, const char *code)
 		pam_syslog(c->pamh, LOG_WARNING, "cannot set %s", IAMPW_RESULT_VAR);
 }
 
+/*
+ * The password stack meets a broken configuration, profile or state (§7):
+ * the details go to syslog, and to the screen only for an administrator.
+ * (The account stack never shows them: see account_failure.)
+ */
 int ctx_config_failure(struct ctx *c, int pam_rc)
 {
 	ctx_result(c, IAMPW_RESULT_CONFIG);
